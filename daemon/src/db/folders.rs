@@ -1,0 +1,110 @@
+//! Folder rows: the directory tree of each space, with parents, so the Folder view can walk it. A folder's
+//! `path` is relative to its space root ('' for the root itself).
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{now, Db, DbError};
+
+/// Splits "a/b/c" into ("a/b", "c"); a top-level name has the root ('') as parent.
+pub(crate) fn split_parent(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    }
+}
+
+/// Finds or creates the folder at `path`, and every missing ancestor, inside the caller's transaction.
+pub(crate) fn ensure_folder_tx(tx: &Transaction, space_id: i64, path: &str) -> Result<i64, DbError> {
+    if let Some(id) = tx
+        .query_row("SELECT id FROM folder WHERE space_id = ?1 AND path = ?2", params![space_id, path], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    if path.is_empty() {
+        tx.execute(
+            "INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?1, NULL, '', '', ?2)",
+            params![space_id, now()],
+        )?;
+        return Ok(tx.last_insert_rowid());
+    }
+    let (parent, name) = split_parent(path);
+    let parent_id = ensure_folder_tx(tx, space_id, parent)?;
+    tx.execute(
+        "INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![space_id, parent_id, name, path, now()],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+impl Db {
+    pub fn ensure_folder(&self, space_id: i64, path: &str) -> Result<i64, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let id = ensure_folder_tx(&tx, space_id, path)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// All folder paths of a space, for the reconcile scan.
+    pub fn folder_paths(&self, space_id: i64) -> Result<Vec<String>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT path FROM folder WHERE space_id = ?1")?;
+        let rows = stmt.query_map([space_id], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Moves a folder and everything under it, keeping every id (and so every album, tag and face attached).
+    pub fn move_folder(&self, from: (i64, &str), to: (i64, &str)) -> Result<bool, DbError> {
+        let (from_space, from_path) = from;
+        let (to_space, to_path) = to;
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let Some(id): Option<i64> = tx
+            .query_row("SELECT id FROM folder WHERE space_id = ?1 AND path = ?2", params![from_space, from_path], |r| {
+                r.get(0)
+            })
+            .optional()?
+        else {
+            return Ok(false);
+        };
+        // Whatever stood at the destination was replaced on disk by the move.
+        tx.execute(
+            "DELETE FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+            params![to_space, to_path],
+        )?;
+        let (parent, name) = split_parent(to_path);
+        let parent_id = ensure_folder_tx(&tx, to_space, parent)?;
+        tx.execute(
+            "UPDATE folder SET space_id = ?1, path = ?2 || substr(path, length(?3) + 1)
+             WHERE space_id = ?4 AND (path = ?3 OR substr(path, 1, length(?3) + 1) = ?3 || '/')",
+            params![to_space, to_path, from_path, from_space],
+        )?;
+        tx.execute("UPDATE folder SET parent_id = ?1, name = ?2 WHERE id = ?3", params![parent_id, name, id])?;
+        if from_space != to_space {
+            tx.execute(
+                "UPDATE item SET space_id = ?1 WHERE folder_id IN
+                   (SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/'))",
+                params![to_space, to_path],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Removes a folder, its subfolders and their items. Returns the number of items removed.
+    pub fn delete_folder(&self, space_id: i64, path: &str) -> Result<usize, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let subtree = "SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')";
+        let items = tx.execute(&format!("DELETE FROM item WHERE folder_id IN ({subtree})"), params![space_id, path])?;
+        if path.is_empty() {
+            // The root folder row stays: the space itself still exists.
+            tx.execute("DELETE FROM folder WHERE space_id = ?1 AND path <> ''", params![space_id])?;
+        } else {
+            tx.execute(&format!("DELETE FROM folder WHERE id IN ({subtree})"), params![space_id, path])?;
+        }
+        tx.commit()?;
+        Ok(items)
+    }
+}

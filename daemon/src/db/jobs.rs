@@ -1,0 +1,165 @@
+//! The persistent job queue. Each job has a kind and a unique key, so enqueuing the same work twice is one job;
+//! a job enqueued again while it runs is run once more afterwards. Finished jobs are deleted; failed ones stay,
+//! with their last error, for the summary and the API.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{now, Db, DbError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub key: String,
+    pub payload: String,
+    /// Lower runs first.
+    pub priority: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct JobCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+}
+
+impl Db {
+    pub fn enqueue(&self, jobs: &[NewJob]) -> Result<(), DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO job (kind, key, payload, priority, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (kind, key) DO UPDATE SET
+                    payload = excluded.payload,
+                    priority = min(priority, excluded.priority),
+                    requeue = (state = 'running'),
+                    attempts = CASE WHEN state = 'running' THEN attempts ELSE 0 END,
+                    state = CASE WHEN state = 'running' THEN 'running' ELSE 'queued' END,
+                    updated_at = excluded.updated_at",
+            )?;
+            for job in jobs {
+                stmt.execute(params![job.kind, job.key, job.payload, job.priority, now()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Claims the next runnable job. A `barrier_kind` job waits until no job of `waits_for` is queued or running:
+    /// the purge after a reconcile must not delete items that a pending import could still adopt.
+    pub fn claim_job(&self, barrier_kind: &str, waits_for: &str) -> Result<Option<Job>, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let job = tx
+            .query_row(
+                "SELECT id, kind, key, payload, attempts FROM job
+                 WHERE state = 'queued'
+                   AND (kind <> ?1 OR NOT EXISTS (SELECT 1 FROM job w WHERE w.kind = ?2 AND w.state IN ('queued', 'running')))
+                 ORDER BY priority, id LIMIT 1",
+                params![barrier_kind, waits_for],
+                |r| Ok(Job { id: r.get(0)?, kind: r.get(1)?, key: r.get(2)?, payload: r.get(3)?, attempts: r.get(4)? }),
+            )
+            .optional()?;
+        if let Some(job) = &job {
+            tx.execute(
+                "UPDATE job SET state = 'running', attempts = attempts + 1, requeue = 0, updated_at = ?2 WHERE id = ?1",
+                params![job.id, now()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(job.map(|j| Job { attempts: j.attempts + 1, ..j }))
+    }
+
+    pub fn finish_job(&self, id: i64) -> Result<(), DbError> {
+        let conn = self.lock();
+        conn.execute(
+            "UPDATE job SET state = 'queued', attempts = 0, updated_at = ?2 WHERE id = ?1 AND requeue = 1",
+            params![id, now()],
+        )?;
+        conn.execute("DELETE FROM job WHERE id = ?1 AND state = 'running'", [id])?;
+        Ok(())
+    }
+
+    /// Records a failure: the job is queued again while it has attempts left, else kept as `failed`.
+    pub fn fail_job(&self, id: i64, error: &str, max_attempts: i64) -> Result<(), DbError> {
+        self.lock().execute(
+            "UPDATE job SET last_error = ?2, updated_at = ?3,
+                state = CASE WHEN requeue = 1 OR attempts < ?4 THEN 'queued' ELSE 'failed' END,
+                attempts = CASE WHEN requeue = 1 THEN 0 ELSE attempts END
+             WHERE id = ?1",
+            params![id, error, now(), max_attempts],
+        )?;
+        Ok(())
+    }
+
+    /// After a crash or kill, jobs that were running are run again.
+    pub fn requeue_interrupted_jobs(&self) -> Result<usize, DbError> {
+        Ok(self.lock().execute("UPDATE job SET state = 'queued' WHERE state = 'running'", [])?)
+    }
+
+    pub fn job_counts(&self) -> Result<JobCounts, DbError> {
+        let conn = self.lock();
+        let mut c = JobCounts::default();
+        let mut stmt = conn.prepare("SELECT state, count(*) FROM job GROUP BY state")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (state, n) = row?;
+            match state.as_str() {
+                "queued" => c.queued = n,
+                "running" => c.running = n,
+                "failed" => c.failed = n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(key: &str) -> NewJob {
+        NewJob { kind: "import", key: key.into(), payload: "{}".into(), priority: 0 }
+    }
+
+    #[test]
+    fn same_key_is_one_job_and_rerun_when_enqueued_while_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        db.enqueue(&[job("a"), job("a")]).unwrap();
+        assert_eq!(db.job_counts().unwrap().queued, 1);
+        let j = db.claim_job("purge", "import").unwrap().unwrap();
+        db.enqueue(&[job("a")]).unwrap();
+        db.finish_job(j.id).unwrap();
+        assert_eq!(db.job_counts().unwrap().queued, 1, "enqueued while running: runs again");
+        let j = db.claim_job("purge", "import").unwrap().unwrap();
+        db.finish_job(j.id).unwrap();
+        assert_eq!(db.job_counts().unwrap(), JobCounts::default());
+    }
+
+    #[test]
+    fn barrier_job_waits_for_imports_and_failures_retry_then_stick() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        db.enqueue(&[NewJob { kind: "purge", key: "1".into(), payload: "{}".into(), priority: -5 }, job("x")])
+            .unwrap();
+        let first = db.claim_job("purge", "import").unwrap().unwrap();
+        assert_eq!(first.kind, "import", "purge waits for the import");
+        assert!(db.claim_job("purge", "import").unwrap().is_none(), "import still running");
+        db.fail_job(first.id, "boom", 2).unwrap();
+        let again = db.claim_job("purge", "import").unwrap().unwrap();
+        assert_eq!((again.kind.as_str(), again.attempts), ("import", 2));
+        db.fail_job(again.id, "boom", 2).unwrap();
+        assert_eq!(db.job_counts().unwrap().failed, 1);
+        assert_eq!(db.claim_job("purge", "import").unwrap().unwrap().kind, "purge");
+    }
+}

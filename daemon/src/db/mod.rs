@@ -1,0 +1,121 @@
+//! The library database: SQLite in WAL mode under the data dir. All SQL in photosd lives in this module and its
+//! children (one per table family). Schema changes are numbered `.sql` migrations applied under
+//! `PRAGMA user_version`; a shipped migration is never edited, and a database newer than this binary is refused.
+
+mod folders;
+mod items;
+mod jobs;
+mod spaces;
+mod tags;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub use items::{ItemRow, StoredFile, UpsertOutcome};
+pub use jobs::{Job, JobCounts, NewJob};
+pub use spaces::{Space, SpaceKind};
+
+/// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_library.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database at {path} has schema version {found}, newer than this photosd understands ({supported}); install the newer photosd or restore a backup")]
+    TooNew { path: String, found: i64, supported: i64 },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// A handle to the library database. Cloning is cheap; all clones share one connection.
+///
+/// One connection behind a `std::sync::Mutex` (not a tokio one): no `.await` ever happens while it is held, and
+/// SQLite serialises writers anyway. Async callers go through [`Db::call`], which runs on the blocking pool.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the last commits,
+        // and the next reconcile scan re-reads those files.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrate(&mut conn, &path.display().to_string())?;
+        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite itself consistent (transactions roll back on drop).
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on tokio's blocking pool, so async tasks never wait on SQLite directly.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> Result<T, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db)).await.map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    pub fn schema_version(&self) -> Result<i64, DbError> {
+        Ok(self.lock().query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &str) -> Result<(), DbError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if found > supported {
+        return Err(DbError::TooNew { path: path.to_string(), found, supported });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = index + 1, "database migrated");
+    }
+    Ok(())
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.db");
+        let db = Db::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        drop(db);
+        let db = Db::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        db.lock().pragma_update(None, "user_version", 99).unwrap();
+        drop(db);
+        assert!(matches!(Db::open(&path), Err(DbError::TooNew { found: 99, .. })));
+    }
+}

@@ -1,0 +1,87 @@
+//! Space rows: one per Personal Space (a user's Photos folder) and one for the Shared Space.
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{now, Db, DbError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpaceKind {
+    Personal,
+    Shared,
+}
+
+impl SpaceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SpaceKind::Personal => "personal",
+            SpaceKind::Shared => "shared",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Space {
+    pub id: i64,
+    pub kind: SpaceKind,
+    pub owner_uid: Option<u32>,
+    pub owner_name: Option<String>,
+    pub root: String,
+}
+
+fn space_from_row(r: &Row) -> rusqlite::Result<Space> {
+    let kind: String = r.get(1)?;
+    Ok(Space {
+        id: r.get(0)?,
+        kind: if kind == "shared" { SpaceKind::Shared } else { SpaceKind::Personal },
+        owner_uid: r.get(2)?,
+        owner_name: r.get(3)?,
+        root: r.get(4)?,
+    })
+}
+
+impl Db {
+    /// Returns the space rooted at `root`, creating it (and its root folder) on first sight.
+    pub fn ensure_space(
+        &self,
+        kind: SpaceKind,
+        owner: Option<(u32, &str)>,
+        root: &str,
+    ) -> Result<Space, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let existing = tx
+            .query_row("SELECT id, kind, owner_uid, owner_name, root FROM space WHERE root = ?1", [root], space_from_row)
+            .optional()?;
+        let space = match existing {
+            Some(s) => s,
+            None => {
+                tx.execute(
+                    "INSERT INTO space (kind, owner_uid, owner_name, root, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![kind.as_str(), owner.map(|o| o.0), owner.map(|o| o.1), root, now()],
+                )?;
+                let id = tx.last_insert_rowid();
+                tx.execute(
+                    "INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?1, NULL, '', '', ?2)",
+                    params![id, now()],
+                )?;
+                Space {
+                    id,
+                    kind,
+                    owner_uid: owner.map(|o| o.0),
+                    owner_name: owner.map(|o| o.1.to_string()),
+                    root: root.to_string(),
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(space)
+    }
+
+    pub fn spaces(&self) -> Result<Vec<Space>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT id, kind, owner_uid, owner_name, root FROM space ORDER BY id")?;
+        let rows = stmt.query_map([], space_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,192 @@
+//! Finds the metadata blocks (EXIF/TIFF, XMP, IPTC) and the stored pixel size inside each image container:
+//! JPEG segments, PNG chunks, WebP chunks, HEIF items, the TIFF family, RAF and CR3. Parsing what is inside a
+//! block is the job of `exif`, `xmp` and `iptc`.
+
+use exif::Context;
+
+use super::bmff;
+use super::detect::Format;
+use super::input::Input;
+
+#[derive(Default)]
+pub struct Blocks {
+    /// TIFF-structured blocks, with the context their IFD0 fields belong to (CR3 splits Exif and GPS out).
+    pub tiff: Vec<(Vec<u8>, Option<Context>)>,
+    pub xmp: Vec<Vec<u8>>,
+    pub iptc: Option<Vec<u8>>,
+    /// Stored pixel size, before any orientation.
+    pub size: Option<(u32, u32)>,
+    /// HEIF: the container's own transform (irot quarter turns CCW, imir axis), which replaces EXIF orientation.
+    pub heif_transform: Option<(u8, Option<u8>)>,
+}
+
+pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
+    match format {
+        Format::Jpeg => jpeg(input, 0),
+        Format::Png => Ok(png(&input.head)),
+        Format::Webp => Ok(webp(&input.head)),
+        Format::Gif | Format::Bmp => Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() }),
+        Format::Tiff | Format::TiffRaw => {
+            let mut data = input.all().map_err(|e| e.to_string())?.into_owned();
+            // ORF ("IIRO"/"MMOR") and RW2 ("IIU\0") are TIFF with another magic number.
+            if data.len() > 4 && (data[2..4] == *b"RO" || data[2..4] == *b"OR" || data[2..4] == *b"RS" || data[2..4] == *b"U\0") {
+                let magic = if data[0] == b'I' { b"*\0" } else { b"\0*" };
+                data[2..4].copy_from_slice(magic);
+            }
+            Ok(Blocks { tiff: vec![(data, None)], ..Blocks::default() })
+        }
+        Format::Heif => {
+            let info = bmff::read_heif(input).ok_or("HEIF file without a readable meta box")?;
+            Ok(Blocks {
+                tiff: info.exif.map(|e| vec![(e, None)]).unwrap_or_default(),
+                xmp: info.xmp.into_iter().collect(),
+                iptc: None,
+                size: info.width.zip(info.height),
+                heif_transform: Some((info.rotation_quarters, info.mirror)),
+            })
+        }
+        Format::Raf => {
+            // The RAF header points at a full JPEG preview that carries the EXIF.
+            let offset = u32::from_be_bytes(input.range(84, 4).map_err(|e| e.to_string())?[..4].try_into().unwrap_or([0; 4]));
+            let mut blocks = jpeg(input, offset as u64)?;
+            blocks.size = None; // the preview's size, not the sensor's; EXIF tells the real one
+            Ok(blocks)
+        }
+        Format::Cr3 => {
+            let mut blocks = Blocks::default();
+            for (kind, data) in bmff::read_cr3(input) {
+                let context = match &kind {
+                    b"CMT1" => None,
+                    b"CMT2" => Some(Context::Exif),
+                    b"CMT4" => Some(Context::Gps),
+                    _ => continue,
+                };
+                blocks.tiff.push((data, context));
+            }
+            Ok(blocks)
+        }
+        Format::Video | Format::Unknown => Ok(Blocks::default()),
+    }
+}
+
+fn pixel_size(data: &[u8]) -> Option<(u32, u32)> {
+    imagesize::blob_size(data).ok().map(|s| (s.width as u32, s.height as u32))
+}
+
+/// Walks JPEG segments from `start` up to the first frame header (SOFn), which gives the size.
+fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
+    let mut blocks = Blocks::default();
+    let mut pos = start + 2;
+    let mut extended_xmp: Vec<u8> = Vec::new();
+    loop {
+        let Ok(marker) = input.range(pos, 4) else { break };
+        if marker[0] != 0xFF {
+            return Err(format!("corrupt JPEG: no segment marker at byte {pos}"));
+        }
+        let kind = marker[1];
+        if kind == 0xFF {
+            pos += 1; // fill byte
+            continue;
+        }
+        if kind == 0xD9 || kind == 0xDA {
+            break; // end of image, or start of scan without a frame header
+        }
+        let len = u16::from_be_bytes([marker[2], marker[3]]) as u64;
+        if len < 2 {
+            return Err(format!("corrupt JPEG: segment length {len} at byte {pos}"));
+        }
+        let is_sof = matches!(kind, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
+        if is_sof || matches!(kind, 0xE1 | 0xED) {
+            let body = input.range(pos + 4, len - 2).map_err(|e| format!("truncated JPEG: {e}"))?;
+            if is_sof {
+                if body.len() >= 5 {
+                    let h = u16::from_be_bytes([body[1], body[2]]) as u32;
+                    let w = u16::from_be_bytes([body[3], body[4]]) as u32;
+                    blocks.size = Some((w, h));
+                }
+                break;
+            } else if kind == 0xE1 && body.starts_with(b"Exif\0") && blocks.tiff.is_empty() {
+                blocks.tiff.push((body.get(6..).unwrap_or(&[]).to_vec(), None));
+            } else if kind == 0xE1 && body.starts_with(b"http://ns.adobe.com/xap/1.0/\0") {
+                blocks.xmp.push(body[29..].to_vec());
+            } else if kind == 0xE1 && body.starts_with(b"http://ns.adobe.com/xmp/extension/\0") {
+                // Extended XMP: GUID(32) + full length(4) + offset(4), then a slice of the packet.
+                if let Some(part) = body.get(35 + 40..) {
+                    extended_xmp.extend_from_slice(part);
+                }
+            } else if kind == 0xED && body.starts_with(b"Photoshop 3.0\0") {
+                blocks.iptc = photoshop_iptc(&body[14..]);
+            }
+        }
+        pos += 2 + len;
+    }
+    if !extended_xmp.is_empty() {
+        blocks.xmp.push(extended_xmp);
+    }
+    Ok(blocks)
+}
+
+/// The IPTC resource (id 0x0404) in a Photoshop image-resource block.
+fn photoshop_iptc(mut data: &[u8]) -> Option<Vec<u8>> {
+    while data.len() >= 12 && data.starts_with(b"8BIM") {
+        let id = u16::from_be_bytes([data[4], data[5]]);
+        let name_len = data[6] as usize;
+        let name_total = (1 + name_len + 1) & !1; // Pascal string padded to even
+        let size_at = 6 + name_total;
+        let size = u32::from_be_bytes(data.get(size_at..size_at + 4)?.try_into().ok()?) as usize;
+        let body = data.get(size_at + 4..(size_at + 4).checked_add(size)?)?;
+        if id == 0x0404 {
+            return Some(body.to_vec());
+        }
+        data = data.get(size_at + 4 + ((size + 1) & !1)..)?;
+    }
+    None
+}
+
+fn png(data: &[u8]) -> Blocks {
+    let mut blocks = Blocks { size: pixel_size(data), ..Blocks::default() };
+    let mut pos = 8;
+    while let Some(header) = data.get(pos..pos + 8) {
+        let len = u32::from_be_bytes(header[0..4].try_into().unwrap_or([0; 4])) as usize;
+        let kind = &header[4..8];
+        let Some(body) = data.get(pos + 8..(pos + 8).saturating_add(len)) else { break };
+        match kind {
+            b"eXIf" => blocks.tiff.push((strip_exif_prefix(body).to_vec(), None)),
+            b"iTXt" if body.starts_with(b"XML:com.adobe.xmp\0") => {
+                // keyword\0 compression-flag method language\0 translated\0 text
+                let rest = &body[18..];
+                if rest.first() == Some(&0) {
+                    let mut parts = rest[2..].splitn(3, |&b| b == 0);
+                    if let (Some(_), Some(_), Some(text)) = (parts.next(), parts.next(), parts.next()) {
+                        blocks.xmp.push(text.to_vec());
+                    }
+                }
+            }
+            b"IDAT" | b"IEND" => break,
+            _ => {}
+        }
+        pos += 12 + len;
+    }
+    blocks
+}
+
+fn webp(data: &[u8]) -> Blocks {
+    let mut blocks = Blocks { size: pixel_size(data), ..Blocks::default() };
+    let mut pos = 12;
+    while let Some(header) = data.get(pos..pos + 8) {
+        let len = u32::from_le_bytes(header[4..8].try_into().unwrap_or([0; 4])) as usize;
+        let Some(body) = data.get(pos + 8..(pos + 8).saturating_add(len)) else { break };
+        match &header[0..4] {
+            b"EXIF" => blocks.tiff.push((strip_exif_prefix(body).to_vec(), None)),
+            b"XMP " => blocks.xmp.push(body.to_vec()),
+            _ => {}
+        }
+        pos += 8 + len + (len & 1);
+    }
+    blocks
+}
+
+/// Some writers put JPEG's "Exif\0\0" marker in front of the TIFF data of PNG and WebP.
+fn strip_exif_prefix(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"Exif\0\0").unwrap_or(body)
+}

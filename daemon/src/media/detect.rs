@@ -1,0 +1,103 @@
+//! What a file is: its MIME type from its first bytes (the `infer` crate), with the extension as a tie-breaker
+//! for formats `infer` does not tell apart (RAW variants that all look like TIFF, MTS streams).
+
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Webp,
+    Gif,
+    Bmp,
+    Tiff,
+    Heif,
+    /// Camera RAW built on TIFF (DNG, CR2, NEF, ARW, ORF, RW2, PEF, SRW...).
+    TiffRaw,
+    Cr3,
+    Raf,
+    Video,
+    /// Not a photo or video photosd reads (still indexed, flagged with the reason).
+    Unknown,
+}
+
+const RAW_EXTENSIONS: &[&str] =
+    &["dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raw", "pef", "srw", "3fr", "erf", "kdc", "mrw", "iiq", "rwl", "x3f"];
+const VIDEO_EXTENSIONS: &[&str] =
+    &["mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "mpg", "mpeg", "flv", "ts"];
+const PHOTO_EXTENSIONS: &[&str] =
+    &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif", "hif", "avif", "cr3", "raf", "crw"];
+
+/// Whether the file name looks like media photosd indexes at all. Other files (.txt, .xmp sidecars, .aae) are
+/// not items.
+pub fn is_media_name(name: &str) -> bool {
+    let ext = extension(Path::new(name));
+    [RAW_EXTENSIONS, VIDEO_EXTENSIONS, PHOTO_EXTENSIONS].iter().any(|list| list.contains(&ext.as_str()))
+}
+
+pub fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+}
+
+pub fn is_video_name(path: &Path) -> bool {
+    VIDEO_EXTENSIONS.contains(&extension(path).as_str())
+}
+
+/// Sniffs the format and MIME type from the first bytes, using the name only where the bytes are ambiguous.
+pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
+    let ext = extension(path);
+    if head.starts_with(b"FUJIFILMCCD-RAW") {
+        return (Format::Raf, Some("image/x-fuji-raf".into()));
+    }
+    // ORF and RW2 are TIFF with a changed magic number.
+    if head.starts_with(b"IIRO") || head.starts_with(b"IIRS") || head.starts_with(b"MMOR") {
+        return (Format::TiffRaw, Some("image/x-olympus-orf".into()));
+    }
+    if head.starts_with(b"IIU\0") {
+        return (Format::TiffRaw, Some("image/x-panasonic-rw2".into()));
+    }
+    if head.len() > 12 && &head[4..8] == b"ftyp" {
+        let brand = &head[8..12];
+        if brand == b"crx " {
+            return (Format::Cr3, Some("image/x-canon-cr3".into()));
+        }
+        let heif_brands: [&[u8]; 8] = [b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"];
+        if heif_brands.contains(&brand) {
+            let mime = if brand.starts_with(b"avi") { "image/avif" } else { "image/heic" };
+            return (Format::Heif, Some(mime.into()));
+        }
+        // A compatible-brands list can mark HEIF even when the major brand is generic.
+        let compatible = &head[16..head.len().min(64)];
+        if compatible.chunks(4).any(|b| b == b"mif1" || b == b"heic") && !VIDEO_EXTENSIONS.contains(&ext.as_str()) {
+            return (Format::Heif, Some("image/heic".into()));
+        }
+        return (Format::Video, infer::get(head).map(|t| t.mime_type().to_string()).or(Some("video/mp4".into())));
+    }
+    let inferred = infer::get(head);
+    let mime = inferred.map(|t| t.mime_type().to_string());
+    let format = match mime.as_deref() {
+        Some("image/jpeg") => Format::Jpeg,
+        Some("image/png") => Format::Png,
+        Some("image/webp") => Format::Webp,
+        Some("image/gif") => Format::Gif,
+        Some("image/bmp") => Format::Bmp,
+        Some("image/tiff") | Some("image/x-canon-cr2") | Some("image/x-nikon-nef") | Some("image/x-sony-arw")
+        | Some("image/x-adobe-dng") | Some("image/x-panasonic-rw2") | Some("image/x-olympus-orf") => {
+            if RAW_EXTENSIONS.contains(&ext.as_str()) || mime.as_deref() != Some("image/tiff") {
+                Format::TiffRaw
+            } else {
+                Format::Tiff
+            }
+        }
+        Some(m) if m.starts_with("video/") => Format::Video,
+        _ if head.first() == Some(&0x47) && (ext == "mts" || ext == "m2ts" || ext == "ts") => Format::Video,
+        _ if head.len() > 4 && head[4] == 0x47 && (ext == "mts" || ext == "m2ts") => Format::Video,
+        _ => Format::Unknown,
+    };
+    let mime = match (format, mime) {
+        (Format::TiffRaw, Some(m)) if m == "image/tiff" => Some(format!("image/x-raw-{ext}")),
+        (Format::Video, None) => Some("video/mp2t".into()),
+        (_, m) => m,
+    };
+    (format, mime)
+}

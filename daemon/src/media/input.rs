@@ -1,0 +1,51 @@
+//! Random access to a file being read, with its first bytes kept in memory: most metadata sits in the head,
+//! and the rest (a HEIF Exif item at the end, TIFF IFDs anywhere) is read on demand with `pread`. Every read is
+//! bounded, so a lying length field cannot make a worker allocate gigabytes.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// How much of each file is read up front: enough for the EXIF, XMP and IPTC of nearly every JPEG.
+pub const HEAD_BYTES: usize = 256 * 1024;
+/// The largest single metadata block photosd will read (an EXIF or XMP block larger than this is corrupt).
+pub const MAX_BLOCK: u64 = 64 * 1024 * 1024;
+
+pub struct Input {
+    file: File,
+    pub len: u64,
+    pub head: Vec<u8>,
+}
+
+impl Input {
+    pub fn open(path: &Path) -> io::Result<Input> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        let mut head = Vec::with_capacity(HEAD_BYTES.min(len as usize));
+        (&file).take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+        Ok(Input { file, len, head })
+    }
+
+    /// `len` bytes at `offset`, from the head when they are there. Fails past the end of the file.
+    pub fn range(&self, offset: u64, len: u64) -> io::Result<Cow<'_, [u8]>> {
+        let end = offset.checked_add(len).filter(|&e| e <= self.len).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::UnexpectedEof, format!("block at {offset}+{len} runs past the end of the file"))
+        })?;
+        if len > MAX_BLOCK {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("metadata block of {len} bytes is implausible")));
+        }
+        if end <= self.head.len() as u64 {
+            return Ok(Cow::Borrowed(&self.head[offset as usize..end as usize]));
+        }
+        let mut buf = vec![0u8; len as usize];
+        self.file.read_exact_at(&mut buf, offset)?;
+        Ok(Cow::Owned(buf))
+    }
+
+    /// The whole file, for formats whose metadata may point anywhere (TIFF and RAW). Bounded like `range`.
+    pub fn all(&self) -> io::Result<Cow<'_, [u8]>> {
+        self.range(0, self.len.min(MAX_BLOCK))
+    }
+}

@@ -1,0 +1,242 @@
+//! Media reading: turns one file into a [`Reading`]. This code parses untrusted bytes, so it runs only inside
+//! `photosd worker` processes (see `worker`), never in the daemon itself.
+
+mod bmff;
+mod containers;
+pub mod detect;
+mod exif;
+mod input;
+mod iptc;
+pub mod reading;
+pub mod taken;
+pub mod video;
+mod xmp;
+
+use std::io::Read;
+use std::path::Path;
+
+use ::exif::Tag;
+
+pub use reading::{Gps, MediaKind, Reading, Taken};
+
+use detect::Format;
+use input::Input;
+
+/// Descriptions that cameras write by default; they say nothing about the photo.
+const BOILERPLATE_DESCRIPTIONS: &[&str] =
+    &["OLYMPUS DIGITAL CAMERA", "SONY DSC", "DIGITAL CAMERA", "KODAK Digital Still Camera", "default", "Exif_JPEG_PICTURE"];
+
+/// Reads everything photosd stores about `path`. Never panics on bad input by design, but it runs in a worker
+/// anyway, because the parsers below it are not all ours. A file that cannot be read gives a Reading with
+/// `error` set, so it is still indexed and flagged.
+pub fn read_file(path: &Path, with_hash: bool) -> Reading {
+    let mut reading = Reading { path: path.display().to_string(), ..Reading::default() };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            reading.error = Some(format!("cannot open: {e}"));
+            return reading;
+        }
+    };
+    reading.size = meta.len();
+    let mtime = meta.modified().ok();
+    if let Err(e) = read_into(path, &mut reading) {
+        reading.error = Some(e);
+    }
+    if with_hash {
+        match hash_file(path) {
+            Ok(h) => reading.hash = Some(h),
+            Err(e) => reading.error = reading.error.take().or(Some(format!("cannot read: {e}"))),
+        }
+    }
+    fill_taken_fallbacks(path, mtime, &mut reading);
+    reading
+}
+
+fn read_into(path: &Path, reading: &mut Reading) -> Result<(), String> {
+    let input = Input::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    if input.len == 0 {
+        return Err("empty file".into());
+    }
+    let (format, mime) = detect::detect(path, &input.head);
+    reading.mime = mime;
+    match format {
+        Format::Video => {
+            reading.kind = MediaKind::Video;
+            video::read(path, reading)
+        }
+        Format::Unknown => {
+            reading.kind = if detect::is_video_name(path) { MediaKind::Video } else { MediaKind::Photo };
+            Err("not a photo or video format photosd can read (the content does not match any known format)".into())
+        }
+        _ => read_image(format, &input, reading),
+    }
+}
+
+fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<(), String> {
+    let blocks = containers::read_blocks(format, input)?;
+    let mut view = exif::ExifView::default();
+    let mut exif_error = None;
+    for (tiff, context) in blocks.tiff {
+        if let Err(e) = view.add_tiff(tiff, context) {
+            exif_error = Some(e);
+        }
+    }
+    let mut xmp_packets: Vec<Vec<u8>> = blocks.xmp;
+    if let Some(x) = view.xmp() {
+        xmp_packets.push(x.to_vec());
+    }
+    let xmp = xmp_packets.iter().map(|p| xmp::parse(p)).fold(xmp::XmpFields::default(), merge_xmp);
+    let iptc = blocks.iptc.or_else(|| view.iptc()).map(|d| iptc::parse(&d)).unwrap_or_default();
+
+    reading.make = view.text(Tag::Make).or(xmp.make);
+    reading.model = view.text(Tag::Model).or(xmp.model);
+    reading.lens = view.text(Tag::LensModel).or(xmp.lens);
+    reading.focal_length = view.float(Tag::FocalLength).filter(|f| *f > 0.0);
+    reading.exposure_time = view.float(Tag::ExposureTime).filter(|f| *f > 0.0);
+    reading.f_number = view.float(Tag::FNumber).filter(|f| *f > 0.0);
+    reading.iso = view.uint(Tag::PhotographicSensitivity).filter(|i| *i > 0);
+    reading.flash = view.uint(Tag::Flash).map(|f| f & 1 == 1);
+    reading.gps = view.gps().or(xmp.gps);
+    reading.content_id = view.apple_content_id();
+    reading.rating = xmp.rating.or_else(|| view.uint(Tag(::exif::Context::Tiff, 0x4746)).map(|r| r.min(5) as i32));
+    reading.description = [xmp.description, iptc.caption, view.text(Tag::ImageDescription)]
+        .into_iter()
+        .flatten()
+        .find(|d| !BOILERPLATE_DESCRIPTIONS.iter().any(|b| d.eq_ignore_ascii_case(b)));
+    let mut tags = iptc.keywords;
+    for t in xmp.tags {
+        if !tags_contains(&tags, &t) {
+            tags.push(t);
+        }
+    }
+    reading.tags = tags;
+
+    let gps_utc = view.gps_utc();
+    let candidates = [
+        (view.taken(Tag::DateTimeOriginal, Tag::OffsetTimeOriginal), "EXIF:DateTimeOriginal"),
+        (view.taken(Tag::DateTimeDigitized, Tag::OffsetTimeDigitized), "EXIF:CreateDate"),
+        (xmp.date_time_original, "XMP:DateTimeOriginal"),
+        (xmp.create_date, "XMP:CreateDate"),
+        (iptc.date_created, "IPTC:DateCreated"),
+    ];
+    if let Some((mut taken, source)) = candidates.into_iter().find_map(|(t, s)| t.map(|t| (t, s))) {
+        if taken.offset_minutes.is_none() {
+            taken.offset_minutes = gps_utc.and_then(|utc| offset_from_gps(taken.local, utc));
+        }
+        reading.taken = Some(taken);
+        reading.taken_source = Some(source.into());
+    }
+
+    // Size and orientation. HEIF's irot/imir transform the image itself; EXIF orientation only describes it.
+    let orientation = view.orientation().or(xmp.orientation);
+    let stored = stored_size(format, blocks.size, &view);
+    let turned = match blocks.heif_transform {
+        Some((quarters, _)) => quarters % 2 == 1,
+        None => orientation.is_some_and(|o| o >= 5),
+    };
+    reading.orientation = orientation.or(blocks.heif_transform.map(|(q, m)| heif_orientation(q, m)));
+    if let Some((w, h)) = stored {
+        let (w, h) = if turned { (h, w) } else { (w, h) };
+        reading.width = Some(w);
+        reading.height = Some(h);
+    }
+    match exif_error {
+        // Metadata that could not be read at all in a file whose pixels are fine is worth a log line, not a flag.
+        Some(e) if view.is_empty() && stored.is_none() => Err(format!("unreadable metadata: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// The pixel size as stored: from the container where it knows, else from EXIF (RAW files' IFD0 is often a
+/// preview, so the EXIF pixel dimensions win there).
+fn stored_size(format: Format, container: Option<(u32, u32)>, view: &exif::ExifView) -> Option<(u32, u32)> {
+    let exif_dims = view.uint(Tag::PixelXDimension).zip(view.uint(Tag::PixelYDimension)).filter(|(w, h)| *w > 0 && *h > 0);
+    match format {
+        Format::TiffRaw | Format::Cr3 | Format::Raf => exif_dims.or(view.ifd0_size),
+        Format::Tiff => view.ifd0_size.or(exif_dims),
+        _ => container.or(exif_dims),
+    }
+}
+
+/// The EXIF orientation equivalent to a HEIF irot (CCW quarter turns) and imir.
+fn heif_orientation(quarters: u8, mirror: Option<u8>) -> u8 {
+    match (quarters % 4, mirror) {
+        (0, None) => 1,
+        (1, None) => 8,
+        (2, None) => 3,
+        (3, None) => 6,
+        (0, Some(0)) => 2,
+        (0, Some(_)) => 4,
+        (1, Some(0)) => 5,
+        (1, Some(_)) => 7,
+        (2, Some(0)) => 4,
+        (2, Some(_)) => 2,
+        (3, Some(0)) => 7,
+        (_, Some(_)) => 5,
+        _ => 1,
+    }
+}
+
+/// A local time and the UTC time of the GPS fix taken with it give the offset, to the nearest quarter hour.
+fn offset_from_gps(local: time::PrimitiveDateTime, utc: time::PrimitiveDateTime) -> Option<i32> {
+    let minutes = (local - utc).whole_minutes();
+    let rounded = ((minutes as f64 / 15.0).round() * 15.0) as i32;
+    ((minutes - rounded as i64).abs() <= 5 && rounded.abs() <= 14 * 60).then_some(rounded)
+}
+
+fn merge_xmp(a: xmp::XmpFields, b: xmp::XmpFields) -> xmp::XmpFields {
+    let mut tags = a.tags;
+    for t in b.tags {
+        if !tags_contains(&tags, &t) {
+            tags.push(t);
+        }
+    }
+    xmp::XmpFields {
+        description: a.description.or(b.description),
+        rating: a.rating.or(b.rating),
+        tags,
+        date_time_original: a.date_time_original.or(b.date_time_original),
+        create_date: a.create_date.or(b.create_date),
+        gps: a.gps.or(b.gps),
+        make: a.make.or(b.make),
+        model: a.model.or(b.model),
+        lens: a.lens.or(b.lens),
+        orientation: a.orientation.or(b.orientation),
+    }
+}
+
+fn tags_contains(tags: &[String], t: &str) -> bool {
+    tags.iter().any(|x| x.eq_ignore_ascii_case(t))
+}
+
+/// The end of the fallback chain: a date in the file name, then the file's modification time.
+fn fill_taken_fallbacks(path: &Path, mtime: Option<std::time::SystemTime>, reading: &mut Reading) {
+    if reading.taken.is_some() {
+        return;
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if let Some(local) = taken::from_file_name(name) {
+        reading.taken = Some(Taken { local, offset_minutes: None });
+        reading.taken_source = Some("file name".into());
+    } else if let Some(mtime) = mtime {
+        let utc = time::OffsetDateTime::from(mtime);
+        reading.taken = Some(Taken { local: time::PrimitiveDateTime::new(utc.date(), utc.time()), offset_minutes: Some(0) });
+        reading.taken_source = Some("file modification time".into());
+    }
+}
+
+/// BLAKE3 of the whole file, streamed in 1 MiB reads.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}

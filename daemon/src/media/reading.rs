@@ -1,0 +1,132 @@
+//! `Reading`: everything photosd learns from one file, normalised. It is what a worker sends back, what the
+//! indexer stores, and what `photosd inspect` prints, so all three always agree.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    #[default]
+    Photo,
+    Video,
+    /// A still photo with a paired short video (iPhone Live Photo).
+    Live,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Photo => "photo",
+            MediaKind::Video => "video",
+            MediaKind::Live => "live",
+        }
+    }
+}
+
+/// When the photo was taken, as the camera's clock showed it, with the UTC offset when the file tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    pub local: time::PrimitiveDateTime,
+    pub offset_minutes: Option<i32>,
+}
+
+impl Taken {
+    /// `YYYY-MM-DDTHH:MM:SS`, plus `±HH:MM` when the offset is known.
+    pub fn to_iso(&self) -> String {
+        let l = self.local;
+        let mut s = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            l.year(),
+            l.month() as u8,
+            l.day(),
+            l.hour(),
+            l.minute(),
+            l.second()
+        );
+        if let Some(m) = self.offset_minutes {
+            let sign = if m < 0 { '-' } else { '+' };
+            s.push_str(&format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60));
+        }
+        s
+    }
+
+    pub fn from_iso(s: &str) -> Option<Taken> {
+        let local = super::taken::parse_datetime(s.get(..19)?)?;
+        let rest = &s[19..];
+        let offset_minutes = if rest.is_empty() { None } else { Some(super::taken::parse_offset(rest)?) };
+        Some(Taken { local, offset_minutes })
+    }
+
+    /// Seconds since the epoch of the local time read as if it were UTC: what the timeline sorts and groups by,
+    /// so a photo taken at 9:00 in Tokyo shows at 9:00, as in Synology Photos.
+    pub fn local_timestamp(&self) -> i64 {
+        self.local.assume_utc().unix_timestamp()
+    }
+}
+
+mod taken_iso {
+    use super::Taken;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<Taken>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&t.to_iso()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Taken>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s {
+            None => Ok(None),
+            Some(s) => Taken::from_iso(&s).map(Some).ok_or_else(|| serde::de::Error::custom(format!("bad time {s}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Gps {
+    pub lat: f64,
+    pub lon: f64,
+    pub alt: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: MediaKind,
+    pub mime: Option<String>,
+    /// Why the file could not be read, or null. A file with an error is still indexed, flagged broken.
+    pub error: Option<String>,
+    pub size: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub orientation: Option<u8>,
+    #[serde(with = "taken_iso")]
+    pub taken: Option<Taken>,
+    /// The field the taken time came from (DateTimeOriginal, CreateDate, XMP, QuickTime, file name, mtime).
+    pub taken_source: Option<String>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub lens: Option<String>,
+    pub focal_length: Option<f64>,
+    pub exposure_time: Option<f64>,
+    pub f_number: Option<f64>,
+    pub iso: Option<u32>,
+    pub flash: Option<bool>,
+    pub gps: Option<Gps>,
+    pub duration: Option<f64>,
+    pub rotation: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub frame_rate: Option<f64>,
+    pub bitrate: Option<u64>,
+    pub description: Option<String>,
+    pub rating: Option<i32>,
+    pub tags: Vec<String>,
+    /// Apple's content identifier, which ties the two halves of a Live Photo together.
+    pub content_id: Option<String>,
+    /// BLAKE3 of the whole file, hex.
+    pub hash: Option<String>,
+}

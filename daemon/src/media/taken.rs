@@ -1,0 +1,112 @@
+//! Dates and times as files carry them: EXIF "YYYY:MM:DD HH:MM:SS", XMP/ISO 8601 with optional offset, file
+//! names such as IMG_20210723_201314, and the order in which photosd trusts them.
+
+use time::{Date, Month, PrimitiveDateTime, Time};
+
+use super::reading::Taken;
+
+/// Parses "YYYY:MM:DD HH:MM:SS" or "YYYY-MM-DDTHH:MM:SS" (the first 19 characters; seconds may be missing).
+/// Zeroed or impossible dates ("0000:00:00 00:00:00") give None.
+pub fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
+    let s = s.trim().trim_end_matches('\0');
+    let digits: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .take(6)
+        .map(|p| p.parse().ok())
+        .collect::<Option<Vec<_>>>()?;
+    if digits.len() < 5 || s.len() < 16 || digits[0] < 1800 || digits[0] > 9999 {
+        return None;
+    }
+    let date = Date::from_calendar_date(digits[0] as i32, Month::try_from(digits[1] as u8).ok()?, digits[2] as u8).ok()?;
+    let second = digits.get(5).copied().unwrap_or(0).min(59);
+    let time = Time::from_hms(digits[3] as u8, digits[4] as u8, second as u8).ok()?;
+    Some(PrimitiveDateTime::new(date, time))
+}
+
+/// Parses a UTC offset: "+02:00", "-0530", "Z". Returns minutes east of UTC.
+pub fn parse_offset(s: &str) -> Option<i32> {
+    let s = s.trim().trim_end_matches('\0');
+    if s == "Z" {
+        return Some(0);
+    }
+    let sign = match s.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let digits: String = s[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() != 4 {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    (hours <= 14 && minutes < 60).then_some(sign * (hours * 60 + minutes))
+}
+
+/// An ISO 8601 / XMP date: "2021-07-23T20:13:14+02:00", "2021-07-23T20:13:14.25Z", "2021:07:23 20:13:14".
+pub fn parse_iso(s: &str) -> Option<Taken> {
+    let s = s.trim();
+    let local = parse_datetime(s.get(..19).unwrap_or(s))?;
+    let mut rest = s.get(19..).unwrap_or("");
+    if let Some(frac) = rest.strip_prefix('.') {
+        rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    Some(Taken { local, offset_minutes: parse_offset(rest) })
+}
+
+/// Dates in file names, as phones and messengers write them: IMG_20210723_201314, PXL_20210723_201314123,
+/// VID-20210723-WA0001 (date only), Screenshot_2021-07-23-20-13-14, 2021-07-23 20.13.14.
+pub fn from_file_name(name: &str) -> Option<PrimitiveDateTime> {
+    use std::sync::OnceLock;
+    static FULL: OnceLock<regex_lite::Regex> = OnceLock::new();
+    static DATE: OnceLock<regex_lite::Regex> = OnceLock::new();
+    let full = FULL.get_or_init(|| {
+        regex_lite::Regex::new(r"(?:^|[^0-9])((?:19|20)\d{2})[-_.]?(\d{2})[-_.]?(\d{2})[-_. T]?(\d{2})[-_.:h]?(\d{2})[-_.:m]?(\d{2})(?:[^0-9]|\d{1,3}(?:[^0-9]|$)|$)").unwrap()
+    });
+    let date_only = DATE
+        .get_or_init(|| regex_lite::Regex::new(r"(?:^|[^0-9])((?:19|20)\d{2})[-_]?(\d{2})[-_]?(\d{2})(?:[^0-9]|$)").unwrap());
+    let num = |c: &regex_lite::Captures, i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    if let Some(c) = full.captures(name) {
+        let s = format!(
+            "{:04}:{:02}:{:02} {:02}:{:02}:{:02}",
+            num(&c, 1)?,
+            num(&c, 2)?,
+            num(&c, 3)?,
+            num(&c, 4)?,
+            num(&c, 5)?,
+            num(&c, 6)?
+        );
+        if let Some(t) = parse_datetime(&s) {
+            return Some(t);
+        }
+    }
+    let c = date_only.captures(name)?;
+    parse_datetime(&format!("{:04}:{:02}:{:02} 00:00:00", num(&c, 1)?, num(&c, 2)?, num(&c, 3)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exif_and_iso_dates() {
+        assert_eq!(parse_iso("2021:07:23 20:13:14").unwrap().to_iso(), "2021-07-23T20:13:14");
+        assert_eq!(parse_iso("2021-07-23T20:13:14.250+02:00").unwrap().to_iso(), "2021-07-23T20:13:14+02:00");
+        assert_eq!(parse_iso("2021-07-23T20:13:14Z").unwrap().to_iso(), "2021-07-23T20:13:14+00:00");
+        assert!(parse_datetime("0000:00:00 00:00:00").is_none());
+        assert!(parse_datetime("    :  :     :  :  ").is_none());
+        assert_eq!(parse_offset("-05:30"), Some(-330));
+    }
+
+    #[test]
+    fn file_name_patterns() {
+        let iso = |n: &str| from_file_name(n).map(|t| Taken { local: t, offset_minutes: None }.to_iso());
+        assert_eq!(iso("IMG_20210723_201314.jpg").as_deref(), Some("2021-07-23T20:13:14"));
+        assert_eq!(iso("PXL_20210723_201314123.jpg").as_deref(), Some("2021-07-23T20:13:14"));
+        assert_eq!(iso("Screenshot_2021-07-23-20-13-14.png").as_deref(), Some("2021-07-23T20:13:14"));
+        assert_eq!(iso("VID-20210723-WA0001.mp4").as_deref(), Some("2021-07-23T00:00:00"));
+        assert_eq!(iso("2021-07-23 20.13.14.jpg").as_deref(), Some("2021-07-23T20:13:14"));
+        assert_eq!(iso("DSC01234.JPG"), None);
+    }
+}

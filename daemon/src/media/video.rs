@@ -1,0 +1,131 @@
+//! Video metadata through FFmpeg's demuxers (ffmpeg-next): duration, codecs, size, frame rate, bitrate,
+//! rotation (display matrix), creation time, GPS (ISO 6709, Apple and Android keys) and Apple's Live Photo
+//! content identifier. Only containers are parsed here; nothing is decoded.
+
+use std::path::Path;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg::codec::packet::side_data::Type as SideDataType;
+use ffmpeg::media::Type as StreamType;
+
+use super::reading::{Gps, Reading, Taken};
+use super::taken::parse_iso;
+
+pub fn init() {
+    let _ = ffmpeg::init();
+    ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
+}
+
+pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
+    if path.to_str().is_none() {
+        return Err("file name is not valid UTF-8, which FFmpeg cannot open".into());
+    }
+    // An absolute path keeps FFmpeg from reading "name:with:colons.mp4" as a protocol.
+    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
+    let input = ffmpeg::format::input(&absolute).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
+    let duration = input.duration();
+    if duration > 0 {
+        reading.duration = Some(duration as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
+    }
+    if input.bit_rate() > 0 {
+        reading.bitrate = Some(input.bit_rate() as u64);
+    }
+    let meta = input.metadata();
+    let get = |keys: &[&str]| keys.iter().find_map(|k| meta.get(k)).map(str::to_string);
+    reading.make = get(&["com.apple.quicktime.make", "make"]);
+    reading.model = get(&["com.apple.quicktime.model", "model"]);
+    reading.content_id = get(&["com.apple.quicktime.content.identifier"]);
+    reading.description = get(&["com.apple.quicktime.description", "description", "comment"])
+        .filter(|d| !d.trim().is_empty());
+    if let Some(location) = get(&["com.apple.quicktime.location.ISO6709", "location", "location-eng"]) {
+        reading.gps = parse_iso6709(&location);
+    }
+    // Apple's creationdate carries the local offset; creation_time is UTC.
+    let local = get(&["com.apple.quicktime.creationdate"]).and_then(|s| parse_iso(&s)).filter(|t| t.offset_minutes.is_some());
+    let utc = get(&["creation_time"]).and_then(|s| parse_iso(&s)).filter(|t| t.local.year() > 1970);
+    if let Some(t) = local {
+        reading.taken = Some(t);
+        reading.taken_source = Some("QuickTime:CreationDate".into());
+    } else if let Some(t) = utc {
+        reading.taken = Some(Taken { local: t.local, offset_minutes: Some(0) });
+        reading.taken_source = Some("QuickTime:CreateDate".into());
+    }
+    let video = input
+        .streams()
+        .filter(|s| s.parameters().medium() == StreamType::Video)
+        .find(|s| !s.disposition().contains(ffmpeg::format::stream::Disposition::ATTACHED_PIC));
+    if let Some(stream) = video {
+        let parameters = stream.parameters();
+        reading.video_codec = Some(parameters.id().name().to_string());
+        let (w, h) = crate::ffi::codec_dimensions(&parameters);
+        let rotation = display_rotation(&stream).unwrap_or(0);
+        reading.rotation = Some(rotation);
+        if w > 0 && h > 0 {
+            let (w, h) = (w as u32, h as u32);
+            let (w, h) = if rotation % 180 == 90 { (h, w) } else { (w, h) };
+            reading.width = Some(w);
+            reading.height = Some(h);
+        }
+        let rate = f64::from(stream.avg_frame_rate());
+        if rate.is_finite() && rate > 0.0 {
+            reading.frame_rate = Some((rate * 1000.0).round() / 1000.0);
+        }
+    }
+    if let Some(audio) = input.streams().best(StreamType::Audio) {
+        reading.audio_codec = Some(audio.parameters().id().name().to_string());
+    }
+    Ok(())
+}
+
+/// Clockwise degrees (0, 90, 180, 270) to turn the stored frames upright, from the display matrix; the same
+/// arithmetic as FFmpeg's av_display_rotation_get.
+fn display_rotation(stream: &ffmpeg::format::stream::Stream) -> Option<i32> {
+    let side = stream.side_data().find(|sd| sd.kind() == SideDataType::DisplayMatrix)?;
+    let d = side.data();
+    let m: Vec<f64> = d.chunks_exact(4).take(9).map(|c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]) as f64 / 65536.0).collect();
+    if m.len() < 5 {
+        return None;
+    }
+    let (s0, s1) = (m[0].hypot(m[3]), m[1].hypot(m[4]));
+    if s0 == 0.0 || s1 == 0.0 {
+        return None;
+    }
+    let ccw = -(m[1] / s1).atan2(m[0] / s0).to_degrees();
+    let cw = (-ccw).round() as i32;
+    Some(((cw + 45).div_euclid(90) * 90).rem_euclid(360))
+}
+
+/// ISO 6709 as phones write it: "+35.6586+139.7454+040.000/" (altitude optional).
+pub fn parse_iso6709(s: &str) -> Option<Gps> {
+    let s = s.trim().trim_end_matches('/');
+    let mut numbers = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.char_indices().skip(1) {
+        if c == '+' || c == '-' {
+            numbers.push(&s[start..i]);
+            start = i;
+        }
+    }
+    numbers.push(&s[start..]);
+    let lat: f64 = numbers.first()?.parse().ok()?;
+    let lon: f64 = numbers.get(1)?.parse().ok()?;
+    let alt = numbers.get(2).and_then(|a| a.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse().ok());
+    if (lat == 0.0 && lon == 0.0) || lat.abs() > 90.0 || lon.abs() > 180.0 {
+        return None;
+    }
+    Some(Gps { lat, lon, alt })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso6709() {
+        let g = parse_iso6709("+35.6586+139.7454+040.000/").unwrap();
+        assert_eq!((g.lat, g.lon, g.alt), (35.6586, 139.7454, Some(40.0)));
+        let g = parse_iso6709("-33.8688-070.6693/").unwrap();
+        assert_eq!((g.lat, g.lon, g.alt), (-33.8688, -70.6693, None));
+        assert!(parse_iso6709("+00.0000+000.0000/").is_none());
+    }
+}

@@ -1,0 +1,51 @@
+//! Which folders are spaces: each system user (passwd, through NSS) whose folder matching the personal pattern
+//! exists has a Personal Space there; the Shared Space is one configured root. Discovery is re-run periodically
+//! so a new user's Photos folder is picked up without a restart.
+
+use std::path::{Path, PathBuf};
+
+use uzers::os::unix::GroupExt;
+
+use crate::config::SpacesConfig;
+use crate::db::SpaceKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundSpace {
+    pub kind: SpaceKind,
+    pub owner: Option<(u32, String)>,
+    pub root: PathBuf,
+}
+
+pub fn discover(config: &SpacesConfig) -> Vec<FoundSpace> {
+    let mut found = Vec::new();
+    if !config.personal_pattern.is_empty() {
+        let group = (!config.allowed_group.is_empty()).then(|| uzers::get_group_by_name(&config.allowed_group));
+        for user in crate::ffi::all_users() {
+            if user.uid() < config.min_uid {
+                continue;
+            }
+            let Some(name) = user.name().to_str() else { continue };
+            if let Some(group) = &group {
+                let allowed = group.as_ref().is_some_and(|g| {
+                    user.primary_group_id() == g.gid() || g.members().iter().any(|m| m == user.name())
+                });
+                if !allowed {
+                    continue;
+                }
+            }
+            let root = PathBuf::from(config.personal_pattern.replacen('*', name, 1));
+            if is_real_dir(&root) && !found.iter().any(|f: &FoundSpace| f.root == root) {
+                found.push(FoundSpace { kind: SpaceKind::Personal, owner: Some((user.uid(), name.to_string())), root });
+            }
+        }
+    }
+    if !config.shared_root.is_empty() && is_real_dir(Path::new(&config.shared_root)) {
+        found.push(FoundSpace { kind: SpaceKind::Shared, owner: None, root: PathBuf::from(&config.shared_root) });
+    }
+    found
+}
+
+/// A directory, and not a symlink to one: a space must not lead out of where its owner's files live.
+fn is_real_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}

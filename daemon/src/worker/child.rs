@@ -1,0 +1,65 @@
+//! The worker process (`photosd worker`): reads requests on stdin, answers on stdout, under the rlimits the
+//! daemon asked for. It is the only place where untrusted files are parsed, so a crash or hang costs one worker,
+//! never the daemon.
+
+use std::io::Write;
+use std::path::Path;
+
+use nix::sys::resource::{getrlimit, getrusage, setrlimit, Resource, UsageWho};
+
+use super::protocol::{encode, read_frame_blocking, Request, Response};
+use crate::media;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerArgs {
+    /// Address-space limit in MiB.
+    #[arg(long, default_value_t = 1024)]
+    pub memory_mb: u64,
+    /// CPU seconds allowed per request.
+    #[arg(long, default_value_t = 60)]
+    pub cpu_secs: u64,
+}
+
+pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
+    let bytes = args.memory_mb.saturating_mul(1024 * 1024);
+    setrlimit(Resource::RLIMIT_AS, bytes, bytes)?;
+    media::video::init();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    while let Some(frame) = read_frame_blocking(&mut input)? {
+        let request: Request = serde_json::from_slice(&frame)?;
+        limit_cpu_for_next_job(args.cpu_secs)?;
+        let response = match request {
+            Request::Read { path, hash } => {
+                let path_ref = Path::new(&path);
+                let reading = std::panic::catch_unwind(|| media::read_file(path_ref, hash)).unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    media::Reading {
+                        path: path.clone(),
+                        error: Some(format!("the metadata parser failed on this file: {message}")),
+                        ..Default::default()
+                    }
+                });
+                Response::Read(Box::new(reading))
+            }
+        };
+        let mut out = stdout.lock();
+        out.write_all(&encode(&response))?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// The kernel stops the worker (SIGXCPU) once this job has used `secs` more CPU seconds than the worker had so
+/// far; the soft limit is moved forward before each job, so a long-lived worker is not penalised for its past.
+fn limit_cpu_for_next_job(secs: u64) -> nix::Result<()> {
+    let usage = getrusage(UsageWho::RUSAGE_SELF)?;
+    let used = usage.user_time().tv_sec() + usage.system_time().tv_sec();
+    let (_, hard) = getrlimit(Resource::RLIMIT_CPU)?;
+    setrlimit(Resource::RLIMIT_CPU, (used as u64 + secs + 1).min(hard), hard)
+}

@@ -1,0 +1,133 @@
+//! The worker pool: the one module that starts and talks to `photosd worker` processes. Each request gets a
+//! deadline; a worker that misses it is killed, and one that dies is replaced on the next request. Either way
+//! the caller gets an error that says what happened to that file, and the pool carries on.
+
+pub mod child;
+mod protocol;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::media::Reading;
+use protocol::{encode, read_frame, Request, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("cannot start a worker process ({exe}): {source}")]
+    Spawn { exe: String, source: std::io::Error },
+    #[error("reading this file took longer than {0} s; the worker was stopped")]
+    Timeout(u64),
+    #[error("the worker crashed on this file ({0})")]
+    Crashed(String),
+    #[error("worker protocol error: {0}")]
+    Protocol(String),
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+}
+
+pub struct WorkerPool {
+    exe: PathBuf,
+    args: Vec<String>,
+    timeout: Duration,
+    /// Bounds concurrent requests to the number of workers.
+    slots: Semaphore,
+    /// Idle workers. A std mutex: it is held only to push or pop, never across an await.
+    idle: Mutex<Vec<Worker>>,
+}
+
+impl WorkerPool {
+    pub fn new(config: &Config) -> std::io::Result<WorkerPool> {
+        Ok(WorkerPool {
+            exe: std::env::current_exe()?,
+            args: vec![
+                "worker".into(),
+                "--memory-mb".into(),
+                config.workers.memory_limit_mb.to_string(),
+                "--cpu-secs".into(),
+                config.workers.cpu_limit_secs.to_string(),
+            ],
+            timeout: Duration::from_secs(config.workers.timeout_secs),
+            slots: Semaphore::new(config.worker_count()),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn size(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    /// Reads a file's metadata (and its hash) in a worker.
+    pub async fn read(&self, path: &Path, hash: bool, size_hint: u64) -> Result<Reading, WorkerError> {
+        let _slot = self.slots.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?;
+        let mut worker = match self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            Some(w) => w,
+            None => self.spawn()?,
+        };
+        // Hashing a large video takes time on a slow disk: one more second per 50 MB.
+        let deadline = self.timeout + Duration::from_secs(size_hint / 50_000_000);
+        let request = encode(&Request::Read { path: path.display().to_string(), hash });
+        let exchange = async {
+            worker.stdin.write_all(&request).await?;
+            worker.stdin.flush().await?;
+            read_frame(&mut worker.stdout).await
+        };
+        match tokio::time::timeout(deadline, exchange).await {
+            Ok(Ok(frame)) => {
+                let response: Response =
+                    serde_json::from_slice(&frame).map_err(|e| WorkerError::Protocol(e.to_string()))?;
+                self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
+                match response {
+                    Response::Read(reading) => Ok(*reading),
+                }
+            }
+            Ok(Err(_)) => Err(WorkerError::Crashed(describe_exit(&mut worker.child).await)),
+            Err(_) => {
+                let _ = worker.child.kill().await;
+                Err(WorkerError::Timeout(deadline.as_secs()))
+            }
+        }
+    }
+
+    fn spawn(&self) -> Result<Worker, WorkerError> {
+        let mut child = Command::new(&self.exe)
+            .args(&self.args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| WorkerError::Spawn { exe: self.exe.display().to_string(), source })?;
+        let stdin = child.stdin.take().ok_or_else(|| WorkerError::Protocol("no stdin".into()))?;
+        let stdout = child.stdout.take().ok_or_else(|| WorkerError::Protocol("no stdout".into()))?;
+        Ok(Worker { child, stdin, stdout })
+    }
+}
+
+async fn describe_exit(child: &mut Child) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let status = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+        Ok(Ok(status)) => status,
+        _ => {
+            let _ = child.kill().await;
+            return "it stopped answering".into();
+        }
+    };
+    match status.signal() {
+        Some(9) => "killed (signal 9)".into(),
+        Some(6) => "aborted (signal 6), usually out of memory under the worker memory limit".into(),
+        Some(11) => "segmentation fault (signal 11)".into(),
+        Some(24) => "CPU time limit exceeded (signal 24)".into(),
+        Some(n) => format!("signal {n}"),
+        None => format!("exit status {}", status.code().unwrap_or(-1)),
+    }
+}
