@@ -4,7 +4,9 @@
 mod config;
 mod db;
 mod ffi;
+mod app;
 mod inspect;
+mod jobs;
 mod media;
 mod spaces;
 mod watch;

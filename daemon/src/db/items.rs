@@ -293,3 +293,25 @@ fn pair_live_photo_tx(
     tx.execute("UPDATE item SET live_photo_id = ?1 WHERE id = ?2", [photo, video])?;
     Ok(())
 }
+
+/// Counts per type and the files that could not be read, for `photosd index`.
+#[derive(Debug, Default)]
+pub struct LibrarySummary {
+    pub by_type: Vec<(String, i64)>,
+    pub broken: Vec<(String, String)>,
+}
+
+impl Db {
+    pub fn library_summary(&self) -> Result<LibrarySummary, DbError> {
+        let conn = self.lock();
+        let mut summary = LibrarySummary::default();
+        let mut stmt = conn.prepare("SELECT type, count(*) FROM item WHERE state = 'ok' GROUP BY type ORDER BY type")?;
+        summary.by_type = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT s.root || '/' || {ITEM_PATH}, coalesce(i.error, '') FROM item i JOIN folder f ON f.id = i.folder_id
+             JOIN space s ON s.id = i.space_id WHERE i.state = 'broken' ORDER BY 1"
+        ))?;
+        summary.broken = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(summary)
+    }
+}

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use items::{ItemRow, StoredFile, UpsertOutcome};
+pub use items::{ItemRow, LibrarySummary, StoredFile, UpsertOutcome};
 pub use jobs::{Job, JobCounts, NewJob};
 pub use spaces::{Space, SpaceKind};
 

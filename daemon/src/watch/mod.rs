@@ -1,13 +1,104 @@
-//! Watching the spaces (inotify) and the reconcile scan. Both only enqueue work; jobs do the rest.
+//! Keeping the library in step with the disk: the reconcile scan, the inotify watcher, and the two commands
+//! built on them (`serve` and `index`). Both only enqueue work; the job runner does it.
 
 mod ignore;
+mod reconcile;
+mod watcher;
 
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
 use crate::config::Config;
+use crate::jobs::{self, Progress};
 
-pub async fn serve(_config: Config) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+pub use ignore::{is_ignored_dir, is_ignored_file};
+
+/// `photosd serve`: watch and index until SIGTERM or SIGINT, then stop cleanly (running jobs finish).
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = App::open(config)?;
+    let shutdown = CancellationToken::new();
+    spawn_signal_handler(shutdown.clone())?;
+    tracing::info!(data = %app.config.storage.data_dir.display(), workers = app.config.worker_count(), "photosd started");
+    let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
+    let watched = watcher::Watcher::run(app.clone(), shutdown.clone()).await;
+    shutdown.cancel();
+    runner.await?;
+    tracing::info!("photosd stopped");
+    watched
 }
 
-pub async fn index_once(_config: Config) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+fn spawn_signal_handler(shutdown: CancellationToken) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("shutting down");
+        shutdown.cancel();
+    });
+    Ok(())
+}
+
+/// `photosd index`: reconcile every space once, run the queue dry with a progress bar, print a summary.
+pub async fn index_once(config: Config) -> anyhow::Result<()> {
+    let app = App::open(config)?;
+    let spaces_config = app.config.spaces.clone();
+    let found = tokio::task::spawn_blocking(move || crate::spaces::discover(&spaces_config)).await?;
+    if found.is_empty() {
+        eprintln!(
+            "photosd: no spaces found (personal pattern {:?} for users with uid >= {}, shared root {:?})",
+            app.config.spaces.personal_pattern, app.config.spaces.min_uid, app.config.spaces.shared_root
+        );
+    }
+    for space in found {
+        let root = space.root.display().to_string();
+        let summary = app
+            .db
+            .call(move |db| {
+                let owner = space.owner.as_ref().map(|(u, n)| (*u, n.as_str()));
+                let stored = db.ensure_space(space.kind, owner, &root)?;
+                reconcile::reconcile(db, &stored)
+            })
+            .await?;
+        eprintln!("{}: {} files, {} to read, {} gone", space.root.display(), summary.files, summary.queued, summary.missing);
+    }
+    let progress = Arc::new(Progress::default());
+    let total = app.db.call(|db| db.job_counts()).await?.queued.max(0) as u64;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}  {msg}",
+        )
+        .expect("valid template"),
+    );
+    let started = Instant::now();
+    let runner = tokio::spawn(jobs::run(app.clone(), CancellationToken::new(), true, progress.clone()));
+    while !runner.is_finished() {
+        bar.set_position(progress.done.load(Ordering::Relaxed) + progress.failed.load(Ordering::Relaxed));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    runner.await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let files = progress.done.load(Ordering::Relaxed);
+    let mb = progress.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+    println!("indexed {files} jobs in {seconds:.1} s ({:.1} files/s, {:.1} MB/s)", files as f64 / seconds, mb / seconds);
+    let summary = app.db.call(|db| db.library_summary()).await?;
+    for (kind, count) in &summary.by_type {
+        println!("  {kind}: {count}");
+    }
+    if !summary.broken.is_empty() {
+        println!("  flagged, could not be read: {}", summary.broken.len());
+        for (path, reason) in &summary.broken {
+            println!("    {path}: {reason}");
+        }
+    }
+    Ok(())
 }

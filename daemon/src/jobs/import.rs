@@ -1,0 +1,85 @@
+//! The import job: reads a file in a worker and stores the reading; and the purge that follows a reconcile.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::pipeline::{ImportPayload, PurgePayload};
+use super::{JobError, Progress};
+use crate::app::App;
+use crate::media::Reading;
+
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
+}
+
+pub async fn run(
+    app: &Arc<App>,
+    job: &ImportPayload,
+    last_attempt: bool,
+    progress: &Progress,
+) -> Result<Option<i64>, JobError> {
+    let full = Path::new(&job.root).join(&job.path);
+    let before = match std::fs::symlink_metadata(&full) {
+        Ok(m) if m.is_file() => m,
+        // Gone (or replaced by something that is not a file) since the job was queued.
+        _ => {
+            let (space, path) = (job.space, job.path.clone());
+            app.db.call(move |db| db.delete_item(space, &path)).await?;
+            return Ok(None);
+        }
+    };
+    let reading = match app.workers.read(&full, true, before.len()).await {
+        Ok(r) => r,
+        // The worker crashed, hung or ran out of memory on this file: retry once, then flag the file.
+        Err(e) if last_attempt => Reading {
+            path: full.display().to_string(),
+            size: before.len(),
+            error: Some(e.to_string()),
+            kind: if crate::media::detect::is_video_name(&full) {
+                crate::media::MediaKind::Video
+            } else {
+                crate::media::MediaKind::Photo
+            },
+            ..Reading::default()
+        },
+        Err(e) => return Err(JobError::Retry(e.to_string())),
+    };
+    let after = std::fs::symlink_metadata(&full).map_err(|e| JobError::Retry(format!("file vanished: {e}")))?;
+    if after.len() != before.len() || mtime_ns(&after) != mtime_ns(&before) {
+        // Still being written: read it again once it settles.
+        let next = super::pipeline::import(job.space, &job.root, &job.path);
+        app.db.call(move |db| db.enqueue(&[next])).await?;
+        return Ok(None);
+    }
+    if let Some(error) = &reading.error {
+        tracing::warn!(file = %full.display(), "flagged as broken: {error}");
+    }
+    progress.bytes.fetch_add(before.len(), Ordering::Relaxed);
+    let (space, path, mtime) = (job.space, job.path.clone(), mtime_ns(&before));
+    let outcome = app.db.call(move |db| db.upsert_item(space, &path, mtime, &reading)).await?;
+    tracing::debug!(file = %full.display(), ?outcome, "imported");
+    Ok(Some(outcome.id()))
+}
+
+/// Deletes the items a reconcile found missing (no import adopted them), and folders gone from disk.
+pub async fn purge(app: &Arc<App>, job: &PurgePayload) -> Result<(), JobError> {
+    let (space, root) = (job.space, job.root.clone());
+    app.db
+        .call(move |db| {
+            let items = db.purge_missing(space)?;
+            let mut folders = 0;
+            for path in db.folder_paths(space)? {
+                if !path.is_empty() && !Path::new(&root).join(&path).is_dir() {
+                    folders += db.delete_folder(space, &path)?;
+                }
+            }
+            if items + folders > 0 {
+                tracing::info!(space, items = items + folders, "removed files deleted while photosd was not watching");
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}

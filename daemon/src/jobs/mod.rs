@@ -1,0 +1,119 @@
+//! The job runner: as many loops as there are workers claim jobs from the persistent queue, run them, and
+//! enqueue what `pipeline::next` says follows. A failed job is retried once, then kept as failed with its error.
+
+mod import;
+pub mod pipeline;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::db::Job;
+
+/// Two attempts: a worker crash can be bad luck once; twice on the same file, it is the file.
+pub const MAX_ATTEMPTS: i64 = 2;
+
+/// Counters for progress reporting.
+#[derive(Default)]
+pub struct Progress {
+    pub done: AtomicU64,
+    pub failed: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("{0}")]
+    Db(#[from] crate::db::DbError),
+    #[error("bad job payload: {0}")]
+    Payload(#[from] serde_json::Error),
+    #[error("{0}")]
+    Retry(String),
+}
+
+/// Runs jobs until `shutdown` fires, or, with `until_idle`, until the queue is empty.
+pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, progress: Arc<Progress>) {
+    let loops = app.config.worker_count();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..loops {
+        let (app, shutdown, progress) = (app.clone(), shutdown.clone(), progress.clone());
+        tasks.spawn(async move { run_loop(&app, &shutdown, until_idle, &progress).await });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, progress: &Progress) {
+    loop {
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let claimed = app.db.call(|db| db.claim_job(pipeline::PURGE, pipeline::IMPORT)).await;
+        let job = match claimed {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                if until_idle {
+                    let counts = app.db.call(|db| db.job_counts()).await.unwrap_or_default();
+                    if counts.queued == 0 && counts.running == 0 {
+                        app.jobs_ready.notify_waiters();
+                        return;
+                    }
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = app.jobs_ready.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::error!("cannot read the job queue: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let (id, kind) = (job.id, job.kind.clone());
+        let outcome = execute(app, &job, progress).await;
+        let recorded = match outcome {
+            Ok(item) => {
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                let next = pipeline::next(&kind, item);
+                app.db.call(move |db| {
+                    db.enqueue(&next)?;
+                    db.finish_job(id)
+                })
+                .await
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(job = %job.key, kind = %kind, attempt = job.attempts, "job failed: {message}");
+                if job.attempts >= MAX_ATTEMPTS {
+                    progress.failed.fetch_add(1, Ordering::Relaxed);
+                }
+                app.db.call(move |db| db.fail_job(id, &message, MAX_ATTEMPTS)).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::error!("cannot record the end of job {id}: {e}");
+        }
+        app.jobs_ready.notify_waiters();
+    }
+}
+
+/// Runs one job; returns the item it produced, if any.
+async fn execute(app: &Arc<App>, job: &Job, progress: &Progress) -> Result<Option<i64>, JobError> {
+    match job.kind.as_str() {
+        pipeline::IMPORT => {
+            let payload: pipeline::ImportPayload = serde_json::from_str(&job.payload)?;
+            import::run(app, &payload, job.attempts >= MAX_ATTEMPTS, progress).await
+        }
+        pipeline::PURGE => {
+            let payload: pipeline::PurgePayload = serde_json::from_str(&job.payload)?;
+            import::purge(app, &payload).await?;
+            Ok(None)
+        }
+        other => Err(JobError::Retry(format!("unknown job kind {other}"))),
+    }
+}

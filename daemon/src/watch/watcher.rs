@@ -1,0 +1,301 @@
+//! The live watcher: one inotify instance over every folder of every space. It turns events into database
+//! moves and deletes (cheap, no file reading) and into debounced import jobs; everything else is the job
+//! runner's. Overflow and an exhausted watch limit fall back to reconcile scans, so no change is ever lost.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
+use tokio_util::sync::CancellationToken;
+
+use super::ignore::{is_ignored_dir, is_ignored_file};
+use super::reconcile::{reconcile, walk, DiskFiles};
+use crate::app::App;
+use crate::db::{NewJob, Space};
+use crate::jobs::pipeline;
+
+const MASK: WatchMask = WatchMask::CLOSE_WRITE
+    .union(WatchMask::MODIFY)
+    .union(WatchMask::CREATE)
+    .union(WatchMask::DELETE)
+    .union(WatchMask::MOVED_FROM)
+    .union(WatchMask::MOVED_TO)
+    .union(WatchMask::ONLYDIR)
+    .union(WatchMask::DONT_FOLLOW)
+    .union(WatchMask::EXCL_UNLINK);
+
+pub struct Watcher {
+    app: Arc<App>,
+    watches: Watches,
+    /// Watched folder of each descriptor: (space id, path relative to the space root).
+    dirs: HashMap<WatchDescriptor, (i64, String)>,
+    spaces: HashMap<i64, Space>,
+    /// Files waiting to be quiet before their import is queued.
+    pending: HashMap<(i64, String), Instant>,
+    /// MOVED_FROM halves waiting for their MOVED_TO: cookie → (space, path, is_dir, seen).
+    moved_from: HashMap<u32, (i64, String, bool, Instant)>,
+    /// True once inotify refused a watch (fs.inotify.max_user_watches): spaces are then rescanned periodically.
+    watch_limit_hit: bool,
+}
+
+impl Watcher {
+    pub async fn run(app: Arc<App>, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let inotify = Inotify::init()?;
+        let mut events = inotify.into_event_stream(vec![0u8; 256 * 1024])?;
+        let mut watcher = Watcher {
+            watches: events.watches(),
+            app,
+            dirs: HashMap::new(),
+            spaces: HashMap::new(),
+            pending: HashMap::new(),
+            moved_from: HashMap::new(),
+            watch_limit_hit: false,
+        };
+        watcher.discover_spaces().await;
+        let config = watcher.app.config.clone();
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        let mut discovery = tokio::time::interval(Duration::from_secs(config.spaces.discovery_interval_secs));
+        let mut fallback = tokio::time::interval(Duration::from_secs(config.watch.fallback_rescan_secs));
+        discovery.reset();
+        fallback.reset();
+        use futures_util::StreamExt;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                event = events.next() => match event {
+                    Some(Ok(event)) => watcher.handle(event.wd, event.mask, event.cookie, event.name).await,
+                    Some(Err(e)) => { tracing::error!("inotify read failed: {e}"); break }
+                    None => break,
+                },
+                _ = tick.tick() => watcher.flush_due().await,
+                _ = discovery.tick() => watcher.discover_spaces().await,
+                _ = fallback.tick(), if watcher.watch_limit_hit => watcher.rescan_all().await,
+            }
+        }
+        // Queue what was still being debounced, so nothing seen is lost across the restart.
+        let all: Vec<NewJob> = watcher.pending.drain().map(|((s, p), _)| watcher_job(&watcher.spaces, s, &p)).flatten().collect();
+        let _ = watcher.app.db.call(move |db| db.enqueue(&all)).await;
+        Ok(())
+    }
+
+    /// Finds spaces (at start and periodically), watches the new ones, then reconciles them.
+    async fn discover_spaces(&mut self) {
+        let config = self.app.config.spaces.clone();
+        let found = match tokio::task::spawn_blocking(move || crate::spaces::discover(&config)).await {
+            Ok(found) => found,
+            Err(e) => return tracing::error!("space discovery failed: {e}"),
+        };
+        for space in found {
+            let root = space.root.display().to_string();
+            if self.spaces.values().any(|s| s.root == root) {
+                continue;
+            }
+            let owner = space.owner.clone();
+            let kind = space.kind;
+            let stored = self
+                .app
+                .db
+                .call(move |db| db.ensure_space(kind, owner.as_ref().map(|(u, n)| (*u, n.as_str())), &root))
+                .await;
+            match stored {
+                Ok(s) => {
+                    tracing::info!(root = %s.root, kind = ?s.kind, owner = ?s.owner_name, "watching space");
+                    self.watch_tree(s.id, Path::new(&s.root), "");
+                    self.spaces.insert(s.id, s.clone());
+                    self.reconcile(s).await;
+                }
+                Err(e) => tracing::error!("cannot record space {}: {e}", space.root.display()),
+            }
+        }
+    }
+
+    async fn reconcile(&self, space: Space) {
+        let result = self.app.db.call(move |db| reconcile(db, &space)).await;
+        if let Err(e) = result {
+            tracing::error!("reconcile failed: {e}");
+        }
+        self.app.jobs_ready.notify_waiters();
+    }
+
+    async fn rescan_all(&mut self) {
+        for space in self.spaces.values().cloned().collect::<Vec<_>>() {
+            self.watch_tree(space.id, Path::new(&space.root), "");
+            self.reconcile(space).await;
+        }
+    }
+
+    /// Watches `rel` and every folder under it. Returns the media files found, so a folder that appeared (or was
+    /// moved in) gets its content imported even when the files were written before the watch existed.
+    fn watch_tree(&mut self, space: i64, root: &Path, rel: &str) -> DiskFiles {
+        let (mut files, mut dirs) = (DiskFiles::new(), vec![rel.to_string()]);
+        walk(root, rel, &mut files, &mut dirs);
+        for dir in dirs {
+            let path = if dir.is_empty() { root.to_path_buf() } else { root.join(&dir) };
+            match self.watches.add(&path, MASK) {
+                Ok(wd) => {
+                    self.dirs.insert(wd, (space, dir));
+                }
+                Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ENOSPC as i32) => {
+                    if !self.watch_limit_hit {
+                        tracing::warn!(
+                            "inotify watch limit reached at {}: changes there are found by a rescan every {} s instead of at once. \
+                             Raise the limit with `sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.conf to keep it).",
+                            path.display(),
+                            self.app.config.watch.fallback_rescan_secs
+                        );
+                    }
+                    self.watch_limit_hit = true;
+                }
+                Err(e) => tracing::debug!("cannot watch {}: {e}", path.display()),
+            }
+        }
+        files
+    }
+
+    async fn handle(&mut self, wd: WatchDescriptor, mask: EventMask, cookie: u32, name: Option<std::ffi::OsString>) {
+        if mask.contains(EventMask::Q_OVERFLOW) {
+            tracing::warn!("inotify queue overflowed: rescanning every space");
+            self.rescan_all().await;
+            return;
+        }
+        if mask.contains(EventMask::IGNORED) {
+            self.dirs.remove(&wd);
+            return;
+        }
+        let Some((space, dir)) = self.dirs.get(&wd).cloned() else { return };
+        let Some(name) = name.as_ref().and_then(|n| n.to_str()) else { return };
+        let rel = if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+        let is_dir = mask.contains(EventMask::ISDIR);
+        let ignored = if is_dir { is_ignored_dir(name) } else { is_ignored_file(name) };
+        let now = Instant::now();
+        let debounce = Duration::from_millis(self.app.config.watch.debounce_ms);
+        if mask.contains(EventMask::MOVED_FROM) {
+            self.pending.remove(&(space, rel.clone()));
+            if !ignored {
+                self.moved_from.insert(cookie, (space, rel, is_dir, now));
+            }
+        } else if mask.contains(EventMask::MOVED_TO) {
+            match self.moved_from.remove(&cookie) {
+                Some((from_space, from, _, _)) if ignored => self.remove_path(from_space, &from, is_dir).await,
+                Some((from_space, from, _, _)) => self.moved(from_space, &from, space, &rel, is_dir).await,
+                None if ignored => {}
+                None if is_dir => self.folder_appeared(space, &rel).await,
+                None => {
+                    self.pending.insert((space, rel), now + debounce);
+                }
+            }
+        } else if mask.contains(EventMask::DELETE) {
+            self.pending.remove(&(space, rel.clone()));
+            if !ignored {
+                self.remove_path(space, &rel, is_dir).await;
+            }
+        } else if ignored {
+        } else if is_dir && mask.contains(EventMask::CREATE) {
+            self.folder_appeared(space, &rel).await;
+        } else if mask.contains(EventMask::CLOSE_WRITE) {
+            self.pending.insert((space, rel), now + debounce);
+        } else if mask.intersects(EventMask::MODIFY | EventMask::CREATE) {
+            // Still being written: push back the import of a file already waiting.
+            if let Some(due) = self.pending.get_mut(&(space, rel)) {
+                *due = now + debounce;
+            }
+        }
+    }
+
+    async fn folder_appeared(&mut self, space: i64, rel: &str) {
+        let Some(root) = self.spaces.get(&space).map(|s| s.root.clone()) else { return };
+        let files = self.watch_tree(space, Path::new(&root), rel);
+        let debounce = Duration::from_millis(self.app.config.watch.debounce_ms);
+        for path in files.into_keys() {
+            self.pending.insert((space, path), Instant::now() + debounce);
+        }
+        let rel = rel.to_string();
+        if let Err(e) = self.app.db.call(move |db| db.ensure_folder(space, &rel)).await {
+            tracing::error!("cannot record a new folder: {e}");
+        }
+    }
+
+    /// A rename or move inside the spaces: the item (or folder) keeps its id and all attached to it.
+    async fn moved(&mut self, from_space: i64, from: &str, to_space: i64, to: &str, is_dir: bool) {
+        let (f, t) = (from.to_string(), to.to_string());
+        let done = if is_dir {
+            for (s, path) in self.dirs.values_mut() {
+                if *s == from_space && (path == from || path.starts_with(&format!("{from}/"))) {
+                    *s = to_space;
+                    *path = format!("{to}{}", &path[from.len()..]);
+                }
+            }
+            self.app.db.call(move |db| db.move_folder((from_space, &f), (to_space, &t))).await
+        } else {
+            self.app.db.call(move |db| db.move_item((from_space, &f), (to_space, &t))).await
+        };
+        match done {
+            Ok(true) => tracing::debug!(from, to, "moved"),
+            // Not indexed yet (a fresh file renamed at once, or a folder unknown): treat it as new.
+            Ok(false) if is_dir => self.folder_appeared(to_space, to).await,
+            Ok(false) => {
+                let debounce = Duration::from_millis(self.app.config.watch.debounce_ms);
+                self.pending.insert((to_space, to.to_string()), Instant::now() + debounce);
+            }
+            Err(e) => tracing::error!("cannot record the move of {from} to {to}: {e}"),
+        }
+    }
+
+    async fn remove_path(&mut self, space: i64, rel: &str, is_dir: bool) {
+        let r = rel.to_string();
+        let result = if is_dir {
+            let prefix = format!("{rel}/");
+            let gone: Vec<WatchDescriptor> = self
+                .dirs
+                .iter()
+                .filter(|(_, (s, p))| *s == space && (p == rel || p.starts_with(&prefix)))
+                .map(|(wd, _)| wd.clone())
+                .collect();
+            for wd in gone {
+                // A folder moved out of the spaces still exists elsewhere: stop hearing about it.
+                let _ = self.watches.remove(wd.clone());
+                self.dirs.remove(&wd);
+            }
+            self.app.db.call(move |db| db.delete_folder(space, &r)).await.map(|n| n > 0)
+        } else {
+            self.app.db.call(move |db| db.delete_item(space, &r)).await
+        };
+        if let Err(e) = result {
+            tracing::error!("cannot record the removal of {rel}: {e}");
+        }
+    }
+
+    /// Queues the imports whose files have been quiet long enough, and settles moves whose other half never came.
+    async fn flush_due(&mut self) {
+        let now = Instant::now();
+        let grace = Duration::from_millis(self.app.config.watch.move_grace_ms);
+        let expired: Vec<u32> =
+            self.moved_from.iter().filter(|(_, (_, _, _, seen))| now.duration_since(*seen) > grace).map(|(c, _)| *c).collect();
+        for cookie in expired {
+            if let Some((space, path, is_dir, _)) = self.moved_from.remove(&cookie) {
+                self.remove_path(space, &path, is_dir).await;
+            }
+        }
+        let due: Vec<(i64, String)> = self.pending.iter().filter(|(_, t)| **t <= now).map(|(k, _)| k.clone()).collect();
+        if due.is_empty() {
+            return;
+        }
+        let jobs: Vec<NewJob> = due
+            .into_iter()
+            .filter_map(|key| {
+                self.pending.remove(&key);
+                watcher_job(&self.spaces, key.0, &key.1)
+            })
+            .collect();
+        if let Err(e) = self.app.db.call(move |db| db.enqueue(&jobs)).await {
+            tracing::error!("cannot queue imports: {e}");
+        }
+        self.app.jobs_ready.notify_waiters();
+    }
+}
+
+fn watcher_job(spaces: &HashMap<i64, Space>, space: i64, path: &str) -> Option<NewJob> {
+    spaces.get(&space).map(|s| pipeline::import(space, &s.root, path))
+}
