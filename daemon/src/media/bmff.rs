@@ -10,8 +10,6 @@ pub struct HeifInfo {
     pub height: Option<u32>,
     /// Counter-clockwise quarter turns from `irot`.
     pub rotation_quarters: u8,
-    /// `imir` axis: Some(0) mirrors left-right (vertical axis), Some(1) top-bottom.
-    pub mirror: Option<u8>,
     /// TIFF bytes of the Exif item, with the item's header offset already skipped.
     pub exif: Option<Vec<u8>>,
     pub xmp: Option<Vec<u8>>,
@@ -97,7 +95,7 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
     let items = item_types(child(meta, b"iinf")?);
     let locations = child(meta, b"iloc").map(item_locations).unwrap_or_default();
     let idat = child(meta, b"idat");
-    let mut info = HeifInfo { width: None, height: None, rotation_quarters: 0, mirror: None, exif: None, xmp: None };
+    let mut info = HeifInfo { width: None, height: None, rotation_quarters: 0, exif: None, xmp: None };
     if let Some(iprp) = child(meta, b"iprp") {
         let properties: Vec<([u8; 4], &[u8])> = child(iprp, b"ipco").map(|p| boxes(p).collect()).unwrap_or_default();
         for index in associations(child(iprp, b"ipma")?, primary) {
@@ -110,7 +108,6 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
                     info.height = c.u32();
                 }
                 b"irot" => info.rotation_quarters = c.u8().unwrap_or(0) & 3,
-                b"imir" => info.mirror = c.u8().map(|b| b & 1),
                 _ => {}
             }
         }

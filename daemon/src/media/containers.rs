@@ -7,23 +7,33 @@ use exif::Context;
 use super::bmff;
 use super::detect::Format;
 use super::input::Input;
+use super::legacy_raw;
+
+/// Fields some RAW formats store outside any TIFF block.
+#[derive(Default)]
+pub struct Direct {
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub taken: Option<time::PrimitiveDateTime>,
+}
 
 #[derive(Default)]
 pub struct Blocks {
+    pub direct: Direct,
     /// TIFF-structured blocks, with the context their IFD0 fields belong to (CR3 splits Exif and GPS out).
     pub tiff: Vec<(Vec<u8>, Option<Context>)>,
     pub xmp: Vec<Vec<u8>>,
     pub iptc: Option<Vec<u8>>,
     /// Stored pixel size, before any orientation.
     pub size: Option<(u32, u32)>,
-    /// HEIF: the container's own transform (irot quarter turns CCW, imir axis), which replaces EXIF orientation.
-    pub heif_transform: Option<(u8, Option<u8>)>,
+    /// HEIF: the container's rotation (irot, quarter turns), which is applied to the pixels instead of EXIF's.
+    pub heif_rotation: Option<u8>,
 }
 
 pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
     match format {
         Format::Jpeg => jpeg(input, 0),
-        Format::Png => Ok(png(&input.head)),
+        Format::Png => Ok(png(input)),
         Format::Webp => Ok(webp(&input.head)),
         Format::Gif | Format::Bmp => Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() }),
         Format::Tiff | Format::TiffRaw => {
@@ -42,7 +52,8 @@ pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
                 xmp: info.xmp.into_iter().collect(),
                 iptc: None,
                 size: info.width.zip(info.height),
-                heif_transform: Some((info.rotation_quarters, info.mirror)),
+                heif_rotation: Some(info.rotation_quarters),
+                ..Blocks::default()
             })
         }
         Format::Raf => {
@@ -65,6 +76,11 @@ pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
             }
             Ok(blocks)
         }
+        Format::Mrw => Ok(legacy_raw::mrw(input)),
+        Format::Crw => Ok(legacy_raw::crw(input)),
+        Format::X3f => Ok(legacy_raw::x3f(input)),
+        Format::Kyocera => Ok(legacy_raw::kyocera(input)),
+        Format::Jp2 | Format::Jxl => Ok(jpeg2000_or_xl(input)),
         Format::Video | Format::Unknown => Ok(Blocks::default()),
     }
 }
@@ -143,27 +159,34 @@ fn photoshop_iptc(mut data: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-fn png(data: &[u8]) -> Blocks {
-    let mut blocks = Blocks { size: pixel_size(data), ..Blocks::default() };
-    let mut pos = 8;
-    while let Some(header) = data.get(pos..pos + 8) {
-        let len = u32::from_be_bytes(header[0..4].try_into().unwrap_or([0; 4])) as usize;
-        let kind = &header[4..8];
-        let Some(body) = data.get(pos + 8..(pos + 8).saturating_add(len)) else { break };
-        match kind {
-            b"eXIf" => blocks.tiff.push((strip_exif_prefix(body).to_vec(), None)),
-            b"iTXt" if body.starts_with(b"XML:com.adobe.xmp\0") => {
-                // keyword\0 compression-flag method language\0 translated\0 text
-                let rest = &body[18..];
-                if rest.first() == Some(&0) {
-                    let mut parts = rest[2..].splitn(3, |&b| b == 0);
-                    if let (Some(_), Some(_), Some(text)) = (parts.next(), parts.next(), parts.next()) {
-                        blocks.xmp.push(text.to_vec());
+/// PNG chunks. EXIF may come after the image data (older writers), so the walk goes on past IDAT, reading only
+/// chunk headers from the file.
+fn png(input: &Input) -> Blocks {
+    let mut blocks = Blocks { size: pixel_size(&input.head), ..Blocks::default() };
+    let mut pos = 8u64;
+    while let Ok(header) = input.range(pos, 8) {
+        let len = u32::from_be_bytes(header[0..4].try_into().unwrap_or([0; 4])) as u64;
+        let kind: [u8; 4] = header[4..8].try_into().unwrap_or([0; 4]);
+        if &kind == b"IEND" {
+            break;
+        }
+        let wanted = matches!(&kind, b"eXIf" | b"iTXt");
+        if wanted {
+            let Ok(body) = input.range(pos + 8, len) else { break };
+            match &kind {
+                b"eXIf" => blocks.tiff.push((strip_exif_prefix(&body).to_vec(), None)),
+                b"iTXt" if body.starts_with(b"XML:com.adobe.xmp\0") => {
+                    // keyword\0 compression-flag method language\0 translated\0 text
+                    let rest = &body[18..];
+                    if rest.first() == Some(&0) {
+                        let mut parts = rest[2..].splitn(3, |&b| b == 0);
+                        if let (Some(_), Some(_), Some(text)) = (parts.next(), parts.next(), parts.next()) {
+                            blocks.xmp.push(text.to_vec());
+                        }
                     }
                 }
+                _ => {}
             }
-            b"IDAT" | b"IEND" => break,
-            _ => {}
         }
         pos += 12 + len;
     }
@@ -189,4 +212,39 @@ fn webp(data: &[u8]) -> Blocks {
 /// Some writers put JPEG's "Exif\0\0" marker in front of the TIFF data of PNG and WebP.
 fn strip_exif_prefix(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"Exif\0\0").unwrap_or(body)
+}
+
+/// JPEG 2000 and JPEG XL containers: EXIF in a `uuid` box (JP2) or an `Exif` box (JXL), XMP in an `xml ` box,
+/// and (JP2) the size in `jp2h/ihdr`.
+fn jpeg2000_or_xl(input: &Input) -> Blocks {
+    const EXIF_UUID: &[u8; 16] = b"JpgTiffExif->JP2";
+    const XMP_UUID: [u8; 16] = [0xbe, 0x7a, 0xcf, 0xcb, 0x97, 0xa9, 0x42, 0xe8, 0x9c, 0x71, 0x99, 0x94, 0x91, 0xe3, 0xaf, 0xac];
+    let mut blocks = Blocks::default();
+    let Ok(data) = input.all() else { return blocks };
+    for (kind, payload) in bmff::boxes(&data) {
+        match &kind {
+            b"jp2h" => {
+                if let Some(ihdr) = bmff::boxes(payload).find(|(k, _)| k == b"ihdr").map(|(_, p)| p) {
+                    if ihdr.len() >= 8 {
+                        let h = u32::from_be_bytes(ihdr[0..4].try_into().unwrap_or([0; 4]));
+                        let w = u32::from_be_bytes(ihdr[4..8].try_into().unwrap_or([0; 4]));
+                        blocks.size = Some((w, h));
+                    }
+                }
+            }
+            b"uuid" if payload.starts_with(EXIF_UUID) => {
+                blocks.tiff.push((strip_exif_prefix(&payload[16..]).to_vec(), None));
+            }
+            b"uuid" if payload.starts_with(&XMP_UUID) => blocks.xmp.push(payload[16..].to_vec()),
+            b"Exif" if payload.len() > 4 => {
+                let skip = u32::from_be_bytes(payload[0..4].try_into().unwrap_or([0; 4])) as usize;
+                if let Some(tiff) = payload.get(4 + skip..) {
+                    blocks.tiff.push((tiff.to_vec(), None));
+                }
+            }
+            b"xml " => blocks.xmp.push(payload.to_vec()),
+            _ => {}
+        }
+    }
+    blocks
 }

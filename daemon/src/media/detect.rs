@@ -16,6 +16,14 @@ pub enum Format {
     TiffRaw,
     Cr3,
     Raf,
+    /// Minolta, Canon CIFF, Sigma and Kyocera RAW: their own containers (see `legacy_raw`).
+    Mrw,
+    Crw,
+    X3f,
+    Kyocera,
+    /// JPEG 2000 and JPEG XL: EXIF in a box of the container.
+    Jp2,
+    Jxl,
     Video,
     /// Not a photo or video photosd reads (still indexed, flagged with the reason).
     Unknown,
@@ -26,7 +34,7 @@ const RAW_EXTENSIONS: &[&str] =
 const VIDEO_EXTENSIONS: &[&str] =
     &["mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "mpg", "mpeg", "flv", "ts"];
 const PHOTO_EXTENSIONS: &[&str] =
-    &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif", "hif", "avif", "cr3", "raf", "crw"];
+    &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "btf", "heic", "heif", "hif", "avif", "avifs", "cr3", "raf", "crw", "mrw", "jp2", "jxl"];
 
 /// Whether the file name looks like media photosd indexes at all. Other files (.txt, .xmp sidecars, .aae) are
 /// not items.
@@ -46,6 +54,24 @@ pub fn is_video_name(path: &Path) -> bool {
 /// Sniffs the format and MIME type from the first bytes, using the name only where the bytes are ambiguous.
 pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
     let ext = extension(path);
+    if head.starts_with(b"\0MRM") {
+        return (Format::Mrw, Some("image/x-minolta-mrw".into()));
+    }
+    if head.get(6..14) == Some(b"HEAPCCDR") {
+        return (Format::Crw, Some("image/x-canon-crw".into()));
+    }
+    if head.starts_with(b"FOVb") {
+        return (Format::X3f, Some("image/x-sigma-x3f".into()));
+    }
+    if super::legacy_raw::is_kyocera(head) {
+        return (Format::Kyocera, Some("image/x-kyocera-raw".into()));
+    }
+    if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") {
+        return (Format::Jp2, Some("image/jp2".into()));
+    }
+    if head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") || head.starts_with(&[0xFF, 0x0A]) {
+        return (Format::Jxl, Some("image/jxl".into()));
+    }
     if head.starts_with(b"FUJIFILMCCD-RAW") {
         return (Format::Raf, Some("image/x-fuji-raf".into()));
     }

@@ -19,7 +19,8 @@ pub struct ExifView {
 impl ExifView {
     /// Adds the fields of one TIFF block. `as_context` re-files IFD0 fields under another context, for CR3's
     /// separate Exif and GPS blocks. Corrupt parts are skipped; what could be read is kept.
-    pub fn add_tiff(&mut self, tiff: Vec<u8>, as_context: Option<Context>) -> Result<(), String> {
+    pub fn add_tiff(&mut self, mut tiff: Vec<u8>, as_context: Option<Context>) -> Result<(), String> {
+        normalise_pointer_types(&mut tiff);
         let exif = match exif::Reader::new().continue_on_error(true).read_raw(tiff) {
             Ok(e) => e,
             Err(e) => e.distill_partial_result(|_| {}).map_err(|e| e.to_string())?,
@@ -106,8 +107,13 @@ impl ExifView {
 
     pub fn gps(&self) -> Option<Gps> {
         let coordinate = |tag: Tag, reference: Tag, negative: char| -> Option<f64> {
-            let Value::Rational(v) = self.get(tag)? else { return None };
-            let mut parts = v.iter().map(|r| r.to_f64());
+            // A 0/0 part ("no seconds") is zero, not a reason to drop the fix. Some phones write SRATIONAL.
+            let parts: Vec<f64> = match self.get(tag)? {
+                Value::Rational(v) => v.iter().map(|r| if r.denom == 0 { 0.0 } else { r.to_f64() }).collect(),
+                Value::SRational(v) => v.iter().map(|r| if r.denom == 0 { 0.0 } else { r.to_f64() }).collect(),
+                _ => return None,
+            };
+            let mut parts = parts.into_iter();
             let d = parts.next()? + parts.next().unwrap_or(0.0) / 60.0 + parts.next().unwrap_or(0.0) / 3600.0;
             let negative = self.text(reference).is_some_and(|r| r.starts_with(negative));
             d.is_finite().then_some(if negative { -d } else { d })
@@ -164,5 +170,40 @@ impl ExifView {
             }
         }
         None
+    }
+}
+
+/// Some cameras write the Exif/GPS/Interop IFD pointers as SLONG or IFD instead of LONG; exiftool follows them,
+/// kamadak-exif rejects them. Retype them in our copy of the block so the GPS and Exif IFDs are not lost.
+fn normalise_pointer_types(tiff: &mut [u8]) {
+    let le = tiff.starts_with(b"II");
+    let u16_at = |d: &[u8], o: usize| d.get(o..o + 2).map(|b| if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) });
+    let u32_at = |d: &[u8], o: usize| {
+        d.get(o..o + 4).map(|b| {
+            let a = [b[0], b[1], b[2], b[3]];
+            if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) }
+        })
+    };
+    let mut ifds = vec![u32_at(tiff, 4).unwrap_or(0) as usize];
+    let mut visited = 0;
+    while let Some(ifd) = ifds.pop() {
+        visited += 1;
+        if visited > 4 || ifd < 8 {
+            continue;
+        }
+        let Some(count) = u16_at(tiff, ifd) else { continue };
+        for i in 0..count.min(500) as usize {
+            let entry = ifd + 2 + i * 12;
+            let (Some(tag), Some(kind)) = (u16_at(tiff, entry), u16_at(tiff, entry + 2)) else { break };
+            if matches!(tag, 0x8769 | 0x8825 | 0xA005) && matches!(kind, 9 | 13) {
+                let long: [u8; 2] = if le { 4u16.to_le_bytes() } else { 4u16.to_be_bytes() };
+                tiff[entry + 2..entry + 4].copy_from_slice(&long);
+            }
+            if tag == 0x8769 {
+                if let Some(exif_ifd) = u32_at(tiff, entry + 8) {
+                    ifds.push(exif_ifd as usize);
+                }
+            }
+        }
     }
 }

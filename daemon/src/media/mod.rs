@@ -7,6 +7,7 @@ pub mod detect;
 mod exif;
 mod input;
 mod iptc;
+mod legacy_raw;
 pub mod reading;
 pub mod taken;
 pub mod video;
@@ -74,7 +75,7 @@ fn read_into(path: &Path, reading: &mut Reading) -> Result<(), String> {
 }
 
 fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<(), String> {
-    let blocks = containers::read_blocks(format, input)?;
+    let mut blocks = containers::read_blocks(format, input)?;
     let mut view = exif::ExifView::default();
     let mut exif_error = None;
     for (tiff, context) in blocks.tiff {
@@ -89,8 +90,8 @@ fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<()
     let xmp = xmp_packets.iter().map(|p| xmp::parse(p)).fold(xmp::XmpFields::default(), merge_xmp);
     let iptc = blocks.iptc.or_else(|| view.iptc()).map(|d| iptc::parse(&d)).unwrap_or_default();
 
-    reading.make = view.text(Tag::Make).or(xmp.make);
-    reading.model = view.text(Tag::Model).or(xmp.model);
+    reading.make = view.text(Tag::Make).or(xmp.make).or(blocks.direct.make.take());
+    reading.model = view.text(Tag::Model).or(xmp.model).or(blocks.direct.model.take());
     reading.lens = view.text(Tag::LensModel).or(xmp.lens);
     reading.focal_length = view.float(Tag::FocalLength).filter(|f| *f > 0.0);
     reading.exposure_time = view.float(Tag::ExposureTime).filter(|f| *f > 0.0);
@@ -115,10 +116,12 @@ fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<()
     let gps_utc = view.gps_utc();
     let candidates = [
         (view.taken(Tag::DateTimeOriginal, Tag::OffsetTimeOriginal), "EXIF:DateTimeOriginal"),
-        (view.taken(Tag::DateTimeDigitized, Tag::OffsetTimeDigitized), "EXIF:CreateDate"),
         (xmp.date_time_original, "XMP:DateTimeOriginal"),
+        (view.taken(Tag::DateTimeDigitized, Tag::OffsetTimeDigitized), "EXIF:CreateDate"),
         (xmp.create_date, "XMP:CreateDate"),
+        (xmp.date_created, "XMP:DateCreated"),
         (iptc.date_created, "IPTC:DateCreated"),
+        (blocks.direct.taken.map(|local| Taken { local, offset_minutes: None }), "MakerNotes:DateTimeOriginal"),
     ];
     if let Some((mut taken, source)) = candidates.into_iter().find_map(|(t, s)| t.map(|t| (t, s))) {
         if taken.offset_minutes.is_none() {
@@ -131,11 +134,12 @@ fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<()
     // Size and orientation. HEIF's irot/imir transform the image itself; EXIF orientation only describes it.
     let orientation = view.orientation().or(xmp.orientation);
     let stored = stored_size(format, blocks.size, &view);
-    let turned = match blocks.heif_transform {
-        Some((quarters, _)) => quarters % 2 == 1,
+    let turned = match blocks.heif_rotation {
+        Some(quarters) => quarters % 2 == 1,
         None => orientation.is_some_and(|o| o >= 5),
     };
-    reading.orientation = orientation.or(blocks.heif_transform.map(|(q, m)| heif_orientation(q, m)));
+    // For HEIF this is what the EXIF says; the pixels are already turned by irot, which `turned` accounts for.
+    reading.orientation = orientation;
     if let Some((w, h)) = stored {
         let (w, h) = if turned { (h, w) } else { (w, h) };
         reading.width = Some(w);
@@ -154,27 +158,9 @@ fn stored_size(format: Format, container: Option<(u32, u32)>, view: &exif::ExifV
     let exif_dims = view.uint(Tag::PixelXDimension).zip(view.uint(Tag::PixelYDimension)).filter(|(w, h)| *w > 0 && *h > 0);
     match format {
         Format::TiffRaw | Format::Cr3 | Format::Raf => exif_dims.or(view.ifd0_size),
+        Format::Mrw | Format::Crw | Format::X3f => container.or(exif_dims),
         Format::Tiff => view.ifd0_size.or(exif_dims),
         _ => container.or(exif_dims),
-    }
-}
-
-/// The EXIF orientation equivalent to a HEIF irot (CCW quarter turns) and imir.
-fn heif_orientation(quarters: u8, mirror: Option<u8>) -> u8 {
-    match (quarters % 4, mirror) {
-        (0, None) => 1,
-        (1, None) => 8,
-        (2, None) => 3,
-        (3, None) => 6,
-        (0, Some(0)) => 2,
-        (0, Some(_)) => 4,
-        (1, Some(0)) => 5,
-        (1, Some(_)) => 7,
-        (2, Some(0)) => 4,
-        (2, Some(_)) => 2,
-        (3, Some(0)) => 7,
-        (_, Some(_)) => 5,
-        _ => 1,
     }
 }
 
@@ -198,6 +184,7 @@ fn merge_xmp(a: xmp::XmpFields, b: xmp::XmpFields) -> xmp::XmpFields {
         tags,
         date_time_original: a.date_time_original.or(b.date_time_original),
         create_date: a.create_date.or(b.create_date),
+        date_created: a.date_created.or(b.date_created),
         gps: a.gps.or(b.gps),
         make: a.make.or(b.make),
         model: a.model.or(b.model),

@@ -5,22 +5,22 @@ use time::{Date, Month, PrimitiveDateTime, Time};
 
 use super::reading::Taken;
 
-/// Parses "YYYY:MM:DD HH:MM:SS" or "YYYY-MM-DDTHH:MM:SS" (the first 19 characters; seconds may be missing).
-/// Zeroed or impossible dates ("0000:00:00 00:00:00") give None.
+/// Parses "YYYY:MM:DD HH:MM:SS" or "YYYY-MM-DDTHH:MM[:SS]", by position, so a following offset ("-04:00")
+/// is never taken for seconds. Zeroed or impossible dates ("0000:00:00 00:00:00") give None.
 pub fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
-    let s = s.trim().trim_end_matches('\0');
-    let digits: Vec<u32> = s
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .take(6)
-        .map(|p| p.parse().ok())
-        .collect::<Option<Vec<_>>>()?;
-    if digits.len() < 5 || s.len() < 16 || digits[0] < 1800 || digits[0] > 9999 {
+    let s = s.trim().trim_end_matches('\0').as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(range)?;
+        part.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(part).ok()?.parse().ok())?
+    };
+    let year = num(0..4)?;
+    if !(1800..=9999).contains(&year) {
         return None;
     }
-    let date = Date::from_calendar_date(digits[0] as i32, Month::try_from(digits[1] as u8).ok()?, digits[2] as u8).ok()?;
-    let second = digits.get(5).copied().unwrap_or(0).min(59);
-    let time = Time::from_hms(digits[3] as u8, digits[4] as u8, second as u8).ok()?;
+    let (month, day, hour, minute) = (num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?);
+    let second = if s.get(16) == Some(&b':') { num(17..19)? } else { 0 };
+    let date = Date::from_calendar_date(year as i32, Month::try_from(month as u8).ok()?, day as u8).ok()?;
+    let time = Time::from_hms(hour as u8, minute as u8, second.min(59) as u8).ok()?;
     Some(PrimitiveDateTime::new(date, time))
 }
 
@@ -47,8 +47,9 @@ pub fn parse_offset(s: &str) -> Option<i32> {
 /// An ISO 8601 / XMP date: "2021-07-23T20:13:14+02:00", "2021-07-23T20:13:14.25Z", "2021:07:23 20:13:14".
 pub fn parse_iso(s: &str) -> Option<Taken> {
     let s = s.trim();
-    let local = parse_datetime(s.get(..19).unwrap_or(s))?;
-    let mut rest = s.get(19..).unwrap_or("");
+    let local = parse_datetime(s)?;
+    let time_len = if s.as_bytes().get(16) == Some(&b':') { 19 } else { 16 };
+    let mut rest = s.get(time_len..).unwrap_or("");
     if let Some(frac) = rest.strip_prefix('.') {
         rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
     }
@@ -97,6 +98,7 @@ mod tests {
         assert!(parse_datetime("0000:00:00 00:00:00").is_none());
         assert!(parse_datetime("    :  :     :  :  ").is_none());
         assert_eq!(parse_offset("-05:30"), Some(-330));
+        assert_eq!(parse_iso("2012:06:29 09:29-04:00").unwrap().to_iso(), "2012-06-29T09:29:00-04:00");
     }
 
     #[test]

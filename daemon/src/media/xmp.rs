@@ -11,6 +11,8 @@ pub struct XmpFields {
     pub tags: Vec<String>,
     pub date_time_original: Option<Taken>,
     pub create_date: Option<Taken>,
+    /// photoshop:DateCreated: often a date-only placeholder, so it ranks after xmp:CreateDate.
+    pub date_created: Option<Taken>,
     pub gps: Option<Gps>,
     pub make: Option<String>,
     pub model: Option<String>,
@@ -18,6 +20,7 @@ pub struct XmpFields {
     pub orientation: Option<u8>,
 }
 
+const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const DC: &str = "http://purl.org/dc/elements/1.1/";
 const XMP: &str = "http://ns.adobe.com/xap/1.0/";
 const EXIF: &str = "http://ns.adobe.com/exif/1.0/";
@@ -42,18 +45,23 @@ pub fn parse(packet: &[u8]) -> XmpFields {
     let mut flat_tags = Vec::new();
     let mut hierarchical = Vec::new();
     let (mut lat, mut lon, mut alt, mut alt_ref) = (None, None, None, None);
+    let is_description = |n: roxmltree::Node| n.tag_name().name() == "Description" && n.tag_name().namespace() == Some(RDF);
     for node in doc.descendants().filter(|n| n.is_element()) {
-        // Properties appear either as attributes of rdf:Description or as child elements.
-        for attr in node.attributes() {
-            if let Some(ns) = attr.namespace() {
-                apply(&mut out, ns, attr.name(), vec![attr.value().to_string()], &mut flat_tags, &mut hierarchical,
-                    (&mut lat, &mut lon, &mut alt, &mut alt_ref));
+        // Properties appear either as attributes of rdf:Description or as its child elements. Deeper ones
+        // belong to structures (an IPTC LocationShown's coordinates are not where the photo was taken).
+        if is_description(node) {
+            for attr in node.attributes() {
+                if let Some(ns) = attr.namespace() {
+                    apply(&mut out, ns, attr.name(), vec![attr.value().to_string()], &mut flat_tags, &mut hierarchical,
+                        (&mut lat, &mut lon, &mut alt, &mut alt_ref));
+                }
             }
-        }
-        let Some(ns) = node.tag_name().namespace() else { continue };
-        if ns == "http://www.w3.org/1999/02/22-rdf-syntax-ns#" || ns == "adobe:ns:meta/" {
             continue;
         }
+        if !node.parent_element().is_some_and(is_description) {
+            continue;
+        }
+        let Some(ns) = node.tag_name().namespace() else { continue };
         let values = element_values(node);
         if !values.is_empty() {
             apply(&mut out, ns, node.tag_name().name(), values, &mut flat_tags, &mut hierarchical,
@@ -110,9 +118,8 @@ fn apply(
         (DC, "subject") => flat_tags.extend(values),
         (LIGHTROOM, "hierarchicalSubject") | (DIGIKAM, "TagsList") => hierarchical.extend(values),
         (XMP, "Rating") => out.rating = first.parse::<f64>().ok().map(|r| r.round().clamp(-1.0, 5.0) as i32),
-        (EXIF, "DateTimeOriginal") | (PHOTOSHOP, "DateCreated") => {
-            out.date_time_original = out.date_time_original.or(parse_iso(&first))
-        }
+        (EXIF, "DateTimeOriginal") => out.date_time_original = out.date_time_original.or(parse_iso(&first)),
+        (PHOTOSHOP, "DateCreated") => out.date_created = out.date_created.or(parse_iso(&first)),
         (XMP, "CreateDate") | (EXIF, "DateTimeDigitized") => out.create_date = out.create_date.or(parse_iso(&first)),
         (EXIF, "GPSLatitude") => *gps.0 = parse_coordinate(&first),
         (EXIF, "GPSLongitude") => *gps.1 = parse_coordinate(&first),
