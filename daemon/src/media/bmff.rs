@@ -252,3 +252,61 @@ pub fn read_cr3(input: &Input) -> Vec<([u8; 4], Vec<u8>)> {
         .flat_map(|(_, p)| boxes(&p[16..]).filter(|(k, _)| k.starts_with(b"CMT")).map(|(k, d)| (k, d.to_vec())).collect::<Vec<_>>())
         .collect()
 }
+
+/// What a QuickTime/MP4/3GP/HEIF-sequence movie header says: the creation time (UTC, `mvhd`), the first
+/// visual track's size (`tkhd`), and the user-data date (`udta/date` or `udta/©day`, local time with offset).
+#[derive(Debug, Default)]
+pub struct MovieHeader {
+    pub created_utc: Option<time::PrimitiveDateTime>,
+    pub track_size: Option<(u32, u32)>,
+    pub user_date: Option<String>,
+}
+
+pub fn read_movie_header(input: &Input) -> MovieHeader {
+    let mut out = MovieHeader::default();
+    let Some(moov) = top_level_box(input, b"moov") else { return out };
+    // QuickTime counts seconds from 1904-01-01; zero means "not set".
+    const EPOCH_1904: i64 = -2_082_844_800;
+    for (kind, payload) in boxes(&moov) {
+        match &kind {
+            b"mvhd" => {
+                let mut c = Cursor::new(payload);
+                let version = c.u8().unwrap_or(0);
+                c.take(3);
+                let created = if version == 1 { c.sized(8) } else { c.u32().map(u64::from) };
+                out.created_utc = created
+                    .filter(|&s| s > 0)
+                    .and_then(|s| time::OffsetDateTime::from_unix_timestamp(EPOCH_1904 + s as i64).ok())
+                    .map(|t| time::PrimitiveDateTime::new(t.date(), t.time()));
+            }
+            b"trak" if out.track_size.is_none() => {
+                if let Some(tkhd) = child(payload, b"tkhd") {
+                    let version = tkhd.first().copied().unwrap_or(0);
+                    let at = if version == 1 { 4 + 32 + 52 } else { 4 + 20 + 52 };
+                    let mut c = Cursor::new(tkhd.get(at..).unwrap_or(&[]));
+                    if let (Some(w), Some(h)) = (c.u32(), c.u32()) {
+                        let (w, h) = (w >> 16, h >> 16);
+                        if w > 0 && h > 0 {
+                            out.track_size = Some((w, h));
+                        }
+                    }
+                }
+            }
+            b"udta" => {
+                // 3GPP phones write a bare `date` box holding the text.
+                if let Some(date) = child(payload, b"date") {
+                    out.user_date = Some(String::from_utf8_lossy(date).trim_matches('\0').trim().to_string());
+                }
+                if let Some(day) = child(payload, b"\xa9day") {
+                    // QuickTime text: u16 length, u16 language, then the text.
+                    let mut c = Cursor::new(day);
+                    if let (Some(len), Some(_)) = (c.u16(), c.u16()) {
+                        out.user_date = c.take(len as usize).map(|t| String::from_utf8_lossy(t).trim().to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

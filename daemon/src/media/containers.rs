@@ -8,6 +8,7 @@ use super::bmff;
 use super::detect::Format;
 use super::input::Input;
 use super::legacy_raw;
+use super::tiff_ifd;
 
 /// Fields some RAW formats store outside any TIFF block.
 #[derive(Default)]
@@ -15,6 +16,8 @@ pub struct Direct {
     pub make: Option<String>,
     pub model: Option<String>,
     pub taken: Option<time::PrimitiveDateTime>,
+    /// Which field `taken` came from, for `taken_source`.
+    pub taken_source: &'static str,
 }
 
 #[derive(Default)]
@@ -26,6 +29,8 @@ pub struct Blocks {
     pub iptc: Option<Vec<u8>>,
     /// Stored pixel size, before any orientation.
     pub size: Option<(u32, u32)>,
+    /// RAW files: the largest full-resolution image found in the IFDs, used when EXIF gives no size.
+    pub fallback_size: Option<(u32, u32)>,
     /// HEIF: the container's rotation (irot, quarter turns), which is applied to the pixels instead of EXIF's.
     pub heif_rotation: Option<u8>,
 }
@@ -35,32 +40,52 @@ pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
         Format::Jpeg => jpeg(input, 0),
         Format::Png => Ok(png(input)),
         Format::Webp => Ok(webp(&input.head)),
-        Format::Gif | Format::Bmp => Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() }),
+        Format::Gif | Format::Bmp | Format::OtherImage => Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() }),
         Format::Tiff | Format::TiffRaw => {
             let mut data = input.all().map_err(|e| e.to_string())?.into_owned();
+            let panasonic = data.get(2..4) == Some(b"U\0");
             // ORF ("IIRO"/"MMOR") and RW2 ("IIU\0") are TIFF with another magic number.
-            if data.len() > 4 && (data[2..4] == *b"RO" || data[2..4] == *b"OR" || data[2..4] == *b"RS" || data[2..4] == *b"U\0") {
+            if data.len() > 4 && (data[2..4] == *b"RO" || data[2..4] == *b"OR" || data[2..4] == *b"RS" || panasonic) {
                 let magic = if data[0] == b'I' { b"*\0" } else { b"\0*" };
                 data[2..4].copy_from_slice(magic);
             }
-            Ok(Blocks { tiff: vec![(data, None)], ..Blocks::default() })
+            let mut blocks = Blocks::default();
+            if let Some(tiff) = tiff_ifd::Tiff::new(&data) {
+                if format == Format::TiffRaw {
+                    blocks.size = if panasonic { tiff.panasonic_size() } else { tiff.dng_crop_size() };
+                    blocks.fallback_size = tiff.main_image_size();
+                }
+            }
+            if format == Format::Tiff {
+                blocks.size = pixel_size(&input.head); // also reads BigTIFF, which the EXIF parser does not
+            }
+            blocks.tiff.push((data, None));
+            Ok(blocks)
         }
         Format::Heif => {
-            let info = bmff::read_heif(input).ok_or("HEIF file without a readable meta box")?;
-            Ok(Blocks {
-                tiff: info.exif.map(|e| vec![(e, None)]).unwrap_or_default(),
-                xmp: info.xmp.into_iter().collect(),
-                iptc: None,
-                size: info.width.zip(info.height),
-                heif_rotation: Some(info.rotation_quarters),
-                ..Blocks::default()
-            })
+            let movie = bmff::read_movie_header(input);
+            let mut blocks = match bmff::read_heif(input) {
+                Some(info) => Blocks {
+                    tiff: info.exif.map(|e| vec![(e, None)]).unwrap_or_default(),
+                    xmp: info.xmp.into_iter().collect(),
+                    size: info.width.zip(info.height),
+                    heif_rotation: Some(info.rotation_quarters),
+                    ..Blocks::default()
+                },
+                // An image sequence (avis, msf1) may have only a movie.
+                None if movie.track_size.is_some() => Blocks::default(),
+                None => return Err("HEIF file without a readable meta box".into()),
+            };
+            blocks.size = blocks.size.or(movie.track_size);
+            blocks.direct.taken = movie.created_utc;
+            blocks.direct.taken_source = "QuickTime:CreateDate";
+            Ok(blocks)
         }
         Format::Raf => {
             // The RAF header points at a full JPEG preview that carries the EXIF.
             let offset = u32::from_be_bytes(input.range(84, 4).map_err(|e| e.to_string())?[..4].try_into().unwrap_or([0; 4]));
             let mut blocks = jpeg(input, offset as u64)?;
-            blocks.size = None; // the preview's size, not the sensor's; EXIF tells the real one
+            blocks.size = raf_cropped_size(input); // not the preview's size
             Ok(blocks)
         }
         Format::Cr3 => {
@@ -89,19 +114,26 @@ fn pixel_size(data: &[u8]) -> Option<(u32, u32)> {
     imagesize::blob_size(data).ok().map(|s| (s.width as u32, s.height as u32))
 }
 
-/// Walks JPEG segments from `start` up to the first frame header (SOFn), which gives the size.
+/// Walks JPEG segments from `start` up to the first frame header (SOFn), which gives the size. Garbage between
+/// segments is skipped as exiftool does, so a damaged file still gives the metadata it has.
 fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
     let mut blocks = Blocks::default();
-    let mut pos = start + 2;
+    let mut pos = start;
     let mut extended_xmp: Vec<u8> = Vec::new();
+    let mut garbage = 0u64;
     loop {
         let Ok(marker) = input.range(pos, 4) else { break };
         if marker[0] != 0xFF {
-            return Err(format!("corrupt JPEG: no segment marker at byte {pos}"));
+            garbage += 1;
+            if garbage > 64 * 1024 {
+                break;
+            }
+            pos += 1;
+            continue;
         }
         let kind = marker[1];
-        if kind == 0xFF {
-            pos += 1; // fill byte
+        if kind == 0xFF || kind == 0x01 || (0xD0..=0xD8).contains(&kind) {
+            pos += if kind == 0xFF { 1 } else { 2 }; // fill byte, or a marker without a length
             continue;
         }
         if kind == 0xD9 || kind == 0xDA {
@@ -109,11 +141,12 @@ fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
         }
         let len = u16::from_be_bytes([marker[2], marker[3]]) as u64;
         if len < 2 {
-            return Err(format!("corrupt JPEG: segment length {len} at byte {pos}"));
+            pos += 2; // a marker-like byte pair inside damaged data: resynchronise on the next one
+            continue;
         }
         let is_sof = matches!(kind, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
-        if is_sof || matches!(kind, 0xE1 | 0xED) {
-            let body = input.range(pos + 4, len - 2).map_err(|e| format!("truncated JPEG: {e}"))?;
+        if is_sof || matches!(kind, 0xE0 | 0xE1 | 0xED) {
+            let Ok(body) = input.range(pos + 4, len - 2) else { break };
             if is_sof {
                 if body.len() >= 5 {
                     let h = u16::from_be_bytes([body[1], body[2]]) as u32;
@@ -121,6 +154,8 @@ fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
                     blocks.size = Some((w, h));
                 }
                 break;
+            } else if kind == 0xE0 && body.get(6..10) == Some(b"HEAP") {
+                legacy_raw::ciff(&body, &mut blocks);
             } else if kind == 0xE1 && body.starts_with(b"Exif\0") && blocks.tiff.is_empty() {
                 blocks.tiff.push((body.get(6..).unwrap_or(&[]).to_vec(), None));
             } else if kind == 0xE1 && body.starts_with(b"http://ns.adobe.com/xap/1.0/\0") {
@@ -138,6 +173,9 @@ fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
     }
     if !extended_xmp.is_empty() {
         blocks.xmp.push(extended_xmp);
+    }
+    if blocks.size.is_none() && blocks.tiff.is_empty() && blocks.xmp.is_empty() {
+        return Err("corrupt JPEG: no frame header and no metadata could be found".into());
     }
     Ok(blocks)
 }
@@ -247,4 +285,24 @@ fn jpeg2000_or_xl(input: &Input) -> Blocks {
         }
     }
     blocks
+}
+
+/// RAF: the raw directory the header points at (offset 92) lists RawImageCroppedSize (tag 0x111, height then
+/// width), the size exiftool and raw converters show.
+fn raf_cropped_size(input: &Input) -> Option<(u32, u32)> {
+    let offset = u32::from_be_bytes(input.range(92, 4).ok()?[..4].try_into().ok()?) as u64;
+    let header = input.range(offset, 4).ok()?;
+    let count = u32::from_be_bytes(header[..4].try_into().ok()?).min(256);
+    let mut pos = offset + 4;
+    for _ in 0..count {
+        let entry = input.range(pos, 4).ok()?;
+        let (tag, size) = (u16::from_be_bytes([entry[0], entry[1]]), u16::from_be_bytes([entry[2], entry[3]]) as u64);
+        if tag == 0x111 && size >= 4 {
+            let v = input.range(pos + 4, 4).ok()?;
+            let (h, w) = (u16::from_be_bytes([v[0], v[1]]) as u32, u16::from_be_bytes([v[2], v[3]]) as u32);
+            return Some((w, h)).filter(|(w, h)| *w > 0 && *h > 0);
+        }
+        pos += 4 + size;
+    }
+    None
 }

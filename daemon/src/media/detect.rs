@@ -24,6 +24,8 @@ pub enum Format {
     /// JPEG 2000 and JPEG XL: EXIF in a box of the container.
     Jp2,
     Jxl,
+    /// Other still formats whose size is all photosd reads (ICO, PSD...).
+    OtherImage,
     Video,
     /// Not a photo or video photosd reads (still indexed, flagged with the reason).
     Unknown,
@@ -32,7 +34,7 @@ pub enum Format {
 const RAW_EXTENSIONS: &[&str] =
     &["dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raw", "pef", "srw", "3fr", "erf", "kdc", "mrw", "iiq", "rwl", "x3f"];
 const VIDEO_EXTENSIONS: &[&str] =
-    &["mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "mpg", "mpeg", "flv", "ts"];
+    &["mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "asf", "dv", "mpg", "mpeg", "flv", "ts"];
 const PHOTO_EXTENSIONS: &[&str] =
     &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "btf", "heic", "heif", "hif", "avif", "avifs", "cr3", "raf", "crw", "mrw", "jp2", "jxl"];
 
@@ -79,6 +81,9 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
     if head.starts_with(b"IIRO") || head.starts_with(b"IIRS") || head.starts_with(b"MMOR") {
         return (Format::TiffRaw, Some("image/x-olympus-orf".into()));
     }
+    if head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") {
+        return (Format::Tiff, Some("image/tiff".into())); // BigTIFF
+    }
     if head.starts_with(b"IIU\0") {
         return (Format::TiffRaw, Some("image/x-panasonic-rw2".into()));
     }
@@ -99,6 +104,15 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
         }
         return (Format::Video, infer::get(head).map(|t| t.mime_type().to_string()).or(Some("video/mp4".into())));
     }
+    // QuickTime files from before `ftyp` existed start with any top-level atom.
+    let quicktime_atoms: [&[u8]; 6] = [b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"];
+    if head.len() > 8 && quicktime_atoms.contains(&&head[4..8]) && is_video_name(path) {
+        return (Format::Video, Some("video/quicktime".into()));
+    }
+    // A damaged JPEG may lack its start-of-image marker but still be a JPEG by name and first byte.
+    if head.first() == Some(&0xFF) && matches!(ext.as_str(), "jpg" | "jpeg" | "jpe") && !head.starts_with(&[0xFF, 0xD8]) {
+        return (Format::Jpeg, Some("image/jpeg".into()));
+    }
     let inferred = infer::get(head);
     let mime = inferred.map(|t| t.mime_type().to_string());
     let format = match mime.as_deref() {
@@ -116,13 +130,24 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
             }
         }
         Some(m) if m.starts_with("video/") => Format::Video,
+        Some(_) if inferred.is_some_and(|t| t.matcher_type() == infer::MatcherType::Image) => Format::OtherImage,
+        // Formats infer does not know (DV, ASF stubs): FFmpeg decides, by content.
+        None if is_video_name(path) => Format::Video,
         _ if head.first() == Some(&0x47) && (ext == "mts" || ext == "m2ts" || ext == "ts") => Format::Video,
         _ if head.len() > 4 && head[4] == 0x47 && (ext == "mts" || ext == "m2ts") => Format::Video,
         _ => Format::Unknown,
     };
     let mime = match (format, mime) {
         (Format::TiffRaw, Some(m)) if m == "image/tiff" => Some(format!("image/x-raw-{ext}")),
-        (Format::Video, None) => Some("video/mp2t".into()),
+        (Format::Video, None) => Some(
+            match ext.as_str() {
+                "mts" | "m2ts" | "ts" => "video/mp2t",
+                "dv" => "video/x-dv",
+                "wmv" | "asf" => "video/x-ms-asf",
+                _ => "application/octet-stream",
+            }
+            .into(),
+        ),
         (_, m) => m,
     };
     (format, mime)

@@ -55,10 +55,8 @@ impl ExifView {
             Value::Undefined(v, _) | Value::Byte(v) => v.clone(),
             _ => return None,
         };
-        let s = match String::from_utf8(raw) {
-            Ok(s) => s,
-            Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
-        };
+        // Invalid UTF-8 shows as '?', as exiftool shows it, rather than as mojibake.
+        let s = String::from_utf8_lossy(&raw).replace('\u{FFFD}', "?");
         let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string();
         (!s.is_empty()).then_some(s)
     }
@@ -142,6 +140,17 @@ impl ExifView {
             Value::Long(v) => Some(v.iter().flat_map(|l| l.to_be_bytes()).collect()),
             _ => None,
         }
+    }
+
+    /// Reconyx trail cameras (HyperFire) keep the date only in their maker note: six little-endian 16-bit words
+    /// at byte 0x16: second, minute, hour, month, day, year.
+    pub fn reconyx_taken(&self) -> Option<time::PrimitiveDateTime> {
+        let note = self.bytes(Tag::MakerNote)?;
+        if !note.starts_with(&[0x01, 0xF1]) {
+            return None;
+        }
+        let w: Vec<u16> = note.get(0x16..0x16 + 12)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        parse_datetime(&format!("{:04}:{:02}:{:02} {:02}:{:02}:{:02}", w[5], w[3], w[4], w[2], w[1], w[0]))
     }
 
     /// Apple's MakerNote tag 0x11: the identifier shared by the photo and video of a Live Photo.

@@ -33,15 +33,21 @@ pub fn mrw(input: &Input) -> Blocks {
 /// CRW (Canon CIFF): a tree of heaps; each heap ends with the offset of its entry table.
 pub fn crw(input: &Input) -> Blocks {
     let mut blocks = Blocks::default();
-    let Ok(data) = input.all() else { return blocks };
-    let Some(header_len) = data.get(2..6).map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as usize) else {
-        return blocks;
-    };
-    if header_len > data.len() {
-        return blocks;
+    if let Ok(data) = input.all() {
+        ciff(&data, &mut blocks);
     }
-    ciff_heap(&data, header_len, data.len(), 0, &mut blocks);
     blocks
+}
+
+/// Reads a CIFF block ("II", header length, "HEAP...") into `blocks`: whole CRW files, and the APP0 segment
+/// of early Canon JPEGs.
+pub fn ciff(data: &[u8], blocks: &mut Blocks) {
+    let Some(header_len) = data.get(2..6).map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as usize) else {
+        return;
+    };
+    if header_len <= data.len() {
+        ciff_heap(data, header_len, data.len(), 0, blocks);
+    }
 }
 
 fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Blocks) {
@@ -70,15 +76,20 @@ fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Bloc
                 ciff_heap(data, sub_start, sub_start + size, depth + 1, blocks);
             }
             0x080a => {
-                let mut parts = value.split(|&b| b == 0).map(|p| String::from_utf8_lossy(p).trim().to_string());
-                blocks.direct.make = parts.next().filter(|s| !s.is_empty());
-                blocks.direct.model = parts.next().filter(|s| !s.is_empty());
+                // Make is a fixed 6-byte field, the model follows (exiftool's CanonRawMakeModel).
+                let text = |b: &[u8]| {
+                    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                    Some(String::from_utf8_lossy(&b[..end]).trim().to_string()).filter(|s| !s.is_empty())
+                };
+                blocks.direct.make = text(&value[..value.len().min(6)]);
+                blocks.direct.model = value.get(6..).and_then(text);
             }
             0x180e if value.len() >= 4 => {
                 // Seconds since 1970 of the camera's local clock.
                 let seconds = u32::from_le_bytes(value[0..4].try_into().unwrap_or([0; 4])) as i64;
                 if let Ok(t) = time::OffsetDateTime::from_unix_timestamp(seconds) {
                     blocks.direct.taken = Some(time::PrimitiveDateTime::new(t.date(), t.time()));
+                    blocks.direct.taken_source = "MakerNotes:DateTimeOriginal";
                 }
             }
             0x1810 if value.len() >= 8 => {
@@ -119,6 +130,7 @@ pub fn x3f(input: &Input) -> Blocks {
                 "TIME" => {
                     if let Some(t) = value.parse::<i64>().ok().and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok()) {
                         blocks.direct.taken = Some(time::PrimitiveDateTime::new(t.date(), t.time()));
+                        blocks.direct.taken_source = "X3F:TIME";
                     }
                 }
                 _ => {}
@@ -167,6 +179,7 @@ pub fn kyocera(input: &Input) -> Blocks {
         model: reversed(0x0c, 12),
         make: reversed(0x19, 7),
         taken: reversed(0x21, 20).and_then(|s| parse_datetime(&s)),
+        taken_source: "MakerNotes:DateTimeOriginal",
     };
     blocks
 }

@@ -10,6 +10,7 @@ mod iptc;
 mod legacy_raw;
 pub mod reading;
 pub mod taken;
+mod tiff_ifd;
 pub mod video;
 mod xmp;
 
@@ -64,7 +65,9 @@ fn read_into(path: &Path, reading: &mut Reading) -> Result<(), String> {
     match format {
         Format::Video => {
             reading.kind = MediaKind::Video;
-            video::read(path, reading)
+            let result = video::read(path, reading);
+            video::read_container_dates(&input, reading);
+            result
         }
         Format::Unknown => {
             reading.kind = if detect::is_video_name(path) { MediaKind::Video } else { MediaKind::Photo };
@@ -121,7 +124,8 @@ fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<()
         (xmp.create_date, "XMP:CreateDate"),
         (xmp.date_created, "XMP:DateCreated"),
         (iptc.date_created, "IPTC:DateCreated"),
-        (blocks.direct.taken.map(|local| Taken { local, offset_minutes: None }), "MakerNotes:DateTimeOriginal"),
+        (blocks.direct.taken.map(|local| Taken { local, offset_minutes: None }), blocks.direct.taken_source),
+        (view.reconyx_taken().map(|local| Taken { local, offset_minutes: None }), "MakerNotes:DateTimeOriginal"),
     ];
     if let Some((mut taken, source)) = candidates.into_iter().find_map(|(t, s)| t.map(|t| (t, s))) {
         if taken.offset_minutes.is_none() {
@@ -133,7 +137,7 @@ fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<()
 
     // Size and orientation. HEIF's irot/imir transform the image itself; EXIF orientation only describes it.
     let orientation = view.orientation().or(xmp.orientation);
-    let stored = stored_size(format, blocks.size, &view);
+    let stored = stored_size(format, blocks.size, blocks.fallback_size, &view);
     let turned = match blocks.heif_rotation {
         Some(quarters) => quarters % 2 == 1,
         None => orientation.is_some_and(|o| o >= 5),
@@ -154,12 +158,17 @@ fn read_image(format: Format, input: &Input, reading: &mut Reading) -> Result<()
 
 /// The pixel size as stored: from the container where it knows, else from EXIF (RAW files' IFD0 is often a
 /// preview, so the EXIF pixel dimensions win there).
-fn stored_size(format: Format, container: Option<(u32, u32)>, view: &exif::ExifView) -> Option<(u32, u32)> {
+fn stored_size(
+    format: Format,
+    container: Option<(u32, u32)>,
+    main_image: Option<(u32, u32)>,
+    view: &exif::ExifView,
+) -> Option<(u32, u32)> {
     let exif_dims = view.uint(Tag::PixelXDimension).zip(view.uint(Tag::PixelYDimension)).filter(|(w, h)| *w > 0 && *h > 0);
     match format {
-        Format::TiffRaw | Format::Cr3 | Format::Raf => exif_dims.or(view.ifd0_size),
+        Format::TiffRaw | Format::Cr3 | Format::Raf => container.or(exif_dims).or(main_image).or(view.ifd0_size),
         Format::Mrw | Format::Crw | Format::X3f => container.or(exif_dims),
-        Format::Tiff => view.ifd0_size.or(exif_dims),
+        Format::Tiff => view.ifd0_size.or(container).or(exif_dims),
         _ => container.or(exif_dims),
     }
 }

@@ -8,6 +8,8 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg::codec::packet::side_data::Type as SideDataType;
 use ffmpeg::media::Type as StreamType;
 
+use super::bmff;
+use super::input::Input;
 use super::reading::{Gps, Reading, Taken};
 use super::taken::parse_iso;
 
@@ -42,7 +44,9 @@ pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
     }
     // Apple's creationdate carries the local offset; creation_time is UTC.
     let local = get(&["com.apple.quicktime.creationdate"]).and_then(|s| parse_iso(&s)).filter(|t| t.offset_minutes.is_some());
-    let utc = get(&["creation_time"]).and_then(|s| parse_iso(&s)).filter(|t| t.local.year() > 1970);
+    // Matroska keeps the date on the streams.
+    let stream_date = input.streams().find_map(|s| s.metadata().get("creation_time").map(str::to_string));
+    let utc = get(&["creation_time"]).or(stream_date).and_then(|s| parse_iso(&s)).filter(|t| t.local.year() > 1970);
     if let Some(t) = local {
         reading.taken = Some(t);
         reading.taken_source = Some("QuickTime:CreationDate".into());
@@ -69,6 +73,14 @@ pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
         let rate = f64::from(stream.avg_frame_rate());
         if rate.is_finite() && rate > 0.0 {
             reading.frame_rate = Some((rate * 1000.0).round() / 1000.0);
+        }
+        // AVI headers count video frames; the container duration there is the longest stream (often audio).
+        if input.format().name() == "avi" {
+            let from_stream = (stream.duration() > 0).then(|| stream.duration() as f64 * f64::from(stream.time_base()));
+            let from_frames = (stream.frames() > 0 && rate > 0.0).then(|| stream.frames() as f64 / rate);
+            if let Some(d) = from_stream.or(from_frames).filter(|d| *d > 0.0) {
+                reading.duration = Some(d);
+            }
         }
     }
     if let Some(audio) = input.streams().best(StreamType::Audio) {
@@ -127,5 +139,48 @@ mod tests {
         let g = parse_iso6709("-33.8688-070.6693/").unwrap();
         assert_eq!((g.lat, g.lon, g.alt), (-33.8688, -70.6693, None));
         assert!(parse_iso6709("+00.0000+000.0000/").is_none());
+    }
+}
+
+/// Dates FFmpeg does not expose: the QuickTime user-data date (`©day`, local time with offset, written by
+/// phones into MOV/3GP), and, for files FFmpeg cannot open at all, the ASF and Matroska header dates.
+pub fn read_container_dates(input: &Input, reading: &mut Reading) {
+    let head = &input.head;
+    if head.get(4..8).is_some_and(|b| b == b"ftyp" || b == b"moov" || b == b"free" || b == b"wide" || b == b"mdat") {
+        let movie = bmff::read_movie_header(input);
+        let user_date = movie.user_date.and_then(|d| parse_iso(&d)).filter(|t| t.offset_minutes.is_some());
+        let from_apple_keys = reading.taken_source.as_deref() == Some("QuickTime:CreationDate");
+        if let (Some(t), false) = (user_date, from_apple_keys) {
+            reading.taken = Some(t);
+            reading.taken_source = Some("QuickTime:UserData:DateTimeOriginal".into());
+        }
+        return;
+    }
+    if reading.taken.is_some() {
+        return;
+    }
+    const ASF_HEADER: [u8; 16] = [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C];
+    const ASF_FILE_PROPERTIES: [u8; 16] = [0xA1, 0xDC, 0xAB, 0x8C, 0x47, 0xA9, 0xCF, 0x11, 0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53, 0x65];
+    let found = if head.starts_with(&ASF_HEADER) {
+        // File Properties: GUID, size (8), file id (16), file size (8), creation date (FILETIME, UTC).
+        head.windows(16).position(|w| w == ASF_FILE_PROPERTIES).and_then(|at| {
+            let ticks = u64::from_le_bytes(head.get(at + 48..at + 56)?.try_into().ok()?);
+            let unix = (ticks / 10_000_000) as i64 - 11_644_473_600;
+            Some((unix, "ASF:CreationDate"))
+        })
+    } else if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        // Matroska Info/DateUTC: element 0x4461, 8 bytes, nanoseconds since 2001-01-01 UTC.
+        head.windows(3).position(|w| w == [0x44, 0x61, 0x88]).and_then(|at| {
+            let ns = i64::from_be_bytes(head.get(at + 3..at + 11)?.try_into().ok()?);
+            Some((978_307_200 + ns / 1_000_000_000, "Matroska:DateUTC"))
+        })
+    } else {
+        None
+    };
+    if let Some((unix, source)) = found {
+        if let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) {
+            reading.taken = Some(Taken { local: time::PrimitiveDateTime::new(t.date(), t.time()), offset_minutes: Some(0) });
+            reading.taken_source = Some(source.into());
+        }
     }
 }
