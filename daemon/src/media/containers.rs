@@ -132,7 +132,7 @@ fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
             continue;
         }
         let kind = marker[1];
-        if kind == 0xFF || kind == 0x01 || (0xD0..=0xD8).contains(&kind) {
+        if kind == 0xFF || kind == 0x00 || kind == 0x01 || (0xD0..=0xD8).contains(&kind) {
             pos += if kind == 0xFF { 1 } else { 2 }; // fill byte, or a marker without a length
             continue;
         }
