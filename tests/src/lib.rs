@@ -38,3 +38,138 @@ pub fn json_lines(text: &[u8]) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
         .collect()
 }
+
+/// A library on disk for one test: a temp dir holding the data dir and one Personal Space, owned by the user
+/// running the tests (`<tmp>/homes/<user>/Photos`, with `--min-uid 0` so root counts too).
+pub struct Library {
+    pub dir: tempfile::TempDir,
+    pub user: String,
+}
+
+impl Library {
+    pub fn new() -> Library {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let user = nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().expect("current user").name;
+        let lib = Library { dir, user };
+        std::fs::create_dir_all(lib.photos()).unwrap();
+        std::fs::create_dir_all(lib.data()).unwrap();
+        lib
+    }
+    pub fn photos(&self) -> PathBuf {
+        self.dir.path().join("homes").join(&self.user).join("Photos")
+    }
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    pub fn pattern(&self) -> String {
+        format!("{}/homes/*/Photos", self.dir.path().display())
+    }
+    /// The common flags: this library, no Shared Space.
+    pub fn args<'a>(&'a self, command: &'a str, pattern: &'a str, data: &'a str) -> Vec<&'a str> {
+        vec![command, "--data", data, "--personal-pattern", pattern, "--shared", "", "--min-uid", "0"]
+    }
+    /// A read-only look at the library database (the real SQLite file the daemon writes).
+    pub fn db(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_with_flags(
+            self.data().join("library.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+        )
+        .expect("library.db exists");
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn
+    }
+    /// Items as (relative path, id, state, size).
+    pub fn items(&self) -> Vec<(String, i64, String, i64)> {
+        let Ok(conn) = rusqlite::Connection::open(self.data().join("library.db")) else { return Vec::new() };
+        let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
+        let Ok(mut stmt) = conn.prepare(
+            "SELECT CASE WHEN f.path = '' THEN i.filename ELSE f.path || '/' || i.filename END, i.id, i.state, i.size
+             FROM item i JOIN folder f ON f.id = i.folder_id ORDER BY 1",
+        ) else {
+            return Vec::new();
+        };
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+    }
+}
+
+impl Default for Library {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `photosd serve` on a Library, stopped with SIGTERM on drop. Its log goes to `daemon.log` in the temp dir.
+pub struct Daemon {
+    child: std::process::Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn start(lib: &Library) -> Daemon {
+        let log = lib.dir.path().join("daemon.log");
+        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+        let child = Command::new(photosd_bin())
+            .args(lib.args("serve", &pattern, &data))
+            .env_remove("PHOTOSD_CONFIG")
+            .env("PHOTOSD_WATCH_DEBOUNCE_MS", "400")
+            .env("PHOTOSD_WATCH_MOVE_GRACE_MS", "800")
+            .env("PHOTOSD_SPACES_DISCOVERY_INTERVAL_SECS", "1")
+            .env("RUST_LOG", "photosd=debug,info")
+            .stderr(log_file)
+            .spawn()
+            .expect("photosd serve starts");
+        let daemon = Daemon { child, log };
+        // Ready once it has watched and reconciled the space.
+        wait_for("the daemon to watch the space", 30, || daemon.log_text().contains("reconciled"));
+        daemon
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then wait for a clean exit; returns the exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("photosd did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `check` every 100 ms until it holds, or panics after `seconds`.
+pub fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out after {seconds} s waiting for {what}");
+}
+
+/// A small real JPEG from the corpus, for tests that need many files.
+pub fn sample_jpeg() -> PathBuf {
+    corpus().join("camera_jpeg/exif-samples/Canon_40D.jpg")
+}
