@@ -106,11 +106,19 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(lib: &Library) -> Daemon {
+        Self::start_with_shared(lib, std::path::Path::new(""))
+    }
+
+    /// Starts with a Shared Space at `shared` (empty: none).
+    pub fn start_with_shared(lib: &Library, shared: &Path) -> Daemon {
         let log = lib.dir.path().join("daemon.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+        let shared = shared.display().to_string();
+        let mut args = lib.args("serve", &pattern, &data);
+        args[6] = &shared;
         let child = Command::new(photosd_bin())
-            .args(lib.args("serve", &pattern, &data))
+            .args(&args)
             .env_remove("PHOTOSD_CONFIG")
             .env("PHOTOSD_WATCH_DEBOUNCE_MS", "400")
             .env("PHOTOSD_WATCH_MOVE_GRACE_MS", "800")
