@@ -48,9 +48,14 @@ pub struct Library {
 
 impl Library {
     pub fn new() -> Library {
-        let dir = tempfile::tempdir().expect("temp dir");
         let user = nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().expect("current user").name;
-        let lib = Library { dir, user };
+        Self::for_user(&user)
+    }
+
+    /// A library whose Personal Space belongs to `user` (a real account in the passwd database).
+    pub fn for_user(user: &str) -> Library {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lib = Library { dir, user: user.to_string() };
         std::fs::create_dir_all(lib.photos()).unwrap();
         std::fs::create_dir_all(lib.data()).unwrap();
         lib

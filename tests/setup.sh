@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing photosd needs, if it is missing: Debian packages (build libraries and the
+# reference tools the tests compare against). Rust crates come through cargo. Safe to run again.
+set -euo pipefail
+packages=(
+  # build: FFmpeg's libraries for ffmpeg-next, clang for its bindings
+  pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  # tests and benchmarks: the reference tools, and Samba for the SMB drop-folder test
+  libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "setup: cargo (Rust) is needed: https://rustup.rs" >&2; exit 2; }
