@@ -16,3 +16,36 @@ pub fn all_users() -> Vec<uzers::User> {
     // discovery) runs on one task at a time, so no two iterations interleave.
     unsafe { uzers::all_users() }.collect()
 }
+
+/// Opens a media file and reads its headers. For the MP4/QuickTime family the headers hold everything photosd
+/// stores (duration, codecs, sizes, display matrix), so the costly stream probing (which decodes frames) is
+/// skipped; other containers (AVI, Matroska, MPEG-TS) are probed as `ffmpeg::format::input` does.
+pub fn open_media(path: &std::path::Path) -> Result<ffmpeg_next::format::context::Input, ffmpeg_next::Error> {
+    use ffmpeg_next::ffi::{avformat_close_input, avformat_find_stream_info, avformat_open_input};
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| ffmpeg_next::Error::InvalidData)?;
+    // SAFETY: standard libavformat open sequence; `ps` is either null (open failed, nothing to free) or a valid
+    // context, which is closed on error or handed to `Input`, which closes it on drop.
+    unsafe {
+        let mut ps = std::ptr::null_mut();
+        let opened = avformat_open_input(&mut ps, c_path.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut());
+        if opened != 0 {
+            return Err(ffmpeg_next::Error::from(opened));
+        }
+        let name = std::ffi::CStr::from_ptr((*(*ps).iformat).name).to_string_lossy();
+        let streams = std::slice::from_raw_parts((*ps).streams, (*ps).nb_streams as usize);
+        let sizes_known = streams.iter().all(|&st| {
+            let par = (*st).codecpar;
+            (*par).codec_type != ffmpeg_next::ffi::AVMediaType::AVMEDIA_TYPE_VIDEO || ((*par).width > 0 && (*par).height > 0)
+        });
+        let headers_suffice = name.starts_with("mov,") && (*ps).duration > 0 && sizes_known;
+        if !headers_suffice {
+            let probed = avformat_find_stream_info(ps, std::ptr::null_mut());
+            if probed < 0 {
+                avformat_close_input(&mut ps);
+                return Err(ffmpeg_next::Error::from(probed));
+            }
+        }
+        Ok(ffmpeg_next::format::context::Input::wrap(ps))
+    }
+}

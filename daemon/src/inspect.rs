@@ -44,6 +44,8 @@ pub async fn run(config: &Config, args: InspectArgs) -> anyhow::Result<()> {
         use std::io::Write;
         writeln!(out, "{}", serde_json::to_string(&reading)?)?;
     }
+    drop(lines);
+    pool.shutdown().await;
     Ok(())
 }
 

@@ -24,7 +24,7 @@ pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
     }
     // An absolute path keeps FFmpeg from reading "name:with:colons.mp4" as a protocol.
     let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
-    let input = ffmpeg::format::input(&absolute).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
+    let input = crate::ffi::open_media(&absolute).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
     let duration = input.duration();
     if duration > 0 {
         reading.duration = Some(duration as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));

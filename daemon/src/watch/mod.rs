@@ -27,6 +27,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let watched = watcher::Watcher::run(app.clone(), shutdown.clone()).await;
     shutdown.cancel();
     runner.await?;
+    app.workers.shutdown().await;
     tracing::info!("photosd stopped");
     watched
 }
@@ -85,6 +86,7 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     runner.await?;
+    app.workers.shutdown().await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let files = progress.done.load(Ordering::Relaxed);

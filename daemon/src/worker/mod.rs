@@ -98,6 +98,18 @@ impl WorkerPool {
         }
     }
 
+    /// Stops the idle workers: closing a worker's stdin ends its loop, and waiting reaps it, so its CPU time is
+    /// accounted to photosd and no process outlives the daemon.
+    pub async fn shutdown(&self) {
+        let workers: Vec<Worker> = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
+        for mut worker in workers {
+            drop(worker.stdin);
+            if tokio::time::timeout(Duration::from_secs(5), worker.child.wait()).await.is_err() {
+                let _ = worker.child.kill().await;
+            }
+        }
+    }
+
     fn spawn(&self) -> Result<Worker, WorkerError> {
         let mut child = Command::new(&self.exe)
             .args(&self.args)
