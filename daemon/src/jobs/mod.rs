@@ -36,7 +36,9 @@ pub enum JobError {
 
 /// Runs jobs until `shutdown` fires, or, with `until_idle`, until the queue is empty.
 pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, progress: Arc<Progress>) {
-    let loops = app.config.worker_count();
+    // Two loops per worker: while one loop records a finished file in the database, the other has already
+    // handed the worker its next file, so the disk and the workers never wait on SQLite.
+    let loops = app.config.worker_count() * 2;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..loops {
         let (app, shutdown, progress) = (app.clone(), shutdown.clone(), progress.clone());

@@ -8,8 +8,8 @@ use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// How much of each file is read up front: enough for the EXIF, XMP and IPTC of nearly every JPEG.
-pub const HEAD_BYTES: usize = 256 * 1024;
+/// How much of each file is read up front: the EXIF of nearly every JPEG; larger blocks are read on demand.
+pub const HEAD_BYTES: usize = 64 * 1024;
 /// The largest single metadata block photosd will read (an EXIF or XMP block larger than this is corrupt).
 pub const MAX_BLOCK: u64 = 64 * 1024 * 1024;
 

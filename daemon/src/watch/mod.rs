@@ -80,12 +80,16 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
         .expect("valid template"),
     );
     let started = Instant::now();
-    let runner = tokio::spawn(jobs::run(app.clone(), CancellationToken::new(), true, progress.clone()));
-    while !runner.is_finished() {
-        bar.set_position(progress.done.load(Ordering::Relaxed) + progress.failed.load(Ordering::Relaxed));
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut runner = tokio::spawn(jobs::run(app.clone(), CancellationToken::new(), true, progress.clone()));
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            finished = &mut runner => { finished?; break }
+            _ = tick.tick() => {
+                bar.set_position(progress.done.load(Ordering::Relaxed) + progress.failed.load(Ordering::Relaxed));
+            }
+        }
     }
-    runner.await?;
     app.workers.shutdown().await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();

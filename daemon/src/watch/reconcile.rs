@@ -21,7 +21,10 @@ pub struct ReconcileSummary {
 pub type DiskFiles = HashMap<String, (u64, i64)>;
 
 /// Walks `root/rel` (not following symlinks), collecting media files and folders, skipping ignored names.
-pub fn walk(root: &Path, rel: &str, files: &mut DiskFiles, dirs: &mut Vec<String>) {
+/// `before_listing` is called with each folder before its entries are read: the watcher adds its inotify watch
+/// there, so a file created while the walk runs is either listed or reported by inotify, never neither.
+pub fn walk(root: &Path, rel: &str, files: &mut DiskFiles, dirs: &mut Vec<String>, before_listing: &mut dyn FnMut(&str)) {
+    before_listing(rel);
     let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
     let Ok(entries) = std::fs::read_dir(&dir) else { return };
     for entry in entries.flatten() {
@@ -34,7 +37,7 @@ pub fn walk(root: &Path, rel: &str, files: &mut DiskFiles, dirs: &mut Vec<String
         if file_type.is_dir() {
             if !is_ignored_dir(&name) {
                 dirs.push(child.clone());
-                walk(root, &child, files, dirs);
+                walk(root, &child, files, dirs, before_listing);
             }
         } else if file_type.is_file() && !is_ignored_file(&name) {
             if let Ok(meta) = entry.metadata() {
@@ -49,7 +52,7 @@ pub fn walk(root: &Path, rel: &str, files: &mut DiskFiles, dirs: &mut Vec<String
 pub fn reconcile(db: &Db, space: &Space) -> Result<ReconcileSummary, DbError> {
     let root = Path::new(&space.root);
     let (mut disk, mut dirs) = (DiskFiles::new(), Vec::new());
-    walk(root, "", &mut disk, &mut dirs);
+    walk(root, "", &mut disk, &mut dirs, &mut |_| {});
     for dir in &dirs {
         db.ensure_folder(space.id, dir)?;
     }

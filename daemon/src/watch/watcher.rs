@@ -129,27 +129,30 @@ impl Watcher {
     /// Watches `rel` and every folder under it. Returns the media files found, so a folder that appeared (or was
     /// moved in) gets its content imported even when the files were written before the watch existed.
     fn watch_tree(&mut self, space: i64, root: &Path, rel: &str) -> DiskFiles {
-        let (mut files, mut dirs) = (DiskFiles::new(), vec![rel.to_string()]);
-        walk(root, rel, &mut files, &mut dirs);
-        for dir in dirs {
-            let path = if dir.is_empty() { root.to_path_buf() } else { root.join(&dir) };
-            match self.watches.add(&path, MASK) {
-                Ok(wd) => {
-                    self.dirs.insert(wd, (space, dir));
-                }
+        let (mut files, mut dirs) = (DiskFiles::new(), Vec::new());
+        let mut added: Vec<(WatchDescriptor, String)> = Vec::new();
+        let (watches, limit_hit) = (&mut self.watches, &mut self.watch_limit_hit);
+        let fallback_secs = self.app.config.watch.fallback_rescan_secs;
+        walk(root, rel, &mut files, &mut dirs, &mut |dir| {
+            let path = if dir.is_empty() { root.to_path_buf() } else { root.join(dir) };
+            match watches.add(&path, MASK) {
+                Ok(wd) => added.push((wd, dir.to_string())),
                 Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ENOSPC as i32) => {
-                    if !self.watch_limit_hit {
+                    if !*limit_hit {
                         tracing::warn!(
-                            "inotify watch limit reached at {}: changes there are found by a rescan every {} s instead of at once. \
-                             Raise the limit with `sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.conf to keep it).",
-                            path.display(),
-                            self.app.config.watch.fallback_rescan_secs
+                            "inotify watch limit reached at {}: changes there are found by a rescan every {fallback_secs} s \
+                             instead of at once. Raise the limit with `sysctl fs.inotify.max_user_watches=524288` (and in \
+                             /etc/sysctl.conf to keep it).",
+                            path.display()
                         );
                     }
-                    self.watch_limit_hit = true;
+                    *limit_hit = true;
                 }
                 Err(e) => tracing::debug!("cannot watch {}: {e}", path.display()),
             }
+        });
+        for (wd, dir) in added {
+            self.dirs.insert(wd, (space, dir));
         }
         files
     }
