@@ -30,6 +30,11 @@ pub async fn run(
             return Ok(None);
         }
     };
+    // Ask the kernel to start reading the file now: while this job waits for a free worker, the disk is
+    // already fetching it (only a readahead hint; the daemon itself never parses the bytes).
+    if let Ok(file) = std::fs::File::open(&full) {
+        let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
+    }
     let reading = match app.workers.read(&full, true, before.len()).await {
         Ok(r) => r,
         // The worker crashed, hung or ran out of memory on this file: retry once, then flag the file.

@@ -42,6 +42,13 @@ pub fn read_file(path: &Path, with_hash: bool) -> Reading {
     };
     reading.size = meta.len();
     let mtime = meta.modified().ok();
+    if with_hash {
+        // Start reading the whole file in the background now, so the disk works while the metadata is parsed
+        // and the hash then mostly finds the file in memory.
+        if let Ok(file) = std::fs::File::open(path) {
+            let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
+        }
+    }
     if let Err(e) = read_into(path, &mut reading) {
         reading.error = Some(e);
     }
