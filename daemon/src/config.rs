@@ -115,19 +115,18 @@ impl Config {
         let mut merged = parse(DEFAULT_TOML, Path::new("<built-in defaults>"))?;
         let env_file = env.iter().find(|(k, _)| k == "PHOTOSD_CONFIG").map(|(_, v)| PathBuf::from(v));
         let system_file = Path::new("/etc/photosd/photosd.toml");
-        let file = flags
-            .config
-            .clone()
-            .or(env_file)
-            .or_else(|| system_file.exists().then(|| system_file.to_path_buf()));
+        let file =
+            flags.config.clone().or(env_file).or_else(|| system_file.exists().then(|| system_file.to_path_buf()));
         if let Some(path) = file {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
             overlay(&mut merged, parse(&text, &path)?);
         }
         apply_env(&mut merged, env)?;
-        let mut config: Config = merged
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Syntax { path: "<merged config>".into(), message: e.to_string() })?;
+        let mut config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError::Syntax {
+            path: "<merged config>".into(),
+            message: e.to_string(),
+        })?;
         config.apply_flags(flags);
         config.validate()?;
         Ok(config)
@@ -198,8 +197,7 @@ impl Config {
 }
 
 fn parse(text: &str, path: &Path) -> Result<toml::Table, ConfigError> {
-    text.parse::<toml::Table>()
-        .map_err(|e| ConfigError::Syntax { path: path.to_path_buf(), message: e.to_string() })
+    text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// Copies every key of `top` over `base`, section by section; unknown keys are caught later by `deny_unknown_fields`.
@@ -227,13 +225,9 @@ fn apply_env(merged: &mut toml::Table, env: &[(String, String)]) -> Result<(), C
         if rest == "CONFIG" {
             continue;
         }
-        let Some((section, key)) = known
-            .iter()
-            .find(|(s, k)| format!("{}_{}", s, k).to_uppercase() == rest)
-            .cloned()
+        let Some((section, key)) = known.iter().find(|(s, k)| format!("{}_{}", s, k).to_uppercase() == rest).cloned()
         else {
-            let names: Vec<String> =
-                known.iter().map(|(s, k)| format!("PHOTOSD_{}_{}", s, k).to_uppercase()).collect();
+            let names: Vec<String> = known.iter().map(|(s, k)| format!("PHOTOSD_{}_{}", s, k).to_uppercase()).collect();
             return Err(ConfigError::UnknownEnv { var: var.clone(), known: names.join(", ") });
         };
         let current = &merged[&section][&key];

@@ -36,7 +36,8 @@ pub fn open_media(path: &std::path::Path) -> Result<ffmpeg_next::format::context
         let streams = std::slice::from_raw_parts((*ps).streams, (*ps).nb_streams as usize);
         let sizes_known = streams.iter().all(|&st| {
             let par = (*st).codecpar;
-            (*par).codec_type != ffmpeg_next::ffi::AVMediaType::AVMEDIA_TYPE_VIDEO || ((*par).width > 0 && (*par).height > 0)
+            (*par).codec_type != ffmpeg_next::ffi::AVMediaType::AVMEDIA_TYPE_VIDEO
+                || ((*par).width > 0 && (*par).height > 0)
         });
         let headers_suffice = name.starts_with("mov,") && (*ps).duration > 0 && sizes_known;
         if !headers_suffice {

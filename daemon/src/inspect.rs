@@ -32,7 +32,10 @@ pub async fn run(config: &Config, args: InspectArgs) -> anyhow::Result<()> {
                     error: Some(e.to_string()),
                     ..Reading::default()
                 });
-                if reading.kind == MediaKind::Photo && reading.content_id.is_some() && has_live_partner(path, pool, &reading).await {
+                if reading.kind == MediaKind::Photo
+                    && reading.content_id.is_some()
+                    && has_live_partner(path, pool, &reading).await
+                {
                     reading.kind = MediaKind::Live;
                 }
                 reading

@@ -1,10 +1,10 @@
 //! photosd: a self-hosted photo library daemon for NAS boxes. This file only parses the command line, sets up
 //! logging, loads the config, and hands over to the subcommand.
 
+mod app;
 mod config;
 mod db;
 mod ffi;
-mod app;
 mod inspect;
 mod jobs;
 mod media;
@@ -17,7 +17,11 @@ use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(name = "photosd", version, about = "Self-hosted photo library for NAS boxes, compatible with Synology Photos")]
+#[command(
+    name = "photosd",
+    version,
+    about = "Self-hosted photo library for NAS boxes, compatible with Synology Photos"
+)]
 struct Cli {
     #[command(flatten)]
     overrides: Overrides,

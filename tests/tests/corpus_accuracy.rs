@@ -23,7 +23,11 @@ impl Score {
         }
     }
     fn percent(&self) -> f64 {
-        if self.scored == 0 { 100.0 } else { 100.0 * self.correct as f64 / self.scored as f64 }
+        if self.scored == 0 {
+            100.0
+        } else {
+            100.0 * self.correct as f64 / self.scored as f64
+        }
     }
 }
 
@@ -53,8 +57,8 @@ fn metadata_matches_exiftool_on_the_corpus() {
         .map(|v| (v["path"].as_str().unwrap().trim_start_matches(&format!("{}/", corpus.display())).to_string(), v))
         .collect();
 
-    let [mut taken, mut camera, mut gps, mut no_gps, mut orientation, mut size, mut duration, mut rotation]: [Score; 8] =
-        Default::default();
+    let [mut taken, mut camera, mut gps, mut no_gps, mut orientation, mut size, mut duration, mut rotation]: [Score;
+        8] = Default::default();
     for e in expected.iter().filter(|e| e["exiftool_ok"] == true && e["kind"] != "sidecar") {
         let path = e["path"].as_str().unwrap();
         let a = actual.get(path).unwrap_or_else(|| panic!("no reading for {path}"));

@@ -50,7 +50,9 @@ fn malformed_files_are_flagged_and_the_rest_still_indexes() {
     }
     let conn = lib.db();
     let unexplained: i64 = conn
-        .query_row("SELECT count(*) FROM item WHERE state = 'broken' AND (error IS NULL OR error = '')", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM item WHERE state = 'broken' AND (error IS NULL OR error = '')", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(unexplained, 0, "every flagged file carries its reason");
     let good = media_on_disk("good");
@@ -64,10 +66,10 @@ fn is_media_name(name: &str) -> bool {
     let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     !name.starts_with('.')
         && [
-            "jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "btf", "heic", "heif", "hif", "avif", "avifs",
-            "cr3", "raf", "crw", "mrw", "jp2", "jxl", "dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raw",
-            "pef", "srw", "3fr", "erf", "kdc", "mrw", "iiq", "rwl", "x3f", "mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts",
-            "m2ts", "mkv", "webm", "wmv", "asf", "dv", "mpg", "mpeg", "flv", "ts",
+            "jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "btf", "heic", "heif", "hif", "avif",
+            "avifs", "cr3", "raf", "crw", "mrw", "jp2", "jxl", "dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "orf",
+            "rw2", "raw", "pef", "srw", "3fr", "erf", "kdc", "mrw", "iiq", "rwl", "x3f", "mov", "mp4", "m4v", "3gp",
+            "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "asf", "dv", "mpg", "mpeg", "flv", "ts",
         ]
         .contains(&ext.as_str())
 }
@@ -101,8 +103,9 @@ fn a_file_that_kills_its_worker_is_flagged_and_indexing_goes_on() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let conn = lib.db();
-    let (state, error): (String, String) =
-        conn.query_row("SELECT state, error FROM item WHERE filename = 'huge.jpg'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (state, error): (String, String) = conn
+        .query_row("SELECT state, error FROM item WHERE filename = 'huge.jpg'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     assert_eq!(state, "broken");
     assert!(error.contains("crashed") && error.contains("CPU"), "the reason says what happened: {error}");
     let fine: String = conn.query_row("SELECT state FROM item WHERE filename = 'fine.jpg'", [], |r| r.get(0)).unwrap();

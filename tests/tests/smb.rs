@@ -12,7 +12,12 @@ const PORT: &str = "44545";
 
 fn run(cmd: &mut Command) -> std::process::Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -71,7 +76,15 @@ fn photos_copied_over_smb_are_indexed_with_their_metadata() {
             .output()
             .is_ok_and(|o| o.status.success())
     });
-    run(Command::new("smbclient").args(["-p", PORT, "//127.0.0.1/photos", "-U", &format!("{USER}%{PASSWORD}"), "-c", &commands]));
+    run(Command::new("smbclient").args([
+        "-p",
+        PORT,
+        "//127.0.0.1/photos",
+        "-U",
+        &format!("{USER}%{PASSWORD}"),
+        "-c",
+        &commands,
+    ]));
 
     wait_for("the SMB copies indexed", 30, || lib.items().len() == sources.len());
     let conn = lib.db();

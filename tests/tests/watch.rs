@@ -41,10 +41,14 @@ fn mv_within_a_space_keeps_the_item_id_and_its_tags() {
     let id = lib.items().iter().find(|i| i.0 == "a.jpg").unwrap().1;
     let conn = lib.db();
     conn.execute("INSERT INTO tag (name) VALUES ('holiday')", []).unwrap();
-    conn.execute("INSERT INTO item_tag (item_id, tag_id, source) SELECT ?1, id, 'user' FROM tag WHERE name = 'holiday'", [id])
-        .unwrap();
+    conn.execute(
+        "INSERT INTO item_tag (item_id, tag_id, source) SELECT ?1, id, 'user' FROM tag WHERE name = 'holiday'",
+        [id],
+    )
+    .unwrap();
     std::fs::create_dir(lib.photos().join("2024")).unwrap();
-    let status = std::process::Command::new("mv").arg(lib.photos().join("a.jpg")).arg(lib.photos().join("2024/b.jpg")).status();
+    let status =
+        std::process::Command::new("mv").arg(lib.photos().join("a.jpg")).arg(lib.photos().join("2024/b.jpg")).status();
     assert!(status.unwrap().success());
     wait_for("the move to be recorded", 20, || lib.items().iter().any(|i| i.0 == "2024/b.jpg"));
     let items = lib.items();
@@ -94,8 +98,11 @@ fn a_restart_reconciles_changes_made_while_stopped() {
     std::fs::create_dir(photos.join("sub")).unwrap();
     std::fs::rename(photos.join("moved.jpg"), photos.join("sub/moved-renamed.jpg")).unwrap();
     std::fs::copy(photosd_tests::corpus().join("heic/exiv2/IMG_3578.heic"), photos.join("new.heic")).unwrap();
-    std::fs::copy(photosd_tests::corpus().join("camera_jpeg/exif-samples/Canon_PowerShot_S40.jpg"), photos.join("keep.jpg"))
-        .unwrap();
+    std::fs::copy(
+        photosd_tests::corpus().join("camera_jpeg/exif-samples/Canon_PowerShot_S40.jpg"),
+        photos.join("keep.jpg"),
+    )
+    .unwrap();
 
     let _daemon = Daemon::start(&lib);
     wait_for("the changes reconciled", 30, || {

@@ -96,7 +96,8 @@ impl Db {
     pub fn delete_folder(&self, space_id: i64, path: &str) -> Result<usize, DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let subtree = "SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')";
+        let subtree =
+            "SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')";
         let items = tx.execute(&format!("DELETE FROM item WHERE folder_id IN ({subtree})"), params![space_id, path])?;
         if path.is_empty() {
             // The root folder row stays: the space itself still exists.

@@ -35,20 +35,6 @@ impl UpsertOutcome {
     }
 }
 
-/// A short view of an item, for tests, `index` summaries and later the API.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemRow {
-    pub id: i64,
-    pub space_id: i64,
-    pub path: String,
-    pub kind: String,
-    pub state: String,
-    pub error: Option<String>,
-    pub hash: Option<String>,
-    pub size: u64,
-    pub tags: Vec<String>,
-}
-
 const ITEM_PATH: &str = "CASE WHEN f.path = '' THEN i.filename ELSE f.path || '/' || i.filename END";
 
 fn find_item_tx(tx: &Transaction, space_id: i64, path: &str) -> Result<Option<i64>, DbError> {
@@ -201,7 +187,10 @@ impl Db {
         ))?;
         let rows = stmt
             .query_map([space_id], |r| {
-                Ok((r.get::<_, String>(0)?, StoredFile { id: r.get(1)?, size: r.get::<_, i64>(2)? as u64, mtime_ns: r.get(3)? }))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    StoredFile { id: r.get(1)?, size: r.get::<_, i64>(2)? as u64, mtime_ns: r.get(3)? },
+                ))
             })?
             .collect::<Result<HashMap<_, _>, _>>()?;
         Ok(rows)
@@ -224,41 +213,6 @@ impl Db {
     /// Deletes the items of a space still missing after the imports that could have adopted them.
     pub fn purge_missing(&self, space_id: i64) -> Result<usize, DbError> {
         Ok(self.lock().execute("DELETE FROM item WHERE space_id = ?1 AND state = 'missing'", [space_id])?)
-    }
-
-    pub fn item_by_path(&self, space_id: i64, path: &str) -> Result<Option<ItemRow>, DbError> {
-        let condition = format!("f.space_id = ?1 AND {ITEM_PATH} = ?2");
-        self.items_where(&condition, params![space_id, path]).map(|mut v| v.pop())
-    }
-
-    pub fn items_in_space(&self, space_id: i64) -> Result<Vec<ItemRow>, DbError> {
-        self.items_where("f.space_id = ?1", params![space_id])
-    }
-
-    fn items_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<ItemRow>, DbError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT i.id, i.space_id, {ITEM_PATH}, i.type, i.state, i.error, i.hash, i.size,
-                    (SELECT group_concat(t.name, char(31)) FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = i.id)
-             FROM item i JOIN folder f ON f.id = i.folder_id WHERE {filter} ORDER BY i.id"
-        ))?;
-        let rows = stmt
-            .query_map(args, |r| {
-                let tags: Option<String> = r.get(8)?;
-                Ok(ItemRow {
-                    id: r.get(0)?,
-                    space_id: r.get(1)?,
-                    path: r.get(2)?,
-                    kind: r.get(3)?,
-                    state: r.get(4)?,
-                    error: r.get(5)?,
-                    hash: r.get(6)?,
-                    size: r.get::<_, i64>(7)? as u64,
-                    tags: tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
     }
 }
 
@@ -305,7 +259,8 @@ impl Db {
     pub fn library_summary(&self) -> Result<LibrarySummary, DbError> {
         let conn = self.lock();
         let mut summary = LibrarySummary::default();
-        let mut stmt = conn.prepare("SELECT type, count(*) FROM item WHERE state = 'ok' GROUP BY type ORDER BY type")?;
+        let mut stmt =
+            conn.prepare("SELECT type, count(*) FROM item WHERE state = 'ok' GROUP BY type ORDER BY type")?;
         summary.by_type = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(&format!(
             "SELECT s.root || '/' || {ITEM_PATH}, coalesce(i.error, '') FROM item i JOIN folder f ON f.id = i.folder_id

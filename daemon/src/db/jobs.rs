@@ -150,8 +150,7 @@ mod tests {
     fn barrier_job_waits_for_imports_and_failures_retry_then_stick() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        db.enqueue(&[NewJob { kind: "purge", key: "1".into(), payload: "{}".into(), priority: -5 }, job("x")])
-            .unwrap();
+        db.enqueue(&[NewJob { kind: "purge", key: "1".into(), payload: "{}".into(), priority: -5 }, job("x")]).unwrap();
         let first = db.claim_job("purge", "import").unwrap().unwrap();
         assert_eq!(first.kind, "import", "purge waits for the import");
         assert!(db.claim_job("purge", "import").unwrap().is_none(), "import still running");

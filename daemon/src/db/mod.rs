@@ -13,8 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use items::{ItemRow, LibrarySummary, StoredFile, UpsertOutcome};
-pub use jobs::{Job, JobCounts, NewJob};
+pub use jobs::{Job, NewJob};
 pub use spaces::{Space, SpaceKind};
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
@@ -73,6 +72,7 @@ impl Db {
         tokio::task::spawn_blocking(move || f(&db)).await.map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    #[cfg(test)]
     pub fn schema_version(&self) -> Result<i64, DbError> {
         Ok(self.lock().query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
@@ -95,10 +95,7 @@ fn migrate(conn: &mut Connection, path: &str) -> Result<(), DbError> {
 }
 
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

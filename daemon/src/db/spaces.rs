@@ -42,16 +42,15 @@ fn space_from_row(r: &Row) -> rusqlite::Result<Space> {
 
 impl Db {
     /// Returns the space rooted at `root`, creating it (and its root folder) on first sight.
-    pub fn ensure_space(
-        &self,
-        kind: SpaceKind,
-        owner: Option<(u32, &str)>,
-        root: &str,
-    ) -> Result<Space, DbError> {
+    pub fn ensure_space(&self, kind: SpaceKind, owner: Option<(u32, &str)>, root: &str) -> Result<Space, DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let existing = tx
-            .query_row("SELECT id, kind, owner_uid, owner_name, root FROM space WHERE root = ?1", [root], space_from_row)
+            .query_row(
+                "SELECT id, kind, owner_uid, owner_name, root FROM space WHERE root = ?1",
+                [root],
+                space_from_row,
+            )
             .optional()?;
         let space = match existing {
             Some(s) => s,
@@ -76,12 +75,5 @@ impl Db {
         };
         tx.commit()?;
         Ok(space)
-    }
-
-    pub fn spaces(&self) -> Result<Vec<Space>, DbError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare("SELECT id, kind, owner_uid, owner_name, root FROM space ORDER BY id")?;
-        let rows = stmt.query_map([], space_from_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
     }
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Transaction};
 
-use super::{Db, DbError};
+use super::DbError;
 
 pub(crate) fn replace_file_tags_tx(tx: &Transaction, item_id: i64, tags: &[String]) -> Result<(), DbError> {
     tx.execute("DELETE FROM item_tag WHERE item_id = ?1 AND source = 'file'", [item_id])?;
@@ -20,20 +20,4 @@ pub(crate) fn replace_file_tags_tx(tx: &Transaction, item_id: i64, tags: &[Strin
 fn ensure_tag_tx(tx: &Transaction, name: &str) -> Result<i64, DbError> {
     tx.execute("INSERT OR IGNORE INTO tag (name) VALUES (?1)", [name])?;
     Ok(tx.query_row("SELECT id FROM tag WHERE name = ?1", [name], |r| r.get(0))?)
-}
-
-impl Db {
-    /// Adds a user's tag to an item; indexing never removes it.
-    pub fn add_user_tag(&self, item_id: i64, name: &str) -> Result<(), DbError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let tag_id = ensure_tag_tx(&tx, name)?;
-        tx.execute(
-            "INSERT INTO item_tag (item_id, tag_id, source) VALUES (?1, ?2, 'user')
-             ON CONFLICT (item_id, tag_id) DO UPDATE SET source = 'user'",
-            params![item_id, tag_id],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
 }

@@ -82,11 +82,12 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
             Ok(item) => {
                 progress.done.fetch_add(1, Ordering::Relaxed);
                 let next = pipeline::next(&kind, item);
-                app.db.call(move |db| {
-                    db.enqueue(&next)?;
-                    db.finish_job(id)
-                })
-                .await
+                app.db
+                    .call(move |db| {
+                        db.enqueue(&next)?;
+                        db.finish_job(id)
+                    })
+                    .await
             }
             Err(e) => {
                 let message = e.to_string();

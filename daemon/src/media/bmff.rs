@@ -90,7 +90,11 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
         let mut c = Cursor::new(p);
         let version = c.u8()?;
         c.take(3)?;
-        if version == 0 { c.u16().map(u32::from) } else { c.u32() }
+        if version == 0 {
+            c.u16().map(u32::from)
+        } else {
+            c.u32()
+        }
     })?;
     let items = item_types(child(meta, b"iinf")?);
     let locations = child(meta, b"iloc").map(item_locations).unwrap_or_default();
@@ -167,7 +171,11 @@ fn item_types(iinf: &[u8]) -> Vec<(u32, [u8; 4], Option<Vec<u8>>)> {
     let mut c = Cursor::new(iinf);
     let Some(version) = c.u8() else { return Vec::new() };
     c.take(3);
-    if version == 0 { c.u16().map(u32::from) } else { c.u32() };
+    if version == 0 {
+        c.u16().map(u32::from)
+    } else {
+        c.u32()
+    };
     let rest = iinf.get(c.pos..).unwrap_or(&[]);
     boxes(rest)
         .filter(|(k, _)| k == b"infe")
@@ -195,7 +203,8 @@ fn item_locations(iloc: &[u8]) -> Vec<(u32, u8, Vec<(u64, u64)>)> {
         let version = c.u8()?;
         c.take(3)?;
         let sizes = c.u16()?;
-        let (offset_size, length_size, base_size) = ((sizes >> 12) as u8, (sizes >> 8 & 15) as u8, (sizes >> 4 & 15) as u8);
+        let (offset_size, length_size, base_size) =
+            ((sizes >> 12) as u8, (sizes >> 8 & 15) as u8, (sizes >> 4 & 15) as u8);
         let index_size = if version >= 1 { (sizes & 15) as u8 } else { 0 };
         let count = if version < 2 { c.u16()? as u32 } else { c.u32()? };
         let mut out = Vec::new();
@@ -245,11 +254,14 @@ fn associations(ipma: &[u8], item: u32) -> Vec<u16> {
 
 /// Canon CR3: the TIFF blocks in `moov/uuid(85c0b687...)`: CMT1 (IFD0), CMT2 (Exif IFD), CMT4 (GPS IFD).
 pub fn read_cr3(input: &Input) -> Vec<([u8; 4], Vec<u8>)> {
-    const CANON_UUID: [u8; 16] = [0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48];
+    const CANON_UUID: [u8; 16] =
+        [0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48];
     let Some(moov) = top_level_box(input, b"moov") else { return Vec::new() };
     boxes(&moov)
         .filter(|(k, p)| k == b"uuid" && p.get(..16) == Some(&CANON_UUID[..]))
-        .flat_map(|(_, p)| boxes(&p[16..]).filter(|(k, _)| k.starts_with(b"CMT")).map(|(k, d)| (k, d.to_vec())).collect::<Vec<_>>())
+        .flat_map(|(_, p)| {
+            boxes(&p[16..]).filter(|(k, _)| k.starts_with(b"CMT")).map(|(k, d)| (k, d.to_vec())).collect::<Vec<_>>()
+        })
         .collect()
 }
 

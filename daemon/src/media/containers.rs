@@ -40,7 +40,9 @@ pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
         Format::Jpeg => jpeg(input, 0),
         Format::Png => Ok(png(input)),
         Format::Webp => Ok(webp(&input.head)),
-        Format::Gif | Format::Bmp | Format::OtherImage => Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() }),
+        Format::Gif | Format::Bmp | Format::OtherImage => {
+            Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() })
+        }
         Format::Tiff | Format::TiffRaw => {
             let mut data = input.all().map_err(|e| e.to_string())?.into_owned();
             let panasonic = data.get(2..4) == Some(b"U\0");
@@ -83,7 +85,8 @@ pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
         }
         Format::Raf => {
             // The RAF header points at a full JPEG preview that carries the EXIF.
-            let offset = u32::from_be_bytes(input.range(84, 4).map_err(|e| e.to_string())?[..4].try_into().unwrap_or([0; 4]));
+            let offset =
+                u32::from_be_bytes(input.range(84, 4).map_err(|e| e.to_string())?[..4].try_into().unwrap_or([0; 4]));
             let mut blocks = jpeg(input, offset as u64)?;
             blocks.size = raf_cropped_size(input); // not the preview's size
             Ok(blocks)
@@ -256,7 +259,8 @@ fn strip_exif_prefix(body: &[u8]) -> &[u8] {
 /// and (JP2) the size in `jp2h/ihdr`.
 fn jpeg2000_or_xl(input: &Input) -> Blocks {
     const EXIF_UUID: &[u8; 16] = b"JpgTiffExif->JP2";
-    const XMP_UUID: [u8; 16] = [0xbe, 0x7a, 0xcf, 0xcb, 0x97, 0xa9, 0x42, 0xe8, 0x9c, 0x71, 0x99, 0x94, 0x91, 0xe3, 0xaf, 0xac];
+    const XMP_UUID: [u8; 16] =
+        [0xbe, 0x7a, 0xcf, 0xcb, 0x97, 0xa9, 0x42, 0xe8, 0x9c, 0x71, 0x99, 0x94, 0x91, 0xe3, 0xaf, 0xac];
     let mut blocks = Blocks::default();
     let Ok(data) = input.all() else { return blocks };
     for (kind, payload) in bmff::boxes(&data) {

@@ -31,12 +31,18 @@ pub enum Format {
     Unknown,
 }
 
-const RAW_EXTENSIONS: &[&str] =
-    &["dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raw", "pef", "srw", "3fr", "erf", "kdc", "mrw", "iiq", "rwl", "x3f"];
-const VIDEO_EXTENSIONS: &[&str] =
-    &["mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "asf", "dv", "mpg", "mpeg", "flv", "ts"];
-const PHOTO_EXTENSIONS: &[&str] =
-    &["jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "btf", "heic", "heif", "hif", "avif", "avifs", "cr3", "raf", "crw", "mrw", "jp2", "jxl"];
+const RAW_EXTENSIONS: &[&str] = &[
+    "dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raw", "pef", "srw", "3fr", "erf", "kdc", "mrw",
+    "iiq", "rwl", "x3f",
+];
+const VIDEO_EXTENSIONS: &[&str] = &[
+    "mov", "mp4", "m4v", "3gp", "3g2", "avi", "mts", "m2ts", "mkv", "webm", "wmv", "asf", "dv", "mpg", "mpeg", "flv",
+    "ts",
+];
+const PHOTO_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff", "btf", "heic", "heif", "hif", "avif", "avifs",
+    "cr3", "raf", "crw", "mrw", "jp2", "jxl",
+];
 
 /// Whether the file name looks like media photosd indexes at all. Other files (.txt, .xmp sidecars, .aae) are
 /// not items.
@@ -110,7 +116,8 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
         return (Format::Video, Some("video/quicktime".into()));
     }
     // A damaged JPEG may lack its start-of-image marker but still be a JPEG by name and first byte.
-    if head.first() == Some(&0xFF) && matches!(ext.as_str(), "jpg" | "jpeg" | "jpe") && !head.starts_with(&[0xFF, 0xD8]) {
+    if head.first() == Some(&0xFF) && matches!(ext.as_str(), "jpg" | "jpeg" | "jpe") && !head.starts_with(&[0xFF, 0xD8])
+    {
         return (Format::Jpeg, Some("image/jpeg".into()));
     }
     let inferred = infer::get(head);
@@ -121,8 +128,13 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
         Some("image/webp") => Format::Webp,
         Some("image/gif") => Format::Gif,
         Some("image/bmp") => Format::Bmp,
-        Some("image/tiff") | Some("image/x-canon-cr2") | Some("image/x-nikon-nef") | Some("image/x-sony-arw")
-        | Some("image/x-adobe-dng") | Some("image/x-panasonic-rw2") | Some("image/x-olympus-orf") => {
+        Some("image/tiff")
+        | Some("image/x-canon-cr2")
+        | Some("image/x-nikon-nef")
+        | Some("image/x-sony-arw")
+        | Some("image/x-adobe-dng")
+        | Some("image/x-panasonic-rw2")
+        | Some("image/x-olympus-orf") => {
             if RAW_EXTENSIONS.contains(&ext.as_str()) || mime.as_deref() != Some("image/tiff") {
                 Format::TiffRaw
             } else {

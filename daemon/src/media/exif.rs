@@ -8,6 +8,7 @@ use exif::{Context, In, Tag, Value};
 
 use super::reading::{Gps, Taken};
 use super::taken::{parse_datetime, parse_offset};
+use super::tiff_ifd::Tiff;
 
 #[derive(Default)]
 pub struct ExifView {
@@ -149,7 +150,8 @@ impl ExifView {
         if !note.starts_with(&[0x01, 0xF1]) {
             return None;
         }
-        let w: Vec<u16> = note.get(0x16..0x16 + 12)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        let w: Vec<u16> =
+            note.get(0x16..0x16 + 12)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
         parse_datetime(&format!("{:04}:{:02}:{:02} {:02}:{:02}:{:02}", w[5], w[3], w[4], w[2], w[1], w[0]))
     }
 
@@ -160,11 +162,18 @@ impl ExifView {
             return None;
         }
         let be = note.get(12..14)? == b"MM";
-        let u16_at = |o: usize| note.get(o..o + 2).map(|b| if be { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+        let u16_at = |o: usize| {
+            note.get(o..o + 2)
+                .map(|b| if be { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
+        };
         let u32_at = |o: usize| {
             note.get(o..o + 4).map(|b| {
                 let a = [b[0], b[1], b[2], b[3]];
-                if be { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) }
+                if be {
+                    u32::from_be_bytes(a)
+                } else {
+                    u32::from_le_bytes(a)
+                }
             })
         };
         let count = u16_at(14)? as usize;
@@ -185,34 +194,30 @@ impl ExifView {
 /// Some cameras write the Exif/GPS/Interop IFD pointers as SLONG or IFD instead of LONG; exiftool follows them,
 /// kamadak-exif rejects them. Retype them in our copy of the block so the GPS and Exif IFDs are not lost.
 fn normalise_pointer_types(tiff: &mut [u8]) {
-    let le = tiff.starts_with(b"II");
-    let u16_at = |d: &[u8], o: usize| d.get(o..o + 2).map(|b| if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) });
-    let u32_at = |d: &[u8], o: usize| {
-        d.get(o..o + 4).map(|b| {
-            let a = [b[0], b[1], b[2], b[3]];
-            if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) }
-        })
-    };
-    let mut ifds = vec![u32_at(tiff, 4).unwrap_or(0) as usize];
+    let Some(walker) = Tiff::new(tiff) else { return };
+    let le = walker.little_endian();
+    let mut to_fix = Vec::new();
+    let mut ifds: Vec<usize> = walker.first_ifd().into_iter().collect();
     let mut visited = 0;
-    while let Some(ifd) = ifds.pop() {
+    while let Some(offset) = ifds.pop() {
+        // IFD0 and the Exif IFD are all that hold these pointers; a crafted loop ends here.
         visited += 1;
-        if visited > 4 || ifd < 8 {
-            continue;
+        if visited > 2 {
+            break;
         }
-        let Some(count) = u16_at(tiff, ifd) else { continue };
-        for i in 0..count.min(500) as usize {
-            let entry = ifd + 2 + i * 12;
-            let (Some(tag), Some(kind)) = (u16_at(tiff, entry), u16_at(tiff, entry + 2)) else { break };
-            if matches!(tag, 0x8769 | 0x8825 | 0xA005) && matches!(kind, 9 | 13) {
-                let long: [u8; 2] = if le { 4u16.to_le_bytes() } else { 4u16.to_be_bytes() };
-                tiff[entry + 2..entry + 4].copy_from_slice(&long);
+        let Some((entries, _)) = walker.ifd(offset) else { continue };
+        for e in entries.iter().filter(|e| matches!(e.tag, 0x8769 | 0x8825 | 0xA005)) {
+            if matches!(e.kind, 9 | 13) {
+                to_fix.push(e.pos);
             }
-            if tag == 0x8769 {
-                if let Some(exif_ifd) = u32_at(tiff, entry + 8) {
-                    ifds.push(exif_ifd as usize);
-                }
+            // The Exif IFD holds the Interop pointer.
+            if e.tag == 0x8769 {
+                ifds.extend(walker.uints(e).first().map(|&o| o as usize));
             }
         }
+    }
+    let long = if le { 4u16.to_le_bytes() } else { 4u16.to_be_bytes() };
+    for pos in to_fix {
+        tiff[pos..pos + 2].copy_from_slice(&long);
     }
 }

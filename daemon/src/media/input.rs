@@ -31,10 +31,16 @@ impl Input {
     /// `len` bytes at `offset`, from the head when they are there. Fails past the end of the file.
     pub fn range(&self, offset: u64, len: u64) -> io::Result<Cow<'_, [u8]>> {
         let end = offset.checked_add(len).filter(|&e| e <= self.len).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::UnexpectedEof, format!("block at {offset}+{len} runs past the end of the file"))
+            io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("block at {offset}+{len} runs past the end of the file"),
+            )
         })?;
         if len > MAX_BLOCK {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("metadata block of {len} bytes is implausible")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("metadata block of {len} bytes is implausible"),
+            ));
         }
         if end <= self.head.len() as u64 {
             return Ok(Cow::Borrowed(&self.head[offset as usize..end as usize]));

@@ -128,7 +128,9 @@ pub fn x3f(input: &Input) -> Blocks {
                 "CAMMANUF" => blocks.direct.make = Some(value),
                 "CAMMODEL" => blocks.direct.model = Some(value),
                 "TIME" => {
-                    if let Some(t) = value.parse::<i64>().ok().and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok()) {
+                    if let Some(t) =
+                        value.parse::<i64>().ok().and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+                    {
                         blocks.direct.taken = Some(time::PrimitiveDateTime::new(t.date(), t.time()));
                         blocks.direct.taken_source = "X3F:TIME";
                     }

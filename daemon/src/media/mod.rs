@@ -19,14 +19,20 @@ use std::path::Path;
 
 use ::exif::Tag;
 
-pub use reading::{Gps, MediaKind, Reading, Taken};
+pub use reading::{MediaKind, Reading, Taken};
 
 use detect::Format;
 use input::Input;
 
 /// Descriptions that cameras write by default; they say nothing about the photo.
-const BOILERPLATE_DESCRIPTIONS: &[&str] =
-    &["OLYMPUS DIGITAL CAMERA", "SONY DSC", "DIGITAL CAMERA", "KODAK Digital Still Camera", "default", "Exif_JPEG_PICTURE"];
+const BOILERPLATE_DESCRIPTIONS: &[&str] = &[
+    "OLYMPUS DIGITAL CAMERA",
+    "SONY DSC",
+    "DIGITAL CAMERA",
+    "KODAK Digital Still Camera",
+    "default",
+    "Exif_JPEG_PICTURE",
+];
 
 /// Reads everything photosd stores about `path`. Never panics on bad input by design, but it runs in a worker
 /// anyway, because the parsers below it are not all ours. A file that cannot be read gives a Reading with
@@ -171,7 +177,8 @@ fn stored_size(
     main_image: Option<(u32, u32)>,
     view: &exif::ExifView,
 ) -> Option<(u32, u32)> {
-    let exif_dims = view.uint(Tag::PixelXDimension).zip(view.uint(Tag::PixelYDimension)).filter(|(w, h)| *w > 0 && *h > 0);
+    let exif_dims =
+        view.uint(Tag::PixelXDimension).zip(view.uint(Tag::PixelYDimension)).filter(|(w, h)| *w > 0 && *h > 0);
     match format {
         Format::TiffRaw | Format::Cr3 | Format::Raf => container.or(exif_dims).or(main_image).or(view.ifd0_size),
         Format::Mrw | Format::Crw | Format::X3f => container.or(exif_dims),
@@ -224,7 +231,8 @@ fn fill_taken_fallbacks(path: &Path, mtime: Option<std::time::SystemTime>, readi
         reading.taken_source = Some("file name".into());
     } else if let Some(mtime) = mtime {
         let utc = time::OffsetDateTime::from(mtime);
-        reading.taken = Some(Taken { local: time::PrimitiveDateTime::new(utc.date(), utc.time()), offset_minutes: Some(0) });
+        reading.taken =
+            Some(Taken { local: time::PrimitiveDateTime::new(utc.date(), utc.time()), offset_minutes: Some(0) });
         reading.taken_source = Some("file modification time".into());
     }
 }

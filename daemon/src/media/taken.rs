@@ -65,8 +65,9 @@ pub fn from_file_name(name: &str) -> Option<PrimitiveDateTime> {
     let full = FULL.get_or_init(|| {
         regex_lite::Regex::new(r"(?:^|[^0-9])((?:19|20)\d{2})[-_.]?(\d{2})[-_.]?(\d{2})[-_. T]?(\d{2})[-_.:h]?(\d{2})[-_.:m]?(\d{2})(?:[^0-9]|\d{1,3}(?:[^0-9]|$)|$)").unwrap()
     });
-    let date_only = DATE
-        .get_or_init(|| regex_lite::Regex::new(r"(?:^|[^0-9])((?:19|20)\d{2})[-_]?(\d{2})[-_]?(\d{2})(?:[^0-9]|$)").unwrap());
+    let date_only = DATE.get_or_init(|| {
+        regex_lite::Regex::new(r"(?:^|[^0-9])((?:19|20)\d{2})[-_]?(\d{2})[-_]?(\d{2})(?:[^0-9]|$)").unwrap()
+    });
     let num = |c: &regex_lite::Captures, i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
     if let Some(c) = full.captures(name) {
         let s = format!(

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::codec::packet::side_data::Type as SideDataType;
 use ffmpeg::media::Type as StreamType;
+use ffmpeg_next as ffmpeg;
 
 use super::bmff;
 use super::input::Input;
@@ -37,13 +37,14 @@ pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
     reading.make = get(&["com.apple.quicktime.make", "make"]);
     reading.model = get(&["com.apple.quicktime.model", "model"]);
     reading.content_id = get(&["com.apple.quicktime.content.identifier"]);
-    reading.description = get(&["com.apple.quicktime.description", "description", "comment"])
-        .filter(|d| !d.trim().is_empty());
+    reading.description =
+        get(&["com.apple.quicktime.description", "description", "comment"]).filter(|d| !d.trim().is_empty());
     if let Some(location) = get(&["com.apple.quicktime.location.ISO6709", "location", "location-eng"]) {
         reading.gps = parse_iso6709(&location);
     }
     // Apple's creationdate carries the local offset; creation_time is UTC.
-    let local = get(&["com.apple.quicktime.creationdate"]).and_then(|s| parse_iso(&s)).filter(|t| t.offset_minutes.is_some());
+    let local =
+        get(&["com.apple.quicktime.creationdate"]).and_then(|s| parse_iso(&s)).filter(|t| t.offset_minutes.is_some());
     // Matroska keeps the date on the streams.
     let stream_date = input.streams().find_map(|s| s.metadata().get("creation_time").map(str::to_string));
     let utc = get(&["creation_time"]).or(stream_date).and_then(|s| parse_iso(&s)).filter(|t| t.local.year() > 1970);
@@ -94,7 +95,8 @@ pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
 fn display_rotation(stream: &ffmpeg::format::stream::Stream) -> Option<i32> {
     let side = stream.side_data().find(|sd| sd.kind() == SideDataType::DisplayMatrix)?;
     let d = side.data();
-    let m: Vec<f64> = d.chunks_exact(4).take(9).map(|c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]) as f64 / 65536.0).collect();
+    let m: Vec<f64> =
+        d.chunks_exact(4).take(9).map(|c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]) as f64 / 65536.0).collect();
     if m.len() < 5 {
         return None;
     }
@@ -159,8 +161,10 @@ pub fn read_container_dates(input: &Input, reading: &mut Reading) {
     if reading.taken.is_some() {
         return;
     }
-    const ASF_HEADER: [u8; 16] = [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C];
-    const ASF_FILE_PROPERTIES: [u8; 16] = [0xA1, 0xDC, 0xAB, 0x8C, 0x47, 0xA9, 0xCF, 0x11, 0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53, 0x65];
+    const ASF_HEADER: [u8; 16] =
+        [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C];
+    const ASF_FILE_PROPERTIES: [u8; 16] =
+        [0xA1, 0xDC, 0xAB, 0x8C, 0x47, 0xA9, 0xCF, 0x11, 0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53, 0x65];
     let found = if head.starts_with(&ASF_HEADER) {
         // File Properties: GUID, size (8), file id (16), file size (8), creation date (FILETIME, UTC).
         head.windows(16).position(|w| w == ASF_FILE_PROPERTIES).and_then(|at| {
@@ -179,7 +183,8 @@ pub fn read_container_dates(input: &Input, reading: &mut Reading) {
     };
     if let Some((unix, source)) = found {
         if let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) {
-            reading.taken = Some(Taken { local: time::PrimitiveDateTime::new(t.date(), t.time()), offset_minutes: Some(0) });
+            reading.taken =
+                Some(Taken { local: time::PrimitiveDateTime::new(t.date(), t.time()), offset_minutes: Some(0) });
             reading.taken_source = Some(source.into());
         }
     }

@@ -35,9 +35,10 @@ pub fn parse(packet: &[u8]) -> XmpFields {
     let text = String::from_utf8_lossy(packet);
     let text = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
     let start = text.find("<x:xmpmeta").or_else(|| text.find("<rdf:RDF")).unwrap_or(0);
-    let end = text.rfind("</x:xmpmeta>").map(|i| i + "</x:xmpmeta>".len()).or_else(|| {
-        text.rfind("</rdf:RDF>").map(|i| i + "</rdf:RDF>".len())
-    });
+    let end = text
+        .rfind("</x:xmpmeta>")
+        .map(|i| i + "</x:xmpmeta>".len())
+        .or_else(|| text.rfind("</rdf:RDF>").map(|i| i + "</rdf:RDF>".len()));
     let body = &text[start..end.unwrap_or(text.len()).max(start)];
     let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 200_000 };
     let Ok(doc) = roxmltree::Document::parse_with_options(body, options) else { return XmpFields::default() };
@@ -45,15 +46,23 @@ pub fn parse(packet: &[u8]) -> XmpFields {
     let mut flat_tags = Vec::new();
     let mut hierarchical = Vec::new();
     let (mut lat, mut lon, mut alt, mut alt_ref) = (None, None, None, None);
-    let is_description = |n: roxmltree::Node| n.tag_name().name() == "Description" && n.tag_name().namespace() == Some(RDF);
+    let is_description =
+        |n: roxmltree::Node| n.tag_name().name() == "Description" && n.tag_name().namespace() == Some(RDF);
     for node in doc.descendants().filter(|n| n.is_element()) {
         // Properties appear either as attributes of rdf:Description or as its child elements. Deeper ones
         // belong to structures (an IPTC LocationShown's coordinates are not where the photo was taken).
         if is_description(node) {
             for attr in node.attributes() {
                 if let Some(ns) = attr.namespace() {
-                    apply(&mut out, ns, attr.name(), vec![attr.value().to_string()], &mut flat_tags, &mut hierarchical,
-                        (&mut lat, &mut lon, &mut alt, &mut alt_ref));
+                    apply(
+                        &mut out,
+                        ns,
+                        attr.name(),
+                        vec![attr.value().to_string()],
+                        &mut flat_tags,
+                        &mut hierarchical,
+                        (&mut lat, &mut lon, &mut alt, &mut alt_ref),
+                    );
                 }
             }
             continue;
@@ -64,8 +73,15 @@ pub fn parse(packet: &[u8]) -> XmpFields {
         let Some(ns) = node.tag_name().namespace() else { continue };
         let values = element_values(node);
         if !values.is_empty() {
-            apply(&mut out, ns, node.tag_name().name(), values, &mut flat_tags, &mut hierarchical,
-                (&mut lat, &mut lon, &mut alt, &mut alt_ref));
+            apply(
+                &mut out,
+                ns,
+                node.tag_name().name(),
+                values,
+                &mut flat_tags,
+                &mut hierarchical,
+                (&mut lat, &mut lon, &mut alt, &mut alt_ref),
+            );
         }
     }
     if let (Some(lat), Some(lon)) = (lat, lon) {

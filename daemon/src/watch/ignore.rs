@@ -30,8 +30,19 @@ mod tests {
 
     #[test]
     fn ignores_system_and_temp_names() {
-        for name in [".DS_Store", "._IMG_1.JPG", ".IMG_1.JPG.a1B2c3", "Thumbs.db", "IMG_1.jpg.part", "x.jpg.crdownload",
-            "~$doc.jpg", "IMG_1.tmp", "notes.txt", "IMG_1.xmp", "IMG_1.AAE"] {
+        for name in [
+            ".DS_Store",
+            "._IMG_1.JPG",
+            ".IMG_1.JPG.a1B2c3",
+            "Thumbs.db",
+            "IMG_1.jpg.part",
+            "x.jpg.crdownload",
+            "~$doc.jpg",
+            "IMG_1.tmp",
+            "notes.txt",
+            "IMG_1.xmp",
+            "IMG_1.AAE",
+        ] {
             assert!(is_ignored_file(name), "{name}");
         }
         for name in ["IMG_1.JPG", "clip.MOV", "a.heic", "b.dng", "c.avif"] {

@@ -15,8 +15,6 @@ use crate::app::App;
 use crate::config::Config;
 use crate::jobs::{self, Progress};
 
-pub use ignore::{is_ignored_dir, is_ignored_file};
-
 /// `photosd serve`: watch and index until SIGTERM or SIGINT, then stop cleanly (running jobs finish).
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = App::open(config)?;
@@ -68,16 +66,20 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
                 reconcile::reconcile(db, &stored)
             })
             .await?;
-        eprintln!("{}: {} files, {} to read, {} gone", space.root.display(), summary.files, summary.queued, summary.missing);
+        eprintln!(
+            "{}: {} files, {} to read, {} gone",
+            space.root.display(),
+            summary.files,
+            summary.queued,
+            summary.missing
+        );
     }
     let progress = Arc::new(Progress::default());
     let total = app.db.call(|db| db.job_counts()).await?.queued.max(0) as u64;
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}  {msg}",
-        )
-        .expect("valid template"),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}  {msg}")
+            .expect("valid template"),
     );
     let started = Instant::now();
     let mut runner = tokio::spawn(jobs::run(app.clone(), CancellationToken::new(), true, progress.clone()));
@@ -95,7 +97,11 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let files = progress.done.load(Ordering::Relaxed);
     let mb = progress.bytes.load(Ordering::Relaxed) as f64 / 1e6;
-    println!("indexed {files} jobs in {seconds:.1} s ({:.1} files/s, {:.1} MB/s)", files as f64 / seconds, mb / seconds);
+    println!(
+        "indexed {files} jobs in {seconds:.1} s ({:.1} files/s, {:.1} MB/s)",
+        files as f64 / seconds,
+        mb / seconds
+    );
     let summary = app.db.call(|db| db.library_summary()).await?;
     for (kind, count) in &summary.by_type {
         println!("  {kind}: {count}");

@@ -23,7 +23,13 @@ pub type DiskFiles = HashMap<String, (u64, i64)>;
 /// Walks `root/rel` (not following symlinks), collecting media files and folders, skipping ignored names.
 /// `before_listing` is called with each folder before its entries are read: the watcher adds its inotify watch
 /// there, so a file created while the walk runs is either listed or reported by inotify, never neither.
-pub fn walk(root: &Path, rel: &str, files: &mut DiskFiles, dirs: &mut Vec<String>, before_listing: &mut dyn FnMut(&str)) {
+pub fn walk(
+    root: &Path,
+    rel: &str,
+    files: &mut DiskFiles,
+    dirs: &mut Vec<String>,
+    before_listing: &mut dyn FnMut(&str),
+) {
     before_listing(rel);
     let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
     let Ok(entries) = std::fs::read_dir(&dir) else { return };

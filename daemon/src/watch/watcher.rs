@@ -75,7 +75,8 @@ impl Watcher {
             }
         }
         // Queue what was still being debounced, so nothing seen is lost across the restart.
-        let all: Vec<NewJob> = watcher.pending.drain().map(|((s, p), _)| watcher_job(&watcher.spaces, s, &p)).flatten().collect();
+        let all: Vec<NewJob> =
+            watcher.pending.drain().map(|((s, p), _)| watcher_job(&watcher.spaces, s, &p)).flatten().collect();
         let _ = watcher.app.db.call(move |db| db.enqueue(&all)).await;
         Ok(())
     }
@@ -274,8 +275,12 @@ impl Watcher {
     async fn flush_due(&mut self) {
         let now = Instant::now();
         let grace = Duration::from_millis(self.app.config.watch.move_grace_ms);
-        let expired: Vec<u32> =
-            self.moved_from.iter().filter(|(_, (_, _, _, seen))| now.duration_since(*seen) > grace).map(|(c, _)| *c).collect();
+        let expired: Vec<u32> = self
+            .moved_from
+            .iter()
+            .filter(|(_, (_, _, _, seen))| now.duration_since(*seen) > grace)
+            .map(|(c, _)| *c)
+            .collect();
         for cookie in expired {
             if let Some((space, path, is_dir, _)) = self.moved_from.remove(&cookie) {
                 self.remove_path(space, &path, is_dir).await;
