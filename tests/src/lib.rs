@@ -114,8 +114,17 @@ impl Daemon {
         Self::start_with_shared(lib, std::path::Path::new(""))
     }
 
+    /// Starts with extra `PHOTOSD_*` settings.
+    pub fn start_with_env(lib: &Library, env: &[(&str, &str)]) -> Daemon {
+        Self::launch(lib, Path::new(""), env)
+    }
+
     /// Starts with a Shared Space at `shared` (empty: none).
     pub fn start_with_shared(lib: &Library, shared: &Path) -> Daemon {
+        Self::launch(lib, shared, &[])
+    }
+
+    fn launch(lib: &Library, shared: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = lib.dir.path().join("daemon.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
@@ -129,6 +138,7 @@ impl Daemon {
             .env("PHOTOSD_WATCH_MOVE_GRACE_MS", "800")
             .env("PHOTOSD_SPACES_DISCOVERY_INTERVAL_SECS", "1")
             .env("RUST_LOG", "photosd=debug,info")
+            .envs(env.iter().copied())
             .stderr(log_file)
             .spawn()
             .expect("photosd serve starts");

@@ -49,3 +49,35 @@ fn burst(force_overflow: bool) {
     }
     assert!(daemon.stop().success());
 }
+
+const WATCH_LIMIT: &str = "/proc/sys/fs/inotify/max_user_watches";
+
+/// Puts a /proc setting back when the test ends, even if it fails.
+struct Restore(&'static str, String);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.0, self.1.trim());
+    }
+}
+
+#[test]
+fn when_the_watch_limit_is_hit_changes_are_found_by_periodic_rescans() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let lib = Library::new();
+    for i in 0..200 {
+        std::fs::create_dir_all(lib.photos().join(format!("album{i:03}"))).unwrap();
+    }
+    let original = std::fs::read_to_string(WATCH_LIMIT).expect("readable inotify limit");
+    let restore = Restore(WATCH_LIMIT, original);
+    // Far fewer watches than folders: the daemon must notice, say how to fix it, and fall back to rescans.
+    std::fs::write(WATCH_LIMIT, "64").expect("run as root to lower the inotify watch limit");
+    let daemon = Daemon::start_with_env(&lib, &[("PHOTOSD_WATCH_FALLBACK_RESCAN_SECS", "2")]);
+    drop(restore);
+    assert!(daemon.log_text().contains("fs.inotify.max_user_watches"), "the log tells the user what to raise");
+    std::fs::copy(sample_jpeg(), lib.photos().join("album199/late.jpg")).unwrap();
+    wait_for("a file in an unwatched folder to be found by a rescan", 30, || {
+        lib.items().iter().any(|i| i.0 == "album199/late.jpg")
+    });
+    assert!(daemon.stop().success());
+}
