@@ -3,8 +3,10 @@
 # reference tools the tests compare against). Rust crates come through cargo. Safe to run again.
 set -euo pipefail
 packages=(
-  # build: FFmpeg's libraries for ffmpeg-next, clang for its bindings
-  pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  # build: FFmpeg's libraries for ffmpeg-next, clang for its bindings; cmake, nasm and the HEVC/AV1 codec
+  # libraries for the embedded libheif and libjpeg-turbo builds; Little CMS for colour conversion
+  pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  cmake nasm g++ libnuma-dev libde265-dev libx265-dev libaom-dev libdav1d-dev liblcms2-dev
   # tests and benchmarks: the reference tools, and Samba for the SMB drop-folder test
   libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3
 )

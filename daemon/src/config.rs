@@ -31,6 +31,13 @@ pub struct Config {
     pub watch: WatchConfig,
     pub workers: WorkersConfig,
     pub log: LogConfig,
+    pub thumbnails: ThumbnailsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThumbnailsConfig {
+    pub quality: u8,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +183,9 @@ impl Config {
         }
         if self.watch.fallback_rescan_secs == 0 {
             return invalid("watch.fallback_rescan_secs", "must be at least 1");
+        }
+        if !(1..=100).contains(&self.thumbnails.quality) {
+            return invalid("thumbnails.quality", "must be between 1 and 100");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return invalid("log.level", "is not a valid filter such as \"info\" or \"photosd=debug,info\"");

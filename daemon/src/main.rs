@@ -8,7 +8,9 @@ mod ffi;
 mod inspect;
 mod jobs;
 mod media;
+mod service;
 mod spaces;
+mod thumb_command;
 mod watch;
 mod worker;
 
@@ -37,6 +39,8 @@ enum Command {
     Index,
     /// Print what photosd reads from each file, one JSON object per line.
     Inspect(inspect::InspectArgs),
+    /// Render thumbnails of files into a folder, through the indexer's workers.
+    Thumb(thumb_command::ThumbArgs),
     /// Internal: a worker process that reads untrusted files for the daemon.
     #[command(hide = true)]
     Worker(worker::child::WorkerArgs),
@@ -68,6 +72,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve => watch::serve(config).await,
             Command::Index => watch::index_once(config).await,
             Command::Inspect(args) => inspect::run(&config, args).await,
+            Command::Thumb(args) => thumb_command::run(&config, args).await,
             Command::Worker(_) => unreachable!("handled above"),
         }
     });

@@ -100,7 +100,8 @@ impl Db {
                 lens = ?21, focal_length = ?22, exposure_time = ?23, f_number = ?24, iso = ?25, flash = ?26,
                 latitude = ?27, longitude = ?28, altitude = ?29, duration = ?30, rotation = ?31, video_codec = ?32,
                 audio_codec = ?33, frame_rate = ?34, bitrate = ?35, description = ?36, rating = ?37,
-                content_id = ?38, indexed_at = ?39
+                content_id = ?38, indexed_at = ?39,
+                thumb_state = CASE WHEN thumb_hash IS ?7 THEN thumb_state ELSE 'notready' END
              WHERE id = ?1",
             params![
                 id,

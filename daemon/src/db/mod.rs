@@ -7,6 +7,7 @@ mod items;
 mod jobs;
 mod spaces;
 mod tags;
+mod thumbs;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,9 +16,11 @@ use rusqlite::Connection;
 
 pub use jobs::{Job, NewJob};
 pub use spaces::{Space, SpaceKind};
+pub use thumbs::{ThumbSource, ThumbState};
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_library.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_library.sql"), include_str!("migrations/0002_thumbnails.sql")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -3,6 +3,7 @@
 
 mod import;
 pub mod pipeline;
+mod thumbs;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -111,6 +112,11 @@ async fn execute(app: &Arc<App>, job: &Job, progress: &Progress) -> Result<Optio
         pipeline::IMPORT => {
             let payload: pipeline::ImportPayload = serde_json::from_str(&job.payload)?;
             import::run(app, &payload, job.attempts >= MAX_ATTEMPTS, progress).await
+        }
+        pipeline::THUMBS => {
+            let payload: pipeline::ItemPayload = serde_json::from_str(&job.payload)?;
+            thumbs::run(app, payload.item, job.attempts >= MAX_ATTEMPTS).await?;
+            Ok(None)
         }
         pipeline::PURGE => {
             let payload: pipeline::PurgePayload = serde_json::from_str(&job.payload)?;

@@ -6,7 +6,10 @@ use crate::db::NewJob;
 /// Job kinds and their priorities (lower runs first).
 pub const IMPORT: &str = "import";
 pub const PURGE: &str = "purge";
+pub const THUMBS: &str = "thumbs";
 const IMPORT_PRIORITY: i64 = 10;
+// Thumbnails after imports: the library first shows every file (with placeholders), then fills them in.
+const THUMBS_PRIORITY: i64 = 20;
 const PURGE_PRIORITY: i64 = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -44,8 +47,25 @@ pub fn purge(space: i64, root: &str) -> NewJob {
     }
 }
 
-/// What follows a finished job. An import of a file is the end of the chain for now; the thumbnail stage
-/// (issue 3) starts here.
-pub fn next(_kind: &str, _item_id: Option<i64>) -> Vec<NewJob> {
-    Vec::new()
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ItemPayload {
+    pub item: i64,
+}
+
+pub fn thumbs(item: i64) -> NewJob {
+    NewJob {
+        kind: THUMBS,
+        key: item.to_string(),
+        payload: serde_json::to_string(&ItemPayload { item }).expect("payload serialises"),
+        priority: THUMBS_PRIORITY,
+    }
+}
+
+/// What follows a finished job: the whole chain for a file, in one place.
+/// import → thumbs (→ transcode for videos browsers cannot play, issue 3's next step)
+pub fn next(kind: &str, item_id: Option<i64>) -> Vec<NewJob> {
+    match (kind, item_id) {
+        (IMPORT, Some(item)) => vec![thumbs(item)],
+        _ => Vec::new(),
+    }
 }

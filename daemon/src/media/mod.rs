@@ -10,6 +10,7 @@ mod iptc;
 mod legacy_raw;
 pub mod reading;
 pub mod taken;
+pub mod thumb;
 mod tiff_ifd;
 pub mod video;
 mod xmp;

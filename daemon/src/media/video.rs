@@ -92,7 +92,7 @@ pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
 
 /// Clockwise degrees (0, 90, 180, 270) to turn the stored frames upright, from the display matrix; the same
 /// arithmetic as FFmpeg's av_display_rotation_get.
-fn display_rotation(stream: &ffmpeg::format::stream::Stream) -> Option<i32> {
+pub fn display_rotation(stream: &ffmpeg::format::stream::Stream) -> Option<i32> {
     let side = stream.side_data().find(|sd| sd.kind() == SideDataType::DisplayMatrix)?;
     let d = side.data();
     let m: Vec<f64> =

@@ -34,19 +34,18 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
             Request::Read { path, hash } => {
                 let path_ref = Path::new(&path);
                 let reading = std::panic::catch_unwind(|| media::read_file(path_ref, hash)).unwrap_or_else(|panic| {
-                    let message = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
                     media::Reading {
                         path: path.clone(),
-                        error: Some(format!("the metadata parser failed on this file: {message}")),
+                        error: Some(format!("the metadata parser failed on this file: {}", panic_message(&panic))),
                         ..Default::default()
                     }
                 });
                 Response::Read(Box::new(reading))
             }
+            Request::Thumbs(request) => Response::Thumbs(
+                std::panic::catch_unwind(|| media::thumb::render(&request))
+                    .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)))),
+            ),
         };
         let mut out = stdout.lock();
         out.write_all(&encode(&response))?;
@@ -62,4 +61,12 @@ fn limit_cpu_for_next_job(secs: u64) -> nix::Result<()> {
     let used = usage.user_time().tv_sec() + usage.system_time().tv_sec();
     let (_, hard) = getrlimit(Resource::RLIMIT_CPU)?;
     setrlimit(Resource::RLIMIT_CPU, (used as u64 + secs + 1).min(hard), hard)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }

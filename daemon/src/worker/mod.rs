@@ -14,6 +14,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
+use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
 use protocol::{encode, read_frame, Request, Response};
 
@@ -68,6 +69,26 @@ impl WorkerPool {
 
     /// Reads a file's metadata (and its hash) in a worker.
     pub async fn read(&self, path: &Path, hash: bool, size_hint: u64) -> Result<Reading, WorkerError> {
+        match self.call(&Request::Read { path: path.display().to_string(), hash }, size_hint).await? {
+            Response::Read(reading) => Ok(*reading),
+            other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
+        }
+    }
+
+    /// Renders a file's thumbnails in a worker. The outer error is what happened to the worker; the inner one
+    /// is the decoder's verdict on the file.
+    pub async fn thumbs(
+        &self,
+        request: ThumbRequest,
+        size_hint: u64,
+    ) -> Result<Result<ThumbReport, String>, WorkerError> {
+        match self.call(&Request::Thumbs(request), size_hint).await? {
+            Response::Thumbs(result) => Ok(result),
+            other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
+        }
+    }
+
+    async fn call(&self, request: &Request, size_hint: u64) -> Result<Response, WorkerError> {
         let _slot = self.slots.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?;
         let mut worker = match self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             Some(w) => w,
@@ -75,7 +96,7 @@ impl WorkerPool {
         };
         // Hashing a large video takes time on a slow disk: one more second per 50 MB.
         let deadline = self.timeout + Duration::from_secs(size_hint / 50_000_000);
-        let request = encode(&Request::Read { path: path.display().to_string(), hash });
+        let request = encode(request);
         let exchange = async {
             worker.stdin.write_all(&request).await?;
             worker.stdin.flush().await?;
@@ -86,9 +107,7 @@ impl WorkerPool {
                 let response: Response =
                     serde_json::from_slice(&frame).map_err(|e| WorkerError::Protocol(e.to_string()))?;
                 self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
-                match response {
-                    Response::Read(reading) => Ok(*reading),
-                }
+                Ok(response)
             }
             Ok(Err(_)) => Err(WorkerError::Crashed(describe_exit(&mut worker.child).await)),
             Err(_) => {

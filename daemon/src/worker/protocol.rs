@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
 
 /// A frame larger than this is a bug or a broken worker, never a real message.
@@ -12,11 +13,15 @@ pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 pub enum Request {
     /// Read metadata (and the content hash when `hash`) of the file at `path`.
     Read { path: String, hash: bool },
+    /// Render the thumbnails of one file.
+    Thumbs(ThumbRequest),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
     Read(Box<Reading>),
+    /// The files written, or why the file could not be rendered.
+    Thumbs(Result<ThumbReport, String>),
 }
 
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {

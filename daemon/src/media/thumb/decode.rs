@@ -1,0 +1,251 @@
+//! Decoding for thumbnails: each format through its library, at the smallest scale that covers the target
+//! size. JPEG uses libjpeg-turbo's DCT scaling (M/8), HEIF/AVIF libheif (which applies irot/imir itself), RAW
+//! files their embedded preview, videos a frame from FFmpeg; the rest goes through the `image` crate.
+
+use std::path::Path;
+
+use super::pixels::Pixels;
+use super::{frame, raw_preview};
+use crate::media::detect::{self, Format};
+
+pub struct Decoded {
+    pub pixels: Pixels,
+    /// EXIF orientation still to apply (1 when the decoder already turned the image).
+    pub orientation: u8,
+    /// The source's ICC profile, for conversion to sRGB.
+    pub icc: Option<Vec<u8>>,
+    pub how: String,
+}
+
+/// The most a decoded image may hold, in pixels: a bigger claim is a decompression bomb, not a photo.
+const MAX_PIXELS: u64 = 200_000_000;
+
+pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
+    let data_head = read_head(path)?;
+    let (format, _) = detect::detect(path, &data_head);
+    let reading = crate::media::read_file(path, false);
+    let orientation = reading.orientation.unwrap_or(1);
+    match format {
+        Format::Jpeg => {
+            let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+            let mut decoded = decode_jpeg(&data, target_short_side)?;
+            decoded.orientation = orientation;
+            Ok(decoded)
+        }
+        Format::Heif => decode_heif(path),
+        Format::TiffRaw | Format::Cr3 | Format::Raf | Format::Mrw | Format::Crw | Format::X3f | Format::Kyocera => {
+            let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+            let mut decoded = match raw_preview::largest_jpeg(&data) {
+                Some(preview) => decode_jpeg(preview, target_short_side)?,
+                // Some DNGs and old NEFs keep only an uncompressed RGB preview, as the first TIFF page.
+                None if format == Format::TiffRaw => decode_with_image_crate(path)
+                    .map_err(|e| format!("this RAW file has no embedded preview photosd can show ({e})"))?,
+                None => return Err("this RAW file has no embedded preview to show".into()),
+            };
+            decoded.orientation = orientation;
+            decoded.how = format!("raw preview, {}", decoded.how);
+            Ok(decoded)
+        }
+        // FFmpeg decodes JPEG 2000 (OpenJPEG) and JPEG XL (libjxl) stills as one-frame videos.
+        Format::Jp2 | Format::Jxl => {
+            let (pixels, _) = frame::poster(path, target_short_side)?;
+            Ok(Decoded { pixels, orientation, icc: None, how: "ffmpeg still".into() })
+        }
+        Format::Video => {
+            let (pixels, rotation) = frame::poster(path, target_short_side)?;
+            let orientation = match rotation {
+                90 => 6,
+                180 => 3,
+                270 => 8,
+                _ => 1,
+            };
+            Ok(Decoded { pixels, orientation, icc: None, how: "video frame".into() })
+        }
+        Format::Png | Format::Webp | Format::Gif | Format::Bmp | Format::Tiff | Format::OtherImage => {
+            let mut decoded = decode_with_image_crate(path)?;
+            decoded.orientation = orientation;
+            Ok(decoded)
+        }
+        Format::Unknown => Err(reading.error.unwrap_or_else(|| "not a format photosd can decode".into())),
+    }
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    Ok(head)
+}
+
+/// The smallest of libjpeg-turbo's M/8 scales whose short side still reaches `target`.
+fn jpeg_scale(width: usize, height: usize, target: u32) -> turbojpeg::ScalingFactor {
+    let short = width.min(height);
+    for m in 1..8 {
+        if short * m / 8 >= target as usize {
+            return turbojpeg::ScalingFactor::new(m, 8);
+        }
+    }
+    turbojpeg::ScalingFactor::ONE
+}
+
+pub fn decode_jpeg(data: &[u8], target: u32) -> Result<Decoded, String> {
+    let mut decompressor = turbojpeg::Decompressor::new().map_err(|e| e.to_string())?;
+    let header = decompressor.read_header(data).map_err(|e| format!("not a readable JPEG: {e}"))?;
+    if header.width as u64 * header.height as u64 > MAX_PIXELS {
+        return Err(format!("image of {}x{} pixels is too large to decode", header.width, header.height));
+    }
+    let factor = jpeg_scale(header.width, header.height, target);
+    decompressor.set_scaling_factor(factor).map_err(|e| e.to_string())?;
+    let scaled = header.scaled(factor);
+    let cmyk = matches!(header.colorspace, turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK);
+    let (format, channels) = if cmyk { (turbojpeg::PixelFormat::CMYK, 4) } else { (turbojpeg::PixelFormat::RGB, 3) };
+    let mut image = turbojpeg::Image {
+        pixels: vec![0u8; scaled.width * scaled.height * channels],
+        width: scaled.width,
+        pitch: scaled.width * channels,
+        height: scaled.height,
+        format,
+    };
+    if let Err(e) = decompressor.decompress(data, image.as_deref_mut()) {
+        // libjpeg warnings (a truncated tail, a corrupt MCU) come back as errors, but the picture is there and
+        // shows what the camera took, as other viewers show it.
+        let message = e.to_string();
+        if !(message.contains("Premature end of JPEG file") || message.contains("Corrupt JPEG data")) {
+            return Err(format!("JPEG decoding failed: {message}"));
+        }
+    }
+    let icc = jpeg_icc_profile(data);
+    let how = format!("jpeg at {}/{}", factor.num(), factor.denom());
+    let (w, h) = (scaled.width as u32, scaled.height as u32);
+    if cmyk {
+        let rgb = cmyk_to_rgb(&image.pixels, icc.as_deref(), has_adobe_marker(data));
+        return Ok(Decoded {
+            pixels: Pixels::new(w, h, 3, rgb)?,
+            orientation: 1,
+            icc: None,
+            how: format!("{how}, CMYK"),
+        });
+    }
+    Ok(Decoded { pixels: Pixels::new(w, h, 3, image.pixels)?, orientation: 1, icc, how })
+}
+
+/// CMYK to RGB: through the file's own CMYK profile when it has one, else the plain formula. Adobe
+/// applications (APP14 "Adobe" marker) store CMYK inverted.
+fn cmyk_to_rgb(cmyk: &[u8], icc: Option<&[u8]>, inverted: bool) -> Vec<u8> {
+    if let Some(profile) = icc.and_then(|p| lcms2::Profile::new_icc(p).ok()) {
+        if profile.color_space() == lcms2::ColorSpaceSignature::CmykData {
+            let srgb = lcms2::Profile::new_srgb();
+            if let Ok(t) = lcms2::Transform::<[u8; 4], [u8; 3]>::new(
+                &profile,
+                if inverted { lcms2::PixelFormat::CMYK_8_REV } else { lcms2::PixelFormat::CMYK_8 },
+                &srgb,
+                lcms2::PixelFormat::RGB_8,
+                lcms2::Intent::Perceptual,
+            ) {
+                let (src, _) = cmyk.as_chunks::<4>();
+                let mut out = vec![[0u8; 3]; src.len()];
+                t.transform_pixels(src, &mut out);
+                return out.into_iter().flatten().collect();
+            }
+        }
+    }
+    cmyk.chunks_exact(4)
+        .flat_map(|p| {
+            let v = |x: u8| if inverted { x as u32 } else { 255 - x as u32 };
+            let k = v(p[3]);
+            [0, 1, 2].map(|i| (v(p[i]) * k / 255) as u8)
+        })
+        .collect()
+}
+
+fn has_adobe_marker(data: &[u8]) -> bool {
+    jpeg_segments(data).any(|(marker, body)| marker == 0xEE && body.starts_with(b"Adobe"))
+}
+
+/// The segments before the image data: (marker, body).
+fn jpeg_segments(data: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    let mut pos = 2;
+    std::iter::from_fn(move || {
+        while data.get(pos) == Some(&0xFF) && data.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        if data.get(pos) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *data.get(pos + 1)?;
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = u16::from_be_bytes([*data.get(pos + 2)?, *data.get(pos + 3)?]) as usize;
+        let body = data.get(pos + 4..(pos + 2 + len).max(pos + 4))?;
+        pos += 2 + len.max(2);
+        Some((marker, body))
+    })
+}
+
+/// The ICC profile of a JPEG: the APP2 "ICC_PROFILE" chunks, joined in order.
+fn jpeg_icc_profile(data: &[u8]) -> Option<Vec<u8>> {
+    let mut chunks: Vec<(u8, &[u8])> = jpeg_segments(data)
+        .filter(|(marker, body)| *marker == 0xE2 && body.starts_with(b"ICC_PROFILE\0") && body.len() > 14)
+        .map(|(_, body)| (body[12], &body[14..]))
+        .collect();
+    if chunks.is_empty() {
+        return None;
+    }
+    chunks.sort_by_key(|(seq, _)| *seq);
+    Some(chunks.into_iter().flat_map(|(_, c)| c.iter().copied()).collect())
+}
+
+fn decode_heif(path: &Path) -> Result<Decoded, String> {
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
+    let name = path.to_str().ok_or("file name is not valid UTF-8")?;
+    let context = HeifContext::read_from_file(name).map_err(|e| format!("libheif cannot read this file: {e}"))?;
+    let handle = context.primary_image_handle().map_err(|e| format!("no primary image: {e}"))?;
+    if handle.width() as u64 * handle.height() as u64 > MAX_PIXELS {
+        return Err(format!("image of {}x{} pixels is too large to decode", handle.width(), handle.height()));
+    }
+    let alpha = handle.has_alpha_channel();
+    let chroma = if alpha { RgbChroma::Rgba } else { RgbChroma::Rgb };
+    let image = LibHeif::new()
+        .decode(&handle, ColorSpace::Rgb(chroma), None)
+        .map_err(|e| format!("libheif cannot decode this image: {e}"))?;
+    let plane = image.planes().interleaved.ok_or("libheif returned no interleaved plane")?;
+    let channels: usize = if alpha { 4 } else { 3 };
+    let (w, h) = (plane.width as usize, plane.height as usize);
+    let mut data = Vec::with_capacity(w * h * channels);
+    for row in plane.data.chunks(plane.stride).take(h) {
+        data.extend_from_slice(row.get(..w * channels).ok_or("libheif returned a short row")?);
+    }
+    let icc = handle.color_profile_raw().map(|p| p.data);
+    Ok(Decoded {
+        pixels: Pixels::new(w as u32, h as u32, channels as u8, data)?,
+        orientation: 1,
+        icc,
+        how: "heif".into(),
+    })
+}
+
+fn decode_with_image_crate(path: &Path) -> Result<Decoded, String> {
+    use image::ImageDecoder;
+    let mut reader = image::ImageReader::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(1 << 30);
+    reader.limits(limits);
+    let reader = reader.with_guessed_format().map_err(|e| format!("cannot read: {e}"))?;
+    let mut decoder = reader.into_decoder().map_err(|e| format!("cannot decode this image: {e}"))?;
+    let icc = decoder.icc_profile().ok().flatten();
+    let (w, h) = decoder.dimensions();
+    if w as u64 * h as u64 > MAX_PIXELS || decoder.total_bytes() > 1 << 30 {
+        return Err(format!("image of {w}x{h} pixels is too large to decode"));
+    }
+    let alpha = decoder.color_type().has_alpha();
+    let image = image::DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode this image: {e}"))?;
+    let pixels = if alpha {
+        Pixels::new(w, h, 4, image.into_rgba8().into_raw())?
+    } else {
+        Pixels::new(w, h, 3, image.into_rgb8().into_raw())?
+    };
+    Ok(Decoded { pixels, orientation: 1, icc, how: "image crate".into() })
+}

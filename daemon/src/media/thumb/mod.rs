@@ -1,0 +1,95 @@
+//! Thumbnails, rendered inside a worker: decode once, at the smallest scale that still covers the largest size
+//! asked for, then derive every size from that one buffer (resize, orientation, colour, JPEG), and write each file
+//! through a temp file and a rename. The daemon decides where the files go; this module only renders.
+
+mod decode;
+mod frame;
+mod pixels;
+mod raw_preview;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use pixels::Pixels;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbSize {
+    /// `sm`, `m`, `xl`...
+    pub name: String,
+    /// Target length of the short side; never upscaled.
+    pub short_side: u32,
+    /// Where to write it.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbRequest {
+    pub path: String,
+    pub sizes: Vec<ThumbSize>,
+    /// JPEG quality, 1-100.
+    pub quality: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbFile {
+    pub name: String,
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThumbReport {
+    pub files: Vec<ThumbFile>,
+    /// How the image was obtained, for logs and benchmarks ("jpeg at 3/8", "heif", "raw preview", "video frame").
+    pub decoded: String,
+}
+
+/// Renders every size in `request`, largest first, each from the previous one.
+pub fn render(request: &ThumbRequest) -> Result<ThumbReport, String> {
+    let path = Path::new(&request.path);
+    let largest = request.sizes.iter().map(|s| s.short_side).max().ok_or("no thumbnail size asked for")?;
+    let decoded = decode::decode(path, largest)?;
+    let how = decoded.how.clone();
+    // Largest first: each smaller size is resized from the one before it, which is cheap and sharp enough.
+    let mut sizes: Vec<&ThumbSize> = request.sizes.iter().collect();
+    sizes.sort_by(|a, b| b.short_side.cmp(&a.short_side));
+    let mut current = decoded.pixels;
+    let mut oriented = false;
+    let mut files = Vec::new();
+    for size in sizes {
+        current = current.fit_short_side(size.short_side)?;
+        if !oriented {
+            // Orientation and colour are applied once, on the largest thumbnail: far fewer pixels than the source.
+            current = current.oriented(decoded.orientation).flattened().to_srgb(decoded.icc.as_deref());
+            oriented = true;
+        }
+        let jpeg = current.to_jpeg(request.quality)?;
+        write_atomically(Path::new(&size.path), &jpeg)?;
+        files.push(ThumbFile {
+            name: size.name.clone(),
+            path: size.path.clone(),
+            width: current.width,
+            height: current.height,
+        });
+    }
+    files.reverse();
+    Ok(ThumbReport { files, decoded: how })
+}
+
+/// Writes `bytes` to a temp file beside `path`, then renames it into place, so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let dir = path.parent().ok_or("thumbnail path without a folder")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("thumb"),
+        std::process::id()
+    ));
+    let mut file = std::fs::File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot move {} into place: {e}", path.display()))
+}
