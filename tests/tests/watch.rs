@@ -114,3 +114,66 @@ fn a_restart_reconciles_changes_made_while_stopped() {
     let items = lib.items();
     assert_eq!(items[2].1, moved_id, "a move while stopped keeps the id (same content hash)");
 }
+
+/// Regression: renaming a folder whose files were still waiting to be imported lost them.
+#[test]
+fn a_folder_renamed_before_its_files_are_imported_keeps_them() {
+    let lib = Library::new();
+    let _daemon = Daemon::start(&lib);
+    let dcim = lib.photos().join("DCIM");
+    std::fs::create_dir(&dcim).unwrap();
+    for i in 0..20 {
+        std::fs::copy(sample_jpeg(), dcim.join(format!("IMG_{i:04}.jpg"))).unwrap();
+    }
+    // At once, well inside the debounce: the imports are still pending under DCIM/.
+    std::fs::rename(&dcim, lib.photos().join("Holiday")).unwrap();
+    wait_for("the 20 files under their new folder", 20, || {
+        let items = lib.items();
+        items.len() == 20 && items.iter().all(|i| i.0.starts_with("Holiday/"))
+    });
+}
+
+/// Regression: a file moved to the recycle bin and replaced by a new file of the same name within the move
+/// grace period took the new file out of the library with it.
+#[test]
+fn a_file_replaced_after_going_to_the_recycle_bin_stays() {
+    let lib = Library::new();
+    let _daemon = Daemon::start(&lib);
+    let photo = lib.photos().join("IMG_1.jpg");
+    std::fs::copy(sample_jpeg(), &photo).unwrap();
+    wait_for("IMG_1.jpg indexed", 20, || lib.items().len() == 1);
+    std::fs::create_dir(lib.photos().join("#recycle")).unwrap();
+    std::fs::rename(&photo, lib.photos().join("#recycle/IMG_1.jpg")).unwrap();
+    std::fs::copy(photosd_tests::corpus().join("camera_jpeg/exif-samples/Canon_PowerShot_S40.jpg"), &photo).unwrap();
+    let size = std::fs::metadata(&photo).unwrap().len() as i64;
+    std::thread::sleep(Duration::from_secs(3)); // past the move grace period
+    wait_for("the new IMG_1.jpg in the library", 20, || lib.items().iter().any(|i| i.0 == "IMG_1.jpg" && i.3 == size));
+    assert_eq!(lib.items().len(), 1, "the recycled copy is not an item");
+}
+
+/// Regression: a hard link (ln, cp -al, rsync --link-dest) creates a file with no write, and was never seen.
+#[test]
+fn a_hard_linked_file_is_imported() {
+    let lib = Library::new();
+    let outside = lib.dir.path().join("outside.jpg");
+    std::fs::copy(sample_jpeg(), &outside).unwrap();
+    let _daemon = Daemon::start(&lib);
+    std::fs::hard_link(&outside, lib.photos().join("linked.jpg")).unwrap();
+    wait_for("the linked file indexed", 20, || lib.items().iter().any(|i| i.0 == "linked.jpg"));
+}
+
+/// A symlink in a space is never followed: it could point at another user's photos.
+#[test]
+fn symlinks_are_not_followed() {
+    let lib = Library::new();
+    let secret = lib.dir.path().join("someone-elses.jpg");
+    std::fs::copy(photosd_tests::corpus().join("camera_jpeg/exiv2/FurnaceCreekInn.jpg"), &secret).unwrap();
+    std::os::unix::fs::symlink(&secret, lib.photos().join("before.jpg")).unwrap();
+    let _daemon = Daemon::start(&lib);
+    std::os::unix::fs::symlink(&secret, lib.photos().join("after.jpg")).unwrap();
+    std::fs::copy(sample_jpeg(), lib.photos().join("real.jpg")).unwrap();
+    wait_for("the real file", 20, || lib.items().iter().any(|i| i.0 == "real.jpg"));
+    std::thread::sleep(Duration::from_secs(1));
+    let names: Vec<String> = lib.items().into_iter().map(|i| i.0).collect();
+    assert_eq!(names, ["real.jpg"], "neither symlink became an item");
+}

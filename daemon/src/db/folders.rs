@@ -81,13 +81,12 @@ impl Db {
             params![to_space, to_path, from_path, from_space],
         )?;
         tx.execute("UPDATE folder SET parent_id = ?1, name = ?2 WHERE id = ?3", params![parent_id, name, id])?;
-        if from_space != to_space {
-            tx.execute(
-                "UPDATE item SET space_id = ?1 WHERE folder_id IN
-                   (SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/'))",
-                params![to_space, to_path],
-            )?;
-        }
+        // Items follow their folders (and are present again if a running reconcile had marked them missing).
+        tx.execute(
+            "UPDATE item SET space_id = ?1, state = CASE WHEN state = 'missing' THEN 'ok' ELSE state END WHERE folder_id IN
+               (SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/'))",
+            params![to_space, to_path],
+        )?;
         tx.commit()?;
         Ok(true)
     }

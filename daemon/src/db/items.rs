@@ -68,8 +68,11 @@ impl Db {
                 let adoptable: Option<i64> = match &reading.hash {
                     Some(hash) => tx
                         .query_row(
-                            "SELECT id FROM item WHERE hash = ?1 AND state = 'missing' ORDER BY id LIMIT 1",
-                            [hash],
+                            // Only within the space: another user's copy of the same bytes must never
+                            // take over this user's item, its tags and albums.
+                            "SELECT id FROM item WHERE hash = ?1 AND state = 'missing' AND space_id = ?2
+                             ORDER BY id LIMIT 1",
+                            params![hash, space_id],
                             |r| r.get(0),
                         )
                         .optional()?,
@@ -162,8 +165,10 @@ impl Db {
         }
         let (dir, filename) = split_parent(to.1);
         let folder_id = ensure_folder_tx(&tx, to.0, dir)?;
+        // A file seen missing by a reconcile that was still running is present again at its new path.
         tx.execute(
-            "UPDATE item SET space_id = ?2, folder_id = ?3, filename = ?4 WHERE id = ?1",
+            "UPDATE item SET space_id = ?2, folder_id = ?3, filename = ?4,
+                state = CASE WHEN state = 'missing' THEN 'ok' ELSE state END WHERE id = ?1",
             params![id, to.0, folder_id, filename],
         )?;
         tx.commit()?;

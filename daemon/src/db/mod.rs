@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use items::StoredFile;
 pub use jobs::{Job, NewJob};
 pub use spaces::{Space, SpaceKind};
 pub use thumbs::{ThumbSource, ThumbState};

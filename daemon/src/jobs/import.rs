@@ -32,7 +32,7 @@ pub async fn run(
     };
     // Ask the kernel to start reading the file now: while this job waits for a free worker, the disk is
     // already fetching it (only a readahead hint; the daemon itself never parses the bytes).
-    if let Ok(file) = std::fs::File::open(&full) {
+    if let Ok(file) = crate::media::input::open_regular(&full) {
         let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
     }
     let reading = match app.workers.read(&full, true, before.len()).await {
@@ -63,9 +63,21 @@ pub async fn run(
     }
     progress.bytes.fetch_add(before.len(), Ordering::Relaxed);
     let (space, path, mtime) = (job.space, job.path.clone(), mtime_ns(&before));
-    let outcome = app.db.call(move |db| db.upsert_item(space, &path, mtime, &reading)).await?;
+    let checked = full.clone();
+    let outcome = app
+        .db
+        .call(move |db| {
+            // The watcher may have recorded a delete or a rename while the worker read: a file that is gone by
+            // now must not come back as a ghost row.
+            if !std::fs::symlink_metadata(&checked).is_ok_and(|m| m.is_file()) {
+                db.delete_item(space, &path)?;
+                return Ok(None);
+            }
+            db.upsert_item(space, &path, mtime, &reading).map(Some)
+        })
+        .await?;
     tracing::debug!(file = %full.display(), ?outcome, "imported");
-    Ok(Some(outcome.id()))
+    Ok(outcome.map(|o| o.id()))
 }
 
 /// Deletes the items a reconcile found missing (no import adopted them), and folders gone from disk.
@@ -76,7 +88,10 @@ pub async fn purge(app: &Arc<App>, job: &PurgePayload) -> Result<(), JobError> {
             let items = db.purge_missing(space)?;
             let mut folders = 0;
             for path in db.folder_paths(space)? {
-                if !path.is_empty() && !Path::new(&root).join(&path).is_dir() {
+                // Only a folder that is really gone: an I/O error or a moment mid-rename is not a deletion.
+                let gone = std::fs::symlink_metadata(Path::new(&root).join(&path))
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+                if !path.is_empty() && gone {
                     folders += db.delete_folder(space, &path)?;
                 }
             }

@@ -120,6 +120,9 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
         let (method, extents) = locations.iter().find(|(i, _, _)| *i == id).map(|(_, m, e)| (*m, e))?;
         let mut out = Vec::new();
         for &(offset, len) in extents {
+            if out.len() as u64 + len > super::input::MAX_BLOCK {
+                return None;
+            }
             match method {
                 0 => out.extend_from_slice(&input.range(offset, len).ok()?),
                 1 => out.extend_from_slice(idat?.get(offset as usize..(offset + len) as usize)?),
@@ -145,7 +148,11 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
 /// Finds a top-level box, reading it from the file when it lies beyond the head.
 fn top_level_box<'a>(input: &'a Input, kind: &[u8; 4]) -> Option<std::borrow::Cow<'a, [u8]>> {
     let mut pos = 0u64;
-    while pos + 8 <= input.len {
+    // Real files have a handful of top-level boxes; millions of empty ones are an attack, not a photo.
+    for _ in 0..10_000 {
+        if pos + 8 > input.len {
+            break;
+        }
         let header = input.range(pos, 16.min(input.len - pos)).ok()?;
         let mut size = u32::from_be_bytes(header[0..4].try_into().ok()?) as u64;
         let mut header_len = 8;
@@ -213,7 +220,7 @@ fn item_locations(iloc: &[u8]) -> Vec<(u32, u8, Vec<(u64, u64)>)> {
             let method = if version >= 1 { (c.u16()? & 15) as u8 } else { 0 };
             c.u16()?;
             let base = c.sized(base_size)?;
-            let extents = c.u16()?;
+            let extents = c.u16()?.min(1024);
             let mut list = Vec::new();
             for _ in 0..extents {
                 c.sized(index_size)?;

@@ -123,20 +123,25 @@ fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
     let mut blocks = Blocks::default();
     let mut pos = start;
     let mut extended_xmp: Vec<u8> = Vec::new();
-    let mut garbage = 0u64;
+    // Every byte skipped while resynchronising counts: a file of 0xFF bytes must end the walk quickly.
+    let mut skipped = 0u64;
+    let mut segments = 0;
     loop {
+        segments += 1;
+        if skipped > 64 * 1024 || segments > 10_000 {
+            break;
+        }
         let Ok(marker) = input.range(pos, 4) else { break };
         if marker[0] != 0xFF {
-            garbage += 1;
-            if garbage > 64 * 1024 {
-                break;
-            }
+            skipped += 1;
             pos += 1;
             continue;
         }
         let kind = marker[1];
         if kind == 0xFF || kind == 0x00 || kind == 0x01 || (0xD0..=0xD8).contains(&kind) {
-            pos += if kind == 0xFF { 1 } else { 2 }; // fill byte, or a marker without a length
+            let step = if kind == 0xFF { 1 } else { 2 }; // fill byte, or a marker without a length
+            skipped += step;
+            pos += step;
             continue;
         }
         if kind == 0xD9 || kind == 0xDA {
@@ -144,7 +149,8 @@ fn jpeg(input: &Input, start: u64) -> Result<Blocks, String> {
         }
         let len = u16::from_be_bytes([marker[2], marker[3]]) as u64;
         if len < 2 {
-            pos += 2; // a marker-like byte pair inside damaged data: resynchronise on the next one
+            skipped += 2; // a marker-like byte pair inside damaged data: resynchronise on the next one
+            pos += 2;
             continue;
         }
         let is_sof = matches!(kind, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
@@ -205,7 +211,12 @@ fn photoshop_iptc(mut data: &[u8]) -> Option<Vec<u8>> {
 fn png(input: &Input) -> Blocks {
     let mut blocks = Blocks { size: pixel_size(&input.head), ..Blocks::default() };
     let mut pos = 8u64;
+    let mut chunks = 0;
     while let Ok(header) = input.range(pos, 8) {
+        chunks += 1;
+        if chunks > 100_000 {
+            break;
+        }
         let len = u32::from_be_bytes(header[0..4].try_into().unwrap_or([0; 4])) as u64;
         let kind: [u8; 4] = header[4..8].try_into().unwrap_or([0; 4]);
         if &kind == b"IEND" {
@@ -219,8 +230,8 @@ fn png(input: &Input) -> Blocks {
                 b"iTXt" if body.starts_with(b"XML:com.adobe.xmp\0") => {
                     // keyword\0 compression-flag method language\0 translated\0 text
                     let rest = &body[18..];
-                    if rest.first() == Some(&0) {
-                        let mut parts = rest[2..].splitn(3, |&b| b == 0);
+                    if let (Some(0), Some(after)) = (rest.first(), rest.get(2..)) {
+                        let mut parts = after.splitn(3, |&b| b == 0);
                         if let (Some(_), Some(_), Some(text)) = (parts.next(), parts.next(), parts.next()) {
                             blocks.xmp.push(text.to_vec());
                         }

@@ -104,7 +104,7 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
             return (Format::Heif, Some(mime.into()));
         }
         // A compatible-brands list can mark HEIF even when the major brand is generic.
-        let compatible = &head[16..head.len().min(64)];
+        let compatible = head.get(16..head.len().min(64)).unwrap_or(&[]);
         if compatible.chunks(4).any(|b| b == b"mif1" || b == b"heic") && !VIDEO_EXTENSIONS.contains(&ext.as_str()) {
             return (Format::Heif, Some("image/heic".into()));
         }

@@ -13,6 +13,25 @@ pub const HEAD_BYTES: usize = 64 * 1024;
 /// The largest single metadata block photosd will read (an EXIF or XMP block larger than this is corrupt).
 pub const MAX_BLOCK: u64 = 64 * 1024 * 1024;
 
+/// Opens a file to read its bytes: a symlink is refused (a user could point one at another user's photo), a
+/// FIFO or device is refused without blocking, and only a regular file is returned.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(flags.bits()).open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok(file)
+}
+
+/// A path naming exactly the file already opened as `file`, for libraries that open by name (libheif,
+/// FFmpeg): reopening through /proc/self/fd cannot be redirected by a rename or a symlink swapped in since.
+pub fn proc_path(file: &File) -> std::path::PathBuf {
+    use std::os::fd::AsRawFd;
+    std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
+}
+
 pub struct Input {
     file: File,
     pub len: u64,
@@ -21,7 +40,7 @@ pub struct Input {
 
 impl Input {
     pub fn open(path: &Path) -> io::Result<Input> {
-        let file = File::open(path)?;
+        let file = open_regular(path)?;
         let len = file.metadata()?.len();
         let mut head = Vec::with_capacity(HEAD_BYTES.min(len as usize));
         (&file).take(HEAD_BYTES as u64).read_to_end(&mut head)?;

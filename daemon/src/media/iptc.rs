@@ -49,8 +49,8 @@ pub fn parse(data: &[u8]) -> IptcFields {
             out.caption = Some(text);
         }
     }
-    if let Some(d) = date.filter(|d| d.len() >= 8) {
-        let t = time.unwrap_or_default();
+    if let Some(d) = date.filter(|d| d.len() >= 8 && d.is_ascii()) {
+        let t = time.filter(|t| t.is_ascii()).unwrap_or_default();
         let hms = if t.len() >= 6 { format!("{}:{}:{}", &t[0..2], &t[2..4], &t[4..6]) } else { "00:00:00".into() };
         let local = parse_datetime(&format!("{}:{}:{} {hms}", &d[0..4], &d[4..6], &d[6..8]));
         let offset = t.get(6..).and_then(parse_offset);

@@ -46,11 +46,12 @@ pub fn ciff(data: &[u8], blocks: &mut Blocks) {
         return;
     };
     if header_len <= data.len() {
-        ciff_heap(data, header_len, data.len(), 0, blocks);
+        let mut budget = 5_000; // heap entries in all: real files have a few hundred
+        ciff_heap(data, header_len, data.len(), 0, blocks, &mut budget);
     }
 }
 
-fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Blocks) {
+fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Blocks, budget: &mut usize) {
     let le32 = |o: usize| data.get(o..o + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as usize);
     let le16 = |o: usize| data.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
     if depth > 8 || end <= start + 4 {
@@ -59,6 +60,10 @@ fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Bloc
     let Some(table) = le32(end - 4).map(|t| start + t) else { return };
     let Some(count) = le16(table) else { return };
     for i in 0..count.min(1000) as usize {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
         let entry = table + 2 + i * 10;
         let (Some(tag), Some(size), Some(offset)) = (le16(entry), le32(entry + 2), le32(entry + 6)) else { return };
         let in_entry = tag & 0xC000 == 0x4000;
@@ -70,10 +75,10 @@ fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Bloc
         let Some(value) = value else { continue };
         match tag & 0x3FFF {
             // Sub-heaps (ImageProps, ExifInformation...) nest the same structure.
-            id if matches!(tag & 0x3800, 0x2800 | 0x3000) && !in_entry => {
-                let _ = id;
+            // A sub-heap must be a strict part of its parent, or a crafted file could recurse without end.
+            _ if matches!(tag & 0x3800, 0x2800 | 0x3000) && !in_entry && size < end - start => {
                 let sub_start = start + offset;
-                ciff_heap(data, sub_start, sub_start + size, depth + 1, blocks);
+                ciff_heap(data, sub_start, sub_start + size, depth + 1, blocks, budget);
             }
             0x080a => {
                 // Make is a fixed 6-byte field, the model follows (exiftool's CanonRawMakeModel).

@@ -5,7 +5,7 @@ mod bmff;
 mod containers;
 pub mod detect;
 mod exif;
-mod input;
+pub mod input;
 mod iptc;
 mod legacy_raw;
 pub mod reading;
@@ -40,7 +40,7 @@ const BOILERPLATE_DESCRIPTIONS: &[&str] = &[
 /// `error` set, so it is still indexed and flagged.
 pub fn read_file(path: &Path, with_hash: bool) -> Reading {
     let mut reading = Reading { path: path.display().to_string(), ..Reading::default() };
-    let meta = match std::fs::metadata(path) {
+    let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) => {
             reading.error = Some(format!("cannot open: {e}"));
@@ -52,7 +52,7 @@ pub fn read_file(path: &Path, with_hash: bool) -> Reading {
     if with_hash {
         // Start reading the whole file in the background now, so the disk works while the metadata is parsed
         // and the hash then mostly finds the file in memory.
-        if let Ok(file) = std::fs::File::open(path) {
+        if let Ok(file) = input::open_regular(path) {
             let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
         }
     }
@@ -66,6 +66,7 @@ pub fn read_file(path: &Path, with_hash: bool) -> Reading {
         }
     }
     fill_taken_fallbacks(path, mtime, &mut reading);
+    reading.sanitize();
     reading
 }
 
@@ -79,7 +80,9 @@ fn read_into(path: &Path, reading: &mut Reading) -> Result<(), String> {
     match format {
         Format::Video => {
             reading.kind = MediaKind::Video;
-            let result = video::read(path, reading);
+            // FFmpeg opens by name: hand it the file already opened, so a swapped-in symlink cannot redirect it.
+            let opened = input::open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
+            let result = video::read(&input::proc_path(&opened), reading);
             video::read_container_dates(&input, reading);
             result
         }
@@ -241,7 +244,7 @@ fn fill_taken_fallbacks(path: &Path, mtime: Option<std::time::SystemTime>, readi
 /// BLAKE3 of the whole file, in 1 MiB reads. The kernel's readahead (told the read is sequential) keeps the
 /// disk busy; the job runner keeps every worker fed, so hashing runs at the disk's pace (docs/benchmarks.md).
 pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = input::open_regular(path)?;
     let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL);
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];

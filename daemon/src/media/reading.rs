@@ -91,6 +91,42 @@ pub struct Gps {
     pub alt: Option<f64>,
 }
 
+impl Reading {
+    /// Drops values that cannot be real (NaN, infinite, out of range): the daemon must always be able to store
+    /// what a worker sends, whatever the file claimed.
+    pub fn sanitize(&mut self) {
+        let finite = |v: &mut Option<f64>| {
+            if v.is_some_and(|x| !x.is_finite() || x < 0.0) {
+                *v = None;
+            }
+        };
+        for v in [
+            &mut self.focal_length,
+            &mut self.exposure_time,
+            &mut self.f_number,
+            &mut self.duration,
+            &mut self.frame_rate,
+        ] {
+            finite(v);
+        }
+        if self
+            .gps
+            .is_some_and(|g| !(g.lat.is_finite() && g.lon.is_finite() && g.lat.abs() <= 90.0 && g.lon.abs() <= 180.0))
+        {
+            self.gps = None;
+        }
+        if let Some(g) = &mut self.gps {
+            if g.alt.is_some_and(|a| !a.is_finite()) {
+                g.alt = None;
+            }
+        }
+        if self.taken.is_some_and(|t| !(1800..=9999).contains(&t.local.year())) {
+            self.taken = None;
+            self.taken_source = None;
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reading {
     pub path: String,

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::ignore::{is_ignored_dir, is_ignored_file};
-use crate::db::{Db, DbError, NewJob, Space};
+use crate::db::{Db, DbError, NewJob, Space, StoredFile};
 use crate::jobs::pipeline;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -20,19 +20,37 @@ pub struct ReconcileSummary {
 /// A file on disk: relative path → (size, mtime in ns).
 pub type DiskFiles = HashMap<String, (u64, i64)>;
 
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: DiskFiles,
+    pub dirs: Vec<String>,
+    /// Folders that could not be listed: what the database holds under them is unknown, not gone.
+    pub unreadable: Vec<String>,
+}
+
+impl Walk {
+    fn covers_unreadable(&self, path: &str) -> bool {
+        self.unreadable.iter().any(|d| d.is_empty() || path.starts_with(&format!("{d}/")))
+    }
+}
+
 /// Walks `root/rel` (not following symlinks), collecting media files and folders, skipping ignored names.
 /// `before_listing` is called with each folder before its entries are read: the watcher adds its inotify watch
 /// there, so a file created while the walk runs is either listed or reported by inotify, never neither.
-pub fn walk(
-    root: &Path,
-    rel: &str,
-    files: &mut DiskFiles,
-    dirs: &mut Vec<String>,
-    before_listing: &mut dyn FnMut(&str),
-) {
+pub fn walk(root: &Path, rel: &str, out: &mut Walk, before_listing: &mut dyn FnMut(&str)) {
     before_listing(rel);
     let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(folder = %dir.display(), "cannot list: {e}");
+                out.unreadable.push(rel.to_string());
+            }
+            return;
+        }
+    };
     for entry in entries.flatten() {
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             tracing::warn!(path = %entry.path().display(), "skipped: the name is not valid UTF-8");
@@ -42,12 +60,12 @@ pub fn walk(
         let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
         if file_type.is_dir() {
             if !is_ignored_dir(&name) {
-                dirs.push(child.clone());
-                walk(root, &child, files, dirs, before_listing);
+                out.dirs.push(child.clone());
+                walk(root, &child, out, before_listing);
             }
         } else if file_type.is_file() && !is_ignored_file(&name) {
             if let Ok(meta) = entry.metadata() {
-                files.insert(child, (meta.len(), meta.mtime() * 1_000_000_000 + meta.mtime_nsec()));
+                out.files.insert(child, (meta.len(), meta.mtime() * 1_000_000_000 + meta.mtime_nsec()));
             }
         }
     }
@@ -57,22 +75,51 @@ pub fn walk(
 /// blocking pool.
 pub fn reconcile(db: &Db, space: &Space) -> Result<ReconcileSummary, DbError> {
     let root = Path::new(&space.root);
-    let (mut disk, mut dirs) = (DiskFiles::new(), Vec::new());
-    walk(root, "", &mut disk, &mut dirs, &mut |_| {});
-    for dir in &dirs {
+    let mut found = Walk::default();
+    walk(root, "", &mut found, &mut |_| {});
+    for dir in &found.dirs {
         db.ensure_folder(space.id, dir)?;
     }
     let stored = db.stored_files(space.id)?;
-    let missing: Vec<i64> = stored.iter().filter(|(path, _)| !disk.contains_key(*path)).map(|(_, f)| f.id).collect();
-    let jobs: Vec<NewJob> = disk
+    let disk = &found.files;
+    let missing: Vec<i64> = stored
         .iter()
-        .filter(|(path, (size, mtime))| stored.get(*path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime))
-        .map(|(path, _)| pipeline::import(space.id, &space.root, path))
+        .filter(|(path, _)| !disk.contains_key(*path) && !found.covers_unreadable(path))
+        .map(|(_, f)| f.id)
         .collect();
+    let jobs = changed_files(space, &stored, disk);
     db.mark_missing(&missing)?;
     db.enqueue(&jobs)?;
     db.enqueue(&[pipeline::purge(space.id, &space.root)])?;
     let summary = ReconcileSummary { files: disk.len(), queued: jobs.len(), missing: missing.len() };
     tracing::info!(space = %space.root, files = summary.files, queued = summary.queued, missing = summary.missing, "reconciled");
     Ok(summary)
+}
+
+/// Import jobs for the files on disk that the database does not hold, or holds with another size or mtime.
+fn changed_files(space: &Space, stored: &HashMap<String, StoredFile>, disk: &DiskFiles) -> Vec<NewJob> {
+    disk.iter()
+        .filter(|(path, (size, mtime))| stored.get(*path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime))
+        .map(|(path, _)| pipeline::import(space.id, &space.root, path))
+        .collect()
+}
+
+/// After a move recorded from inotify, the files under `rel` (a folder or a single file) are compared with the
+/// database, and what is new or changed is queued: imports queued for the old paths find nothing there, and a
+/// file may have been edited just before it moved. Returns the jobs queued.
+pub fn reconcile_moved(db: &Db, space: &Space, rel: &str) -> Result<usize, DbError> {
+    let root = Path::new(&space.root);
+    let full = root.join(rel);
+    let mut found = Walk::default();
+    match std::fs::symlink_metadata(&full) {
+        Ok(m) if m.is_dir() => walk(root, rel, &mut found, &mut |_| {}),
+        Ok(m) if m.is_file() => {
+            found.files.insert(rel.to_string(), (m.len(), m.mtime() * 1_000_000_000 + m.mtime_nsec()));
+        }
+        _ => return Ok(0),
+    }
+    let stored = db.stored_files(space.id)?;
+    let jobs = changed_files(space, &stored, &found.files);
+    db.enqueue(&jobs)?;
+    Ok(jobs.len())
 }

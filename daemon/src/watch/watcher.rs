@@ -11,7 +11,7 @@ use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 use tokio_util::sync::CancellationToken;
 
 use super::ignore::{is_ignored_dir, is_ignored_file};
-use super::reconcile::{reconcile, walk, DiskFiles};
+use super::reconcile::{reconcile, reconcile_moved, walk, DiskFiles, Walk};
 use crate::app::App;
 use crate::db::{NewJob, Space};
 use crate::jobs::pipeline;
@@ -26,6 +26,15 @@ const MASK: WatchMask = WatchMask::CLOSE_WRITE
     .union(WatchMask::DONT_FOLLOW)
     .union(WatchMask::EXCL_UNLINK);
 
+struct MovedFrom {
+    space: i64,
+    path: String,
+    is_dir: bool,
+    seen: Instant,
+    /// For a folder: the watches under it when it left, the only ones to drop if it never comes back.
+    watches: Vec<WatchDescriptor>,
+}
+
 pub struct Watcher {
     app: Arc<App>,
     watches: Watches,
@@ -34,8 +43,8 @@ pub struct Watcher {
     spaces: HashMap<i64, Space>,
     /// Files waiting to be quiet before their import is queued.
     pending: HashMap<(i64, String), Instant>,
-    /// MOVED_FROM halves waiting for their MOVED_TO: cookie → (space, path, is_dir, seen).
-    moved_from: HashMap<u32, (i64, String, bool, Instant)>,
+    /// MOVED_FROM halves waiting for their MOVED_TO.
+    moved_from: HashMap<u32, MovedFrom>,
     /// True once inotify refused a watch (fs.inotify.max_user_watches): spaces are then rescanned periodically.
     watch_limit_hit: bool,
 }
@@ -130,11 +139,11 @@ impl Watcher {
     /// Watches `rel` and every folder under it. Returns the media files found, so a folder that appeared (or was
     /// moved in) gets its content imported even when the files were written before the watch existed.
     fn watch_tree(&mut self, space: i64, root: &Path, rel: &str) -> DiskFiles {
-        let (mut files, mut dirs) = (DiskFiles::new(), Vec::new());
+        let mut found = Walk::default();
         let mut added: Vec<(WatchDescriptor, String)> = Vec::new();
         let (watches, limit_hit) = (&mut self.watches, &mut self.watch_limit_hit);
         let fallback_secs = self.app.config.watch.fallback_rescan_secs;
-        walk(root, rel, &mut files, &mut dirs, &mut |dir| {
+        walk(root, rel, &mut found, &mut |dir| {
             let path = if dir.is_empty() { root.to_path_buf() } else { root.join(dir) };
             match watches.add(&path, MASK) {
                 Ok(wd) => added.push((wd, dir.to_string())),
@@ -155,7 +164,7 @@ impl Watcher {
         for (wd, dir) in added {
             self.dirs.insert(wd, (space, dir));
         }
-        files
+        found.files
     }
 
     async fn handle(&mut self, wd: WatchDescriptor, mask: EventMask, cookie: u32, name: Option<std::ffi::OsString>) {
@@ -165,7 +174,13 @@ impl Watcher {
             return;
         }
         if mask.contains(EventMask::IGNORED) {
-            self.dirs.remove(&wd);
+            // A space root that went away (deleted, renamed) is forgotten, so discovery finds it again if it
+            // comes back, and watches and reconciles it afresh.
+            if let Some((space, dir)) = self.dirs.remove(&wd) {
+                if dir.is_empty() && self.spaces.remove(&space).is_some() {
+                    tracing::warn!(space, "a space folder disappeared; it is picked up again if it comes back");
+                }
+            }
             return;
         }
         let Some((space, dir)) = self.dirs.get(&wd).cloned() else { return };
@@ -178,12 +193,13 @@ impl Watcher {
         if mask.contains(EventMask::MOVED_FROM) {
             self.pending.remove(&(space, rel.clone()));
             if !ignored {
-                self.moved_from.insert(cookie, (space, rel, is_dir, now));
+                let watches = if is_dir { self.watches_under(space, &rel) } else { Vec::new() };
+                self.moved_from.insert(cookie, MovedFrom { space, path: rel, is_dir, seen: now, watches });
             }
         } else if mask.contains(EventMask::MOVED_TO) {
             match self.moved_from.remove(&cookie) {
-                Some((from_space, from, _, _)) if ignored => self.remove_path(from_space, &from, is_dir).await,
-                Some((from_space, from, _, _)) => self.moved(from_space, &from, space, &rel, is_dir).await,
+                Some(from) if ignored => self.moved_away(from).await,
+                Some(from) => self.moved(from.space, &from.path, space, &rel, is_dir).await,
                 None if ignored => {}
                 None if is_dir => self.folder_appeared(space, &rel).await,
                 None => {
@@ -198,9 +214,10 @@ impl Watcher {
         } else if ignored {
         } else if is_dir && mask.contains(EventMask::CREATE) {
             self.folder_appeared(space, &rel).await;
-        } else if mask.contains(EventMask::CLOSE_WRITE) {
+        } else if mask.intersects(EventMask::CLOSE_WRITE | EventMask::CREATE) {
+            // CREATE too: a hard link (ln, cp -al, rsync --link-dest) arrives with no write at all.
             self.pending.insert((space, rel), now + debounce);
-        } else if mask.intersects(EventMask::MODIFY | EventMask::CREATE) {
+        } else if mask.contains(EventMask::MODIFY) {
             // Still being written: push back the import of a file already waiting.
             if let Some(due) = self.pending.get_mut(&(space, rel)) {
                 *due = now + debounce;
@@ -236,7 +253,29 @@ impl Watcher {
             self.app.db.call(move |db| db.move_item((from_space, &f), (to_space, &t))).await
         };
         match done {
-            Ok(true) => tracing::debug!(from, to, "moved"),
+            Ok(true) => {
+                tracing::debug!(from, to, "moved");
+                // What was still waiting under the old path now waits under the new one; anything new or edited
+                // there that the database does not know yet is queued.
+                let waiting: Vec<(i64, String)> = self
+                    .pending
+                    .keys()
+                    .filter(|(s, p)| *s == from_space && (p == from || p.starts_with(&format!("{from}/"))))
+                    .cloned()
+                    .collect();
+                for key in waiting {
+                    if let Some(due) = self.pending.remove(&key) {
+                        self.pending.insert((to_space, format!("{to}{}", &key.1[from.len()..])), due);
+                    }
+                }
+                if let Some(space) = self.spaces.get(&to_space).cloned() {
+                    let to = to.to_string();
+                    if let Err(e) = self.app.db.call(move |db| reconcile_moved(db, &space, &to)).await {
+                        tracing::error!("cannot check the moved files: {e}");
+                    }
+                    self.app.jobs_ready.notify_waiters();
+                }
+            }
             // Not indexed yet (a fresh file renamed at once, or a folder unknown): treat it as new.
             Ok(false) if is_dir => self.folder_appeared(to_space, to).await,
             Ok(false) => {
@@ -247,19 +286,19 @@ impl Watcher {
         }
     }
 
+    fn watches_under(&self, space: i64, rel: &str) -> Vec<WatchDescriptor> {
+        let prefix = format!("{rel}/");
+        self.dirs
+            .iter()
+            .filter(|(_, (s, p))| *s == space && (p == rel || p.starts_with(&prefix)))
+            .map(|(wd, _)| wd.clone())
+            .collect()
+    }
+
     async fn remove_path(&mut self, space: i64, rel: &str, is_dir: bool) {
         let r = rel.to_string();
         let result = if is_dir {
-            let prefix = format!("{rel}/");
-            let gone: Vec<WatchDescriptor> = self
-                .dirs
-                .iter()
-                .filter(|(_, (s, p))| *s == space && (p == rel || p.starts_with(&prefix)))
-                .map(|(wd, _)| wd.clone())
-                .collect();
-            for wd in gone {
-                // A folder moved out of the spaces still exists elsewhere: stop hearing about it.
-                let _ = self.watches.remove(wd.clone());
+            for wd in self.watches_under(space, rel) {
                 self.dirs.remove(&wd);
             }
             self.app.db.call(move |db| db.delete_folder(space, &r)).await.map(|n| n > 0)
@@ -271,19 +310,42 @@ impl Watcher {
         }
     }
 
+    /// Something left the spaces (moved elsewhere, or to an ignored name). By now the path may hold something
+    /// new, so a file is simply re-imported (the import removes it if it is gone), and a folder's old watches
+    /// (recorded when it left) are dropped before whatever stands there now is looked at afresh.
+    async fn moved_away(&mut self, from: MovedFrom) {
+        if !from.is_dir {
+            if let Some(job) = watcher_job(&self.spaces, from.space, &from.path) {
+                if let Err(e) = self.app.db.call(move |db| db.enqueue(&[job])).await {
+                    tracing::error!("cannot queue a check of {}: {e}", from.path);
+                }
+            }
+            return;
+        }
+        for wd in from.watches {
+            // Still watching the folder where it went: stop hearing about it.
+            let _ = self.watches.remove(wd.clone());
+            self.dirs.remove(&wd);
+        }
+        let (space, path) = (from.space, from.path.clone());
+        if let Err(e) = self.app.db.call(move |db| db.delete_folder(space, &path)).await {
+            tracing::error!("cannot record the removal of {}: {e}", from.path);
+        }
+        let root = self.spaces.get(&from.space).map(|s| s.root.clone());
+        if root.is_some_and(|r| Path::new(&r).join(&from.path).is_dir()) {
+            self.folder_appeared(from.space, &from.path).await;
+        }
+    }
+
     /// Queues the imports whose files have been quiet long enough, and settles moves whose other half never came.
     async fn flush_due(&mut self) {
         let now = Instant::now();
         let grace = Duration::from_millis(self.app.config.watch.move_grace_ms);
-        let expired: Vec<u32> = self
-            .moved_from
-            .iter()
-            .filter(|(_, (_, _, _, seen))| now.duration_since(*seen) > grace)
-            .map(|(c, _)| *c)
-            .collect();
+        let expired: Vec<u32> =
+            self.moved_from.iter().filter(|(_, m)| now.duration_since(m.seen) > grace).map(|(c, _)| *c).collect();
         for cookie in expired {
-            if let Some((space, path, is_dir, _)) = self.moved_from.remove(&cookie) {
-                self.remove_path(space, &path, is_dir).await;
+            if let Some(from) = self.moved_from.remove(&cookie) {
+                self.moved_away(from).await;
             }
         }
         let due: Vec<(i64, String)> = self.pending.iter().filter(|(_, t)| **t <= now).map(|(k, _)| k.clone()).collect();

@@ -29,13 +29,22 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     while let Some(frame) = read_frame_blocking(&mut input)? {
         let request: Request = serde_json::from_slice(&frame)?;
-        limit_cpu_for_next_job(args.cpu_secs)?;
+        // Hashing costs grow with the file: one more CPU second per 20 MB, so a large video is not cut short.
+        let path = match &request {
+            Request::Read { path, .. } => path,
+            Request::Thumbs(t) => &t.path,
+        };
+        let size = std::fs::symlink_metadata(path).map(|m| m.len()).unwrap_or(0);
+        limit_cpu_for_next_job(args.cpu_secs + size / 20_000_000)?;
         let response = match request {
             Request::Read { path, hash } => {
                 let path_ref = Path::new(&path);
                 let reading = std::panic::catch_unwind(|| media::read_file(path_ref, hash)).unwrap_or_else(|panic| {
+                    // Size and hash need no parsing: keep them, so the file is not re-read at every scan.
                     media::Reading {
                         path: path.clone(),
+                        size: std::fs::symlink_metadata(path_ref).map(|m| m.len()).unwrap_or(0),
+                        hash: if hash { media::hash_file(path_ref).ok() } else { None },
                         error: Some(format!("the metadata parser failed on this file: {}", panic_message(&panic))),
                         ..Default::default()
                     }

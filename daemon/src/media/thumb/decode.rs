@@ -7,6 +7,7 @@ use std::path::Path;
 use super::pixels::Pixels;
 use super::{frame, raw_preview};
 use crate::media::detect::{self, Format};
+use crate::media::input::{open_regular, proc_path};
 
 pub struct Decoded {
     pub pixels: Pixels,
@@ -27,14 +28,14 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
     let orientation = reading.orientation.unwrap_or(1);
     match format {
         Format::Jpeg => {
-            let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+            let data = read_all(path)?;
             let mut decoded = decode_jpeg(&data, target_short_side)?;
             decoded.orientation = orientation;
             Ok(decoded)
         }
         Format::Heif => decode_heif(path),
         Format::TiffRaw | Format::Cr3 | Format::Raf | Format::Mrw | Format::Crw | Format::X3f | Format::Kyocera => {
-            let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+            let data = read_all(path)?;
             let mut decoded = match raw_preview::largest_jpeg(&data) {
                 Some(preview) => decode_jpeg(preview, target_short_side)?,
                 // Some DNGs and old NEFs keep only an uncompressed RGB preview, as the first TIFF page.
@@ -73,10 +74,15 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
 fn read_head(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut head = Vec::with_capacity(4096);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(4096).read_to_end(&mut head))
-        .map_err(|e| format!("cannot read: {e}"))?;
+    open_regular(path).and_then(|f| f.take(4096).read_to_end(&mut head)).map_err(|e| format!("cannot read: {e}"))?;
     Ok(head)
+}
+
+fn read_all(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    open_regular(path).and_then(|mut f| f.read_to_end(&mut data)).map_err(|e| format!("cannot read: {e}"))?;
+    Ok(data)
 }
 
 /// The smallest of libjpeg-turbo's M/8 scales whose short side still reaches `target`.
@@ -200,8 +206,9 @@ fn jpeg_icc_profile(data: &[u8]) -> Option<Vec<u8>> {
 
 fn decode_heif(path: &Path) -> Result<Decoded, String> {
     use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
-    let name = path.to_str().ok_or("file name is not valid UTF-8")?;
-    let context = HeifContext::read_from_file(name).map_err(|e| format!("libheif cannot read this file: {e}"))?;
+    let file = open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
+    let name = proc_path(&file).display().to_string();
+    let context = HeifContext::read_from_file(&name).map_err(|e| format!("libheif cannot read this file: {e}"))?;
     let handle = context.primary_image_handle().map_err(|e| format!("no primary image: {e}"))?;
     if handle.width() as u64 * handle.height() as u64 > MAX_PIXELS {
         return Err(format!("image of {}x{} pixels is too large to decode", handle.width(), handle.height()));
@@ -229,7 +236,8 @@ fn decode_heif(path: &Path) -> Result<Decoded, String> {
 
 fn decode_with_image_crate(path: &Path) -> Result<Decoded, String> {
     use image::ImageDecoder;
-    let mut reader = image::ImageReader::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut reader = image::ImageReader::new(std::io::BufReader::new(file));
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(1 << 30);
     reader.limits(limits);

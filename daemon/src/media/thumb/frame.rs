@@ -14,8 +14,9 @@ const POSTER_AT_SECONDS: f64 = 1.0;
 /// Returns the frame and the clockwise rotation that displays it upright.
 pub fn poster(path: &Path, target_short_side: u32) -> Result<(Pixels, i32), String> {
     crate::media::video::init();
-    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
-    let mut input = crate::ffi::open_media(&absolute).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
+    let file = crate::media::input::open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
+    let mut input = crate::ffi::open_media(&crate::media::input::proc_path(&file))
+        .map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
     let stream = input
         .streams()
         .filter(|s| s.parameters().medium() == ffmpeg::media::Type::Video)
