@@ -64,7 +64,9 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
         }
         Format::Png | Format::Webp | Format::Gif | Format::Bmp | Format::Tiff | Format::OtherImage => {
             let mut decoded = decode_with_image_crate(path)?;
-            decoded.orientation = orientation;
+            // A PNG's eXIf orientation is not applied, as libvips (and so Immich) and most viewers do not: the
+            // corpus sample orientation/photoprism/rotate6.png is upright as stored and tagged 6.
+            decoded.orientation = if format == Format::Png { 1 } else { orientation };
             Ok(decoded)
         }
         Format::Unknown => Err(reading.error.unwrap_or_else(|| "not a format photosd can decode".into())),
