@@ -135,6 +135,9 @@ impl WorkerPool {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
+            // glibc reserves 64 MB of address space per thread arena; two arenas keep decoder threads from
+            // using up the worker's address-space limit without using any more memory.
+            .env("MALLOC_ARENA_MAX", "2")
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| WorkerError::Spawn { exe: self.exe.display().to_string(), source })?;

@@ -33,13 +33,29 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
             decoded.orientation = orientation;
             Ok(decoded)
         }
-        Format::Heif => decode_heif(path),
+        // HEIF/AVIF image sequences (msf1, avis) and some files libheif rejects still play as movies.
+        Format::Heif => decode_heif(path).or_else(|heif_error| {
+            if !data_head.windows(4).any(|w| w == b"moov")
+                && !data_head.get(8..12).is_some_and(|b| b == b"msf1" || b == b"avis")
+            {
+                return Err(heif_error);
+            }
+            frame::poster(path, target_short_side)
+                .map(|(pixels, _)| Decoded { pixels, orientation: 1, icc: None, how: "heif sequence frame".into() })
+                .map_err(|_| heif_error)
+        }),
         Format::TiffRaw | Format::Cr3 | Format::Raf | Format::Mrw | Format::Crw | Format::X3f | Format::Kyocera => {
             let data = read_all(path)?;
             let mut decoded = match raw_preview::largest_jpeg(&data) {
                 Some(preview) => decode_jpeg(preview, target_short_side)?,
                 // Some DNGs and old NEFs keep only an uncompressed RGB preview, as the first TIFF page.
+                // or only a page FFmpeg's TIFF decoder reads
                 None if format == Format::TiffRaw => decode_with_image_crate(path)
+                    .or_else(|e| {
+                        frame::poster(path, target_short_side)
+                            .map(|(pixels, _)| Decoded { pixels, orientation: 1, icc: None, how: "tiff page".into() })
+                            .map_err(|_| e)
+                    })
                     .map_err(|e| format!("this RAW file has no embedded preview photosd can show ({e})"))?,
                 None => return Err("this RAW file has no embedded preview to show".into()),
             };
@@ -207,10 +223,19 @@ fn jpeg_icc_profile(data: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn decode_heif(path: &Path) -> Result<Decoded, String> {
-    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma, SecurityLimits};
     let file = open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
     let name = proc_path(&file).display().to_string();
-    let context = HeifContext::read_from_file(&name).map_err(|e| format!("libheif cannot read this file: {e}"))?;
+    let mut context = HeifContext::new().map_err(|e| e.to_string())?;
+    // Our own pixel cap, set explicitly: libheif's default limits also bound the AV1 decoder's frame size, and
+    // refuse some valid cropped AVIFs.
+    let mut limits = SecurityLimits::new();
+    limits.set_max_image_size_pixels(MAX_PIXELS);
+    context.set_security_limits(&limits).map_err(|e| e.to_string())?;
+    context.read_file(&name).map_err(|e| format!("libheif cannot read this file: {e}"))?;
+    // One decoding thread: there is already one worker per core, and every extra thread costs a malloc arena
+    // of address space under the worker's limit.
+    context.set_max_decoding_threads(1);
     let handle = context.primary_image_handle().map_err(|e| format!("no primary image: {e}"))?;
     if handle.width() as u64 * handle.height() as u64 > MAX_PIXELS {
         return Err(format!("image of {}x{} pixels is too large to decode", handle.width(), handle.height()));

@@ -39,7 +39,9 @@ pub fn poster(path: &Path, target_short_side: u32) -> Result<(Pixels, i32), Stri
     }
     let mut frame = ffmpeg::frame::Video::empty();
     let mut chosen: Option<ffmpeg::frame::Video> = None;
-    'packets: for (s, packet) in input.packets() {
+    // A bound on the packets read: a poster lies within the first seconds, and a damaged file must not keep a
+    // worker busy until its timeout.
+    'packets: for (s, packet) in input.packets().take(5_000) {
         if s.index() != index {
             continue;
         }
