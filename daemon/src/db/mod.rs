@@ -17,7 +17,6 @@ use rusqlite::Connection;
 pub use items::StoredFile;
 pub use jobs::{Job, NewJob};
 pub use spaces::{Space, SpaceKind};
-pub use thumbs::{ThumbSource, ThumbState};
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
 const MIGRATIONS: &[&str] =

@@ -10,6 +10,8 @@ pub struct HeifInfo {
     pub height: Option<u32>,
     /// Counter-clockwise quarter turns from `irot`.
     pub rotation_quarters: u8,
+    /// Whether the primary image also carries `imir` (mirror) or `clap` (crop) transforms.
+    pub other_transforms: bool,
     /// TIFF bytes of the Exif item, with the item's header offset already skipped.
     pub exif: Option<Vec<u8>>,
     pub xmp: Option<Vec<u8>>,
@@ -99,7 +101,8 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
     let items = item_types(child(meta, b"iinf")?);
     let locations = child(meta, b"iloc").map(item_locations).unwrap_or_default();
     let idat = child(meta, b"idat");
-    let mut info = HeifInfo { width: None, height: None, rotation_quarters: 0, exif: None, xmp: None };
+    let mut info =
+        HeifInfo { width: None, height: None, rotation_quarters: 0, other_transforms: false, exif: None, xmp: None };
     if let Some(iprp) = child(meta, b"iprp") {
         let properties: Vec<([u8; 4], &[u8])> = child(iprp, b"ipco").map(|p| boxes(p).collect()).unwrap_or_default();
         for index in associations(child(iprp, b"ipma")?, primary) {
@@ -112,6 +115,7 @@ pub fn read_heif(input: &Input) -> Option<HeifInfo> {
                     info.height = c.u32();
                 }
                 b"irot" => info.rotation_quarters = c.u8().unwrap_or(0) & 3,
+                b"imir" | b"clap" => info.other_transforms = true,
                 _ => {}
             }
         }

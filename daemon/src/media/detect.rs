@@ -55,6 +55,10 @@ pub fn extension(path: &Path) -> String {
     path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }
 
+pub fn is_heif_name(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "heic" | "heif" | "hif" | "avif" | "avifs")
+}
+
 pub fn is_video_name(path: &Path) -> bool {
     VIDEO_EXTENSIONS.contains(&extension(path).as_str())
 }

@@ -33,6 +33,8 @@ pub fn request(data_dir: &Path, original: &str, hash: &str, quality: u8) -> Thum
 }
 
 /// A thumbnail as the API serves it.
+// The HTTP API (issue 4) is its first caller; until then only the tests use it.
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Thumbnail {
     /// The file, and a strong ETag (content hash and size: the bytes never change for that pair).
@@ -46,6 +48,7 @@ pub enum Thumbnail {
     },
 }
 
+#[cfg_attr(not(test), allow(dead_code))]
 /// The thumbnail of `item_id` at `size`, or None when the item does not exist (access checks come first, in
 /// the API layer, so a missing item and a forbidden one look the same from outside).
 pub fn thumbnail(db: &Db, data_dir: &Path, item_id: i64, size: &str) -> Result<Option<Thumbnail>, DbError> {
@@ -67,4 +70,41 @@ pub fn thumbnail(db: &Db, data_dir: &Path, item_id: i64, size: &str) -> Result<O
 /// True when every size of `hash` is already on disk (a re-indexed file with unchanged content, or a copy).
 pub fn all_present(data_dir: &Path, hash: &str) -> bool {
     SIZES.iter().all(|(name, _)| thumb_path(data_dir, hash, name).exists())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::SpaceKind;
+    use crate::media::Reading;
+
+    #[test]
+    fn answers_path_and_etag_once_ready_and_the_reason_when_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let hash = "ab12cd34".repeat(8);
+        let reading = Reading { hash: Some(hash.clone()), size: 1, ..Reading::default() };
+        let item = db.upsert_item(space.id, "a.jpg", 1, &reading).unwrap().id();
+        assert_eq!(thumbnail(&db, dir.path(), item, "sm").unwrap(), Some(Thumbnail::NotReady));
+        for (name, _) in SIZES {
+            let path = thumb_path(dir.path(), &hash, name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, b"jpeg").unwrap();
+        }
+        db.set_thumb_state(item, &hash, None).unwrap();
+        let expected = thumb_path(dir.path(), &hash, "m");
+        assert!(expected.ends_with(format!("thumbs/ab/12/{hash}_m.jpg")));
+        assert_eq!(
+            thumbnail(&db, dir.path(), item, "m").unwrap(),
+            Some(Thumbnail::Ready { path: expected, etag: format!("\"{hash}_m\"") })
+        );
+        db.set_thumb_state(item, &hash, Some("no decoder")).unwrap();
+        assert_eq!(thumbnail(&db, dir.path(), item, "m").unwrap(), Some(Thumbnail::Broken { reason: "no decoder".into() }));
+        assert_eq!(thumbnail(&db, dir.path(), item + 1, "m").unwrap(), None);
+        // New content (another hash) means the old thumbnails no longer apply.
+        let edited = Reading { hash: Some("ff".repeat(32)), size: 2, ..Reading::default() };
+        db.upsert_item(space.id, "a.jpg", 2, &edited).unwrap();
+        assert_eq!(thumbnail(&db, dir.path(), item, "m").unwrap(), Some(Thumbnail::NotReady));
+    }
 }

@@ -51,10 +51,17 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
                 });
                 Response::Read(Box::new(reading))
             }
-            Request::Thumbs(request) => Response::Thumbs(
-                std::panic::catch_unwind(|| media::thumb::render(&request))
-                    .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)))),
-            ),
+            Request::Thumbs(request) => {
+                let result = std::panic::catch_unwind(|| media::thumb::render(&request))
+                    .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic))));
+                // JPEGs reuse the worker's kept buffers; other decoders (libheif, FFmpeg) leave large free
+                // blocks behind, which go back to the kernel at once.
+                let ext = media::detect::extension(Path::new(&request.path));
+                if !matches!(ext.as_str(), "jpg" | "jpeg" | "jpe") {
+                    crate::ffi::release_free_memory();
+                }
+                Response::Thumbs(result)
+            }
         };
         let mut out = stdout.lock();
         out.write_all(&encode(&response))?;

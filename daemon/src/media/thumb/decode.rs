@@ -7,7 +7,7 @@ use std::path::Path;
 use super::pixels::Pixels;
 use super::{frame, raw_preview};
 use crate::media::detect::{self, Format};
-use crate::media::input::{open_regular, proc_path};
+use crate::media::input::{open_regular, proc_path, Input};
 
 pub struct Decoded {
     pub pixels: Pixels,
@@ -26,15 +26,18 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
     let (format, _) = detect::detect(path, &data_head);
     let reading = crate::media::read_file(path, false);
     let orientation = reading.orientation.unwrap_or(1);
+    if !matches!(format, Format::Jpeg | Format::TiffRaw | Format::Cr3 | Format::Raf) {
+        // Other decoders allocate their own buffers: give the kept ones back to malloc for them to reuse.
+        release_kept_buffers();
+    }
     match format {
         Format::Jpeg => {
-            let data = read_all(path)?;
-            let mut decoded = decode_jpeg(&data, target_short_side)?;
+            let mut decoded = with_file_bytes(path, |data| decode_jpeg(data, target_short_side))?;
             decoded.orientation = orientation;
             Ok(decoded)
         }
         // HEIF/AVIF image sequences (msf1, avis) and some files libheif rejects still play as movies.
-        Format::Heif => decode_heif(path).or_else(|heif_error| {
+        Format::Heif => decode_heif(path, target_short_side).or_else(|heif_error| {
             if !data_head.windows(4).any(|w| w == b"moov")
                 && !data_head.get(8..12).is_some_and(|b| b == b"msf1" || b == b"avis")
             {
@@ -45,9 +48,12 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
                 .map_err(|_| heif_error)
         }),
         Format::TiffRaw | Format::Cr3 | Format::Raf | Format::Mrw | Format::Crw | Format::X3f | Format::Kyocera => {
-            let data = read_all(path)?;
-            let mut decoded = match raw_preview::largest_jpeg(&data) {
-                Some(preview) => decode_jpeg(preview, target_short_side)?,
+            let preview = with_file_bytes(path, |data| match raw_preview::largest_jpeg(data) {
+                Some(preview) => decode_jpeg(preview, target_short_side).map(Some),
+                None => Ok(None),
+            })?;
+            let mut decoded = match preview {
+                Some(decoded) => decoded,
                 // Some DNGs and old NEFs keep only an uncompressed RGB preview, as the first TIFF page.
                 // or only a page FFmpeg's TIFF decoder reads
                 None if format == Format::TiffRaw => decode_with_image_crate(path)
@@ -96,11 +102,43 @@ fn read_head(path: &Path) -> Result<Vec<u8>, String> {
     Ok(head)
 }
 
-fn read_all(path: &Path) -> Result<Vec<u8>, String> {
+// Buffers kept by each worker between jobs: a camera JPEG is read and decoded into memory that is already
+// there, instead of tens of MB freshly allocated (and page-faulted) for every photo.
+thread_local! {
+    static FILE_BYTES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static DECODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+/// Beyond this, a kept buffer is released after use: one huge file must not pin its memory in the worker.
+const KEEP_BUFFER: usize = 48 << 20;
+
+fn with_kept<T>(
+    cell: &'static std::thread::LocalKey<std::cell::RefCell<Vec<u8>>>,
+    f: impl FnOnce(&mut Vec<u8>) -> T,
+) -> T {
+    cell.with(|b| {
+        let mut buffer = b.borrow_mut();
+        let result = f(&mut buffer);
+        if buffer.capacity() > KEEP_BUFFER {
+            *buffer = Vec::new();
+        }
+        result
+    })
+}
+
+fn release_kept_buffers() {
+    for cell in [&FILE_BYTES, &DECODED] {
+        cell.with(|b| *b.borrow_mut() = Vec::new());
+    }
+}
+
+/// Runs `f` on the whole file, read into the worker's kept buffer.
+fn with_file_bytes<T>(path: &Path, f: impl FnOnce(&[u8]) -> Result<T, String>) -> Result<T, String> {
     use std::io::Read;
-    let mut data = Vec::new();
-    open_regular(path).and_then(|mut f| f.read_to_end(&mut data)).map_err(|e| format!("cannot read: {e}"))?;
-    Ok(data)
+    with_kept(&FILE_BYTES, |buffer| {
+        buffer.clear();
+        open_regular(path).and_then(|mut file| file.read_to_end(buffer)).map_err(|e| format!("cannot read: {e}"))?;
+        f(buffer)
+    })
 }
 
 /// The smallest of libjpeg-turbo's M/8 scales whose short side still reaches `target`.
@@ -125,34 +163,35 @@ pub fn decode_jpeg(data: &[u8], target: u32) -> Result<Decoded, String> {
     let scaled = header.scaled(factor);
     let cmyk = matches!(header.colorspace, turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK);
     let (format, channels) = if cmyk { (turbojpeg::PixelFormat::CMYK, 4) } else { (turbojpeg::PixelFormat::RGB, 3) };
-    let mut image = turbojpeg::Image {
-        pixels: vec![0u8; scaled.width * scaled.height * channels],
-        width: scaled.width,
-        pitch: scaled.width * channels,
-        height: scaled.height,
-        format,
-    };
-    if let Err(e) = decompressor.decompress(data, image.as_deref_mut()) {
-        // libjpeg warnings (a truncated tail, a corrupt MCU) come back as errors, but the picture is there and
-        // shows what the camera took, as other viewers show it.
-        let message = e.to_string();
-        if !(message.contains("Premature end of JPEG file") || message.contains("Corrupt JPEG data")) {
-            return Err(format!("JPEG decoding failed: {message}"));
+    let (w, h) = (scaled.width as u32, scaled.height as u32);
+    let reduced = with_kept(&DECODED, |buffer| -> Result<Pixels, String> {
+        buffer.resize(scaled.width * scaled.height * channels, 0);
+        let image = turbojpeg::Image {
+            pixels: buffer.as_mut_slice(),
+            width: scaled.width,
+            pitch: scaled.width * channels,
+            height: scaled.height,
+            format,
+        };
+        if let Err(e) = decompressor.decompress(data, image) {
+            // libjpeg warnings (a truncated tail, a corrupt MCU) come back as errors, but the picture is there
+            // and shows what the camera took, as other viewers show it.
+            let message = e.to_string();
+            if !(message.contains("Premature end of JPEG file") || message.contains("Corrupt JPEG data")) {
+                return Err(format!("JPEG decoding failed: {message}"));
+            }
         }
-    }
+        // Reduced straight out of the kept buffer (CMYK too: mixing ink values is as valid as mixing RGB).
+        Pixels::fit_borrowed(buffer, (w, h), channels as u8, false, target)
+    })?;
     let icc = jpeg_icc_profile(data);
     let how = format!("jpeg at {}/{}", factor.num(), factor.denom());
-    let (w, h) = (scaled.width as u32, scaled.height as u32);
     if cmyk {
-        let rgb = cmyk_to_rgb(&image.pixels, icc.as_deref(), has_adobe_marker(data));
-        return Ok(Decoded {
-            pixels: Pixels::new(w, h, 3, rgb)?,
-            orientation: 1,
-            icc: None,
-            how: format!("{how}, CMYK"),
-        });
+        let rgb = cmyk_to_rgb(&reduced.data, icc.as_deref(), has_adobe_marker(data));
+        let pixels = Pixels::new(reduced.width, reduced.height, 3, rgb)?;
+        return Ok(Decoded { pixels, orientation: 1, icc: None, how: format!("{how}, CMYK") });
     }
-    Ok(Decoded { pixels: Pixels::new(w, h, 3, image.pixels)?, orientation: 1, icc, how })
+    Ok(Decoded { pixels: reduced, orientation: 1, icc, how })
 }
 
 /// CMYK to RGB: through the file's own CMYK profile when it has one, else the plain formula. Adobe
@@ -222,7 +261,7 @@ fn jpeg_icc_profile(data: &[u8]) -> Option<Vec<u8>> {
     Some(chunks.into_iter().flat_map(|(_, c)| c.iter().copied()).collect())
 }
 
-fn decode_heif(path: &Path) -> Result<Decoded, String> {
+fn decode_heif(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
     use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma, SecurityLimits};
     let file = open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
     let name = proc_path(&file).display().to_string();
@@ -236,29 +275,49 @@ fn decode_heif(path: &Path) -> Result<Decoded, String> {
     // One decoding thread: there is already one worker per core, and every extra thread costs a malloc arena
     // of address space under the worker's limit.
     context.set_max_decoding_threads(1);
+    // A rotation alone (how phones store portrait photos) is applied by photosd to the small thumbnail, not by
+    // libheif to the full-size image: that rotated copy was the largest allocation of a 16 MP HEIC. Mirrors and
+    // crops are left to libheif.
+    let transforms = Input::open(path).ok().and_then(|input| crate::media::bmff::read_heif(&input));
+    let rotate_ourselves = transforms.as_ref().is_some_and(|t| !t.other_transforms);
+    let orientation = match transforms.as_ref().map(|t| t.rotation_quarters) {
+        Some(1) if rotate_ourselves => 8,
+        Some(2) if rotate_ourselves => 3,
+        Some(3) if rotate_ourselves => 6,
+        _ => 1,
+    };
+    let mut options = libheif_rs::DecodingOptions::new().ok_or("libheif cannot allocate decoding options")?;
+    options.set_ignore_transformations(rotate_ourselves);
     let handle = context.primary_image_handle().map_err(|e| format!("no primary image: {e}"))?;
     if handle.width() as u64 * handle.height() as u64 > MAX_PIXELS {
         return Err(format!("image of {}x{} pixels is too large to decode", handle.width(), handle.height()));
     }
+    let lib = LibHeif::new();
+    let icc = handle.color_profile_raw().map(|p| p.data);
+    if let Some(pixels) = super::heif_yuv::decode(&lib, &handle, target_short_side, rotate_ourselves) {
+        return Ok(Decoded { pixels: pixels?, orientation, icc, how: "heif 4:2:0 planes".into() });
+    }
     let alpha = handle.has_alpha_channel();
     let chroma = if alpha { RgbChroma::Rgba } else { RgbChroma::Rgb };
-    let image = LibHeif::new()
-        .decode(&handle, ColorSpace::Rgb(chroma), None)
+    let image = lib
+        .decode(&handle, ColorSpace::Rgb(chroma), Some(options))
         .map_err(|e| format!("libheif cannot decode this image: {e}"))?;
     let plane = image.planes().interleaved.ok_or("libheif returned no interleaved plane")?;
     let channels: usize = if alpha { 4 } else { 3 };
     let (w, h) = (plane.width as usize, plane.height as usize);
-    let mut data = Vec::with_capacity(w * h * channels);
-    for row in plane.data.chunks(plane.stride).take(h) {
-        data.extend_from_slice(row.get(..w * channels).ok_or("libheif returned a short row")?);
-    }
-    let icc = handle.color_profile_raw().map(|p| p.data);
-    Ok(Decoded {
-        pixels: Pixels::new(w as u32, h as u32, channels as u8, data)?,
-        orientation: 1,
-        icc,
-        how: "heif".into(),
-    })
+    let row = w * channels;
+    // Reduced straight from libheif's buffer when its rows are packed (they usually are), and the full-size
+    // image is freed before anything else is done.
+    let pixels = if plane.stride == row && plane.data.len() >= row * h {
+        Pixels::fit_borrowed(&plane.data[..row * h], (w as u32, h as u32), channels as u8, alpha, target_short_side)?
+    } else {
+        let mut data = Vec::with_capacity(row * h);
+        for line in plane.data.chunks(plane.stride).take(h) {
+            data.extend_from_slice(line.get(..row).ok_or("libheif returned a short row")?);
+        }
+        Pixels::new(w as u32, h as u32, channels as u8, data)?.fit_short_side(target_short_side)?
+    };
+    Ok(Decoded { pixels, orientation, icc, how: "heif".into() })
 }
 
 fn decode_with_image_crate(path: &Path) -> Result<Decoded, String> {

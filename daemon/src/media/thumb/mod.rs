@@ -4,6 +4,7 @@
 
 mod decode;
 mod frame;
+mod heif_yuv;
 mod pixels;
 mod raw_preview;
 
@@ -11,7 +12,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use pixels::Pixels;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThumbSize {
