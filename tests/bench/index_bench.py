@@ -11,16 +11,13 @@ Prints a markdown table and the exact command; docs/benchmarks.md records the re
 """
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-PHOTOSD = os.path.join(ROOT, "target", "release", "photosd")
+from benchlib import PHOTOSD, ROOT, SHARED, ensure_bench_set, timed  # noqa: E402
 
 
 def files_under(d):
@@ -30,21 +27,6 @@ def files_under(d):
             if not n.endswith((".json", ".tsv", ".md")) and "/ffprobe" not in base:
                 out.append(os.path.join(base, n))
     return sorted(out)
-
-
-def timed(cmd, check=True, output=None):
-    """Runs cmd; returns (wall seconds, CPU seconds of it and its children). `output`, a list, gets stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    # exiftool exits 1 when some files have errors (the malformed corpus): that is not a failed run.
-    stdout = subprocess.PIPE if output is not None else subprocess.DEVNULL
-    done = subprocess.run(cmd, check=check, stdout=stdout, stderr=subprocess.DEVNULL, text=output is not None)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if output is not None:
-        output.append(done.stdout)
-    return wall, cpu
 
 
 def drop_caches():
@@ -65,8 +47,7 @@ def main():
     args = ap.parse_args()
     if not os.path.exists(PHOTOSD):
         sys.exit("build first: cargo build --release -p photosd")
-    if not os.path.isdir(os.path.join(args.bench_set, "jpeg")):
-        subprocess.run([os.path.join(SHARED, "bench", "make-bench-set.sh"), args.bench_set], check=True)
+    ensure_bench_set(args.bench_set)
     bench = files_under(args.bench_set)
     corpus = files_under(os.path.join(SHARED, "corpus"))
     print(f"command: {' '.join(sys.argv)}")

@@ -9,7 +9,6 @@ Prints a markdown table and the exact command; docs/benchmarks.md records the re
 """
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -17,19 +16,7 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-PHOTOSD = os.path.join(ROOT, "target", "release", "photosd")
-
-
-def timed(cmd):
-    """Runs cmd; returns (wall seconds, CPU seconds of it and all its children)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+from benchlib import PHOTOSD, ROOT, ensure_bench_set, timed  # noqa: E402
 
 
 def tree_rss_kb(pid):
@@ -82,8 +69,7 @@ def main():
     args = ap.parse_args()
     if not os.path.exists(PHOTOSD):
         sys.exit("build first: cargo build --release -p photosd")
-    if not os.path.isdir(os.path.join(args.bench_set, "jpeg")):
-        subprocess.run([os.path.join(SHARED, "bench", "make-bench-set.sh"), args.bench_set], check=True)
+    ensure_bench_set(args.bench_set)
     print(f"command: {' '.join(sys.argv)}\n")
     print("| photos | pipeline | photos/s | CPU ms/photo | CPU vs reference |")
     print("|---|---|---|---|---|")

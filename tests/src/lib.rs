@@ -196,3 +196,16 @@ pub fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
 pub fn sample_jpeg() -> PathBuf {
     corpus().join("camera_jpeg/exif-samples/Canon_40D.jpg")
 }
+
+/// Copies a folder tree (the corpus into a test library).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -5,19 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use photosd_tests::{corpus, photosd, Library};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use photosd_tests::{copy_tree, corpus, photosd, Library};
 
 /// (relative path, thumb state, thumb error, hash) of every item.
 fn thumb_states(lib: &Library) -> Vec<(String, String, Option<String>, Option<String>)> {

@@ -1,19 +1,7 @@
 //! `photosd index` on real files: the malformed corpus never stops the scan, and every file ends up indexed
 //! or flagged with a reason. Also: spaces that appear while the daemon runs are picked up.
 
-use photosd_tests::{corpus, photosd, wait_for, Daemon, Library};
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use photosd_tests::{copy_tree, corpus, photosd, wait_for, Daemon, Library};
 
 #[test]
 fn malformed_files_are_flagged_and_the_rest_still_indexes() {

@@ -100,7 +100,10 @@ mod tests {
             Some(Thumbnail::Ready { path: expected, etag: format!("\"{hash}_m\"") })
         );
         db.set_thumb_state(item, &hash, Some("no decoder")).unwrap();
-        assert_eq!(thumbnail(&db, dir.path(), item, "m").unwrap(), Some(Thumbnail::Broken { reason: "no decoder".into() }));
+        assert_eq!(
+            thumbnail(&db, dir.path(), item, "m").unwrap(),
+            Some(Thumbnail::Broken { reason: "no decoder".into() })
+        );
         assert_eq!(thumbnail(&db, dir.path(), item + 1, "m").unwrap(), None);
         // New content (another hash) means the old thumbnails no longer apply.
         let edited = Reading { hash: Some("ff".repeat(32)), size: 2, ..Reading::default() };

@@ -1,0 +1,29 @@
+"""What the benchmark scripts share: where things are, and timing a command with its children's CPU."""
+import os
+import resource
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+PHOTOSD = os.path.join(ROOT, "target", "release", "photosd")
+
+
+def timed(cmd, check=True, output=None):
+    """Runs cmd; returns (wall seconds, CPU seconds of it and all its children). `output`, a list, gets stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    # exiftool exits 1 when some files have errors (the malformed corpus): that is not a failed run.
+    stdout = subprocess.PIPE if output is not None else subprocess.DEVNULL
+    done = subprocess.run(cmd, check=check, stdout=stdout, stderr=subprocess.DEVNULL, text=output is not None)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if output is not None:
+        output.append(done.stdout)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def ensure_bench_set(path):
+    """Builds the shared benchmark set at `path` unless it is there."""
+    if not os.path.isdir(os.path.join(path, "jpeg")):
+        subprocess.run([os.path.join(SHARED, "bench", "make-bench-set.sh"), path], check=True)
