@@ -12,6 +12,8 @@ pub struct App {
     pub config: Config,
     pub db: Db,
     pub workers: WorkerPool,
+    /// One worker for transcodes, apart from the others, so a long video never holds up thumbnails.
+    pub transcoder: WorkerPool,
     /// Wakes the job runners when work is enqueued.
     pub jobs_ready: Notify,
 }
@@ -24,6 +26,7 @@ impl App {
             tracing::info!(requeued, "jobs interrupted by the last shutdown will run again");
         }
         let workers = WorkerPool::new(&config)?;
-        Ok(Arc::new(App { config, db, workers, jobs_ready: Notify::new() }))
+        let transcoder = WorkerPool::transcoder(&config)?;
+        Ok(Arc::new(App { config, db, workers, transcoder, jobs_ready: Notify::new() }))
     }
 }

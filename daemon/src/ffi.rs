@@ -59,3 +59,26 @@ pub fn release_free_memory() {
         nix::libc::malloc_trim(0);
     }
 }
+
+/// Stores a display matrix (rotation) on an output stream, so players turn the video as the original was turned.
+pub fn set_display_matrix(
+    octx: &mut ffmpeg_next::format::context::Output,
+    stream: usize,
+    m: &[i32; 9],
+) -> Result<(), ffmpeg_next::Error> {
+    use ffmpeg_next::ffi::{av_stream_new_side_data, AVPacketSideDataType};
+    if stream >= octx.nb_streams() as usize {
+        return Err(ffmpeg_next::Error::StreamNotFound);
+    }
+    // SAFETY: the index is checked; the stream belongs to `octx`; FFmpeg allocates the 36 bytes copied in; this
+    // runs before the header is written.
+    unsafe {
+        let st = *(*octx.as_mut_ptr()).streams.add(stream);
+        let dst = av_stream_new_side_data(st, AVPacketSideDataType::AV_PKT_DATA_DISPLAYMATRIX, 36);
+        if dst.is_null() {
+            return Err(ffmpeg_next::Error::Other { errno: ffmpeg_next::error::ENOMEM });
+        }
+        std::ptr::copy_nonoverlapping(m.as_ptr().cast::<u8>(), dst, 36);
+    }
+    Ok(())
+}

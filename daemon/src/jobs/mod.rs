@@ -4,6 +4,7 @@
 mod import;
 pub mod pipeline;
 mod thumbs;
+mod transcode;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -116,6 +117,11 @@ async fn execute(app: &Arc<App>, job: &Job, progress: &Progress) -> Result<Optio
         pipeline::THUMBS => {
             let payload: pipeline::ItemPayload = serde_json::from_str(&job.payload)?;
             thumbs::run(app, payload.item, job.attempts >= MAX_ATTEMPTS).await?;
+            Ok(Some(payload.item))
+        }
+        pipeline::TRANSCODE => {
+            let payload: pipeline::ItemPayload = serde_json::from_str(&job.payload)?;
+            transcode::run(app, payload.item, job.attempts >= MAX_ATTEMPTS).await?;
             Ok(None)
         }
         pipeline::PURGE => {

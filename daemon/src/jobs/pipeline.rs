@@ -7,9 +7,12 @@ use crate::db::NewJob;
 pub const IMPORT: &str = "import";
 pub const PURGE: &str = "purge";
 pub const THUMBS: &str = "thumbs";
+pub const TRANSCODE: &str = "transcode";
 const IMPORT_PRIORITY: i64 = 10;
 // Thumbnails after imports: the library first shows every file (with placeholders), then fills them in.
 const THUMBS_PRIORITY: i64 = 20;
+// Transcodes last: they take minutes each and run one at a time.
+const TRANSCODE_PRIORITY: i64 = 50;
 const PURGE_PRIORITY: i64 = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -61,11 +64,21 @@ pub fn thumbs(item: i64) -> NewJob {
     }
 }
 
+pub fn transcode(item: i64) -> NewJob {
+    NewJob {
+        kind: TRANSCODE,
+        key: item.to_string(),
+        payload: serde_json::to_string(&ItemPayload { item }).expect("payload serialises"),
+        priority: TRANSCODE_PRIORITY,
+    }
+}
+
 /// What follows a finished job: the whole chain for a file, in one place.
-/// import → thumbs (→ transcode for videos browsers cannot play, issue 3's next step)
+/// import → thumbs → transcode (which does nothing for photos and for videos browsers play as they are)
 pub fn next(kind: &str, item_id: Option<i64>) -> Vec<NewJob> {
     match (kind, item_id) {
         (IMPORT, Some(item)) => vec![thumbs(item)],
+        (THUMBS, Some(item)) => vec![transcode(item)],
         _ => Vec::new(),
     }
 }

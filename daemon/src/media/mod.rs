@@ -12,6 +12,7 @@ pub mod reading;
 pub mod taken;
 pub mod thumb;
 mod tiff_ifd;
+pub mod transcode;
 pub mod video;
 mod xmp;
 

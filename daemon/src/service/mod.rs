@@ -1,4 +1,5 @@
 //! The rules between the database, the files and the API: what a thumbnail or stream of an item is, and
 //! where it lives. Handlers (issue 4) call this; it never parses media itself.
 
+pub mod stream;
 pub mod thumbs;

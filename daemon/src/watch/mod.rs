@@ -26,6 +26,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     shutdown.cancel();
     runner.await?;
     app.workers.shutdown().await;
+    app.transcoder.shutdown().await;
     tracing::info!("photosd stopped");
     watched
 }
@@ -93,6 +94,7 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
         }
     }
     app.workers.shutdown().await;
+    app.transcoder.shutdown().await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let files = progress.done.load(Ordering::Relaxed);

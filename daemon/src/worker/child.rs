@@ -33,6 +33,7 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
         let path = match &request {
             Request::Read { path, .. } => path,
             Request::Thumbs(t) => &t.path,
+            Request::Transcode { path, .. } => path,
         };
         let size = std::fs::symlink_metadata(path).map(|m| m.len()).unwrap_or(0);
         limit_cpu_for_next_job(args.cpu_secs + size / 20_000_000)?;
@@ -51,6 +52,12 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
                 });
                 Response::Read(Box::new(reading))
             }
+            Request::Transcode { path, out } => Response::Transcoded(
+                std::panic::catch_unwind(|| media::transcode::transcode_file(Path::new(&path), Path::new(&out)))
+                    .unwrap_or_else(|panic| {
+                        Err(format!("the transcoder failed on this file: {}", panic_message(&panic)))
+                    }),
+            ),
             Request::Thumbs(request) => {
                 let result = std::panic::catch_unwind(|| media::thumb::render(&request))
                     .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic))));

@@ -67,6 +67,24 @@ impl WorkerPool {
         })
     }
 
+    /// The transcoding pool: one worker, so at most one transcode runs at a time, with a deadline fit for a
+    /// long video on a slow NAS, and the CPU budget of a whole working day.
+    pub fn transcoder(config: &Config) -> std::io::Result<WorkerPool> {
+        let mut pool = WorkerPool::new(config)?;
+        pool.slots = Semaphore::new(1);
+        pool.timeout = Duration::from_secs(6 * 3600);
+        pool.args[4] = (8 * 3600).to_string(); // --cpu-secs
+        Ok(pool)
+    }
+
+    pub async fn transcode(&self, path: &Path, out: &Path, size_hint: u64) -> Result<Result<(), String>, WorkerError> {
+        let request = Request::Transcode { path: path.display().to_string(), out: out.display().to_string() };
+        match self.call(&request, size_hint).await? {
+            Response::Transcoded(result) => Ok(result),
+            other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
+        }
+    }
+
     pub fn size(&self) -> usize {
         self.slots.available_permits()
     }

@@ -15,6 +15,8 @@ pub enum Request {
     Read { path: String, hash: bool },
     /// Render the thumbnails of one file.
     Thumbs(ThumbRequest),
+    /// Make a browser-playable copy of a video at `out`.
+    Transcode { path: String, out: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,6 +24,7 @@ pub enum Response {
     Read(Box<Reading>),
     /// The files written, or why the file could not be rendered.
     Thumbs(Result<ThumbReport, String>),
+    Transcoded(Result<(), String>),
 }
 
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
