@@ -12,8 +12,6 @@ pub struct ThumbSource {
     /// Absolute path of the original.
     pub path: String,
     pub hash: Option<String>,
-    pub kind: String,
-    pub orientation: Option<u8>,
     pub size: u64,
 }
 
@@ -33,7 +31,7 @@ impl Db {
         Ok(conn
             .query_row(
                 &format!(
-                    "SELECT i.id, {ABSOLUTE_PATH}, i.hash, i.type, i.orientation, i.size
+                    "SELECT i.id, {ABSOLUTE_PATH}, i.hash, i.size
                      FROM item i JOIN folder f ON f.id = i.folder_id JOIN space s ON s.id = i.space_id WHERE i.id = ?1"
                 ),
                 [item_id],
@@ -42,9 +40,7 @@ impl Db {
                         item_id: r.get(0)?,
                         path: r.get(1)?,
                         hash: r.get(2)?,
-                        kind: r.get(3)?,
-                        orientation: r.get(4)?,
-                        size: r.get::<_, i64>(5)? as u64,
+                        size: r.get::<_, i64>(3)? as u64,
                     })
                 },
             )

@@ -32,6 +32,24 @@ pub fn proc_path(file: &File) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
 }
 
+/// Produces `target` through a temp file beside it: `write` fills the temp file, which is renamed into place
+/// only when it succeeds (and removed when it fails), so a reader never sees half a file.
+pub fn write_beside_then_rename(target: &Path, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+    let dir = target.parent().ok_or("output path without a folder")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
+    match write(&tmp) {
+        Ok(()) => {
+            std::fs::rename(&tmp, target).map_err(|e| format!("cannot move {} into place: {e}", target.display()))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 pub struct Input {
     file: File,
     pub len: u64,

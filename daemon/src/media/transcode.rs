@@ -319,21 +319,10 @@ pub fn browser_plays(video_codec: Option<&str>, audio_codec: Option<&str>, mime:
 /// Transcodes `src` to `dst` through a temp file beside it, renamed into place when complete.
 pub fn transcode_file(src: &std::path::Path, dst: &std::path::Path) -> Result<(), String> {
     crate::media::video::init();
-    let dir = dst.parent().ok_or("transcode path without a folder")?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.part",
-        dst.file_name().and_then(|n| n.to_str()).unwrap_or("video"),
-        std::process::id()
-    ));
     let file = crate::media::input::open_regular(src).map_err(|e| format!("cannot open: {e}"))?;
     let cancel = AtomicBool::new(false);
-    let result = transcode(&crate::media::input::proc_path(&file), &tmp, &cancel, |_| {});
-    match result {
-        Ok(()) => std::fs::rename(&tmp, dst).map_err(|e| format!("cannot move the transcode into place: {e}")),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(format!("FFmpeg could not transcode this video: {e}"))
-        }
-    }
+    crate::media::input::write_beside_then_rename(dst, |tmp| {
+        transcode(&crate::media::input::proc_path(&file), tmp, &cancel, |_| {})
+            .map_err(|e| format!("FFmpeg could not transcode this video: {e}"))
+    })
 }

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::db::{Db, DbError};
 
 pub fn transcode_path(data_dir: &Path, hash: &str) -> PathBuf {
-    let (a, b) = (hash.get(0..2).unwrap_or("00"), hash.get(2..4).unwrap_or("00"));
-    data_dir.join("video").join(a).join(b).join(format!("{hash}_720p.mp4"))
+    super::thumbs::derived_path(data_dir, "video", hash, "720p.mp4")
 }
 
 #[cfg_attr(not(test), allow(dead_code))] // the HTTP API (issue 4) is its first caller

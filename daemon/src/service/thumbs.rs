@@ -13,10 +13,16 @@ pub fn short_side(size: &str) -> Option<u32> {
     SIZES.iter().find(|(name, _)| *name == size).map(|(_, px)| *px)
 }
 
+/// Where a file derived from content `hash` lives: `<data>/<kind>/ab/cd/<hash>_<suffix>`, two levels of
+/// folders so none holds more than a few thousand entries on a million-photo library.
+pub fn derived_path(data_dir: &Path, kind: &str, hash: &str, suffix: &str) -> PathBuf {
+    let (a, b) = (hash.get(0..2).unwrap_or("00"), hash.get(2..4).unwrap_or("00"));
+    data_dir.join(kind).join(a).join(b).join(format!("{hash}_{suffix}"))
+}
+
 /// Where the thumbnail of content `hash` at `size` lives.
 pub fn thumb_path(data_dir: &Path, hash: &str, size: &str) -> PathBuf {
-    let (a, b) = (hash.get(0..2).unwrap_or("00"), hash.get(2..4).unwrap_or("00"));
-    data_dir.join("thumbs").join(a).join(b).join(format!("{hash}_{size}.jpg"))
+    derived_path(data_dir, "thumbs", hash, &format!("{size}.jpg"))
 }
 
 /// The request for every size of one file, written under the data dir.

@@ -65,7 +65,9 @@ pub fn render(request: &ThumbRequest) -> Result<ThumbReport, String> {
             oriented = true;
         }
         let jpeg = current.to_jpeg(request.quality)?;
-        write_atomically(Path::new(&size.path), &jpeg)?;
+        crate::media::input::write_beside_then_rename(Path::new(&size.path), |tmp| {
+            std::fs::write(tmp, &jpeg).map_err(|e| format!("cannot write {}: {e}", tmp.display()))
+        })?;
         files.push(ThumbFile {
             name: size.name.clone(),
             path: size.path.clone(),
@@ -75,20 +77,4 @@ pub fn render(request: &ThumbRequest) -> Result<ThumbReport, String> {
     }
     files.reverse();
     Ok(ThumbReport { files, decoded: how })
-}
-
-/// Writes `bytes` to a temp file beside `path`, then renames it into place, so a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let dir = path.parent().ok_or("thumbnail path without a folder")?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("thumb"),
-        std::process::id()
-    ));
-    let mut file = std::fs::File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot move {} into place: {e}", path.display()))
 }
