@@ -32,6 +32,15 @@ pub struct Config {
     pub workers: WorkersConfig,
     pub log: LogConfig,
     pub thumbnails: ThumbnailsConfig,
+    pub video: VideoConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoConfig {
+    pub transcode: bool,
+    pub concurrent_transcodes: usize,
+    pub transcode_nice: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -186,6 +195,12 @@ impl Config {
         }
         if !(1..=100).contains(&self.thumbnails.quality) {
             return invalid("thumbnails.quality", "must be between 1 and 100");
+        }
+        if self.video.concurrent_transcodes == 0 {
+            return invalid("video.concurrent_transcodes", "must be at least 1 (set video.transcode = false to stop)");
+        }
+        if !(0..=19).contains(&self.video.transcode_nice) {
+            return invalid("video.transcode_nice", "must be between 0 (normal priority) and 19 (idle CPU only)");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return invalid("log.level", "is not a valid filter such as \"info\" or \"photosd=debug,info\"");

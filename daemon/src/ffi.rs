@@ -82,3 +82,14 @@ pub fn set_display_matrix(
     }
     Ok(())
 }
+
+/// Lowers this process's CPU priority to `level` (0 normal … 19 idle-only). nix 0.32 has no wrapper for it.
+pub fn set_nice(level: i32) -> std::io::Result<()> {
+    // SAFETY: setpriority takes plain integers and touches only the calling process's scheduling attributes.
+    let rc = unsafe { nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, level) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}

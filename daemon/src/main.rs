@@ -11,6 +11,7 @@ mod media;
 mod service;
 mod spaces;
 mod thumb_command;
+mod transcodes_command;
 mod watch;
 mod worker;
 
@@ -41,6 +42,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Render thumbnails of files into a folder, through the indexer's workers.
     Thumb(thumb_command::ThumbArgs),
+    /// List video transcodes with their progress; cancel or restart one.
+    Transcodes(transcodes_command::TranscodesArgs),
     /// Internal: a worker process that reads untrusted files for the daemon.
     #[command(hide = true)]
     Worker(worker::child::WorkerArgs),
@@ -73,6 +76,7 @@ fn main() -> std::process::ExitCode {
             Command::Index => watch::index_once(config).await,
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,
+            Command::Transcodes(args) => transcodes_command::run(&config, args).await,
             Command::Worker(_) => unreachable!("handled above"),
         }
     });

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use photosd_tests::{corpus, photosd, Library};
+use photosd_tests::{corpus, json_lines, photosd, wait_for, Daemon, Library};
 
 fn probe(path: &std::path::Path, entries: &str) -> String {
     let out = Command::new("ffprobe")
@@ -71,4 +71,130 @@ fn videos_browsers_cannot_play_get_a_playable_transcode() {
     let state: Option<String> =
         conn.query_row("SELECT video_state FROM item WHERE filename = 'orientation.mp4'", [], |r| r.get(0)).unwrap();
     assert_eq!(state.as_deref(), Some("original"), "H.264 in MP4 plays in browsers as it is");
+}
+
+/// The worker processes of `daemon` whose command line contains `needle`.
+fn workers_of(daemon: u32, needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return vec![] };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).unwrap_or("");
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            ppid == daemon.to_string() && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
+        })
+        .collect()
+}
+
+/// The nice value (field 19 of /proc/PID/stat) of a process.
+fn nice_of(pid: u32) -> i64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    stat.rsplit(')').next().unwrap().split_whitespace().nth(16).unwrap().parse().unwrap()
+}
+
+fn partial_files(dir: &std::path::Path) -> Vec<String> {
+    let mut found = vec![];
+    for entry in walk(dir) {
+        let name = entry.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".part") {
+            found.push(name);
+        }
+    }
+    found
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_long_transcode_reports_progress_runs_niced_can_be_cancelled_and_survives_a_killed_daemon() {
+    let lib = Library::new();
+    // 40 s of 1080p MPEG-2 (which no browser plays): long enough to watch the transcode while it runs.
+    let video = lib.photos().join("holiday.mpg");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi"])
+        .args(["-i", "sine=frequency=440", "-t", "40", "-c:v", "mpeg2video", "-q:v", "6", "-c:a", "mp2"])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let state = |lib: &Library| -> (i64, Option<String>, Option<f64>, String) {
+        lib.db()
+            .query_row(
+                "SELECT id, video_state, video_progress, hash FROM item WHERE filename = 'holiday.mpg'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<String>>(3)?.unwrap_or_default())),
+            )
+            .unwrap_or((0, None, None, String::new()))
+    };
+    let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+    let transcodes = |extra: &[&str]| {
+        let mut args = lib.args("transcodes", &pattern, &data);
+        args.extend_from_slice(extra);
+        photosd(&args)
+    };
+
+    let daemon = Daemon::start(&lib);
+    wait_for("the transcode to report progress", 60, || {
+        let (_, s, p, _) = state(&lib);
+        s.as_deref() == Some("running") && p.unwrap_or(0.0) > 0.0
+    });
+    let (item, _, first, hash) = state(&lib);
+    let transcoder = workers_of(daemon.pid(), "--nice 10");
+    assert_eq!(transcoder.len(), 1, "one transcoding worker");
+    assert_eq!(nice_of(transcoder[0]), 10, "the transcoder runs at the configured nice level");
+    for pid in workers_of(daemon.pid(), "--nice 0") {
+        assert_eq!(nice_of(pid), 0, "thumbnail workers keep normal priority");
+    }
+    wait_for("the progress to move on", 20, || state(&lib).2.unwrap_or(0.0) > first.unwrap());
+    let listed = transcodes(&["--json"]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let rows = json_lines(&listed.stdout);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0]["item_id"].as_i64(), rows[0]["state"].as_str()), (Some(item), Some("running")));
+    assert!(rows[0]["progress"].as_f64().unwrap() > 0.0);
+
+    // Cancel: the worker is stopped, its temp file removed, and nothing is published.
+    let cancelled = transcodes(&["--cancel", &item.to_string()]);
+    assert!(cancelled.status.success(), "{}", String::from_utf8_lossy(&cancelled.stderr));
+    wait_for("the transcoding worker to stop", 10, || workers_of(daemon.pid(), "--nice 10").is_empty());
+    assert_eq!(state(&lib).1.as_deref(), Some("cancelled"));
+    let output = lib.data().join("video").join(&hash[0..2]).join(&hash[2..4]).join(format!("{hash}_720p.mp4"));
+    assert!(!output.exists());
+    wait_for("the temp file to go", 5, || partial_files(&lib.data()).is_empty());
+    let again = transcodes(&["--cancel", &item.to_string()]);
+    assert!(!again.status.success(), "nothing left to cancel");
+
+    // Restart it, then kill the daemon outright: the worker dies with it and leaves no published file.
+    let retried = transcodes(&["--retry", &item.to_string()]);
+    assert!(retried.status.success(), "{}", String::from_utf8_lossy(&retried.stderr));
+    wait_for("the transcode to run again", 30, || state(&lib).2.unwrap_or(0.0) > 0.0);
+    let transcoder = workers_of(daemon.pid(), "--nice 10");
+    assert_eq!(transcoder.len(), 1);
+    daemon.kill();
+    wait_for("the orphaned worker to die with the daemon", 10, || {
+        !std::path::Path::new(&format!("/proc/{}", transcoder[0])).exists()
+            || std::fs::read_to_string(format!("/proc/{}/stat", transcoder[0])).unwrap_or_default().contains(") Z")
+    });
+    assert!(!output.exists());
+
+    // The next start cleans up and finishes the job.
+    let daemon = Daemon::start(&lib);
+    wait_for("the transcode to finish after the restart", 120, || state(&lib).1.as_deref() == Some("ready"));
+    assert!(partial_files(&lib.data()).is_empty(), "{:?}", partial_files(&lib.data()));
+    let duration = |p: &std::path::Path| probe(p, "format=duration").parse::<f64>().unwrap();
+    assert!((duration(&output) - duration(&video)).abs() <= 0.5, "{} s vs {} s", duration(&output), duration(&video));
+    daemon.stop();
 }

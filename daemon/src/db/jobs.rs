@@ -55,8 +55,15 @@ impl Db {
     }
 
     /// Claims the next runnable job. A `barrier_kind` job waits until no job of `waits_for` is queued or running:
-    /// the purge after a reconcile must not delete items that a pending import could still adopt.
-    pub fn claim_job(&self, barrier_kind: &str, waits_for: &str) -> Result<Option<Job>, DbError> {
+    /// the purge after a reconcile must not delete items that a pending import could still adopt. Jobs of
+    /// `long_kind` run in a lane of their own (`long`), so hours of them never hold up the rest.
+    pub fn claim_job(
+        &self,
+        barrier_kind: &str,
+        waits_for: &str,
+        long_kind: &str,
+        long: bool,
+    ) -> Result<Option<Job>, DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let job = tx
@@ -64,8 +71,9 @@ impl Db {
                 "SELECT id, kind, key, payload, attempts FROM job
                  WHERE state = 'queued'
                    AND (kind <> ?1 OR NOT EXISTS (SELECT 1 FROM job w WHERE w.kind = ?2 AND w.state IN ('queued', 'running')))
+                   AND (kind = ?3) = ?4
                  ORDER BY priority, id LIMIT 1",
-                params![barrier_kind, waits_for],
+                params![barrier_kind, waits_for, long_kind, long],
                 |r| Ok(Job { id: r.get(0)?, kind: r.get(1)?, key: r.get(2)?, payload: r.get(3)?, attempts: r.get(4)? }),
             )
             .optional()?;
@@ -137,11 +145,11 @@ mod tests {
         let db = Db::open(&dir.path().join("l.db")).unwrap();
         db.enqueue(&[job("a"), job("a")]).unwrap();
         assert_eq!(db.job_counts().unwrap().queued, 1);
-        let j = db.claim_job("purge", "import").unwrap().unwrap();
+        let j = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
         db.enqueue(&[job("a")]).unwrap();
         db.finish_job(j.id).unwrap();
         assert_eq!(db.job_counts().unwrap().queued, 1, "enqueued while running: runs again");
-        let j = db.claim_job("purge", "import").unwrap().unwrap();
+        let j = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
         db.finish_job(j.id).unwrap();
         assert_eq!(db.job_counts().unwrap(), JobCounts::default());
     }
@@ -151,14 +159,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
         db.enqueue(&[NewJob { kind: "purge", key: "1".into(), payload: "{}".into(), priority: -5 }, job("x")]).unwrap();
-        let first = db.claim_job("purge", "import").unwrap().unwrap();
+        let first = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
         assert_eq!(first.kind, "import", "purge waits for the import");
-        assert!(db.claim_job("purge", "import").unwrap().is_none(), "import still running");
+        assert!(db.claim_job("purge", "import", "transcode", false).unwrap().is_none(), "import still running");
         db.fail_job(first.id, "boom", 2).unwrap();
-        let again = db.claim_job("purge", "import").unwrap().unwrap();
+        let again = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
         assert_eq!((again.kind.as_str(), again.attempts), ("import", 2));
         db.fail_job(again.id, "boom", 2).unwrap();
         assert_eq!(db.job_counts().unwrap().failed, 1);
-        assert_eq!(db.claim_job("purge", "import").unwrap().unwrap().kind, "purge");
+        assert_eq!(db.claim_job("purge", "import", "transcode", false).unwrap().unwrap().kind, "purge");
+    }
+
+    #[test]
+    fn long_jobs_have_their_own_lane() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        let long = NewJob { kind: "transcode", key: "1".into(), payload: "{}".into(), priority: -5 };
+        db.enqueue(&[long, job("x")]).unwrap();
+        let short = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        assert_eq!(short.kind, "import", "the short lane skips the transcode though it comes first");
+        assert!(db.claim_job("purge", "import", "transcode", false).unwrap().is_none());
+        assert_eq!(db.claim_job("purge", "import", "transcode", true).unwrap().unwrap().kind, "transcode");
     }
 }

@@ -19,8 +19,11 @@ pub use jobs::{Job, NewJob};
 pub use spaces::{Space, SpaceKind};
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_library.sql"), include_str!("migrations/0002_thumbnails.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_library.sql"),
+    include_str!("migrations/0002_thumbnails.sql"),
+    include_str!("migrations/0003_cancelled_transcodes.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -25,6 +25,16 @@ pub struct ThumbState {
 const ABSOLUTE_PATH: &str =
     "s.root || '/' || CASE WHEN f.path = '' THEN i.filename ELSE f.path || '/' || i.filename END";
 
+/// A video's transcode, as `photosd transcodes` lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TranscodeState {
+    pub item_id: i64,
+    pub path: String,
+    pub state: String,
+    pub progress: Option<f64>,
+    pub error: Option<String>,
+}
+
 impl Db {
     pub fn thumb_source(&self, item_id: i64) -> Result<Option<ThumbSource>, DbError> {
         let conn = self.lock();
@@ -103,6 +113,63 @@ impl Db {
                 },
             )
             .optional()?)
+    }
+
+    /// Marks a transcode as started, unless it was cancelled; returns whether it may run.
+    pub fn start_transcode(&self, item_id: i64) -> Result<bool, DbError> {
+        Ok(self.lock().execute(
+            "UPDATE item SET video_state = 'running', video_progress = 0, video_error = NULL
+             WHERE id = ?1 AND video_state IS NOT 'cancelled'",
+            [item_id],
+        )? > 0)
+    }
+
+    /// Records how far a running transcode is; returns false once it is no longer running (cancelled).
+    pub fn record_transcode_progress(&self, item_id: i64, done: f64) -> Result<bool, DbError> {
+        Ok(self.lock().execute(
+            "UPDATE item SET video_progress = ?2 WHERE id = ?1 AND video_state = 'running'",
+            params![item_id, done],
+        )? > 0)
+    }
+
+    /// Stops a video's transcode, queued or running (the job notices within a second). Returns false when there
+    /// is nothing to cancel: not a video, already transcoded, played as it is, or failed.
+    pub fn cancel_transcode(&self, item_id: i64) -> Result<bool, DbError> {
+        Ok(self.lock().execute(
+            "UPDATE item SET video_state = 'cancelled', video_progress = NULL
+             WHERE id = ?1 AND type = 'video' AND (video_state IS NULL OR video_state IN ('queued', 'running'))",
+            [item_id],
+        )? > 0)
+    }
+
+    /// Makes a cancelled or failed transcode eligible to run again; the caller enqueues the job.
+    pub fn reset_transcode(&self, item_id: i64) -> Result<bool, DbError> {
+        Ok(self.lock().execute(
+            "UPDATE item SET video_state = NULL, video_progress = NULL, video_error = NULL
+             WHERE id = ?1 AND video_state IN ('cancelled', 'broken')",
+            [item_id],
+        )? > 0)
+    }
+
+    /// Videos whose transcode is queued, running, cancelled or failed, running ones first.
+    pub fn transcodes(&self) -> Result<Vec<TranscodeState>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT i.id, {ABSOLUTE_PATH}, coalesce(i.video_state, 'queued'), i.video_progress, i.video_error
+             FROM item i JOIN folder f ON f.id = i.folder_id JOIN space s ON s.id = i.space_id
+             WHERE i.type = 'video' AND (i.video_state IS NULL OR i.video_state NOT IN ('original', 'ready'))
+             ORDER BY i.video_state IS NOT 'running', i.id"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TranscodeState {
+                item_id: r.get(0)?,
+                path: r.get(1)?,
+                state: r.get(2)?,
+                progress: r.get(3)?,
+                error: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// `original`, `running` (with progress), `ready` or `broken` (with the reason).

@@ -34,27 +34,34 @@ pub enum JobError {
     Payload(#[from] serde_json::Error),
     #[error("{0}")]
     Retry(String),
+    /// Stopped by the daemon's shutdown: left as running, so the next start runs it again from the beginning.
+    #[error("interrupted by shutdown")]
+    Interrupted,
 }
 
 /// Runs jobs until `shutdown` fires, or, with `until_idle`, until the queue is empty.
 pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, progress: Arc<Progress>) {
     // Two loops per worker: while one loop records a finished file in the database, the other has already
     // handed the worker its next file, so the disk and the workers never wait on SQLite.
+    // Transcodes take minutes to hours: they get loops of their own, as many as may run at once.
     let loops = app.config.worker_count() * 2;
+    let lanes =
+        std::iter::repeat_n(false, loops).chain(std::iter::repeat_n(true, app.config.video.concurrent_transcodes));
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..loops {
+    for long in lanes {
         let (app, shutdown, progress) = (app.clone(), shutdown.clone(), progress.clone());
-        tasks.spawn(async move { run_loop(&app, &shutdown, until_idle, &progress).await });
+        tasks.spawn(async move { run_loop(&app, &shutdown, until_idle, long, &progress).await });
     }
     while tasks.join_next().await.is_some() {}
 }
 
-async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, progress: &Progress) {
+async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, long: bool, progress: &Progress) {
     loop {
         if shutdown.is_cancelled() {
             return;
         }
-        let claimed = app.db.call(|db| db.claim_job(pipeline::PURGE, pipeline::IMPORT)).await;
+        let claimed =
+            app.db.call(move |db| db.claim_job(pipeline::PURGE, pipeline::IMPORT, pipeline::TRANSCODE, long)).await;
         let job = match claimed {
             Ok(Some(job)) => job,
             Ok(None) => {
@@ -79,7 +86,7 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
             }
         };
         let (id, kind) = (job.id, job.kind.clone());
-        let outcome = execute(app, &job, progress).await;
+        let outcome = execute(app, &job, shutdown, progress).await;
         let recorded = match outcome {
             Ok(item) => {
                 progress.done.fetch_add(1, Ordering::Relaxed);
@@ -90,6 +97,10 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
                         db.finish_job(id)
                     })
                     .await
+            }
+            Err(JobError::Interrupted) => {
+                tracing::info!(job = %job.key, kind = %kind, "interrupted by shutdown; runs again at the next start");
+                return;
             }
             Err(e) => {
                 let message = e.to_string();
@@ -108,7 +119,12 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
 }
 
 /// Runs one job; returns the item it produced, if any.
-async fn execute(app: &Arc<App>, job: &Job, progress: &Progress) -> Result<Option<i64>, JobError> {
+async fn execute(
+    app: &Arc<App>,
+    job: &Job,
+    shutdown: &CancellationToken,
+    progress: &Progress,
+) -> Result<Option<i64>, JobError> {
     match job.kind.as_str() {
         pipeline::IMPORT => {
             let payload: pipeline::ImportPayload = serde_json::from_str(&job.payload)?;
@@ -121,7 +137,7 @@ async fn execute(app: &Arc<App>, job: &Job, progress: &Progress) -> Result<Optio
         }
         pipeline::TRANSCODE => {
             let payload: pipeline::ItemPayload = serde_json::from_str(&job.payload)?;
-            transcode::run(app, payload.item, job.attempts >= MAX_ATTEMPTS).await?;
+            transcode::run(app, payload.item, job.attempts >= MAX_ATTEMPTS, shutdown).await?;
             Ok(None)
         }
         pipeline::PURGE => {

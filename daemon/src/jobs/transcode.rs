@@ -1,14 +1,23 @@
-//! The transcode job: a video a browser cannot play as it is gets an H.264/AAC copy under the data dir,
-//! made by the transcoding worker (one at a time). Photos and playable videos are left as they are.
+//! The transcode job: a video a browser cannot play as it is gets an H.264/AAC copy under the data dir, made by
+//! the transcoding worker pool at a low CPU priority. Progress goes to the item about once a second; setting the
+//! item's state to `cancelled` (see `db::Db::cancel_transcode`) stops the worker at the next update.
+//! Photos and playable videos are left as they are.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use super::JobError;
 use crate::app::App;
 use crate::media::transcode::browser_plays;
 use crate::service::stream::transcode_path;
+use crate::worker::WorkerError;
 
-pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), JobError> {
+/// How often the progress is written to the database, and a cancellation noticed.
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+
+pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool, shutdown: &CancellationToken) -> Result<(), JobError> {
     let Some(video) = app.db.call(move |db| db.video_source(item)).await? else { return Ok(()) };
     let Some(hash) = video.hash.clone() else { return Ok(()) };
     if video.kind != "video" {
@@ -18,15 +27,35 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
         app.db.call(move |db| db.set_video_state(item, "original", None, None)).await?;
         return Ok(());
     }
+    if !app.config.video.transcode {
+        return Ok(());
+    }
     let out = transcode_path(&app.config.storage.data_dir, &hash);
     if out.exists() {
         app.db.call(move |db| db.set_video_state(item, "ready", Some(1.0), None)).await?;
         return Ok(());
     }
-    app.db.call(move |db| db.set_video_state(item, "running", Some(0.0), None)).await?;
-    let outcome = match app.transcoder.transcode(std::path::Path::new(&video.path), &out, video.size).await {
+    if !app.db.call(move |db| db.start_transcode(item)).await? {
+        tracing::info!(file = %video.path, "transcode cancelled before it started");
+        return Ok(());
+    }
+    let cancel = shutdown.child_token();
+    let (progress_tx, progress_rx) = tokio::sync::watch::channel(0.0);
+    let recorder = tokio::spawn(record_progress(app.clone(), item, progress_rx, cancel.clone()));
+    let mut on_progress = move |done: f64| {
+        let _ = progress_tx.send(done);
+    };
+    let path = std::path::Path::new(&video.path);
+    let answer = app.transcoder.transcode(path, &out, video.size, &mut on_progress, &cancel).await;
+    recorder.abort();
+    let outcome = match answer {
         Ok(Ok(())) => None,
         Ok(Err(reason)) => Some(reason),
+        Err(WorkerError::Cancelled) if shutdown.is_cancelled() => return Err(JobError::Interrupted),
+        Err(WorkerError::Cancelled) => {
+            tracing::info!(file = %video.path, "transcode cancelled");
+            return Ok(());
+        }
         Err(e) if last_attempt => Some(e.to_string()),
         Err(e) => return Err(JobError::Retry(e.to_string())),
     };
@@ -41,4 +70,23 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
         })
         .await?;
     Ok(())
+}
+
+/// Writes the latest progress about once a second; when the item is no longer `running` (someone cancelled
+/// it), fires `cancel`, which stops the worker.
+async fn record_progress(
+    app: Arc<App>,
+    item: i64,
+    mut progress: tokio::sync::watch::Receiver<f64>,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::time::sleep(PROGRESS_INTERVAL).await;
+        let done = *progress.borrow_and_update();
+        match app.db.call(move |db| db.record_transcode_progress(item, done)).await {
+            Ok(true) => {}
+            Ok(false) => return cancel.cancel(),
+            Err(e) => tracing::warn!("cannot record transcode progress: {e}"),
+        }
+    }
 }

@@ -50,6 +50,18 @@ pub fn write_beside_then_rename(target: &Path, write: impl FnOnce(&Path) -> Resu
     }
 }
 
+/// Removes what `write_beside_then_rename` left behind for targets in `dir` whose name starts with `prefix`
+/// (all of them for an empty prefix), when the writer was killed before it could clean up. Returns how many.
+pub fn remove_partial_outputs(dir: &Path, prefix: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let start = format!(".{prefix}");
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(&start) && n.ends_with(".part")))
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 pub struct Input {
     file: File,
     pub len: u64,

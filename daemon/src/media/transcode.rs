@@ -7,7 +7,6 @@ use ffmpeg_next as ffmpeg;
 
 use ffmpeg::format::{sample, Pixel, Sample};
 use ffmpeg::{decoder, encoder, software::resampling, ChannelLayout, Dictionary, Rational}; // + the §1 imports
-use std::sync::atomic::{AtomicBool, Ordering};
 type Out = ffmpeg::format::context::Output;
 const FLTP: Sample = Sample::F32(sample::Type::Planar);
 
@@ -37,6 +36,9 @@ struct Video {
     sws: Option<scaling::Context>,
     last: i64,
     tb: Rational,
+    /// The file's start time in `tb` units: subtracted so the output starts at 0 (MPEG-PS/TS start at 0.5 s or
+    /// more, which an MP4 would otherwise play as a still first frame).
+    origin: i64,
     out: usize,
     otb: Rational,
 }
@@ -66,7 +68,7 @@ impl Video {
             }
             let mut y = frame::Video::empty(); // fresh frame each time: the encoder may keep a ref to it
             self.sws.as_mut().unwrap().run(&f, &mut y)?;
-            y.set_pts(Some(pts)); // sws copies no props; pict_type stays None (a decoded I/P/B kind would force x264 frame types)
+            y.set_pts(Some(pts - self.origin)); // sws copies no props; pict_type stays None (a decoded I/P/B kind would force x264 frame types)
             self.enc.send_frame(&y)?;
             write_packets(&mut self.enc, octx, self.out, self.tb, self.otb)?;
         }
@@ -76,6 +78,8 @@ impl Video {
 struct Audio {
     index: usize,
     tb: Rational,
+    /// As `Video::origin`, in `tb` units.
+    origin: i64,
     dec: decoder::Audio,
     enc: encoder::audio::Encoder,
     out: usize,
@@ -93,7 +97,8 @@ impl Audio {
                 f.set_channel_layout(ChannelLayout::default(f.channels() as i32));
             }
             if self.next_pts.is_none() {
-                self.next_pts = Some(f.timestamp().map_or(0, |t| t.rescale(self.tb, (1, 48_000))));
+                self.next_pts =
+                    Some(f.timestamp().map_or(0, |t| (t - self.origin).max(0).rescale(self.tb, (1, 48_000))));
             }
             if self.swr.is_none() {
                 self.swr = Some(resampling::Context::get(
@@ -163,10 +168,18 @@ impl Audio {
 pub fn transcode(
     src: &std::path::Path,
     dst: &std::path::Path,
-    cancel: &AtomicBool,
     mut progress: impl FnMut(f64),
 ) -> Result<(), ffmpeg::Error> {
     let mut ictx = crate::ffi::open_media(src)?;
+    // The earliest start of the sound and picture, in AV_TIME_BASE units (ffmpeg-next has no accessor for the
+    // container's own start_time).
+    let origin = ictx
+        .streams()
+        .filter(|s| matches!(s.parameters().medium(), media::Type::Video | media::Type::Audio))
+        .filter(|s| s.start_time() != ffmpeg::ffi::AV_NOPTS_VALUE)
+        .map(|s| s.start_time().rescale(s.time_base(), ffmpeg::rescale::TIME_BASE))
+        .min()
+        .unwrap_or(0);
     let mut octx = format::output_as(dst, "mp4")?;
     let global = octx.format().flags().contains(format::Flags::GLOBAL_HEADER); // true for mp4
     let vst = ictx.streams().best(media::Type::Video).ok_or(ffmpeg::Error::StreamNotFound)?;
@@ -235,6 +248,7 @@ pub fn transcode(
         audio = Some(Audio {
             index,
             tb,
+            origin: origin.rescale(ffmpeg::rescale::TIME_BASE, tb),
             dec,
             enc,
             out,
@@ -255,6 +269,7 @@ pub fn transcode(
         sws: None,
         last: i64::MIN,
         tb: v_tb,
+        origin: origin.rescale(ffmpeg::rescale::TIME_BASE, v_tb),
         out: v_out,
         otb: octx.stream(v_out).unwrap().time_base(),
     };
@@ -263,9 +278,6 @@ pub fn transcode(
     }
     let total_us = ictx.duration(); // AV_TIME_BASE; <= 0 or AV_NOPTS_VALUE when unknown
     loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(ffmpeg::Error::Exit);
-        }
         let mut pkt = Packet::empty();
         match pkt.read(&mut ictx) {
             Ok(()) => {}
@@ -316,13 +328,13 @@ pub fn browser_plays(video_codec: Option<&str>, audio_codec: Option<&str>, mime:
     container && video_codec == Some("h264") && matches!(audio_codec, None | Some("aac") | Some("mp3"))
 }
 
-/// Transcodes `src` to `dst` through a temp file beside it, renamed into place when complete.
-pub fn transcode_file(src: &std::path::Path, dst: &std::path::Path) -> Result<(), String> {
+/// Transcodes `src` into `dst` through a temp file beside it. `progress` gets the fraction done (0 to 1) as the
+/// source is read; cancelling is killing the process (the daemon then removes the temp file).
+pub fn transcode_file(src: &std::path::Path, dst: &std::path::Path, progress: impl FnMut(f64)) -> Result<(), String> {
     crate::media::video::init();
     let file = crate::media::input::open_regular(src).map_err(|e| format!("cannot open: {e}"))?;
-    let cancel = AtomicBool::new(false);
     crate::media::input::write_beside_then_rename(dst, |tmp| {
-        transcode(&crate::media::input::proc_path(&file), tmp, &cancel, |_| {})
+        transcode(&crate::media::input::proc_path(&file), tmp, progress)
             .map_err(|e| format!("FFmpeg could not transcode this video: {e}"))
     })
 }

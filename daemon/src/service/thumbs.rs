@@ -20,6 +20,19 @@ pub fn derived_path(data_dir: &Path, kind: &str, hash: &str, suffix: &str) -> Pa
     data_dir.join(kind).join(a).join(b).join(format!("{hash}_{suffix}"))
 }
 
+/// Removes temp files that writers killed mid-write (by a crash, or the daemon's SIGKILL) left in the derived
+/// folders. Run at start, before any worker writes; returns how many were removed.
+pub fn sweep_partial_files(data_dir: &Path) -> usize {
+    let subdirs =
+        |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir());
+    ["thumbs", "video"]
+        .into_iter()
+        .flat_map(|kind| subdirs(data_dir.join(kind)))
+        .flat_map(subdirs)
+        .map(|dir| crate::media::input::remove_partial_outputs(&dir, ""))
+        .sum()
+}
+
 /// Where the thumbnail of content `hash` at `size` lives.
 pub fn thumb_path(data_dir: &Path, hash: &str, size: &str) -> PathBuf {
     derived_path(data_dir, "thumbs", hash, &format!("{size}.jpg"))

@@ -21,6 +21,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone())?;
     tracing::info!(data = %app.config.storage.data_dir.display(), workers = app.config.worker_count(), "photosd started");
+    let data_dir = app.config.storage.data_dir.clone();
+    let swept = tokio::task::spawn_blocking(move || crate::service::thumbs::sweep_partial_files(&data_dir)).await?;
+    if swept > 0 {
+        tracing::info!(files = swept, "removed temp files left by an interrupted run");
+    }
     let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
     let watched = watcher::Watcher::run(app.clone(), shutdown.clone()).await;
     shutdown.cancel();

@@ -18,11 +18,23 @@ pub struct WorkerArgs {
     /// CPU seconds allowed per request.
     #[arg(long, default_value_t = 60)]
     pub cpu_secs: u64,
+    /// Scheduling priority (0 normal … 19 idle CPU only).
+    #[arg(long, default_value_t = 0)]
+    pub nice: i32,
 }
 
 pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
     let bytes = args.memory_mb.saturating_mul(1024 * 1024);
     setrlimit(Resource::RLIMIT_AS, bytes, bytes)?;
+    // A worker never outlives the daemon, even one killed with SIGKILL: an orphan would go on decoding (a
+    // transcode for hours) and write files nobody asked for.
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+    if nix::unistd::getppid() == nix::unistd::Pid::from_raw(1) {
+        anyhow::bail!("the daemon that started this worker is gone");
+    }
+    if args.nice > 0 {
+        crate::ffi::set_nice(args.nice)?;
+    }
     media::video::init();
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -52,12 +64,22 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
                 });
                 Response::Read(Box::new(reading))
             }
-            Request::Transcode { path, out } => Response::Transcoded(
-                std::panic::catch_unwind(|| media::transcode::transcode_file(Path::new(&path), Path::new(&out)))
-                    .unwrap_or_else(|panic| {
-                        Err(format!("the transcoder failed on this file: {}", panic_message(&panic)))
-                    }),
-            ),
+            Request::Transcode { path, out } => {
+                let mut reported = -1.0;
+                let report = |done: f64| {
+                    // Whole percents: a few hundred small frames for any video, however many packets it has.
+                    let done = (done * 100.0).floor() / 100.0;
+                    if done > reported {
+                        reported = done;
+                        let mut out = stdout.lock();
+                        let _ = out.write_all(&encode(&Response::Progress(done))).and_then(|()| out.flush());
+                    }
+                };
+                let transcode = || media::transcode::transcode_file(Path::new(&path), Path::new(&out), report);
+                Response::Transcoded(std::panic::catch_unwind(std::panic::AssertUnwindSafe(transcode)).unwrap_or_else(
+                    |panic| Err(format!("the transcoder failed on this file: {}", panic_message(&panic))),
+                ))
+            }
             Request::Thumbs(request) => {
                 let result = std::panic::catch_unwind(|| media::thumb::render(&request))
                     .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic))));

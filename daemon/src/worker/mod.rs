@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::media::thumb::{ThumbReport, ThumbRequest};
@@ -28,6 +29,8 @@ pub enum WorkerError {
     Crashed(String),
     #[error("worker protocol error: {0}")]
     Protocol(String),
+    #[error("cancelled; the worker was stopped")]
+    Cancelled,
 }
 
 struct Worker {
@@ -59,6 +62,8 @@ impl WorkerPool {
                 config.workers.memory_limit_mb.to_string(),
                 "--cpu-secs".into(),
                 config.workers.cpu_limit_secs.to_string(),
+                "--nice".into(),
+                "0".into(),
             ],
             timeout: Duration::from_secs(config.workers.timeout_secs),
             slots: Semaphore::new(config.worker_count()),
@@ -67,19 +72,33 @@ impl WorkerPool {
         })
     }
 
-    /// The transcoding pool: one worker, so at most one transcode runs at a time, with a deadline fit for a
-    /// long video on a slow NAS, and the CPU budget of a whole working day.
+    /// The transcoding pool: `video.concurrent_transcodes` workers (one by default) at a lower CPU priority,
+    /// with a deadline fit for a long video on a slow NAS, and the CPU budget of a whole working day.
     pub fn transcoder(config: &Config) -> std::io::Result<WorkerPool> {
         let mut pool = WorkerPool::new(config)?;
-        pool.slots = Semaphore::new(1);
+        pool.slots = Semaphore::new(config.video.concurrent_transcodes);
         pool.timeout = Duration::from_secs(6 * 3600);
         pool.args[4] = (8 * 3600).to_string(); // --cpu-secs
+        pool.args[6] = config.video.transcode_nice.to_string(); // --nice
         Ok(pool)
     }
 
-    pub async fn transcode(&self, path: &Path, out: &Path, size_hint: u64) -> Result<Result<(), String>, WorkerError> {
+    /// Transcodes `path` to `out`, calling `on_progress` with the fraction done. When `cancel` fires, the worker
+    /// is killed and its temp file removed. A transcode that fails for any reason leaves nothing at `out`.
+    pub async fn transcode(
+        &self,
+        path: &Path,
+        out: &Path,
+        size_hint: u64,
+        on_progress: &mut (dyn FnMut(f64) + Send),
+        cancel: &CancellationToken,
+    ) -> Result<Result<(), String>, WorkerError> {
         let request = Request::Transcode { path: path.display().to_string(), out: out.display().to_string() };
-        match self.call(&request, size_hint).await? {
+        let answer = self.exchange(&request, size_hint, on_progress, Some(cancel)).await;
+        if answer.is_err() {
+            remove_partial_output(out);
+        }
+        match answer? {
             Response::Transcoded(result) => Ok(result),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
@@ -108,13 +127,29 @@ impl WorkerPool {
             true => Some(self.heavy.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?),
             false => None,
         };
-        match self.call(&Request::Thumbs(request), size_hint).await? {
+        let targets: Vec<PathBuf> = request.sizes.iter().map(|s| PathBuf::from(&s.path)).collect();
+        let answer = self.call(&Request::Thumbs(request), size_hint).await;
+        if answer.is_err() {
+            targets.iter().for_each(|t| remove_partial_output(t));
+        }
+        match answer? {
             Response::Thumbs(result) => Ok(result),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
     }
 
     async fn call(&self, request: &Request, size_hint: u64) -> Result<Response, WorkerError> {
+        self.exchange(request, size_hint, &mut |_| {}, None).await
+    }
+
+    /// Sends one request and reads frames until its answer, passing progress frames to `on_progress`.
+    async fn exchange(
+        &self,
+        request: &Request,
+        size_hint: u64,
+        on_progress: &mut (dyn FnMut(f64) + Send),
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Response, WorkerError> {
         let _slot = self.slots.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?;
         let mut worker = match self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             Some(w) => w,
@@ -126,14 +161,36 @@ impl WorkerPool {
         let exchange = async {
             worker.stdin.write_all(&request).await?;
             worker.stdin.flush().await?;
-            read_frame(&mut worker.stdout).await
+            loop {
+                let frame = read_frame(&mut worker.stdout).await?;
+                match serde_json::from_slice(&frame) {
+                    Ok(Response::Progress(done)) => on_progress(done),
+                    Ok(response) => return std::io::Result::Ok(Ok(response)),
+                    Err(e) => return Ok(Err(WorkerError::Protocol(e.to_string()))),
+                }
+            }
         };
-        match tokio::time::timeout(deadline, exchange).await {
-            Ok(Ok(frame)) => {
-                let response: Response =
-                    serde_json::from_slice(&frame).map_err(|e| WorkerError::Protocol(e.to_string()))?;
+        let cancelled = async {
+            match cancel {
+                Some(token) => token.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(deadline, exchange) => outcome,
+            () = cancelled => {
+                let _ = worker.child.kill().await;
+                return Err(WorkerError::Cancelled);
+            }
+        };
+        match outcome {
+            Ok(Ok(Ok(response))) => {
                 self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
                 Ok(response)
+            }
+            Ok(Ok(Err(protocol))) => {
+                let _ = worker.child.kill().await;
+                Err(protocol)
             }
             Ok(Err(_)) => Err(WorkerError::Crashed(describe_exit(&mut worker.child).await)),
             Err(_) => {
@@ -174,6 +231,13 @@ impl WorkerPool {
         let stdin = child.stdin.take().ok_or_else(|| WorkerError::Protocol("no stdin".into()))?;
         let stdout = child.stdout.take().ok_or_else(|| WorkerError::Protocol("no stdout".into()))?;
         Ok(Worker { child, stdin, stdout })
+    }
+}
+
+/// Removes the temp file a killed worker left behind while writing `target`.
+fn remove_partial_output(target: &Path) {
+    if let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str())) {
+        crate::media::input::remove_partial_outputs(dir, name);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The wire between the daemon and a worker: length-prefixed frames (u32 little-endian length, then JSON) over
-//! the worker's stdin and stdout. One request, one response, in order.
+//! the worker's stdin and stdout. One request, one final response, in order; a transcode may send `Progress`
+//! frames before its final response.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,8 @@ pub enum Response {
     /// The files written, or why the file could not be rendered.
     Thumbs(Result<ThumbReport, String>),
     Transcoded(Result<(), String>),
+    /// Not an answer: the fraction (0 to 1) of a transcode done so far. The answer follows.
+    Progress(f64),
 }
 
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
