@@ -39,12 +39,14 @@ pub fn poster(path: &Path, target_short_side: u32) -> Result<(Pixels, i32), Stri
     }
     let mut frame = ffmpeg::frame::Video::empty();
     let mut chosen: Option<ffmpeg::frame::Video> = None;
+    let mut video_packets = 0usize;
     // A bound on the packets read: a poster lies within the first seconds, and a damaged file must not keep a
     // worker busy until its timeout.
     'packets: for (s, packet) in input.packets().take(5_000) {
         if s.index() != index {
             continue;
         }
+        video_packets += 1;
         if decoder.send_packet(&packet).is_err() {
             continue;
         }
@@ -63,6 +65,9 @@ pub fn poster(path: &Path, target_short_side: u32) -> Result<(Pixels, i32), Stri
         if decoder.receive_frame(&mut frame).is_ok() {
             chosen = Some(frame.clone());
         }
+    }
+    if video_packets == 0 {
+        return Err("the video track holds no picture data (the file is cut short, or only its header)".into());
     }
     let frame = chosen.ok_or("no frame could be decoded from this video")?;
     to_pixels(&frame, target_short_side).map(|p| (p, rotation))
