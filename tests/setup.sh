@@ -7,8 +7,12 @@ packages=(
   # libraries for the embedded libheif and libjpeg-turbo builds; Little CMS for colour conversion
   pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   cmake nasm g++ libnuma-dev libde265-dev libx265-dev libaom-dev libdav1d-dev liblcms2-dev
+  # PAM (logins are checked against the machine's users)
+  libpam0g-dev
   # tests and benchmarks: the reference tools, and Samba for the SMB drop-folder test
   libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3
+  # API tests: a Python virtualenv for the third-party Synology client (synology-api from PyPI)
+  python3-venv python3-pip
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::service::login_crypto::LoginKeys;
+use crate::service::login_guard::LoginGuard;
 use crate::worker::WorkerPool;
 
 pub struct App {
@@ -16,6 +18,10 @@ pub struct App {
     pub transcoder: WorkerPool,
     /// Wakes the job runners when work is enqueued.
     pub jobs_ready: Notify,
+    pub login_guard: LoginGuard,
+    /// PAM checks at once: a wrong password holds a thread for seconds.
+    pub pam_slots: Semaphore,
+    pub login_keys: Arc<LoginKeys>,
 }
 
 impl App {
@@ -27,6 +33,15 @@ impl App {
         }
         let workers = WorkerPool::new(&config)?;
         let transcoder = WorkerPool::transcoder(&config)?;
-        Ok(Arc::new(App { config, db, workers, transcoder, jobs_ready: Notify::new() }))
+        Ok(Arc::new(App {
+            login_guard: LoginGuard::new(&config.auth),
+            pam_slots: Semaphore::new(4),
+            login_keys: LoginKeys::new(&config.storage.data_dir),
+            config,
+            db,
+            workers,
+            transcoder,
+            jobs_ready: Notify::new(),
+        }))
     }
 }

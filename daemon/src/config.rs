@@ -33,6 +33,19 @@ pub struct Config {
     pub log: LogConfig,
     pub thumbnails: ThumbnailsConfig,
     pub video: VideoConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub pam_service: String,
+    pub admin_group: String,
+    pub session_idle_minutes: i64,
+    pub session_max_days: i64,
+    pub max_failures: u32,
+    pub failure_window_secs: u64,
+    pub block_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +66,8 @@ pub struct ThumbnailsConfig {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    pub max_connections: usize,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -195,6 +210,15 @@ impl Config {
         }
         if !(1..=100).contains(&self.thumbnails.quality) {
             return invalid("thumbnails.quality", "must be between 1 and 100");
+        }
+        if self.server.max_connections == 0 {
+            return invalid("server.max_connections", "must be at least 1");
+        }
+        if self.auth.session_idle_minutes <= 0 || self.auth.session_max_days <= 0 {
+            return invalid("auth.session_idle_minutes", "session timeouts must be positive");
+        }
+        if self.auth.max_failures == 0 || self.auth.failure_window_secs == 0 {
+            return invalid("auth.max_failures", "must be at least 1 (failures, and seconds of window)");
         }
         if self.video.concurrent_transcodes == 0 {
             return invalid("video.concurrent_transcodes", "must be at least 1 (set video.transcode = false to stop)");

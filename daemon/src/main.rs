@@ -1,10 +1,12 @@
 //! photosd: a self-hosted photo library daemon for NAS boxes. This file only parses the command line, sets up
 //! logging, loads the config, and hands over to the subcommand.
 
+mod api;
 mod app;
 mod config;
 mod db;
 mod ffi;
+mod http;
 mod inspect;
 mod jobs;
 mod media;

@@ -25,15 +25,10 @@ pub fn discover(config: &SpacesConfig) -> Vec<FoundSpace> {
                 continue;
             }
             let Some(name) = user.name().to_str() else { continue };
-            if let Some(group) = &group {
-                let allowed = group.as_ref().is_some_and(|g| {
-                    user.primary_group_id() == g.gid() || g.members().iter().any(|m| m == user.name())
-                });
-                if !allowed {
-                    continue;
-                }
+            if group.as_ref().is_some_and(|g| !g.as_ref().is_some_and(|g| is_member(g, &user))) {
+                continue;
             }
-            let root = PathBuf::from(config.personal_pattern.replacen('*', name, 1));
+            let Some(root) = personal_root(config, name) else { continue };
             if is_real_dir(&root) && !found.iter().any(|f: &FoundSpace| f.root == root) {
                 found.push(FoundSpace { kind: SpaceKind::Personal, owner: Some((user.uid(), name.to_string())), root });
             }
@@ -43,6 +38,28 @@ pub fn discover(config: &SpacesConfig) -> Vec<FoundSpace> {
         found.push(FoundSpace { kind: SpaceKind::Shared, owner: None, root: PathBuf::from(&config.shared_root) });
     }
     found
+}
+
+/// Whether `user` belongs to `group`, as its primary group or a supplementary one.
+pub fn is_member(group: &uzers::Group, user: &uzers::User) -> bool {
+    user.primary_group_id() == group.gid() || group.members().iter().any(|m| m == user.name())
+}
+
+/// Whether the user may use Photos: a member of `allowed_group` (when set) with a uid from `min_uid`.
+pub fn may_use_photos(config: &SpacesConfig, user: &uzers::User) -> bool {
+    user.uid() >= config.min_uid
+        && (config.allowed_group.is_empty()
+            || uzers::get_group_by_name(&config.allowed_group).is_some_and(|g| is_member(&g, user)))
+}
+
+/// Whether the user is a Photos administrator (a member of `group`).
+pub fn is_in_group(group: &str, user: &uzers::User) -> bool {
+    !group.is_empty() && uzers::get_group_by_name(group).is_some_and(|g| is_member(&g, user))
+}
+
+/// The Personal Space root of a user, from the pattern.
+pub fn personal_root(config: &SpacesConfig, user_name: &str) -> Option<PathBuf> {
+    (!config.personal_pattern.is_empty()).then(|| PathBuf::from(config.personal_pattern.replacen('*', user_name, 1)))
 }
 
 /// A directory, and not a symlink to one: a space must not lead out of where its owner's files live.

@@ -4,6 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod api_client;
+mod users;
+pub use api_client::{error_code, Api};
+pub use users::{test_user, TestUser};
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
@@ -61,7 +66,11 @@ impl Library {
         lib
     }
     pub fn photos(&self) -> PathBuf {
-        self.dir.path().join("homes").join(&self.user).join("Photos")
+        self.photos_of(&self.user)
+    }
+    /// Another user's Personal Space in this library (the home is made; `Photos` only if `create`).
+    pub fn photos_of(&self, user: &str) -> PathBuf {
+        self.dir.path().join("homes").join(user).join("Photos")
     }
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
@@ -137,6 +146,8 @@ impl Daemon {
             .env("PHOTOSD_WATCH_DEBOUNCE_MS", "400")
             .env("PHOTOSD_WATCH_MOVE_GRACE_MS", "800")
             .env("PHOTOSD_SPACES_DISCOVERY_INTERVAL_SECS", "1")
+            // Tests run in parallel, each with its own daemon: every one on a free port (see `base_url`).
+            .env("PHOTOSD_SERVER_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "photosd=debug,info")
             .envs(env.iter().copied())
             .stderr(log_file)
@@ -150,6 +161,15 @@ impl Daemon {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `http://127.0.0.1:<port>`, the address the daemon logged when it bound its port.
+    pub fn base_url(&self) -> String {
+        let log = self.log_text();
+        let after = &log[log.find("listening").expect("the daemon logs its address")..];
+        let at = after.find("127.0.0.1:").expect("a loopback address") + "127.0.0.1:".len();
+        let port: String = after[at..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        format!("http://127.0.0.1:{port}")
     }
 
     pub fn pid(&self) -> u32 {

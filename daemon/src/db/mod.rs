@@ -2,9 +2,12 @@
 //! children (one per table family). Schema changes are numbered `.sql` migrations applied under
 //! `PRAGMA user_version`; a shipped migration is never edited, and a database newer than this binary is refused.
 
+mod browse;
+mod folder_tree;
 mod folders;
 mod items;
 mod jobs;
+mod sessions;
 mod spaces;
 mod tags;
 mod thumbs;
@@ -14,8 +17,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use browse::{ItemFilter, ItemRow, ItemSort};
+pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::{Job, NewJob};
+pub use sessions::SessionLookup;
 pub use spaces::{Space, SpaceKind};
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
@@ -23,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_library.sql"),
     include_str!("migrations/0002_thumbnails.sql"),
     include_str!("migrations/0003_cancelled_transcodes.sql"),
+    include_str!("migrations/0004_sessions.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

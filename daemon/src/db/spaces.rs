@@ -77,3 +77,16 @@ impl Db {
         Ok(space)
     }
 }
+
+impl Db {
+    pub fn space_by_root(&self, root: &str) -> Result<Option<Space>, DbError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT id, kind, owner_uid, owner_name, root FROM space WHERE root = ?1",
+                [root],
+                space_from_row,
+            )
+            .optional()?)
+    }
+}

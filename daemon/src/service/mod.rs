@@ -1,5 +1,9 @@
 //! The rules between the database, the files and the API: what a thumbnail or stream of an item is, and
 //! where it lives. Handlers (issue 4) call this; it never parses media itself.
 
+pub mod auth;
+pub mod login_crypto;
+pub mod login_guard;
+pub mod space_fs;
 pub mod stream;
 pub mod thumbs;

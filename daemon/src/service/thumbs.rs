@@ -52,8 +52,6 @@ pub fn request(data_dir: &Path, original: &str, hash: &str, quality: u8) -> Thum
 }
 
 /// A thumbnail as the API serves it.
-// The HTTP API (issue 4) is its first caller; until then only the tests use it.
-#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Thumbnail {
     /// The file, and a strong ETag (content hash and size: the bytes never change for that pair).
@@ -67,7 +65,6 @@ pub enum Thumbnail {
     },
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// The thumbnail of `item_id` at `size`, or None when the item does not exist (access checks come first, in
 /// the API layer, so a missing item and a forbidden one look the same from outside).
 pub fn thumbnail(db: &Db, data_dir: &Path, item_id: i64, size: &str) -> Result<Option<Thumbnail>, DbError> {

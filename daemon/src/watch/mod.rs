@@ -1,7 +1,7 @@
 //! Keeping the library in step with the disk: the reconcile scan, the inotify watcher, and the two commands
 //! built on them (`serve` and `index`). Both only enqueue work; the job runner does it.
 
-mod ignore;
+pub mod ignore;
 mod reconcile;
 mod watcher;
 
@@ -15,7 +15,8 @@ use crate::app::App;
 use crate::config::Config;
 use crate::jobs::{self, Progress};
 
-/// `photosd serve`: watch and index until SIGTERM or SIGINT, then stop cleanly (running jobs finish).
+/// `photosd serve`: serve the API, watch and index until SIGTERM or SIGINT, then stop cleanly (open requests
+/// and running jobs finish).
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = App::open(config)?;
     let shutdown = CancellationToken::new();
@@ -26,14 +27,34 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if swept > 0 {
         tracing::info!(files = swept, "removed temp files left by an interrupted run");
     }
+    let listener = crate::http::bind(&app).await?;
+    let server = tokio::spawn(crate::http::serve(app.clone(), listener, shutdown.clone()));
     let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
+    tokio::spawn(expire_sessions(app.clone(), shutdown.clone()));
     let watched = watcher::Watcher::run(app.clone(), shutdown.clone()).await;
     shutdown.cancel();
     runner.await?;
+    server.await?;
     app.workers.shutdown().await;
     app.transcoder.shutdown().await;
     tracing::info!("photosd stopped");
     watched
+}
+
+/// Deletes idle sessions every ten minutes, so the session table holds only live ones.
+async fn expire_sessions(app: Arc<App>, shutdown: CancellationToken) {
+    let idle = app.config.auth.session_idle_minutes * 60;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+        }
+        match app.db.call(move |db| db.expire_sessions(idle)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "expired idle sessions"),
+            Err(e) => tracing::warn!("cannot expire sessions: {e}"),
+        }
+    }
 }
 
 fn spawn_signal_handler(shutdown: CancellationToken) -> std::io::Result<()> {

@@ -1,0 +1,96 @@
+//! `SYNO.API.Auth` (login, logout, token), with the two steps DSM 7 clients take before logging in:
+//! `SYNO.API.Auth.UIConfig` (a key for the Noise handshake, which photosd does not need but clients insist on)
+//! and `SYNO.API.Encryption` (an RSA key, so a client on plain HTTP can send the password encrypted).
+
+use std::sync::Arc;
+
+use hyper::header;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{Call, Reply};
+use crate::app::App;
+use crate::http::body;
+
+pub async fn handle(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
+    match call.method.as_str() {
+        "login" => login(app, call).await,
+        // Some clients log out without saying which session (synology-api does): that is not an error.
+        "logout" => {
+            if let Some(sid) = &call.sid {
+                crate::service::auth::logout(app, sid).await?;
+            }
+            Ok(Reply::Done)
+        }
+        "token" | "synotoken" => {
+            let caller = crate::service::auth::caller(app, call.sid.as_deref().ok_or(ApiError::NoSession)?).await?;
+            Ok(Reply::Data(json!({ "synotoken": caller.syno_token })))
+        }
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
+    let ip = call.client.ip;
+    // An encrypted login form carries its fields inside one parameter named by the encryption key.
+    let fields = match crate::service::login_crypto::decrypt_form(app, &call.params).await {
+        Ok(Some(fields)) => fields,
+        Ok(None) => call.params.clone(),
+        Err(reason) => {
+            app.login_guard.failed(ip, "");
+            tracing::warn!(%ip, "login refused: {reason}");
+            return Err(ApiError::BadCredentials);
+        }
+    };
+    let account = fields.str("account")?;
+    let password = fields.str("passwd")?;
+    let session = crate::service::auth::login(app, &account, &password, ip).await?;
+    let mut data = json!({
+        "account": account,
+        "sid": session.sid,
+        "synotoken": session.caller.syno_token,
+        "is_portal_port": false,
+        "ik_message": "",
+    });
+    // Versions before 7 called the device id `did`; a device token is only issued on request.
+    if fields.flag("enable_device_token", false).unwrap_or(false) {
+        data[if call.version >= 7 { "device_id" } else { "did" }] = json!(crate::service::auth::random_token(16));
+    }
+    let mut response = body::json(&json!({ "success": true, "data": data }));
+    let secure = if call.client.https { "; Secure" } else { "" };
+    let cookie = format!("id={}; Path=/; HttpOnly; SameSite=Lax{secure}", session.sid);
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(Reply::Response(response))
+}
+
+/// `SYNO.API.Auth.UIConfig get`: DSM 7 answers with an `_SSID` cookie holding the server's static X25519 key
+/// for the Noise handshake that clients may add to the login; photosd does not take part in it (the login
+/// answer carries no `ik_message`), so clients fall back to plain requests, as they do on DSM 6.
+pub async fn ui_config(app: &Arc<App>, _call: &Call) -> Result<Reply, ApiError> {
+    let mut response = body::json(&json!({ "success": true, "data": {} }));
+    let cookie = format!("_SSID={}; Path=/", app.login_keys.noise_public_b64url());
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(Reply::Response(response))
+}
+
+/// `SYNO.API.Encryption getinfo`: the RSA public key and the names of the form fields an encrypted login uses.
+pub async fn encryption(app: &Arc<App>, call: &Call) -> Result<Reply, ApiError> {
+    if call.method != "getinfo" {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let keys = app.login_keys.clone();
+    let modulus = tokio::task::spawn_blocking(move || keys.rsa_modulus_hex())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::Internal)?;
+    Ok(Reply::Data(json!({
+        "cipherkey": crate::service::login_crypto::CIPHER_KEY,
+        "ciphertoken": crate::service::login_crypto::CIPHER_TOKEN,
+        "public_key": modulus,
+        "server_time": crate::db::now(),
+    })))
+}

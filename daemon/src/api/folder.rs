@@ -1,0 +1,99 @@
+//! `SYNO.Foto.Browse.Folder` and `SYNO.FotoTeam.Browse.Folder`: the folder tree of a space. A folder's
+//! `name` is its full path from the space root ("/2021/Iceland"), the root is "/" with itself as parent, and
+//! id 0 means the root.
+
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::{Call, Ctx, Reply};
+use crate::db::{FolderRow, Space};
+
+pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let space = ctx.space().await?;
+    let p = &call.params;
+    match call.method.as_str() {
+        "get" => {
+            let folder = match p.opt_str("name")? {
+                Some(name) if !p.has("id") => by_name(ctx, &space, &name).await?,
+                _ => ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?,
+            };
+            Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &folder) })))
+        }
+        "list" => {
+            let parent = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
+            let (offset, limit) = super::item::page(p)?;
+            let descending = p.opt_str("sort_direction")?.as_deref() == Some("desc");
+            let id = parent.id;
+            let children = ctx.app.db.call(move |db| db.child_folders(id, descending, offset, limit)).await?;
+            let list: Vec<Value> = children.iter().map(|f| folder_json(ctx, &space, f)).collect();
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        "count" => {
+            let parent = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
+            let id = parent.id;
+            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_child_folders(id)).await? })))
+        }
+        "list_parents" => {
+            let folder = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
+            let id = folder.id;
+            let chain = ctx.app.db.call(move |db| db.folder_chain(id)).await?;
+            let list: Vec<Value> = chain.iter().map(|f| folder_json(ctx, &space, f)).collect();
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        "create" => {
+            let parent = ctx.folder(&space, p.opt_int("target_id")?.or(p.opt_int("id")?).unwrap_or(0)).await?;
+            let name = p.str("name")?;
+            ctx.may_change(&space)?;
+            let (root, parent_path, caller) = (space.root.clone(), parent.path.clone(), ctx.caller.clone());
+            let owner_gid = if space.owner_uid.is_some() { caller.gid } else { gid_of(&space.root) };
+            let made_name = name.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::service::space_fs::create_dir(
+                    std::path::Path::new(&root),
+                    &parent_path,
+                    &made_name,
+                    caller.uid,
+                    owner_gid,
+                )
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+            let path = if parent.path.is_empty() { name } else { format!("{}/{name}", parent.path) };
+            let space_id = space.id;
+            let id = ctx.app.db.call(move |db| db.ensure_folder(space_id, &path)).await?;
+            let folder = ctx.folder(&space, id).await?;
+            Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &folder) })))
+        }
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+/// The group of a folder: new folders in the Shared Space take the share's group, as files do under a
+/// setgid share.
+fn gid_of(path: &str) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| m.gid()).unwrap_or(0)
+}
+
+async fn by_name(ctx: &Ctx, space: &Space, name: &str) -> Result<FolderRow, ApiError> {
+    let path = name.trim_matches('/').to_string();
+    let space_id = space.id;
+    ctx.app
+        .db
+        .call(move |db| db.folder_by_path(space_id, &path))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("folder {name}")))
+}
+
+pub fn folder_json(ctx: &Ctx, space: &Space, folder: &FolderRow) -> Value {
+    json!({
+        "id": folder.id,
+        "name": format!("/{}", folder.path),
+        "owner_user_id": ctx.owner_user_id(space),
+        "parent": folder.parent_id.unwrap_or(folder.id),
+        "passphrase": "",
+        "shared": false,
+        "sort_by": "default",
+        "sort_direction": "default",
+    })
+}

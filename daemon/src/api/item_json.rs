@@ -1,0 +1,148 @@
+//! Items as Synology clients read them: `id, filename, filesize, time, indexed_time, owner_user_id, folder_id,
+//! type`, plus the `additional` blocks asked for (thumbnail with its cache_key, resolution, orientation, exif,
+//! gps, address, tag, description, rating, video_meta, video_convert). EXIF values are strings, as DSM sends.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use super::error::ApiError;
+use super::Ctx;
+use crate::db::{ItemRow, Space};
+
+pub async fn items_json(
+    ctx: &Ctx,
+    space: &Space,
+    rows: &[ItemRow],
+    additional: &[String],
+) -> Result<Vec<Value>, ApiError> {
+    let wants = |name: &str| additional.iter().any(|a| a == name);
+    let mut tags: HashMap<i64, Vec<Value>> = HashMap::new();
+    if wants("tag") {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        for (item, id, name) in ctx.app.db.call(move |db| db.tags_of(&ids)).await? {
+            tags.entry(item).or_default().push(json!({ "id": id, "name": name }));
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|row| item_json(ctx, space, row, additional, tags.remove(&row.id).unwrap_or_default()))
+        .collect())
+}
+
+fn item_json(ctx: &Ctx, space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Value>) -> Value {
+    let mut item = json!({
+        "id": row.id,
+        "filename": row.filename,
+        "filesize": row.size,
+        "time": row.taken_ts,
+        "indexed_time": row.indexed_at * 1000,
+        "owner_user_id": ctx.owner_user_id(space),
+        "folder_id": row.folder_id,
+        "type": row.kind,
+    });
+    if row.kind == "live" {
+        item["live_type"] = json!("photo");
+    }
+    let mut extra = Map::new();
+    for name in additional {
+        let value = match name.as_str() {
+            "thumbnail" => thumbnail(row),
+            "resolution" => json!({ "width": row.width.unwrap_or(0), "height": row.height.unwrap_or(0) }),
+            "orientation" => json!(row.orientation.unwrap_or(1)),
+            "orientation_original" => json!(row.orientation.unwrap_or(1)),
+            "exif" => exif(row),
+            "gps" => match (row.latitude, row.longitude) {
+                (Some(lat), Some(lon)) => json!({ "latitude": lat, "longitude": lon }),
+                _ => continue,
+            },
+            "address" => address(),
+            "tag" => json!(tags),
+            "description" => json!(row.description.clone().unwrap_or_default()),
+            "rating" => json!(row.rating.unwrap_or(0)),
+            "video_meta" if row.kind == "video" => video_meta(row),
+            "video_convert" => match row.video_state.as_deref() {
+                Some("ready") => json!([{ "quality": "medium" }]),
+                _ => json!([]),
+            },
+            "person" => json!([]),
+            _ => continue,
+        };
+        extra.insert(name.clone(), value);
+    }
+    if !additional.is_empty() {
+        item["additional"] = Value::Object(extra);
+    }
+    item
+}
+
+/// Every size shares one state; `cache_key` changes whenever the file is indexed again (new content, new
+/// thumbnails), so a client's cached copy is never stale.
+fn thumbnail(row: &ItemRow) -> Value {
+    let state = match row.thumb_state.as_str() {
+        "ready" => "ready",
+        "broken" => "broken",
+        _ => "notready",
+    };
+    json!({
+        "sm": state, "m": state, "xl": state, "preview": "broken",
+        "cache_key": cache_key(row),
+        "unit_id": row.id,
+    })
+}
+
+pub fn cache_key(row: &ItemRow) -> String {
+    format!("{}_{}", row.id, row.indexed_at)
+}
+
+fn exif(row: &ItemRow) -> Value {
+    let camera = match (row.make.as_deref(), row.model.as_deref()) {
+        (Some(make), Some(model)) if model.to_lowercase().starts_with(&make.to_lowercase()) => model.to_string(),
+        (Some(make), Some(model)) => format!("{make} {model}"),
+        (make, model) => make.or(model).unwrap_or_default().to_string(),
+    };
+    let exposure = row.exposure_time.filter(|t| *t > 0.0).map(|t| match t {
+        t if t < 1.0 => format!("1/{} s", (1.0 / t).round()),
+        t => format!("{} s", trim(t)),
+    });
+    json!({
+        "camera": camera,
+        "lens": row.lens.clone().unwrap_or_default(),
+        "aperture": row.f_number.map(|f| format!("F{}", trim(f))).unwrap_or_default(),
+        "exposure_time": exposure.unwrap_or_default(),
+        "focal_length": row.focal_length.map(|f| format!("{} mm", trim(f))).unwrap_or_default(),
+        "iso": row.iso.map(|i| i.to_string()).unwrap_or_default(),
+    })
+}
+
+/// Up to one decimal, without a trailing ".0".
+fn trim(value: f64) -> String {
+    let text = format!("{:.1}", value);
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
+/// Places come with reverse geocoding (its own issue); until then every field is empty, as DSM sends for a photo
+/// without a place.
+fn address() -> Value {
+    let keys = ["country", "state", "county", "city", "town", "district", "village", "route", "landmark"];
+    let mut map = Map::new();
+    for key in keys {
+        map.insert(key.into(), json!(""));
+        map.insert(format!("{key}_id"), json!(""));
+    }
+    Value::Object(map)
+}
+
+fn video_meta(row: &ItemRow) -> Value {
+    json!({
+        "duration": row.duration.map(|d| (d * 1000.0).round() as i64).unwrap_or(0),
+        "video_codec": row.video_codec.clone().unwrap_or_default(),
+        "audio_codec": row.audio_codec.clone().unwrap_or_default(),
+        "container_type": row.mime.as_deref().and_then(|m| m.split('/').nth(1)).unwrap_or_default(),
+        "resolution_x": row.width.unwrap_or(0),
+        "resolution_y": row.height.unwrap_or(0),
+        "orientation": row.rotation.unwrap_or(0),
+        "framerate": row.frame_rate.unwrap_or(0.0),
+        "frame_bitrate": row.bitrate.unwrap_or(0),
+    })
+}

@@ -1,0 +1,32 @@
+//! Small APIs: `SYNO.Foto.UserInfo` (who is logged in) and the album family, which has no albums to show until
+//! albums land (their own issue): lists are empty and counts zero, never an error a client would choke on.
+
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{Call, Ctx, Reply};
+
+pub async fn user_info(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if !matches!(call.method.as_str(), "me" | "get") {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let c = &ctx.caller;
+    Ok(Reply::Data(json!({
+        "id": c.uid,
+        "uid": c.uid,
+        "name": c.name,
+        "is_admin": c.is_admin,
+        "enabled": true,
+        "is_migration_finished": true,
+        "profile": { "uid": c.uid, "userName": c.name, "nickName": "", "email": "", "emails": [], "groups": null },
+    })))
+}
+
+pub async fn albums(_ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    match call.method.as_str() {
+        "list" => Ok(Reply::Data(json!({ "list": [] }))),
+        "count" => Ok(Reply::Data(json!({ "count": 0 }))),
+        "get" => Err(ApiError::NotFound("no albums yet".into())),
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}

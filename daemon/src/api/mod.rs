@@ -1,0 +1,187 @@
+//! The Synology Photos web API: one request in, one envelope out. This module reads the parameters, checks
+//! the call against the catalogue, finds the caller's session, and hands over to the handler of the API
+//! family; errors become `{"success":false,"error":{"code":N}}` here and nowhere else.
+
+pub mod catalog;
+pub mod error;
+pub mod params;
+
+mod auth;
+mod folder;
+mod item;
+mod item_json;
+mod misc;
+mod scope;
+mod thumbnail;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::{header, HeaderMap, Method, Request, Response};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::http::{body, Body, Client};
+use crate::service::auth::Caller;
+use error::ApiError;
+use params::Params;
+
+/// Form bodies hold parameters, never files: anything larger is refused before it is read.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// One API call, parsed.
+pub struct Call {
+    pub api: String,
+    pub method: String,
+    pub version: u32,
+    pub params: Params,
+    pub client: Client,
+    pub headers: HeaderMap,
+    /// The session id the call came with, from `_sid` or the `id` cookie.
+    pub sid: Option<String>,
+    /// A multipart body, left unread for the upload handler.
+    pub body: Option<hyper::body::Incoming>,
+}
+
+/// What a handler answers.
+pub enum Reply {
+    /// `{"success":true,"data":…}`
+    Data(Value),
+    /// `{"success":true}`
+    Done,
+    /// Anything else: files, archives, a login that sets a cookie.
+    Response(Response<Body>),
+}
+
+pub async fn serve(
+    app: Arc<App>,
+    client: Client,
+    api_in_path: Option<String>,
+    request: Request<hyper::body::Incoming>,
+) -> Response<Body> {
+    let (parts, incoming) = request.into_parts();
+    let mut pairs: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut body = None;
+    if parts.method == Method::POST && content_type.starts_with("multipart/form-data") {
+        body = Some(incoming);
+    } else if parts.method == Method::POST {
+        match Limited::new(incoming, FORM_LIMIT).collect().await {
+            Ok(collected) => {
+                let bytes: Bytes = collected.to_bytes();
+                pairs.extend(form_urlencoded::parse(&bytes).into_owned());
+            }
+            Err(_) => return envelope(Err(ApiError::BadParameter("request body".into()))),
+        }
+    }
+    let mut params = Params::from_pairs(pairs);
+    if let Some(api) = api_in_path.filter(|_| !params.has("api")) {
+        params.insert("api", api);
+    }
+    let sid = params.raw("_sid").map(str::to_string).or_else(|| cookie(&parts.headers, "id"));
+    let call = Call {
+        api: params.raw("api").unwrap_or_default().to_string(),
+        method: params.raw("method").unwrap_or_default().to_string(),
+        version: params.raw("version").and_then(|v| v.trim_matches('"').parse().ok()).unwrap_or(0),
+        params,
+        client,
+        headers: parts.headers,
+        sid: sid.filter(|s| !s.is_empty()),
+        body,
+    };
+    let (api, method) = (call.api.clone(), call.method.clone());
+    let result = dispatch(&app, call).await;
+    if let Err(e) = &result {
+        match e.is_client_error() {
+            true => tracing::debug!(api, method, code = e.code(), "{e}"),
+            false => tracing::error!(api, method, code = e.code(), "{e}"),
+        }
+    }
+    envelope(result)
+}
+
+fn envelope(result: Result<Reply, ApiError>) -> Response<Body> {
+    match result {
+        Ok(Reply::Data(data)) => body::json(&json!({ "success": true, "data": data })),
+        Ok(Reply::Done) => body::json(&json!({ "success": true })),
+        Ok(Reply::Response(response)) => response,
+        Err(e) => body::json(&json!({ "success": false, "error": { "code": e.code() } })),
+    }
+}
+
+async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
+    if call.api.is_empty() || call.method.is_empty() || call.version == 0 {
+        return Err(ApiError::MissingApi);
+    }
+    // Not in DSM's Photos catalogue but served by every DSM, for clients that encrypt the login form.
+    if call.api == "SYNO.API.Encryption" {
+        return auth::encryption(app, &call).await;
+    }
+    let def = catalog::check(&call.api, call.version, &call.method)?;
+    match call.api.as_str() {
+        "SYNO.API.Info" => return Ok(Reply::Data(catalog::info(&call.params.str("query").unwrap_or("all".into())))),
+        "SYNO.API.Auth" => return auth::handle(app, &mut call).await,
+        "SYNO.API.Auth.UIConfig" => return auth::ui_config(app, &call).await,
+        _ => {}
+    }
+    if def.auth_level == 0 {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let sid = call.sid.clone().ok_or(ApiError::NoSession)?;
+    let caller = crate::service::auth::caller(app, &sid).await?;
+    if changes_something(&call.method) && !carries_token(&call, &caller) {
+        return Err(ApiError::NoSession);
+    }
+    let family = call.api.split('.').nth(1).unwrap_or_default().to_string();
+    let name = call.api.splitn(3, '.').nth(2).unwrap_or_default().to_string();
+    let scope = match family.as_str() {
+        "Foto" => scope::Scope::Personal,
+        "FotoTeam" => scope::Scope::Shared,
+        _ => return Err(ApiError::NoSuchApi),
+    };
+    let ctx = Ctx { app: app.clone(), caller, scope };
+    match name.as_str() {
+        "UserInfo" => misc::user_info(&ctx, &call).await,
+        "Browse.Folder" => folder::handle(&ctx, &mut call).await,
+        "Browse.Item" => item::handle(&ctx, &mut call).await,
+        "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => misc::albums(&ctx, &call).await,
+        "Thumbnail" => thumbnail::get(&ctx, &call).await,
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+/// What every handler gets: the app, who calls, and which space family the API addresses.
+pub struct Ctx {
+    pub app: Arc<App>,
+    pub caller: Caller,
+    pub scope: scope::Scope,
+}
+
+/// Reads have names like list, get, count, get_exif, list_parents, suggest; everything else changes state.
+fn changes_something(method: &str) -> bool {
+    let reads = ["list", "get", "count", "me", "query", "suggest", "download", "streaming", "backup_check"];
+    !(reads.contains(&method) || ["list_", "get_", "count_"].iter().any(|p| method.starts_with(p)))
+}
+
+fn carries_token(call: &Call, caller: &Caller) -> bool {
+    let header = call.headers.get("x-syno-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let param = call.params.opt_str("SynoToken").ok().flatten();
+    header.or(param).is_some_and(|t| constant_time_eq(t.as_bytes(), caller.syno_token.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}

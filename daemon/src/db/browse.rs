@@ -1,0 +1,210 @@
+//! Read queries behind browsing: items of a space (by folder, time range, type, rating, tag), their tags, and
+//! the folders of a space. Missing files and the video halves of Live Photos are never listed: a Live Photo is
+//! one item, as in Synology Photos.
+
+use rusqlite::{params_from_iter, types::Value, OptionalExtension, Row};
+
+use super::{Db, DbError};
+
+/// What an item list may be narrowed to. Every field is optional; all given ones apply.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub ids: Option<Vec<i64>>,
+    pub folder_id: Option<i64>,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub types: Vec<String>,
+    pub ratings: Vec<i64>,
+    pub tag_ids: Vec<i64>,
+    /// All tags must match, instead of any.
+    pub all_tags: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSort {
+    TakenTime,
+    Filename,
+    Filesize,
+    ItemType,
+    AddedTime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    pub id: i64,
+    pub space_id: i64,
+    pub folder_id: i64,
+    pub filename: String,
+    pub size: i64,
+    pub kind: String,
+    pub mime: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub orientation: Option<i64>,
+    pub taken_ts: i64,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub lens: Option<String>,
+    pub focal_length: Option<f64>,
+    pub exposure_time: Option<f64>,
+    pub f_number: Option<f64>,
+    pub iso: Option<i64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub duration: Option<f64>,
+    pub rotation: Option<i64>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub frame_rate: Option<f64>,
+    pub bitrate: Option<i64>,
+    pub description: Option<String>,
+    pub rating: Option<i64>,
+    pub indexed_at: i64,
+    pub added_at: i64,
+    pub thumb_state: String,
+    pub thumb_hash: Option<String>,
+    pub video_state: Option<String>,
+}
+
+const ITEM_COLUMNS: &str = "i.id, i.space_id, i.folder_id, i.filename, i.size, i.type, i.mime, i.width, i.height,
+    i.orientation, i.taken_ts, i.make, i.model, i.lens, i.focal_length, i.exposure_time, i.f_number, i.iso,
+    i.latitude, i.longitude, i.duration, i.rotation, i.video_codec, i.audio_codec, i.frame_rate, i.bitrate,
+    i.description, i.rating, i.indexed_at, i.added_at, i.thumb_state, i.thumb_hash, i.video_state";
+
+fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
+    Ok(ItemRow {
+        id: r.get(0)?,
+        space_id: r.get(1)?,
+        folder_id: r.get(2)?,
+        filename: r.get(3)?,
+        size: r.get(4)?,
+        kind: r.get(5)?,
+        mime: r.get(6)?,
+        width: r.get(7)?,
+        height: r.get(8)?,
+        orientation: r.get(9)?,
+        taken_ts: r.get(10)?,
+        make: r.get(11)?,
+        model: r.get(12)?,
+        lens: r.get(13)?,
+        focal_length: r.get(14)?,
+        exposure_time: r.get(15)?,
+        f_number: r.get(16)?,
+        iso: r.get(17)?,
+        latitude: r.get(18)?,
+        longitude: r.get(19)?,
+        duration: r.get(20)?,
+        rotation: r.get(21)?,
+        video_codec: r.get(22)?,
+        audio_codec: r.get(23)?,
+        frame_rate: r.get(24)?,
+        bitrate: r.get(25)?,
+        description: r.get(26)?,
+        rating: r.get(27)?,
+        indexed_at: r.get(28)?,
+        added_at: r.get(29)?,
+        thumb_state: r.get(30)?,
+        thumb_hash: r.get(31)?,
+        video_state: r.get(32)?,
+    })
+}
+
+/// The WHERE clause and its values for a space and a filter.
+fn where_clause(space_id: i64, filter: &ItemFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from("i.space_id = ? AND i.state <> 'missing' AND i.live_photo_id IS NULL");
+    let mut values: Vec<Value> = vec![space_id.into()];
+    let mut list = |sql: &mut String, column: &str, items: Vec<Value>| {
+        sql.push_str(&format!(" AND {column} IN ({})", vec!["?"; items.len()].join(",")));
+        values.extend(items);
+    };
+    if let Some(ids) = &filter.ids {
+        list(&mut sql, "i.id", ids.iter().map(|&i| i.into()).collect());
+    }
+    if !filter.types.is_empty() {
+        list(&mut sql, "i.type", filter.types.iter().map(|t| t.clone().into()).collect());
+    }
+    if !filter.ratings.is_empty() {
+        list(&mut sql, "coalesce(i.rating, 0)", filter.ratings.iter().map(|&r| r.into()).collect());
+    }
+    if let Some(folder) = filter.folder_id {
+        sql.push_str(" AND i.folder_id = ?");
+        values.push(folder.into());
+    }
+    if let Some(start) = filter.start_time {
+        sql.push_str(" AND i.taken_ts >= ?");
+        values.push(start.into());
+    }
+    if let Some(end) = filter.end_time {
+        sql.push_str(" AND i.taken_ts < ?");
+        values.push(end.into());
+    }
+    if !filter.tag_ids.is_empty() {
+        let marks = vec!["?"; filter.tag_ids.len()].join(",");
+        let need = if filter.all_tags { filter.tag_ids.len() } else { 1 };
+        sql.push_str(&format!(
+            " AND (SELECT count(*) FROM item_tag t WHERE t.item_id = i.id AND t.tag_id IN ({marks})) >= {need}"
+        ));
+        values.extend(filter.tag_ids.iter().map(|&t| Value::from(t)));
+    }
+    (sql, values)
+}
+
+impl Db {
+    pub fn list_items(
+        &self,
+        space_id: i64,
+        filter: &ItemFilter,
+        sort: ItemSort,
+        descending: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ItemRow>, DbError> {
+        let (clause, mut values) = where_clause(space_id, filter);
+        let direction = if descending { "DESC" } else { "ASC" };
+        let order = match sort {
+            ItemSort::TakenTime => format!("i.taken_ts {direction}, i.id {direction}"),
+            ItemSort::Filename => format!("i.filename COLLATE NOCASE {direction}, i.id {direction}"),
+            ItemSort::Filesize => format!("i.size {direction}, i.id {direction}"),
+            ItemSort::ItemType => format!("i.type {direction}, i.taken_ts {direction}, i.id {direction}"),
+            ItemSort::AddedTime => format!("i.added_at {direction}, i.id {direction}"),
+        };
+        values.push(limit.into());
+        values.push(offset.into());
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM item i WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values), item_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn count_items(&self, space_id: i64, filter: &ItemFilter) -> Result<i64, DbError> {
+        let (clause, values) = where_clause(space_id, filter);
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!("SELECT count(*) FROM item i WHERE {clause}"))?;
+        Ok(stmt.query_row(params_from_iter(values), |r| r.get(0))?)
+    }
+
+    /// One item, whatever its space (the caller checks access with `space_id`).
+    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM item i WHERE i.id = ?1 AND i.state <> 'missing'"))?;
+        Ok(stmt.query_row([id], item_row).optional()?)
+    }
+
+    /// Tags of each item: (item id, tag id, tag name).
+    pub fn tags_of(&self, item_ids: &[i64]) -> Result<Vec<(i64, i64, String)>, DbError> {
+        if item_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; item_ids.len()].join(",");
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT it.item_id, t.id, t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id
+             WHERE it.item_id IN ({marks}) ORDER BY t.name"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(item_ids.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

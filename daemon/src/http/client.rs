@@ -1,0 +1,35 @@
+//! Who is on the other end of a request: the client's address and scheme, taken from `X-Forwarded-For` and
+//! `X-Forwarded-Proto` only when the connection comes from a trusted reverse proxy (loopback, by default);
+//! anyone else could write those headers to dodge the login rate limit.
+
+use std::net::{IpAddr, SocketAddr};
+
+use hyper::Request;
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub ip: IpAddr,
+    /// Whether the client reached us over HTTPS (directly or through the proxy): cookies get `Secure`.
+    pub https: bool,
+}
+
+impl Client {
+    pub fn from_request<B>(config: &Config, peer: SocketAddr, request: &Request<B>) -> Client {
+        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+        let trusted = config.server.trusted_proxies.iter().any(|p| *p == peer.ip())
+            || (config.server.trusted_proxies.is_empty() && peer.ip().is_loopback());
+        if !trusted {
+            return Client { ip: peer.ip(), https: false };
+        }
+        // The proxy appends the address it saw: the last entry is the one it vouches for.
+        let forwarded =
+            header("x-forwarded-for").and_then(|v| v.rsplit(',').next()).and_then(|v| v.trim().parse().ok());
+        let real_ip = header("x-real-ip").and_then(|v| v.trim().parse().ok());
+        Client {
+            ip: forwarded.or(real_ip).unwrap_or(peer.ip()),
+            https: header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https")),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The HTTP server: hyper on tokio. It owns connections (a limit, header and idle timeouts, graceful
+//! shutdown) and routing by path; what a request means is the business of `api/`. Paths served:
+//! `/photo/webapi/{entry,query,auth,encryption}.cgi` and the same under `/webapi/` (clients that log in at the
+//! DSM root), with an optional `/<API name>` after `entry.cgi`, as DSM's own web UI sends it.
+
+pub mod body;
+mod client;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+pub use body::Body;
+pub use client::Client;
+
+/// How long open requests may take to finish after a shutdown signal before their connections are closed.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Binds the configured address. Separate from `serve`, so that the daemon binds (perhaps a privileged port,
+/// as root) before it drops its privileges.
+pub async fn bind(app: &App) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(app.config.server.listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    Ok(listener)
+}
+
+/// Accepts connections until `shutdown`, then lets open requests finish (for up to `DRAIN`).
+pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: CancellationToken) {
+    let connections = Arc::new(Semaphore::new(app.config.server.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection limit reached; refusing a connection");
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        let service = service_fn(move |request| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(route(app, peer, request).await) }
+        });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(30))
+            .serve_connection(TokioIo::new(stream), service);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(DRAIN) => tracing::warn!("requests still open after {} s; closing them", DRAIN.as_secs()),
+    }
+}
+
+async fn route(app: Arc<App>, peer: SocketAddr, request: Request<hyper::body::Incoming>) -> Response<Body> {
+    let path = request.uri().path();
+    let under = path.strip_prefix("/photo").filter(|p| p.starts_with('/')).unwrap_or(path);
+    let Some(script) = under.strip_prefix("/webapi/") else {
+        return body::status(StatusCode::NOT_FOUND, "not found");
+    };
+    let (script, api_in_path) = match script.split_once('/') {
+        Some((script, api)) => (script, Some(api.to_string())),
+        None => (script, None),
+    };
+    if !matches!(script, "entry.cgi" | "query.cgi" | "auth.cgi" | "encryption.cgi") {
+        return body::status(StatusCode::NOT_FOUND, "not found");
+    }
+    let client = Client::from_request(&app.config, peer, &request);
+    crate::api::serve(app, client, api_in_path, request).await
+}

@@ -1,0 +1,125 @@
+//! Logins and sessions: a password is checked through PAM against the machine's users, behind the login
+//! rate limit; a session is a random id (cookie `id` or `_sid`) plus a SynoToken that every call changing
+//! something must carry. The Photos app privilege (`spaces.allowed_group`) is checked at login and on each call.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::api::error::ApiError;
+use crate::app::App;
+use crate::db::SessionLookup;
+
+/// The logged-in user a request comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub uid: u32,
+    pub gid: u32,
+    pub name: String,
+    pub is_admin: bool,
+    pub syno_token: String,
+}
+
+pub struct NewSession {
+    pub sid: String,
+    pub caller: Caller,
+}
+
+/// Checks the password and opens a session.
+pub async fn login(app: &Arc<App>, account: &str, password: &str, ip: IpAddr) -> Result<NewSession, ApiError> {
+    if account.is_empty() || password.is_empty() || account.len() > 256 || password.len() > 1024 {
+        return Err(ApiError::BadCredentials);
+    }
+    if app.login_guard.is_blocked(ip, account) {
+        tracing::warn!(%ip, account, "login refused: blocked after repeated failures");
+        return Err(ApiError::Blocked);
+    }
+    // pam_unix holds a thread ~2 s on a wrong password: a handful at a time, so a flood cannot take them all.
+    let _slot = app.pam_slots.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (service, user, pass, host) =
+        (app.config.auth.pam_service.clone(), account.to_string(), password.to_string(), ip.to_string());
+    let checked = tokio::task::spawn_blocking(move || pam_check(&service, &user, &pass, &host))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Err(e) = checked {
+        let blocked = app.login_guard.failed(ip, account);
+        tracing::warn!(%ip, account, blocked, "login failed: {e}");
+        return Err(e);
+    }
+    let user = uzers::get_user_by_name(account).ok_or(ApiError::BadCredentials)?;
+    if !crate::spaces::may_use_photos(&app.config.spaces, &user) {
+        tracing::warn!(%ip, account, "login refused: not allowed to use Photos");
+        return Err(ApiError::NoAppPermission);
+    }
+    app.login_guard.succeeded(ip, account);
+    let caller = Caller {
+        uid: user.uid(),
+        gid: user.primary_group_id(),
+        name: account.to_string(),
+        is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
+        syno_token: random_token(12),
+    };
+    let sid = random_token(24);
+    let (s, c, ip_text) = (sid.clone(), caller.clone(), ip.to_string());
+    app.db.call(move |db| db.create_session(&s, &c.syno_token, c.uid, &c.name, &ip_text)).await?;
+    tracing::info!(%ip, account, "logged in");
+    Ok(NewSession { sid, caller })
+}
+
+/// The caller of a request carrying session `sid`: 119 for an unknown session, 106 for an expired one, 105 when
+/// the user has lost the Photos privilege since logging in.
+pub async fn caller(app: &Arc<App>, sid: &str) -> Result<Caller, ApiError> {
+    let idle = app.config.auth.session_idle_minutes * 60;
+    let max_age = app.config.auth.session_max_days * 86_400;
+    let sid = sid.to_string();
+    let session = match app.db.call(move |db| db.session(&sid, idle, max_age)).await? {
+        SessionLookup::Valid(s) => s,
+        SessionLookup::Expired => return Err(ApiError::SessionTimeout),
+        SessionLookup::Unknown => return Err(ApiError::NoSession),
+    };
+    let user = uzers::get_user_by_uid(session.uid).ok_or(ApiError::Forbidden)?;
+    if !crate::spaces::may_use_photos(&app.config.spaces, &user) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Caller {
+        uid: session.uid,
+        gid: user.primary_group_id(),
+        name: session.user_name,
+        is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
+        syno_token: session.syno_token,
+    })
+}
+
+pub async fn logout(app: &Arc<App>, sid: &str) -> Result<(), ApiError> {
+    let sid = sid.to_string();
+    app.db.call(move |db| db.delete_session(&sid)).await?;
+    Ok(())
+}
+
+/// Blocking (pam_unix may sleep seconds on a failure): run on the blocking pool.
+fn pam_check(service: &str, user: &str, password: &str, rhost: &str) -> Result<(), ApiError> {
+    use pam_client2::{conv_mock::Conversation, Context, ErrorCode, Flag};
+    let mut context = Context::new(service, Some(user), Conversation::with_credentials(user, password))
+        .map_err(|e| ApiError::Internal(format!("PAM service {service}: {e}")))?;
+    let _ = context.set_rhost(Some(rhost));
+    let verdict =
+        context.authenticate(Flag::SILENT | Flag::DISALLOW_NULL_AUTHTOK).and_then(|()| context.acct_mgmt(Flag::SILENT));
+    match verdict {
+        // A module may rewrite the user name: the session must belong to the account that was checked.
+        Ok(()) if context.user().ok().as_deref() == Some(user) => Ok(()),
+        Ok(()) => Err(ApiError::BadCredentials),
+        Err(e) => Err(match e.code() {
+            ErrorCode::ACCT_EXPIRED | ErrorCode::NEW_AUTHTOK_REQD | ErrorCode::PERM_DENIED => ApiError::AccountDisabled,
+            ErrorCode::AUTH_ERR | ErrorCode::USER_UNKNOWN | ErrorCode::MAXTRIES | ErrorCode::CRED_INSUFFICIENT => {
+                ApiError::BadCredentials
+            }
+            _ => ApiError::Internal(format!("PAM: {e}")),
+        }),
+    }
+}
+
+/// `bytes` random bytes from the kernel, as lowercase hex.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the kernel's random source is available");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

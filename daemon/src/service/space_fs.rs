@@ -1,0 +1,96 @@
+//! File operations inside a space, confined to it: every path from a request is a folder already in the
+//! database plus validated names, and is walked one component at a time with `O_NOFOLLOW`, so a symlink a user
+//! swapped in cannot lead the daemon (which may run with the right to read and write anything) out of the space.
+
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::Mode;
+
+use crate::api::error::ApiError;
+
+/// The longest file or folder name most file systems take, in bytes.
+const MAX_NAME: usize = 255;
+
+/// Checks a single file or folder name from a request: not empty, no `/` or NUL, not `.`/`..`, not too long,
+/// and not a name the indexer ignores (dotfiles, `@eaDir`, `#recycle`...), which would vanish from the library.
+pub fn validate_name(name: &str) -> Result<(), ApiError> {
+    let bad = name.is_empty()
+        || name.len() > MAX_NAME
+        || name.contains(['/', '\0'])
+        || name == "."
+        || name == ".."
+        || name.trim() != name
+        || crate::watch::ignore::is_ignored_dir(name);
+    if bad {
+        return Err(ApiError::BadParameter("name".into()));
+    }
+    Ok(())
+}
+
+/// Opens `rel` (a '/'-separated path from the database) under `root` as a directory, never following a symlink.
+pub fn open_dir(root: &Path, rel: &str) -> std::io::Result<OwnedFd> {
+    let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_RDONLY;
+    let mut dir = nix::fcntl::open(root, flags, Mode::empty())?;
+    for part in rel.split('/').filter(|p| !p.is_empty()) {
+        if part == "." || part == ".." {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "`.` or `..` in a stored path"));
+        }
+        dir = openat(&dir, part, flags, Mode::empty())?;
+    }
+    Ok(dir)
+}
+
+/// Makes folder `name` in `parent` (relative to `root`), owned by `uid:gid`. `Exists` if it is there already.
+pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> Result<(), ApiError> {
+    validate_name(name)?;
+    let dir = open_dir(root, parent).map_err(|e| ApiError::NotFound(format!("{parent}: {e}")))?;
+    match nix::sys::stat::mkdirat(&dir, name, Mode::from_bits_truncate(0o755)) {
+        Ok(()) => {}
+        Err(nix::errno::Errno::EEXIST) => return Err(ApiError::Exists),
+        Err(e) => return Err(ApiError::Internal(format!("mkdir {name}: {e}"))),
+    }
+    nix::unistd::fchownat(
+        &dir,
+        name,
+        Some(nix::unistd::Uid::from_raw(uid)),
+        Some(nix::unistd::Gid::from_raw(gid)),
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .map_err(|e| ApiError::Internal(format!("chown {name}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_escape_or_vanish_are_refused() {
+        for bad in ["", ".", "..", "a/b", "a\0b", "#recycle", "@eaDir", ".hidden", " x", &"n".repeat(256)] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["Iceland 2024", "été", "a.b"] {
+            assert!(validate_name(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn a_symlinked_folder_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (space, outside) = (dir.path().join("space"), dir.path().join("outside"));
+        std::fs::create_dir_all(space.join("real")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, space.join("link")).unwrap();
+        assert!(open_dir(&space, "real").is_ok());
+        assert!(open_dir(&space, "link").is_err());
+        assert!(open_dir(&space, "real/../link").is_err());
+        let uid = nix::unistd::getuid().as_raw();
+        let gid = nix::unistd::getgid().as_raw();
+        assert!(create_dir(&space, "link", "x", uid, gid).is_err());
+        assert!(!outside.join("x").exists());
+        create_dir(&space, "real", "x", uid, gid).unwrap();
+        assert!(space.join("real/x").is_dir());
+        assert!(matches!(create_dir(&space, "real", "x", uid, gid), Err(ApiError::Exists)));
+    }
+}

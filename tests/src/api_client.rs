@@ -1,0 +1,95 @@
+//! A small client of photosd's Synology-style web API for the tests: GET and form POST calls with the session
+//! (`_sid`) and SynoToken of the last login, returning the JSON envelope as it came.
+
+use serde_json::Value;
+
+pub struct Api {
+    pub base: String,
+    pub sid: Option<String>,
+    pub token: Option<String>,
+    agent: ureq::Agent,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api { base: base.to_string(), sid: None, token: None, agent: ureq::AgentBuilder::new().build() }
+    }
+
+    /// Logs in (version 7, `format=sid`); keeps the session on success. Returns the envelope.
+    pub fn login(&mut self, account: &str, password: &str) -> Value {
+        let envelope = self.post(
+            "/photo/webapi/auth.cgi",
+            &[
+                ("api", "SYNO.API.Auth"),
+                ("version", "7"),
+                ("method", "login"),
+                ("account", account),
+                ("passwd", password),
+                ("format", "sid"),
+                ("session", "webui"),
+                ("enable_syno_token", "yes"),
+            ],
+        );
+        if envelope["success"] == true {
+            self.sid = envelope["data"]["sid"].as_str().map(str::to_string);
+            self.token = envelope["data"]["synotoken"].as_str().map(str::to_string);
+        }
+        envelope
+    }
+
+    /// A GET to `/photo/webapi/entry.cgi` with the session, the token header, and `params` (values as given:
+    /// JSON-encode them where Synology does).
+    pub fn call(&self, api: &str, method: &str, version: u32, params: &[(&str, &str)]) -> Value {
+        let response = self.get_raw(api, method, version, params, &[]);
+        serde_json::from_str(&response.into_string().unwrap()).expect("a JSON envelope")
+    }
+
+    /// The same call, with the raw response (for bytes, headers and status).
+    pub fn get_raw(
+        &self,
+        api: &str,
+        method: &str,
+        version: u32,
+        params: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> ureq::Response {
+        let version = version.to_string();
+        let mut request = self
+            .agent
+            .get(&format!("{}/photo/webapi/entry.cgi", self.base))
+            .query("api", api)
+            .query("method", method)
+            .query("version", &version);
+        for (k, v) in params {
+            request = request.query(k, v);
+        }
+        if let Some(sid) = &self.sid {
+            request = request.query("_sid", sid);
+        }
+        if let Some(token) = &self.token {
+            request = request.set("X-SYNO-TOKEN", token);
+        }
+        for (k, v) in headers {
+            request = request.set(k, v);
+        }
+        match request.call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("{api} {method}: {e}"),
+        }
+    }
+
+    /// A form POST to `path` (no session added).
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        let response = match self.agent.post(&format!("{}{path}", self.base)).send_form(form) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("POST {path}: {e}"),
+        };
+        serde_json::from_str(&response.into_string().unwrap()).expect("a JSON envelope")
+    }
+}
+
+/// The error code of a failed envelope (panics on success, naming the call).
+pub fn error_code(envelope: &Value) -> i64 {
+    assert_eq!(envelope["success"], false, "expected an error, got {envelope}");
+    envelope["error"]["code"].as_i64().expect("an error code")
+}
