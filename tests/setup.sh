@@ -25,3 +25,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is needed: https://rustup.rs" >&2; exit 2; }
+# The third-party Python clients of the API tests, in a virtualenv inside the build tree (made again on a clean
+# clone; pip fetches from PyPI).
+venv="$(dirname "$0")/../target/pyenv"
+if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$(dirname "$0")/clients/requirements.txt" "$venv/requirements.txt"; then
+  echo "setup: installing the API test clients into target/pyenv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$(dirname "$0")/clients/requirements.txt"
+  cp "$(dirname "$0")/clients/requirements.txt" "$venv/requirements.txt"
+fi

@@ -284,3 +284,40 @@ fn thumbnails_come_with_etags_and_cache_lifetimes() {
     assert_eq!(stale.header("cache-control"), Some("private, no-cache"), "an old cache_key is not cached for a year");
     assert_eq!(error_code(&api.call("SYNO.Foto.Thumbnail", "get", 2, &[("id", &id), ("size", "huge")])), 114);
 }
+
+/// The PyPI package `synology-api` (N4S4), as published, against photosd: it logs in the DSM 7 way (UIConfig,
+/// then the password RSA/AES-encrypted over plain HTTP), reads the user, finds /trip, lists albums and items,
+/// gets an item and downloads its thumbnail.
+#[test]
+fn the_synology_api_client_from_pypi_works() {
+    let s = setup();
+    let python = photosd_tests::workspace().join("target/pyenv/bin/python");
+    assert!(python.exists(), "tests/setup.sh installs the client into target/pyenv");
+    let script = photosd_tests::workspace().join("tests/clients/synology_api_photos.py");
+    let port = s.daemon.base_url().rsplit(':').next().unwrap().to_string();
+    let thumb = s.lib.dir.path().join("thumb.jpg");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([&port, s.alice.name, s.alice.password, "/trip"])
+        .arg(&thumb)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(out.stdout.rsplit(|b| *b == b'\n').find(|l| !l.is_empty()).unwrap())
+        .expect("the script prints JSON");
+    assert_eq!(got["me"]["data"]["name"], s.alice.name);
+    let root: Vec<&str> = list(&got["root_folders"]).iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(root, ["/trip"]);
+    assert_eq!(got["folder"]["name"], "/trip");
+    assert_eq!(list(&got["albums"]).len(), 0, "no albums yet");
+    let mut names: Vec<&str> = list(&got["items"]).iter().map(|i| i["filename"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["Canon_40D.jpg", "Fujifilm_FinePix6900ZOOM.jpg", "Nikon_D70.jpg"]);
+    let first = &list(&got["items"])[0];
+    assert_eq!(list(&got["item"])[0]["id"], first["id"]);
+    assert!(list(&got["item"])[0]["additional"]["resolution"]["width"].as_i64().unwrap() > 0);
+    assert_eq!(got["thumbnail"], thumb.display().to_string(), "the thumbnail was saved");
+    let image = image::open(&thumb).expect("a real JPEG");
+    let short = image.width().min(image.height());
+    assert!(short > 0 && short <= 320);
+}

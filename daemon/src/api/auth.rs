@@ -50,8 +50,8 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
         "sid": session.sid,
         "synotoken": session.caller.syno_token,
         "is_portal_port": false,
-        "ik_message": "",
     });
+    // No `ik_message`: photosd does not complete the Noise handshake, and an empty one makes clients try.
     // Versions before 7 called the device id `did`; a device token is only issued on request.
     if fields.flag("enable_device_token", false).unwrap_or(false) {
         data[if call.version >= 7 { "device_id" } else { "did" }] = json!(crate::service::auth::random_token(16));
