@@ -10,7 +10,7 @@ packages=(
   # PAM (logins are checked against the machine's users)
   libpam0g-dev
   # tests and benchmarks: the reference tools, and Samba for the SMB drop-folder test
-  libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3
+  libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3 unzip
   # API tests: a Python virtualenv for the third-party Synology client (synology-api from PyPI)
   python3-venv python3-pip
 )

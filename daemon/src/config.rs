@@ -67,6 +67,7 @@ pub struct ThumbnailsConfig {
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub max_connections: usize,
+    pub max_upload_mb: u64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 

@@ -78,6 +78,24 @@ impl Api {
         }
     }
 
+    /// A multipart upload, the way Synology clients send it: the fields first, then the file part.
+    pub fn upload(&self, method: &str, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Value {
+        let boundary = "photosd-test-boundary-7MA4YWxkTrZu0gW";
+        let body = multipart_body(boundary, method, self.sid.as_deref(), fields, file_name, bytes);
+        let mut request = self
+            .agent
+            .post(&format!("{}/photo/webapi/entry.cgi", self.base))
+            .set("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
+        if let Some(token) = &self.token {
+            request = request.set("X-SYNO-TOKEN", token);
+        }
+        let response = match request.send_bytes(&body) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("upload {file_name}: {e}"),
+        };
+        serde_json::from_str(&response.into_string().unwrap()).expect("a JSON envelope")
+    }
+
     /// A form POST to `path` (no session added).
     pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Value {
         let response = match self.agent.post(&format!("{}{path}", self.base)).send_form(form) {
@@ -92,4 +110,39 @@ impl Api {
 pub fn error_code(envelope: &Value) -> i64 {
     assert_eq!(envelope["success"], false, "expected an error, got {envelope}");
     envelope["error"]["code"].as_i64().expect("an error code")
+}
+
+/// The bytes of a multipart/form-data upload request.
+pub fn multipart_body(
+    boundary: &str,
+    method: &str,
+    sid: Option<&str>,
+    fields: &[(&str, &str)],
+    file_name: &str,
+    bytes: &[u8],
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut field = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    };
+    field("api", "SYNO.Foto.Upload.Item");
+    field("method", method);
+    field("version", "1");
+    if let Some(sid) = sid {
+        field("_sid", sid);
+    }
+    for (k, v) in fields {
+        field(k, v);
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
 }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod api_client;
+pub mod api_library;
 mod users;
-pub use api_client::{error_code, Api};
+pub use api_client::{error_code, multipart_body, Api};
 pub use users::{test_user, TestUser};
 
 /// The workspace root.

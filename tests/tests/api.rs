@@ -2,55 +2,9 @@
 //! through PAM): the catalogue and its error codes, logins, sessions and SynoTokens, browsing folders and
 //! items, thumbnails, and the rule that one user never reaches another's Personal Space.
 
-use photosd_tests::{corpus, error_code, test_user, wait_for, Api, Daemon, Library, TestUser};
+use photosd_tests::api_library::{list, logged_in, setup};
+use photosd_tests::{error_code, Api};
 use serde_json::Value;
-
-const GROUP: &str = "photosd-test-photos";
-
-struct Setup {
-    lib: Library,
-    daemon: Daemon,
-    alice: TestUser,
-    bob: TestUser,
-    carol: TestUser,
-}
-
-/// alice (three photos in "trip", one at the root) and bob (one photo) use Photos; carol exists but is not in
-/// the Photos group.
-fn setup() -> Setup {
-    let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
-    let bob = test_user("pdt-bob", "bob-Pa55word", &[GROUP]);
-    let carol = test_user("pdt-carol", "carol-Pa55word", &[]);
-    let lib = Library::for_user(alice.name);
-    let samples = corpus().join("camera_jpeg/exif-samples");
-    std::fs::create_dir_all(lib.photos().join("trip")).unwrap();
-    for name in ["Canon_40D.jpg", "Nikon_D70.jpg", "Fujifilm_FinePix6900ZOOM.jpg"] {
-        std::fs::copy(samples.join(name), lib.photos().join("trip").join(name)).unwrap();
-    }
-    std::fs::copy(samples.join("Sony_HDR-HC3.jpg"), lib.photos().join("Sony_HDR-HC3.jpg")).unwrap();
-    std::fs::create_dir_all(lib.photos_of(bob.name)).unwrap();
-    std::fs::copy(samples.join("Pentax_K10D.jpg"), lib.photos_of(bob.name).join("Pentax_K10D.jpg")).unwrap();
-    let daemon = Daemon::start_with_env(&lib, &[("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP)]);
-    wait_for("five items with thumbnails", 60, || {
-        lib.db()
-            .query_row("SELECT count(*) FROM item WHERE thumb_state = 'ready'", [], |r| r.get::<_, i64>(0))
-            .unwrap_or(0)
-            == 5
-    });
-    Setup { lib, daemon, alice, bob, carol }
-}
-
-fn logged_in(s: &Setup, user: &TestUser) -> Api {
-    let mut api = Api::new(&s.daemon.base_url());
-    let envelope = api.login(user.name, user.password);
-    assert_eq!(envelope["success"], true, "{envelope}");
-    api
-}
-
-fn list(envelope: &Value) -> &Vec<Value> {
-    assert_eq!(envelope["success"], true, "{envelope}");
-    envelope["data"]["list"].as_array().expect("data.list")
-}
 
 #[test]
 fn the_catalogue_answers_info_and_refuses_what_it_does_not_hold() {

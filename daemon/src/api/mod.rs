@@ -7,12 +7,14 @@ pub mod error;
 pub mod params;
 
 mod auth;
+mod download;
 mod folder;
 mod item;
 mod item_json;
 mod misc;
 mod scope;
 mod thumbnail;
+mod upload;
 
 use std::sync::Arc;
 
@@ -40,8 +42,8 @@ pub struct Call {
     pub headers: HeaderMap,
     /// The session id the call came with, from `_sid` or the `id` cookie.
     pub sid: Option<String>,
-    /// A multipart body, left unread for the upload handler.
-    pub body: Option<hyper::body::Incoming>,
+    /// The file part of a multipart upload, not yet read (its fields before it are in `params`).
+    pub upload: Option<upload::Pending>,
 }
 
 /// What a handler answers.
@@ -64,9 +66,15 @@ pub async fn serve(
     let mut pairs: Vec<(String, String)> =
         form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect();
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mut body = None;
+    let mut upload = None;
     if parts.method == Method::POST && content_type.starts_with("multipart/form-data") {
-        body = Some(incoming);
+        match upload::read_fields(content_type, incoming, app.config.server.max_upload_mb).await {
+            Ok((fields, pending)) => {
+                pairs.extend(fields);
+                upload = pending;
+            }
+            Err(e) => return envelope(Err(e)),
+        }
     } else if parts.method == Method::POST {
         match Limited::new(incoming, FORM_LIMIT).collect().await {
             Ok(collected) => {
@@ -89,7 +97,7 @@ pub async fn serve(
         client,
         headers: parts.headers,
         sid: sid.filter(|s| !s.is_empty()),
-        body,
+        upload,
     };
     let (api, method) = (call.api.clone(), call.method.clone());
     let result = dispatch(&app, call).await;
@@ -148,6 +156,9 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Browse.Item" => item::handle(&ctx, &mut call).await,
         "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => misc::albums(&ctx, &call).await,
         "Thumbnail" => thumbnail::get(&ctx, &call).await,
+        "Download" => download::download(&ctx, &call).await,
+        "Upload.Item" => upload::handle(&ctx, &mut call).await,
+        "Streaming" => download::streaming(&ctx, &call).await,
         _ => Err(ApiError::NoSuchMethod),
     }
 }

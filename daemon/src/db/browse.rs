@@ -208,3 +208,54 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+/// Where an item's file is: the space root, the folder path in it, and the file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFile {
+    pub root: String,
+    pub folder: String,
+    pub filename: String,
+    pub mime: Option<String>,
+}
+
+impl Db {
+    pub fn item_file(&self, id: i64) -> Result<Option<ItemFile>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.root, f.path, i.filename, i.mime FROM item i JOIN folder f ON f.id = i.folder_id
+             JOIN space s ON s.id = i.space_id WHERE i.id = ?1",
+        )?;
+        Ok(stmt
+            .query_row([id], |r| {
+                Ok(ItemFile { root: r.get(0)?, folder: r.get(1)?, filename: r.get(2)?, mime: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// Every file under a folder (itself and all subfolders), as (folder path, file name), by path.
+    pub fn files_under(&self, space_id: i64, folder_path: &str) -> Result<Vec<(String, String)>, DbError> {
+        let conn = self.lock();
+        let prefix = if folder_path.is_empty() { String::new() } else { format!("{folder_path}/") };
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.path, i.filename FROM item i JOIN folder f ON f.id = i.folder_id
+             WHERE i.space_id = ?1 AND i.state <> 'missing' AND (f.path = ?2 OR substr(f.path, 1, length(?3)) = ?3)
+             ORDER BY f.path, i.filename",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![space_id, folder_path, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl Db {
+    pub fn item_id_by_path(&self, space_id: i64, folder: &str, filename: &str) -> Result<Option<i64>, DbError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT i.id FROM item i JOIN folder f ON f.id = i.folder_id
+                 WHERE f.space_id = ?1 AND f.path = ?2 AND i.filename = ?3",
+                rusqlite::params![space_id, folder, filename],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}

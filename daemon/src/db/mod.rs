@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use browse::{ItemFilter, ItemRow, ItemSort};
+pub use browse::{ItemFile, ItemFilter, ItemRow, ItemSort};
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::{Job, NewJob};

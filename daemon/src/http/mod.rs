@@ -5,6 +5,8 @@
 
 pub mod body;
 mod client;
+pub mod files;
+pub mod zip;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -148,3 +148,14 @@ async fn execute(
         other => Err(JobError::Retry(format!("unknown job kind {other}"))),
     }
 }
+
+/// Imports one file now, as the import job would, and queues what follows (thumbnails...): an upload answers
+/// with the new item's id. The watcher's own event for the same file later finds it already stored.
+pub async fn import_now(app: &Arc<App>, space: i64, root: &str, path: &str) -> Result<Option<i64>, JobError> {
+    let payload = pipeline::ImportPayload { space, root: root.to_string(), path: path.to_string() };
+    let item = import::run(app, &payload, true, &Progress::default()).await?;
+    let next = pipeline::next(pipeline::IMPORT, item);
+    app.db.call(move |db| db.enqueue(&next)).await?;
+    app.jobs_ready.notify_waiters();
+    Ok(item)
+}

@@ -61,6 +61,21 @@ pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> 
     .map_err(|e| ApiError::Internal(format!("chown {name}: {e}")))
 }
 
+/// Opens file `name` in folder `rel` of the space at `root` for reading: a regular file, reached without
+/// following any symlink.
+pub fn open_file(root: &Path, rel: &str, name: &str) -> std::io::Result<std::fs::File> {
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"));
+    }
+    let dir = open_dir(root, rel)?;
+    let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
+    let file = std::fs::File::from(openat(&dir, name, flags, Mode::empty())?);
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@ pub fn transcode_path(data_dir: &Path, hash: &str) -> PathBuf {
     super::thumbs::derived_path(data_dir, "video", hash, "720p.mp4")
 }
 
-#[cfg_attr(not(test), allow(dead_code))] // the HTTP API (issue 4) is its first caller
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stream {
     Original,
@@ -18,7 +17,6 @@ pub enum Stream {
     NotReady(Option<String>),
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn playable(db: &Db, data_dir: &Path, item_id: i64) -> Result<Option<Stream>, DbError> {
     let Some((state, hash)) = db.video_state(item_id)? else { return Ok(None) };
     Ok(Some(match (state.as_deref(), hash) {

@@ -1,0 +1,133 @@
+//! `SYNO.Foto.Download download` and `SYNO.Foto.Streaming streaming`: originals and playable videos, streamed
+//! from disk (with Range, so a player can seek). One item downloads as itself under its own name; several, or a
+//! folder, as one ZIP streamed with constant memory. Every file is opened inside its space without following
+//! symlinks.
+
+use std::path::PathBuf;
+
+use hyper::{Response, StatusCode};
+
+use super::error::ApiError;
+use super::{Call, Ctx, Reply};
+use crate::db::{ItemFile, Space};
+use crate::http::files::{self, FileResponse};
+use crate::http::{body, zip};
+use crate::service::space_fs;
+use crate::service::stream::{playable, Stream};
+
+pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if call.method != "download" {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let p = &call.params;
+    let space = ctx.space().await?;
+    let mut ids = p.opt_ids("item_id")?.unwrap_or_default();
+    ids.extend(p.opt_ids("unit_id")?.unwrap_or_default());
+    if !p.has("item_id") && !p.has("unit_id") && !p.has("folder_id") {
+        ids.extend(p.opt_ids("id")?.unwrap_or_default());
+    }
+    let folders = p.opt_ids("folder_id")?.unwrap_or_default();
+    if ids.is_empty() && folders.is_empty() {
+        return Err(ApiError::missing("item_id"));
+    }
+    let mut files = Vec::new();
+    for id in ids {
+        files.push((None, item_file(ctx, &space, id).await?));
+    }
+    for id in &folders {
+        let folder = ctx.folder(&space, *id).await?;
+        let (space_id, path) = (space.id, folder.path.clone());
+        let base = folder.path.rsplit('/').next().unwrap_or_default().to_string();
+        for (folder_path, filename) in ctx.app.db.call(move |db| db.files_under(space_id, &path)).await? {
+            // Names inside the archive start at the downloaded folder: "Iceland/day 1/a.jpg".
+            let inner = folder_path.strip_prefix(&folder.path).unwrap_or(&folder_path).trim_start_matches('/');
+            let name = [base.as_str(), inner, filename.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
+            let file = ItemFile { root: space.root.clone(), folder: folder_path, filename, mime: None };
+            files.push((Some(name), file));
+        }
+    }
+    if files.len() == 1 && folders.is_empty() {
+        let (_, file) = files.remove(0);
+        let opened = open(&file).await?;
+        let content_type = file.mime.as_deref().unwrap_or("application/octet-stream");
+        let response = files::serve(
+            FileResponse { file: opened, content_type, download_name: Some(&file.filename) },
+            &call.headers,
+        )
+        .await?;
+        return Ok(Reply::Response(response));
+    }
+    let archive_name = match folders.as_slice() {
+        [id] if files.iter().all(|(n, _)| n.is_some()) => {
+            let folder = ctx.folder(&space, *id).await?;
+            format!("{}.zip", folder.path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("Photos"))
+        }
+        _ => "download.zip".to_string(),
+    };
+    let entries = files
+        .into_iter()
+        .map(|(name, file)| zip::Entry {
+            name: name.unwrap_or_else(|| file.filename.clone()),
+            open: Box::new(move || space_fs::open_file(std::path::Path::new(&file.root), &file.folder, &file.filename)),
+        })
+        .collect();
+    let mut response = Response::new(zip::archive(entries));
+    let headers = response.headers_mut();
+    files::insert(headers, hyper::header::CONTENT_TYPE, "application/zip");
+    files::insert(headers, hyper::header::CONTENT_DISPOSITION, &files::attachment(&archive_name));
+    Ok(Reply::Response(response))
+}
+
+/// The playable form of a video: the original when browsers play it, else its transcode. While there is
+/// neither, DSM answers HTTP 404, and clients fall back to downloading the original.
+pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if call.method != "streaming" {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let space = ctx.space().await?;
+    let item = ctx.item(&space, call.params.int("id")?).await?;
+    if item.kind == "photo" {
+        return Err(ApiError::NotFound("not a video".into()));
+    }
+    let (data_dir, id) = (ctx.app.config.storage.data_dir.clone(), item.id);
+    let stream = ctx.app.db.call(move |db| playable(db, &data_dir, id)).await?;
+    let response = match stream {
+        Some(Stream::Original) => {
+            let file = item_file(ctx, &space, item.id).await?;
+            let content_type = file.mime.clone().unwrap_or_else(|| "video/mp4".into());
+            files::serve(
+                FileResponse { file: open(&file).await?, content_type: &content_type, download_name: None },
+                &call.headers,
+            )
+            .await?
+        }
+        Some(Stream::Transcoded(path)) => {
+            let opened = tokio::fs::File::open(PathBuf::from(path)).await?;
+            files::serve(FileResponse { file: opened, content_type: "video/mp4", download_name: None }, &call.headers)
+                .await?
+        }
+        Some(Stream::NotReady(_)) | None => body::status(StatusCode::NOT_FOUND, "no playable version yet"),
+    };
+    Ok(Reply::Response(response))
+}
+
+async fn item_file(ctx: &Ctx, space: &Space, id: i64) -> Result<ItemFile, ApiError> {
+    let item = ctx.item(space, id).await?;
+    ctx.app.db.call(move |db| db.item_file(item.id)).await?.ok_or_else(|| ApiError::NotFound(format!("item {id}")))
+}
+
+async fn open(file: &ItemFile) -> Result<tokio::fs::File, ApiError> {
+    let file = file.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        space_fs::open_file(std::path::Path::new(&file.root), &file.folder, &file.filename)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::NotFound(format!("file: {e}")))?;
+    Ok(tokio::fs::File::from_std(opened))
+}

@@ -1,0 +1,165 @@
+//! `SYNO.Foto.Upload.Item upload / upload_to_folder`: a multipart POST whose fields come first and the file
+//! last. The file streams (constant memory) into a hidden temp file in the target folder, which is renamed into
+//! place only when complete, owned by the uploading user, then imported at once so the answer carries its id.
+//! A cut-off upload leaves nothing behind.
+
+use multer::{Constraints, Field, Multipart, SizeLimit};
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{Call, Ctx, Reply};
+use crate::service::space_write::{ensure_dirs, exists, Duplicate, TempFile};
+
+/// A multipart body read up to its file part.
+pub struct Pending {
+    /// Kept alive: the field reads from it.
+    _multipart: Multipart<'static>,
+    field: Field<'static>,
+    file_name: Option<String>,
+}
+
+/// Reads the form fields of a multipart body up to the first file part, which is left unread.
+pub async fn read_fields(
+    content_type: &str,
+    body: hyper::body::Incoming,
+    max_upload_mb: u64,
+) -> Result<(Vec<(String, String)>, Option<Pending>), ApiError> {
+    use http_body_util::BodyExt;
+    let boundary = multer::parse_boundary(content_type).map_err(|_| ApiError::missing("multipart boundary"))?;
+    let limits = Constraints::new().size_limit(
+        SizeLimit::new()
+            .whole_stream(max_upload_mb.saturating_mul(1 << 20) + (1 << 20))
+            .per_field(max_upload_mb.saturating_mul(1 << 20)),
+    );
+    let mut multipart = Multipart::with_constraints(body.into_data_stream(), boundary, limits);
+    let mut fields = Vec::new();
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| ApiError::BadParameter(format!("multipart: {e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            if name == "file" || !name.starts_with("thumb") {
+                return Ok((fields, Some(Pending { _multipart: multipart, field, file_name: Some(file_name) })));
+            }
+            // Thumbnails a client made itself (thumb_sm...): photosd makes its own.
+            continue;
+        }
+        if fields.len() > 64 {
+            return Err(ApiError::BadParameter("too many form fields".into()));
+        }
+        let text = field.text().await.map_err(|e| ApiError::BadParameter(format!("field {name}: {e}")))?;
+        fields.push((name, text));
+    }
+    Ok((fields, None))
+}
+
+pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    match call.method.as_str() {
+        "upload" | "upload_to_folder" => upload(ctx, call).await,
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
+    let mut pending = call.upload.take().ok_or_else(|| ApiError::missing("file"))?;
+    let p = &call.params;
+    let space = ctx.space().await?;
+    ctx.may_change(&space)?;
+    let name = match p.opt_str("name")? {
+        Some(n) => n,
+        None => pending.file_name.take().ok_or_else(|| ApiError::missing("name"))?,
+    };
+    crate::service::space_fs::validate_name(&name)?;
+    if crate::watch::ignore::is_ignored_file(&name) {
+        // Not a photo or video by its name: it would never show up in the library.
+        return Err(ApiError::BadParameter("name".into()));
+    }
+    let duplicate = match p.opt_str("duplicate")?.as_deref() {
+        None | Some("rename") => Duplicate::Rename,
+        Some("ignore") => Duplicate::Ignore,
+        Some("overwrite") => Duplicate::Overwrite,
+        Some(_) => return Err(ApiError::missing("duplicate")),
+    };
+    let (uid, gid) = owner(ctx, &space);
+    let root = std::path::PathBuf::from(&space.root);
+    let folder_path = match p.opt_int("target_folder_id")? {
+        Some(id) => ctx.folder(&space, id).await?.path,
+        None if call.method == "upload_to_folder" => return Err(ApiError::missing("target_folder_id")),
+        None => {
+            let path = destination(p)?;
+            let (root, made) = (root.clone(), path.clone());
+            blocking(move || ensure_dirs(&root, &made, uid, gid)).await?;
+            path
+        }
+    };
+    if duplicate == Duplicate::Ignore {
+        let (root, folder, n) = (root.clone(), folder_path.clone(), name.clone());
+        if blocking(move || Ok(exists(&root, &folder, &n))).await? {
+            return Ok(Reply::Data(
+                json!({ "action": "ignore", "id": existing_id(ctx, &space, &folder_path, &name).await? }),
+            ));
+        }
+    }
+    let (r, f) = (root.clone(), folder_path.clone());
+    let temp = blocking(move || TempFile::create(&r, &f)).await?;
+    let written = write_file(&mut pending.field, &temp).await;
+    if let Err(e) = written {
+        temp.discard();
+        tracing::info!(name, "upload cut off: {e}");
+        return Err(ApiError::BadParameter(format!("file: {e}")));
+    }
+    let mtime = p.opt_int("mtime")?.map(|t| if t > 100_000_000_000 { t / 1000 } else { t });
+    let wanted = name.clone();
+    let Some(stored) = blocking(move || temp.publish(&wanted, duplicate, uid, gid, mtime)).await? else {
+        return Ok(Reply::Data(
+            json!({ "action": "ignore", "id": existing_id(ctx, &space, &folder_path, &name).await? }),
+        ));
+    };
+    let rel = if folder_path.is_empty() { stored.clone() } else { format!("{folder_path}/{stored}") };
+    let id = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(user = ctx.caller.name, file = rel, "uploaded");
+    Ok(Reply::Data(json!({ "action": if stored == name { "upload" } else { "rename" }, "id": id, "unit_id": id })))
+}
+
+/// The folder an upload without a target goes to: the client's `folder` path (a list of names), or the upload
+/// folder `PhotoLibrary/<year>/<month>`, as Synology Photos files timeline uploads.
+fn destination(p: &super::params::Params) -> Result<String, ApiError> {
+    let parts = p.strings("folder")?;
+    for part in &parts {
+        crate::service::space_fs::validate_name(part)?;
+    }
+    if !parts.is_empty() {
+        return Ok(parts.join("/"));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    Ok(format!("PhotoLibrary/{}/{:02}", now.year(), u8::from(now.month())))
+}
+
+/// Files in a Personal Space belong to its owner; in the Shared Space, to the uploader, with the share's group.
+fn owner(ctx: &Ctx, space: &crate::db::Space) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    match space.owner_uid {
+        Some(_) => (ctx.caller.uid, ctx.caller.gid),
+        None => (ctx.caller.uid, std::fs::metadata(&space.root).map(|m| m.gid()).unwrap_or(ctx.caller.gid)),
+    }
+}
+
+async fn write_file(field: &mut Field<'static>, temp: &TempFile) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    let mut out = tokio::fs::File::from_std(temp.file.try_clone().map_err(|e| e.to_string())?);
+    while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+        out.write_all(&chunk).await.map_err(|e| e.to_string())?;
+    }
+    out.flush().await.map_err(|e| e.to_string())
+}
+
+async fn existing_id(ctx: &Ctx, space: &crate::db::Space, folder: &str, name: &str) -> Result<Option<i64>, ApiError> {
+    let (space_id, folder, name) = (space.id, folder.to_string(), name.to_string());
+    Ok(ctx.app.db.call(move |db| db.item_id_by_path(space_id, &folder, &name)).await?)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+}

@@ -1,0 +1,205 @@
+//! Files through the web API: downloads (one original with Range, several or a folder as a streamed ZIP),
+//! video streaming with seeking, and uploads (multipart, duplicate rules, owner, cut-off uploads leave nothing).
+
+use std::io::{Read, Write};
+use std::os::unix::fs::MetadataExt;
+
+use photosd_tests::api_library::{list, logged_in, setup};
+use photosd_tests::{corpus, error_code, multipart_body, sample_jpeg, wait_for};
+use serde_json::Value;
+
+fn body(response: ureq::Response) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    response.into_reader().read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+fn id_of(api: &photosd_tests::Api, name: &str) -> i64 {
+    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "100")]);
+    list(&items).iter().find(|i| i["filename"] == name).unwrap_or_else(|| panic!("{name} listed"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn downloads_originals_ranges_and_zips() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let canon = id_of(&api, "Canon_40D.jpg");
+    let original = std::fs::read(s.lib.photos().join("trip/Canon_40D.jpg")).unwrap();
+
+    let one = api.get_raw("SYNO.Foto.Download", "download", 2, &[("item_id", &format!("[{canon}]"))], &[]);
+    assert_eq!(one.status(), 200);
+    assert!(one.header("content-disposition").unwrap().contains("filename=\"Canon_40D.jpg\""));
+    assert_eq!(body(one), original, "the original, byte for byte");
+
+    let part = api.get_raw(
+        "SYNO.Foto.Download",
+        "download",
+        1,
+        &[("unit_id", &format!("[{canon}]"))],
+        &[("Range", "bytes=100-1099")],
+    );
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.header("content-range").unwrap(), format!("bytes 100-1099/{}", original.len()));
+    assert_eq!(body(part), original[100..1100]);
+    let past = api.get_raw(
+        "SYNO.Foto.Download",
+        "download",
+        2,
+        &[("item_id", &format!("[{canon}]"))],
+        &[("Range", "bytes=99999999-")],
+    );
+    assert_eq!(past.status(), 416);
+
+    let nikon = id_of(&api, "Nikon_D70.jpg");
+    let zip_path = s.lib.dir.path().join("two.zip");
+    let two = api.get_raw("SYNO.Foto.Download", "download", 2, &[("item_id", &format!("[{canon},{nikon}]"))], &[]);
+    assert_eq!(two.header("content-type"), Some("application/zip"));
+    std::fs::write(&zip_path, body(two)).unwrap();
+    let test = std::process::Command::new("unzip").arg("-t").arg(&zip_path).output().unwrap();
+    assert!(test.status.success(), "{}", String::from_utf8_lossy(&test.stdout));
+    let names = std::process::Command::new("zipinfo").arg("-1").arg(&zip_path).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&names.stdout).lines().collect::<Vec<_>>(), ["Canon_40D.jpg", "Nikon_D70.jpg"]);
+
+    let folders = api.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let trip = list(&folders)[0]["id"].as_i64().unwrap();
+    let folder_zip = s.lib.dir.path().join("trip.zip");
+    let whole = api.get_raw("SYNO.Foto.Download", "download", 2, &[("folder_id", &format!("[{trip}]"))], &[]);
+    assert!(whole.header("content-disposition").unwrap().contains("trip.zip"));
+    std::fs::write(&folder_zip, body(whole)).unwrap();
+    let out = s.lib.dir.path().join("unzipped");
+    let unzip = std::process::Command::new("unzip").arg("-q").arg(&folder_zip).arg("-d").arg(&out).output().unwrap();
+    assert!(unzip.status.success());
+    assert_eq!(std::fs::read(out.join("trip/Canon_40D.jpg")).unwrap(), original);
+    assert_eq!(std::fs::read_dir(out.join("trip")).unwrap().count(), 3);
+
+    let bob = logged_in(&s, &s.bob);
+    assert_eq!(error_code(&bob.call("SYNO.Foto.Download", "download", 2, &[("item_id", &format!("[{canon}]"))])), 642);
+    assert_eq!(error_code(&bob.call("SYNO.Foto.Download", "download", 2, &[("folder_id", &format!("[{trip}]"))])), 642);
+}
+
+#[test]
+fn videos_stream_with_seeking() {
+    let s = setup();
+    std::fs::copy(corpus().join("video/jcodec/orientation.mp4"), s.lib.photos().join("clip.mp4")).unwrap();
+    wait_for("the video to be indexed", 30, || {
+        s.lib
+            .db()
+            .query_row("SELECT count(*) FROM item WHERE filename = 'clip.mp4' AND video_state = 'original'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_or(0)
+            == 1
+    });
+    let api = logged_in(&s, &s.alice);
+    let id = id_of(&api, "clip.mp4").to_string();
+    let original = std::fs::read(s.lib.photos().join("clip.mp4")).unwrap();
+    let seek = api.get_raw(
+        "SYNO.Foto.Streaming",
+        "streaming",
+        2,
+        &[("id", &id), ("quality", "\"medium\"")],
+        &[("Range", "bytes=2000-")],
+    );
+    assert_eq!(seek.status(), 206);
+    assert_eq!(seek.header("accept-ranges"), Some("bytes"));
+    assert_eq!(body(seek), original[2000..], "a player seeking into the file gets the rest of it");
+    let photo = id_of(&api, "Canon_40D.jpg").to_string();
+    assert_eq!(error_code(&api.call("SYNO.Foto.Streaming", "streaming", 2, &[("id", &photo)])), 642);
+}
+
+#[test]
+fn uploads_land_whole_owned_by_the_user_and_indexed() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let jpeg = std::fs::read(sample_jpeg()).unwrap();
+    let answer = api.upload(
+        "upload",
+        &[("name", "\"holiday.jpg\""), ("duplicate", "\"rename\""), ("mtime", "1600000000")],
+        "holiday.jpg",
+        &jpeg,
+    );
+    assert_eq!(answer["success"], true, "{answer}");
+    let id = answer["data"]["id"].as_i64().expect("the new item's id");
+    let got = api.call("SYNO.Foto.Browse.Item", "get", 5, &[("id", &format!("[{id}]"))]);
+    assert_eq!(list(&got)[0]["filename"], "holiday.jpg");
+    let now = std::process::Command::new("date").args(["-u", "+%Y/%m"]).output().unwrap();
+    let folder = s.lib.photos().join("PhotoLibrary").join(String::from_utf8_lossy(&now.stdout).trim());
+    let stored = folder.join("holiday.jpg");
+    assert_eq!(std::fs::read(&stored).unwrap(), jpeg);
+    let meta = std::fs::metadata(&stored).unwrap();
+    assert_eq!((meta.uid(), meta.mtime()), (s.alice.uid, 1_600_000_000), "owned by alice, with the client's time");
+
+    let again = api.upload("upload", &[("name", "\"holiday.jpg\""), ("duplicate", "\"rename\"")], "holiday.jpg", &jpeg);
+    assert_eq!(again["data"]["action"], "rename");
+    assert!(folder.join("holiday (2).jpg").exists());
+    let ignored =
+        api.upload("upload", &[("name", "\"holiday.jpg\""), ("duplicate", "\"ignore\"")], "holiday.jpg", b"not this");
+    assert_eq!(ignored["data"]["action"], "ignore");
+    assert_eq!(ignored["data"]["id"], id);
+    assert_eq!(std::fs::read(&stored).unwrap(), jpeg, "ignore leaves the existing file alone");
+
+    let folders = api.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let trip = list(&folders).iter().find(|f| f["name"] == "/trip").unwrap()["id"].as_i64().unwrap().to_string();
+    let into =
+        api.upload("upload_to_folder", &[("target_folder_id", &trip), ("duplicate", "\"ignore\"")], "extra.jpg", &jpeg);
+    assert_eq!(into["success"], true, "{into}");
+    assert!(s.lib.photos().join("trip/extra.jpg").exists());
+
+    let bob = logged_in(&s, &s.bob);
+    let foreign = bob.upload("upload_to_folder", &[("target_folder_id", &trip)], "intruder.jpg", &jpeg);
+    assert_eq!(error_code(&foreign), 642);
+    for bad in ["../../escape.jpg", "notes.txt", ".hidden.jpg"] {
+        let refused = api.upload("upload", &[("name", &format!("\"{bad}\""))], "x.jpg", &jpeg);
+        assert_eq!(error_code(&refused), 114, "{bad}");
+    }
+    assert!(!s.lib.dir.path().join("escape.jpg").exists() && !s.lib.dir.path().join("homes/escape.jpg").exists());
+    let items: i64 =
+        s.lib.db().query_row("SELECT count(*) FROM item WHERE filename LIKE 'holiday%'", [], |r| r.get(0)).unwrap();
+    assert_eq!(items, 2, "two uploads stored, the ignored one not");
+}
+
+#[test]
+fn a_cut_off_upload_leaves_no_file_behind() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let jpeg = std::fs::read(sample_jpeg()).unwrap();
+    let boundary = "cutoff-boundary";
+    let full = multipart_body(boundary, "upload", api.sid.as_deref(), &[("name", "\"cut.jpg\"")], "cut.jpg", &jpeg);
+    let half = &full[..full.len() - jpeg.len() / 2];
+    let address = s.daemon.base_url().trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    let head = format!(
+        "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nX-SYNO-TOKEN: {}\r\nContent-Length: {}\r\n\r\n",
+        api.token.as_deref().unwrap(),
+        full.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(half).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stream);
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let leftovers: Vec<String> = walk(&s.lib.photos())
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains("cut") || p.to_string_lossy().ends_with(".part"))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The daemon is still fine.
+    let me: Value = api.call("SYNO.Foto.UserInfo", "me", 1, &[]);
+    assert_eq!(me["success"], true);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
