@@ -223,6 +223,20 @@ pub fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
     panic!("timed out after {seconds} s waiting for {what}");
 }
 
+/// Every file under `dir`, recursively (symlinks not followed).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// A small real JPEG from the corpus, for tests that need many files.
 pub fn sample_jpeg() -> PathBuf {
     corpus().join("camera_jpeg/exif-samples/Canon_40D.jpg")

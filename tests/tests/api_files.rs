@@ -180,7 +180,7 @@ fn a_cut_off_upload_leaves_no_file_behind() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     drop(stream);
     std::thread::sleep(std::time::Duration::from_millis(1000));
-    let leftovers: Vec<String> = walk(&s.lib.photos())
+    let leftovers: Vec<String> = photosd_tests::files_under(&s.lib.photos())
         .into_iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().contains("cut") || p.to_string_lossy().ends_with(".part"))
         .map(|p| p.display().to_string())
@@ -189,17 +189,4 @@ fn a_cut_off_upload_leaves_no_file_behind() {
     // The daemon is still fine.
     let me: Value = api.call("SYNO.Foto.UserInfo", "me", 1, &[]);
     assert_eq!(me["success"], true);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![];
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

@@ -96,26 +96,13 @@ fn nice_of(pid: u32) -> i64 {
 
 fn partial_files(dir: &std::path::Path) -> Vec<String> {
     let mut found = vec![];
-    for entry in walk(dir) {
+    for entry in photosd_tests::files_under(dir) {
         let name = entry.file_name().unwrap().to_string_lossy().to_string();
         if name.ends_with(".part") {
             found.push(name);
         }
     }
     found
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![];
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[test]
