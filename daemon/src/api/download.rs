@@ -3,7 +3,6 @@
 //! folder, as one ZIP streamed with constant memory. Every file is opened inside its space without following
 //! symlinks.
 
-use std::path::PathBuf;
 
 use hyper::{Response, StatusCode};
 
@@ -107,7 +106,7 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             .await?
         }
         Some(Stream::Transcoded(path)) => {
-            let opened = tokio::fs::File::open(PathBuf::from(path)).await?;
+            let opened = tokio::fs::File::open(path).await?;
             files::serve(FileResponse { file: opened, content_type: "video/mp4", download_name: None }, &call.headers)
                 .await?
         }

@@ -64,6 +64,51 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let folder = ctx.folder(&space, id).await?;
             Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &folder) })))
         }
+        "rename" => {
+            ctx.may_change(&space)?;
+            let folder = ctx.folder(&space, p.int("id")?).await?;
+            let name = p.str("name")?;
+            let Some(parent_id) = folder.parent_id else { return Err(ApiError::Forbidden) };
+            let parent = ctx.folder(&space, parent_id).await?;
+            let (root, from_parent, from_name, new_name) =
+                (space.root.clone(), parent.path.clone(), folder.name.clone(), name.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::service::space_move::rename(
+                    std::path::Path::new(&root),
+                    &from_parent,
+                    &from_name,
+                    &from_parent,
+                    &new_name,
+                )
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+            let to = if parent.path.is_empty() { name } else { format!("{}/{name}", parent.path) };
+            let (space_id, from) = (space.id, folder.path.clone());
+            ctx.app.db.call(move |db| db.move_folder((space_id, &from), (space_id, &to))).await?;
+            let renamed = ctx.folder(&space, folder.id).await?;
+            Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &renamed) })))
+        }
+        "delete" => {
+            ctx.may_change(&space)?;
+            for id in p.ids("id")? {
+                let folder = ctx.folder(&space, id).await?;
+                let Some(parent_id) = folder.parent_id else { return Err(ApiError::Forbidden) };
+                let parent = ctx.folder(&space, parent_id).await?;
+                let (root, personal, dir, name) =
+                    (space.root.clone(), space.owner_uid.is_some(), parent.path.clone(), folder.name.clone());
+                let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+                tokio::task::spawn_blocking(move || {
+                    crate::service::space_move::recycle(std::path::Path::new(&root), personal, &dir, &name, uid, gid)
+                })
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))??;
+                let (space_id, path) = (space.id, folder.path.clone());
+                ctx.app.db.call(move |db| db.delete_folder(space_id, &path)).await?;
+                tracing::info!(user = ctx.caller.name, folder = folder.path, "moved to the recycle bin");
+            }
+            Ok(Reply::Done)
+        }
         _ => Err(ApiError::NoSuchMethod),
     }
 }

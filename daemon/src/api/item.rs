@@ -45,6 +45,9 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
+        "set" | "add_tag" | "remove_tag" | "rename" | "move" | "delete" => {
+            super::item_edit::handle(ctx, call, &space).await
+        }
         _ => Err(ApiError::NoSuchMethod),
     }
 }
@@ -120,6 +123,7 @@ async fn filter(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemFilter, ApiE
     }
     filter.tag_ids.extend(p.opt_ids("general_tag")?.unwrap_or_default());
     filter.all_tags = p.opt_str("general_tag_policy")?.as_deref() == Some("and");
+    filter.facets = super::search::facet_filters(ctx, space, p).await?;
     Ok(filter)
 }
 

@@ -7,12 +7,15 @@ pub mod error;
 pub mod params;
 
 mod auth;
+mod browse;
 mod download;
 mod folder;
 mod item;
+mod item_edit;
 mod item_json;
 mod misc;
 mod scope;
+mod search;
 mod thumbnail;
 mod upload;
 
@@ -156,6 +159,12 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Browse.Item" => item::handle(&ctx, &mut call).await,
         "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => misc::albums(&ctx, &call).await,
         "Thumbnail" => thumbnail::get(&ctx, &call).await,
+        "Browse.Timeline" => browse::timeline(&ctx, &call).await,
+        "Browse.RecentlyAdded" => browse::recently_added(&ctx, &call).await,
+        "Browse.GeneralTag" => browse::general_tag(&ctx, &call).await,
+        "Index" => browse::index(&ctx, &call).await,
+        "BackgroundTask.Info" => browse::background_tasks(&ctx, &call).await,
+        "Search.Filter" | "Search.Search" => search::handle(&ctx, &call).await,
         "Download" => download::download(&ctx, &call).await,
         "Upload.Item" => upload::handle(&ctx, &mut call).await,
         "Streaming" => download::streaming(&ctx, &call).await,

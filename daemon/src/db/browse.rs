@@ -18,6 +18,10 @@ pub struct ItemFilter {
     pub tag_ids: Vec<i64>,
     /// All tags must match, instead of any.
     pub all_tags: bool,
+    /// Words to find in the file name, description, tags or folder path (all of them, anywhere).
+    pub keyword: Option<String>,
+    /// Items whose facet value is one of these (camera, lens, ISO...).
+    pub facets: Vec<(super::timeline::Facet, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +142,21 @@ fn where_clause(space_id: i64, filter: &ItemFilter) -> (String, Vec<Value>) {
         sql.push_str(" AND i.taken_ts < ?");
         values.push(end.into());
     }
+    for word in filter.keyword.iter().flat_map(|k| k.split_whitespace()) {
+        let like = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        sql.push_str(
+            " AND (i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
+                   OR EXISTS (SELECT 1 FROM item_tag it JOIN tag t ON t.id = it.tag_id
+                              WHERE it.item_id = i.id AND t.name LIKE ? ESCAPE '\\')
+                   OR EXISTS (SELECT 1 FROM folder f WHERE f.id = i.folder_id AND f.path LIKE ? ESCAPE '\\'))",
+        );
+        values.extend(std::iter::repeat_n(Value::from(like), 4));
+    }
+    for (facet, wanted) in &filter.facets {
+        let marks = vec!["?"; wanted.len()].join(",");
+        sql.push_str(&format!(" AND {} IN ({marks})", facet.expression()));
+        values.extend(wanted.iter().map(|v| Value::from(v.clone())));
+    }
     if !filter.tag_ids.is_empty() {
         let marks = vec!["?"; filter.tag_ids.len()].join(",");
         let need = if filter.all_tags { filter.tag_ids.len() } else { 1 };
@@ -256,6 +275,16 @@ impl Db {
                 rusqlite::params![space_id, folder, filename],
                 |r| r.get(0),
             )
+            .optional()?)
+    }
+}
+
+impl Db {
+    /// The video half of a Live Photo.
+    pub fn live_video_of(&self, photo_id: i64) -> Result<Option<i64>, DbError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT id FROM item WHERE live_photo_id = ?1 AND state <> 'missing'", [photo_id], |r| r.get(0))
             .optional()?)
     }
 }

@@ -149,6 +149,7 @@ impl Db {
             ],
         )?;
         replace_file_tags_tx(&tx, id, &reading.tags)?;
+        super::edits::apply_edits_tx(&tx, id)?;
         pair_live_photo_tx(&tx, id, folder_id, filename, reading)?;
         tx.commit()?;
         Ok(outcome)

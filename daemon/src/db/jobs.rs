@@ -114,6 +114,15 @@ impl Db {
         Ok(self.lock().execute("UPDATE job SET state = 'queued' WHERE state = 'running'", [])?)
     }
 
+    /// Queued and running jobs per kind.
+    pub fn pending_jobs_by_kind(&self) -> Result<Vec<(String, i64)>, DbError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT kind, count(*) FROM job WHERE state IN ('queued', 'running') GROUP BY kind")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn job_counts(&self) -> Result<JobCounts, DbError> {
         let conn = self.lock();
         let mut c = JobCounts::default();

@@ -3,6 +3,7 @@
 //! `PRAGMA user_version`; a shipped migration is never edited, and a database newer than this binary is refused.
 
 mod browse;
+mod edits;
 mod folder_tree;
 mod folders;
 mod items;
@@ -11,6 +12,7 @@ mod sessions;
 mod spaces;
 mod tags;
 mod thumbs;
+mod timeline;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,11 +20,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use browse::{ItemFile, ItemFilter, ItemRow, ItemSort};
+pub use edits::ItemEdit;
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::{Job, NewJob};
 pub use sessions::SessionLookup;
 pub use spaces::{Space, SpaceKind};
+pub use timeline::Facet;
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
 const MIGRATIONS: &[&str] = &[

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod login_crypto;
 pub mod login_guard;
 pub mod space_fs;
+pub mod space_move;
 pub mod space_write;
 pub mod stream;
 pub mod thumbs;

@@ -125,7 +125,7 @@ impl TempFile {
 }
 
 /// "IMG_1.jpg" → "IMG_1 (2).jpg".
-fn numbered(name: &str, n: u32) -> String {
+pub fn numbered(name: &str, n: u32) -> String {
     match name.rfind('.') {
         Some(i) if i > 0 => format!("{} ({n}){}", &name[..i], &name[i..]),
         _ => format!("{name} ({n})"),

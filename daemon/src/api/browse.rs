@@ -1,0 +1,144 @@
+//! The browsing APIs around items: `Browse.Timeline` (counts per day or month, in sections a client pages
+//! through), `Browse.RecentlyAdded`, `Browse.GeneralTag`, and the progress reports `Index` and
+//! `BackgroundTask.Info`.
+
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::{Call, Ctx, Reply};
+use crate::db::{ItemFilter, ItemSort};
+
+/// Items per timeline section: a client loads one section of thumbnails at a time.
+const SECTION_ITEMS: i64 = 200;
+
+pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if !matches!(call.method.as_str(), "get" | "get_with_filter") {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let by_month = match call.params.opt_str("timeline_group_unit")?.as_deref() {
+        None | Some("day") => false,
+        Some("month") => true,
+        Some(_) => return Err(ApiError::missing("timeline_group_unit")),
+    };
+    let space = ctx.space().await?;
+    let space_id = space.id;
+    let buckets = ctx.app.db.call(move |db| db.timeline(space_id, by_month)).await?;
+    let mut sections: Vec<Value> = Vec::new();
+    let (mut list, mut in_section, mut offset) = (Vec::new(), 0i64, 0i64);
+    for b in buckets {
+        list.push(json!({ "year": b.year, "month": b.month, "day": b.day, "item_count": b.count }));
+        in_section += b.count;
+        if in_section >= SECTION_ITEMS {
+            sections.push(json!({ "limit": in_section, "offset": offset, "list": std::mem::take(&mut list) }));
+            offset += in_section;
+            in_section = 0;
+        }
+    }
+    if !list.is_empty() {
+        sections.push(json!({ "limit": in_section, "offset": offset, "list": list }));
+    }
+    Ok(Reply::Data(json!({ "section": sections })))
+}
+
+pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    let space = ctx.space().await?;
+    let space_id = space.id;
+    match call.method.as_str() {
+        "list" => {
+            let (offset, limit) = super::item::page(&call.params)?;
+            let rows = ctx
+                .app
+                .db
+                .call(move |db| {
+                    db.list_items(space_id, &ItemFilter::default(), ItemSort::AddedTime, true, offset, limit)
+                })
+                .await?;
+            let list = super::item_json::items_json(ctx, &space, &rows, &call.params.strings("additional")?).await?;
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        "count" => Ok(Reply::Data(json!({
+            "count": ctx.app.db.call(move |db| db.count_items(space_id, &ItemFilter::default())).await?
+        }))),
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    let space = ctx.space().await?;
+    let space_id = space.id;
+    let p = &call.params;
+    match call.method.as_str() {
+        "list" | "count" => {
+            let (offset, limit) = if call.method == "list" { super::item::page(p)? } else { (0, i64::MAX) };
+            let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, offset, limit)).await?;
+            if call.method == "count" {
+                return Ok(Reply::Data(json!({ "count": tags.len() })));
+            }
+            let list: Vec<Value> =
+                tags.iter().map(|(id, name, n)| json!({ "id": id, "name": name, "item_count": n })).collect();
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        "get" => {
+            let ids = p.ids("id")?;
+            let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, 0, i64::MAX)).await?;
+            let list: Vec<Value> = tags
+                .iter()
+                .filter(|(id, _, _)| ids.contains(id))
+                .map(|(id, name, n)| json!({ "id": id, "name": name, "item_count": n, "additional": {} }))
+                .collect();
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        "create" => {
+            let name = p.str("name")?.trim().to_string();
+            if name.is_empty() || name.len() > 255 || name.contains('\0') {
+                return Err(ApiError::missing("name"));
+            }
+            let stored = name.clone();
+            let id = ctx.app.db.call(move |db| db.ensure_tag(&stored)).await?;
+            Ok(Reply::Data(json!({ "tag": { "id": id, "name": name } })))
+        }
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+/// `Index get`: how much indexing work is still waiting, by stage (0 everywhere when idle).
+pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    match call.method.as_str() {
+        "get" => {
+            let pending = ctx.app.db.call(|db| db.pending_jobs_by_kind()).await?;
+            let of = |kind: &str| pending.iter().find(|(k, _)| k == kind).map(|(_, n)| *n).unwrap_or(0);
+            Ok(Reply::Data(json!({
+                "basic": of(crate::jobs::pipeline::IMPORT),
+                "metadata": of(crate::jobs::pipeline::IMPORT),
+                "thumbnail": of(crate::jobs::pipeline::THUMBS),
+                "video_convert": of(crate::jobs::pipeline::TRANSCODE),
+                "face_extraction": 0, "person_clustering": 0, "concept_detection": 0, "geo_coding": 0,
+            })))
+        }
+        // Re-indexing on request comes with the admin tools; the watcher and the start-up scan keep the
+        // index current meanwhile.
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+/// `BackgroundTask.Info`: the long-running work of the library, as tasks with a completion count. Indexing and
+/// transcoding are reported while they run.
+pub async fn background_tasks(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if !matches!(call.method.as_str(), "list_user_task" | "get_status") {
+        return Err(ApiError::NoSuchMethod);
+    }
+    let pending = ctx.app.db.call(|db| db.pending_jobs_by_kind()).await?;
+    let transcodes = ctx.app.db.call(|db| db.transcodes()).await?;
+    let mut list = Vec::new();
+    let queued: i64 = pending.iter().filter(|(k, _)| k != crate::jobs::pipeline::TRANSCODE).map(|(_, n)| n).sum();
+    if queued > 0 {
+        list.push(json!({ "id": 1, "operation": "index", "status": "processing", "total": queued, "completion": 0 }));
+    }
+    for t in transcodes.iter().filter(|t| t.state == "running") {
+        list.push(json!({
+            "id": 1_000_000 + t.item_id, "operation": "video_convert", "status": "processing",
+            "total": 100, "completion": (t.progress.unwrap_or(0.0) * 100.0).round() as i64, "item_id": t.item_id,
+        }));
+    }
+    Ok(Reply::Data(json!({ "list": list })))
+}

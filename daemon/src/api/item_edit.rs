@@ -1,0 +1,120 @@
+//! The changing methods of `Browse.Item`: `set` (description, rating, date taken), `add_tag` / `remove_tag`,
+//! `rename`, `move`, and `delete`, which moves files to the share's `#recycle` folder (a Live Photo's video goes
+//! with its photo). Ids are checked against the space first; one outside it fails the whole call with 642.
+
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{Call, Ctx, Reply};
+use crate::db::{ItemEdit, ItemFile, Space};
+use crate::service::space_move;
+
+pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiError> {
+    let p = &call.params;
+    ctx.may_change(space)?;
+    let ids = p.ids("id")?;
+    for id in &ids {
+        ctx.item(space, *id).await?;
+    }
+    match call.method.as_str() {
+        "set" => {
+            let rating = p.opt_int("rating")?;
+            if rating.is_some_and(|r| !(0..=5).contains(&r)) {
+                return Err(ApiError::missing("rating"));
+            }
+            let edit = ItemEdit { description: p.opt_str("description")?, rating, taken_ts: p.opt_int("time")? };
+            if edit == ItemEdit::default() {
+                return Err(ApiError::missing("description"));
+            }
+            ctx.app.db.call(move |db| db.edit_items(&ids, &edit)).await?;
+            Ok(Reply::Done)
+        }
+        "add_tag" | "remove_tag" => {
+            let tags = p.ids("tag")?;
+            let adding = call.method == "add_tag";
+            ctx.app
+                .db
+                .call(move |db| if adding { db.add_user_tags(&ids, &tags) } else { db.remove_tags(&ids, &tags) })
+                .await?;
+            Ok(Reply::Done)
+        }
+        "rename" => {
+            let [id] = ids[..] else { return Err(ApiError::missing("id")) };
+            let name = p.str("name")?;
+            let file = item_file(ctx, id).await?;
+            let (root, f, n) = (space.root.clone(), file.clone(), name.clone());
+            blocking(move || space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n))
+                .await?;
+            record_move(ctx, space, &file, &file.folder, &name).await?;
+            Ok(Reply::Done)
+        }
+        "move" => {
+            let target = ctx.folder(space, p.int("target_folder_id")?).await?;
+            for id in ids {
+                let file = item_file(ctx, id).await?;
+                let (root, f, to) = (space.root.clone(), file.clone(), target.path.clone());
+                blocking(move || {
+                    space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename)
+                })
+                .await?;
+                record_move(ctx, space, &file, &target.path, &file.filename).await?;
+            }
+            Ok(Reply::Done)
+        }
+        "delete" => {
+            let mut recycled = Vec::new();
+            for id in ids {
+                let mut with_pair = vec![id];
+                with_pair.extend(ctx.app.db.call(move |db| db.live_video_of(id)).await?);
+                for id in with_pair {
+                    let file = item_file(ctx, id).await?;
+                    recycled.push(recycle(ctx, space, &file).await?);
+                }
+            }
+            Ok(Reply::Data(json!({ "recycled": recycled })))
+        }
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+async fn item_file(ctx: &Ctx, id: i64) -> Result<ItemFile, ApiError> {
+    ctx.app.db.call(move |db| db.item_file(id)).await?.ok_or_else(|| ApiError::NotFound(format!("item {id}")))
+}
+
+fn rel(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+/// The database follows the file at once (the watcher would, a moment later), keeping the item's id.
+async fn record_move(
+    ctx: &Ctx,
+    space: &Space,
+    file: &ItemFile,
+    to_folder: &str,
+    to_name: &str,
+) -> Result<(), ApiError> {
+    let (space_id, from, to) = (space.id, rel(&file.folder, &file.filename), rel(to_folder, to_name));
+    ctx.app.db.call(move |db| db.move_item((space_id, &from), (space_id, &to))).await?;
+    Ok(())
+}
+
+/// Moves one file to the recycle bin and forgets its item.
+pub async fn recycle(ctx: &Ctx, space: &Space, file: &ItemFile) -> Result<String, ApiError> {
+    let (root, personal, f) = (space.root.clone(), space.owner_uid.is_some(), file.clone());
+    let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+    let binned =
+        blocking(move || space_move::recycle(std::path::Path::new(&root), personal, &f.folder, &f.filename, uid, gid))
+            .await?;
+    let (space_id, path) = (space.id, rel(&file.folder, &file.filename));
+    tracing::info!(user = ctx.caller.name, file = path, "moved to the recycle bin");
+    ctx.app.db.call(move |db| db.delete_item(space_id, &path)).await?;
+    Ok(binned)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+}

@@ -1,0 +1,128 @@
+//! `Search.Filter list` (the facets of the filter panel: time, type, camera, lens, exposure values, rating,
+//! tags) and `Search.Search` (items whose name, description, tags or folder match the keyword). Facet values
+//! carry stable ids derived from the value, so a client can send them back in `Browse.Item list_with_filter`.
+
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::params::Params;
+use super::{Call, Ctx, Reply};
+use crate::db::{Facet, ItemFilter, ItemSort, Space};
+
+/// The facets, with the parameter name each one has in requests and answers.
+const FACETS: [(&str, Facet); 6] = [
+    ("camera", Facet::Camera),
+    ("lens", Facet::Lens),
+    ("iso", Facet::Iso),
+    ("aperture", Facet::Aperture),
+    ("focal_length", Facet::FocalLength),
+    ("exposure_time", Facet::ExposureTime),
+];
+
+/// A stable id for a facet value: the same value always gets the same id, in every space.
+pub fn facet_id(value: &str) -> i64 {
+    let hash = blake3::hash(value.as_bytes());
+    i64::from(u32::from_le_bytes(hash.as_bytes()[..4].try_into().expect("4 bytes")) & 0x7fff_ffff)
+}
+
+pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    let space = ctx.space().await?;
+    let p = &call.params;
+    match (call.api.ends_with("Search.Filter"), call.method.as_str()) {
+        (true, "list") => filter_list(ctx, &space).await,
+        (false, "list_item") | (false, "count_item") => {
+            let mut filter = ItemFilter { keyword: Some(keyword(p)?), ..Default::default() };
+            filter.start_time = p.opt_int("start_time")?;
+            filter.end_time = p.opt_int("end_time")?;
+            let space_id = space.id;
+            if call.method == "count_item" {
+                return Ok(Reply::Data(
+                    json!({ "count": ctx.app.db.call(move |db| db.count_items(space_id, &filter)).await? }),
+                ));
+            }
+            let (offset, limit) = super::item::page(p)?;
+            let rows = ctx
+                .app
+                .db
+                .call(move |db| db.list_items(space_id, &filter, ItemSort::TakenTime, true, offset, limit))
+                .await?;
+            let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        (false, "suggest") => {
+            let word = keyword(p)?.to_lowercase();
+            let space_id = space.id;
+            let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, 0, i64::MAX)).await?;
+            let mut list: Vec<Value> = tags
+                .iter()
+                .filter(|(_, name, _)| name.to_lowercase().contains(&word))
+                .map(|(id, name, _)| json!({ "id": id, "name": name, "type": "general_tag" }))
+                .collect();
+            let folders = ctx.app.db.call(move |db| db.folder_paths(space_id)).await?;
+            for path in
+                folders.iter().filter(|p| p.rsplit('/').next().is_some_and(|n| n.to_lowercase().contains(&word)))
+            {
+                list.push(json!({ "name": format!("/{path}"), "type": "folder" }));
+            }
+            list.truncate(20);
+            Ok(Reply::Data(json!({ "list": list })))
+        }
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+fn keyword(p: &Params) -> Result<String, ApiError> {
+    let keyword = p.str("keyword")?;
+    if keyword.trim().is_empty() || keyword.len() > 256 {
+        return Err(ApiError::missing("keyword"));
+    }
+    Ok(keyword)
+}
+
+async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
+    let space_id = space.id;
+    let mut data = serde_json::Map::new();
+    for (name, facet) in FACETS {
+        let values = ctx.app.db.call(move |db| db.distinct_values(space_id, facet)).await?;
+        let list: Vec<Value> = values.iter().map(|v| json!({ "id": facet_id(v), "name": v })).collect();
+        data.insert(name.to_string(), Value::Array(list));
+    }
+    let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, 0, i64::MAX)).await?;
+    data.insert("general_tag".into(), tags.iter().map(|(id, name, _)| json!({ "id": id, "name": name })).collect());
+    data.insert(
+        "item_type".into(),
+        json!([{ "id": 0, "name": "photo" }, { "id": 1, "name": "video" }, { "id": 2, "name": "live" }]),
+    );
+    data.insert("rating".into(), json!([0, 1, 2, 3, 4, 5]));
+    let months = ctx.app.db.call(move |db| db.timeline(space_id, true)).await?;
+    let time: Vec<Value> = months
+        .iter()
+        .filter_map(|b| {
+            let start =
+                time::Date::from_calendar_date(b.year as i32, time::Month::try_from(b.month as u8).ok()?, 1).ok()?;
+            let next = if b.month == 12 {
+                start.replace_year(start.year() + 1).ok()?.replace_month(time::Month::January).ok()?
+            } else {
+                start.replace_month(time::Month::try_from(b.month as u8 + 1).ok()?).ok()?
+            };
+            let ts = |d: time::Date| d.midnight().assume_utc().unix_timestamp();
+            Some(json!({ "year": b.year, "month": b.month, "start_time": ts(start), "end_time": ts(next) - 1 }))
+        })
+        .collect();
+    data.insert("time".into(), Value::Array(time));
+    Ok(Reply::Data(Value::Object(data)))
+}
+
+/// The facet parameters of `list_with_filter` (`camera=[id]`, `lens=[id]`...), resolved to their values.
+pub async fn facet_filters(ctx: &Ctx, space: &Space, p: &Params) -> Result<Vec<(Facet, Vec<String>)>, ApiError> {
+    let mut filters = Vec::new();
+    for (name, facet) in FACETS {
+        let Some(ids) = p.opt_ids(name)? else { continue };
+        let space_id = space.id;
+        let values = ctx.app.db.call(move |db| db.distinct_values(space_id, facet)).await?;
+        let wanted: Vec<String> = values.into_iter().filter(|v| ids.contains(&facet_id(v))).collect();
+        // An id that matches nothing here narrows to nothing, as it should.
+        filters.push((facet, if wanted.is_empty() { vec![String::new()] } else { wanted }));
+    }
+    Ok(filters)
+}

@@ -1,0 +1,92 @@
+//! Renaming and moving files and folders inside a space, and deleting them the NAS way: into the share's
+//! `#recycle` folder, keeping their path, never unlinking. Every path is walked without following symlinks, and
+//! a rename never replaces an existing file.
+
+use std::path::Path;
+
+use nix::fcntl::{renameat2, RenameFlags};
+
+use super::space_fs::{open_dir, validate_name};
+use super::space_write::{ensure_dirs, numbered};
+use crate::api::error::ApiError;
+
+/// Renames `from_dir/from_name` to `to_dir/to_name` (both relative to `root`), failing with `Exists` rather
+/// than replacing anything.
+pub fn rename(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_name: &str) -> Result<(), ApiError> {
+    validate_name(to_name)?;
+    let from = open_dir(root, from_dir).map_err(|e| ApiError::NotFound(format!("{from_dir}: {e}")))?;
+    let to = open_dir(root, to_dir).map_err(|e| ApiError::NotFound(format!("{to_dir}: {e}")))?;
+    match renameat2(&from, from_name, &to, to_name, RenameFlags::RENAME_NOREPLACE) {
+        Ok(()) => Ok(()),
+        Err(nix::errno::Errno::EEXIST) => Err(ApiError::Exists),
+        Err(nix::errno::Errno::ENOENT) => Err(ApiError::NotFound(format!("{from_dir}/{from_name}"))),
+        Err(e) => Err(ApiError::Internal(format!("rename {from_name}: {e}"))),
+    }
+}
+
+/// Where a space's deleted files go: `#recycle` in the share that holds it. A Personal Space is the `Photos`
+/// folder of a home, so its bin is the home's (`~/#recycle/Photos/...`); the Shared Space is a share itself.
+pub fn recycle_location(space_root: &Path, personal: bool) -> (std::path::PathBuf, String) {
+    match (personal, space_root.parent(), space_root.file_name().and_then(|n| n.to_str())) {
+        (true, Some(home), Some(name)) => (home.to_path_buf(), format!("#recycle/{name}")),
+        _ => (space_root.to_path_buf(), "#recycle".to_string()),
+    }
+}
+
+/// Moves `dir/name` of the space into its recycle bin at the same relative path, as "name (2)" if a deleted
+/// file of that name is already there. Returns the path in the bin (relative to the bin's share).
+pub fn recycle(
+    space_root: &Path,
+    personal: bool,
+    dir: &str,
+    name: &str,
+    uid: u32,
+    gid: u32,
+) -> Result<String, ApiError> {
+    let (share, bin) = recycle_location(space_root, personal);
+    let target_dir = if dir.is_empty() { bin } else { format!("{bin}/{dir}") };
+    // The bin's own folders are made without validation of `#recycle` itself, which validate_name refuses.
+    let first = target_dir.split('/').next().unwrap_or_default().to_string();
+    let share_dir = open_dir(&share, "").map_err(|e| ApiError::Internal(format!("{}: {e}", share.display())))?;
+    match nix::sys::stat::mkdirat(&share_dir, first.as_str(), nix::sys::stat::Mode::from_bits_truncate(0o755)) {
+        Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+        Err(e) => return Err(ApiError::Internal(format!("cannot make {first}: {e}"))),
+    }
+    ensure_dirs(&share.join(&first), target_dir.split_once('/').map(|(_, rest)| rest).unwrap_or(""), uid, gid)?;
+    let from = open_dir(space_root, dir).map_err(|e| ApiError::NotFound(format!("{dir}: {e}")))?;
+    let to = open_dir(&share, &target_dir).map_err(|e| ApiError::Internal(format!("{target_dir}: {e}")))?;
+    for n in 1..10_000 {
+        let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
+        match renameat2(&from, name, &to, candidate.as_str(), RenameFlags::RENAME_NOREPLACE) {
+            Ok(()) => return Ok(format!("{target_dir}/{candidate}")),
+            Err(nix::errno::Errno::EEXIST) => continue,
+            Err(nix::errno::Errno::ENOENT) => return Err(ApiError::NotFound(format!("{dir}/{name}"))),
+            // Another file system: refuse rather than copy and unlink an original.
+            Err(e) => return Err(ApiError::Internal(format!("cannot move {name} to the recycle bin: {e}"))),
+        }
+    }
+    Err(ApiError::Exists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleted_files_keep_their_path_in_the_bin_and_nothing_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let space = dir.path().join("alice/Photos");
+        std::fs::create_dir_all(space.join("trip")).unwrap();
+        std::fs::write(space.join("trip/a.jpg"), b"1").unwrap();
+        let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+        assert_eq!(recycle(&space, true, "trip", "a.jpg", uid, gid).unwrap(), "#recycle/Photos/trip/a.jpg");
+        assert_eq!(std::fs::read(dir.path().join("alice/#recycle/Photos/trip/a.jpg")).unwrap(), b"1");
+        std::fs::write(space.join("trip/a.jpg"), b"2").unwrap();
+        assert_eq!(recycle(&space, true, "trip", "a.jpg", uid, gid).unwrap(), "#recycle/Photos/trip/a (2).jpg");
+        std::fs::write(space.join("trip/b.jpg"), b"3").unwrap();
+        assert!(matches!(rename(&space, "trip", "b.jpg", "", "a.jpg"), Ok(())));
+        std::fs::write(space.join("trip/c.jpg"), b"4").unwrap();
+        assert!(matches!(rename(&space, "trip", "c.jpg", "", "a.jpg"), Err(ApiError::Exists)));
+        assert_eq!(std::fs::read(space.join("a.jpg")).unwrap(), b"3", "never replaced");
+    }
+}
