@@ -3,7 +3,6 @@
 //! folder, as one ZIP streamed with constant memory. Every file is opened inside its space without following
 //! symlinks.
 
-
 use hyper::{Response, StatusCode};
 
 use super::error::ApiError;
