@@ -68,6 +68,7 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     pub max_connections: usize,
     pub max_upload_mb: u64,
+    pub run_as: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -134,6 +135,9 @@ pub struct Overrides {
     /// Number of worker processes (0 = one per core).
     #[arg(long, value_name = "N", global = true)]
     pub workers: Option<usize>,
+    /// Started as root, become this user after binding the port (default: server.run_as).
+    #[arg(long, global = true, value_name = "USER")]
+    pub run_as: Option<String>,
 }
 
 impl Config {
@@ -182,6 +186,9 @@ impl Config {
         }
         if let Some(v) = flags.workers {
             self.workers.count = v;
+        }
+        if let Some(v) = &flags.run_as {
+            self.server.run_as = v.clone();
         }
     }
 

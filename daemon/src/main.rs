@@ -10,6 +10,7 @@ mod http;
 mod inspect;
 mod jobs;
 mod media;
+mod privileges;
 mod service;
 mod spaces;
 mod thumb_command;
@@ -71,10 +72,24 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&config);
+    // Bind, then stop being root, before any thread exists (capabilities are per thread).
+    let listener = match &cli.command {
+        Command::Serve => match http::bind(&config).and_then(|l| {
+            privileges::drop_to(&config.server.run_as, &config.storage.data_dir).map_err(std::io::Error::other)?;
+            Ok(l)
+        }) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::error!("cannot start: {e:#}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve => watch::serve(config).await,
+            Command::Serve => watch::serve(config, listener.expect("bound above")).await,
             Command::Index => watch::index_once(config).await,
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,

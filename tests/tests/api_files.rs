@@ -130,6 +130,18 @@ fn uploads_land_whole_owned_by_the_user_and_indexed() {
     assert_eq!(std::fs::read(&stored).unwrap(), jpeg);
     let meta = std::fs::metadata(&stored).unwrap();
     assert_eq!((meta.uid(), meta.mtime()), (s.alice.uid, 1_600_000_000), "owned by alice, with the client's time");
+    // The daemon was started as root, and is not root any more.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.daemon.pid())).unwrap();
+    let uids: Vec<u32> = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|u| u.parse().unwrap())
+        .collect();
+    let service = nix::unistd::User::from_name("photosd").unwrap().expect("tests/setup.sh creates the photosd user");
+    assert_eq!(uids, [service.uid.as_raw(); 4], "real, effective, saved and file-system uid are photosd's");
 
     let again = api.upload("upload", &[("name", "\"holiday.jpg\""), ("duplicate", "\"rename\"")], "holiday.jpg", &jpeg);
     assert_eq!(again["data"]["action"], "rename");

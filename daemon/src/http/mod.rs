@@ -28,16 +28,21 @@ pub use client::Client;
 /// How long open requests may take to finish after a shutdown signal before their connections are closed.
 const DRAIN: Duration = Duration::from_secs(10);
 
-/// Binds the configured address. Separate from `serve`, so that the daemon binds (perhaps a privileged port,
-/// as root) before it drops its privileges.
-pub async fn bind(app: &App) -> std::io::Result<TcpListener> {
-    let listener = TcpListener::bind(app.config.server.listen).await?;
+/// Binds the configured address, before the runtime starts: the daemon binds (perhaps a privileged port, as
+/// root) before it drops its privileges.
+pub fn bind(config: &crate::config::Config) -> std::io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(config.server.listen)?;
+    listener.set_nonblocking(true)?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     Ok(listener)
 }
 
 /// Accepts connections until `shutdown`, then lets open requests finish (for up to `DRAIN`).
-pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: CancellationToken) {
+pub async fn serve(app: Arc<App>, listener: std::net::TcpListener, shutdown: CancellationToken) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => return tracing::error!("cannot serve on the bound address: {e}"),
+    };
     let connections = Arc::new(Semaphore::new(app.config.server.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {

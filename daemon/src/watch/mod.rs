@@ -17,7 +17,7 @@ use crate::jobs::{self, Progress};
 
 /// `photosd serve`: serve the API, watch and index until SIGTERM or SIGINT, then stop cleanly (open requests
 /// and running jobs finish).
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
     let app = App::open(config)?;
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone())?;
@@ -27,7 +27,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if swept > 0 {
         tracing::info!(files = swept, "removed temp files left by an interrupted run");
     }
-    let listener = crate::http::bind(&app).await?;
     let server = tokio::spawn(crate::http::serve(app.clone(), listener, shutdown.clone()));
     let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
     tokio::spawn(expire_sessions(app.clone(), shutdown.clone()));
