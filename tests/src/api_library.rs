@@ -18,6 +18,11 @@ pub struct Setup {
 /// alice (three photos in "trip", one at the root) and bob (one photo) use Photos; carol exists but is not in
 /// the Photos group.
 pub fn setup() -> Setup {
+    setup_with_shared(None)
+}
+
+/// The same, with a Shared Space at `shared` and `admin` as the Photos administrators' group.
+pub fn setup_with_shared(shared: Option<(&std::path::Path, &str)>) -> Setup {
     let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
     let bob = test_user("pdt-bob", "bob-Pa55word", &[GROUP]);
     let carol = test_user("pdt-carol", "carol-Pa55word", &[]);
@@ -30,12 +35,18 @@ pub fn setup() -> Setup {
     std::fs::copy(samples.join("Sony_HDR-HC3.jpg"), lib.photos().join("Sony_HDR-HC3.jpg")).unwrap();
     std::fs::create_dir_all(lib.photos_of(bob.name)).unwrap();
     std::fs::copy(samples.join("Pentax_K10D.jpg"), lib.photos_of(bob.name).join("Pentax_K10D.jpg")).unwrap();
-    let daemon = Daemon::start_with_env(&lib, &[("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP)]);
-    wait_for("five items with thumbnails", 60, || {
+    let (shared_root, admins) = shared.unwrap_or((std::path::Path::new(""), ""));
+    let shared_items = crate::files_under(shared_root).len() as i64;
+    let daemon = Daemon::launch(
+        &lib,
+        shared_root,
+        &[("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP), ("PHOTOSD_AUTH_ADMIN_GROUP", admins)],
+    );
+    wait_for("every item with thumbnails", 60, || {
         lib.db()
             .query_row("SELECT count(*) FROM item WHERE thumb_state = 'ready'", [], |r| r.get::<_, i64>(0))
             .unwrap_or(0)
-            == 5
+            == 5 + shared_items
     });
     Setup { lib, daemon, alice, bob, carol }
 }

@@ -134,7 +134,8 @@ impl Daemon {
         Self::launch(lib, shared, &[])
     }
 
-    fn launch(lib: &Library, shared: &Path, env: &[(&str, &str)]) -> Daemon {
+    /// Starts with a Shared Space at `shared` (empty: none) and extra `PHOTOSD_*` settings.
+    pub fn launch(lib: &Library, shared: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = lib.dir.path().join("daemon.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let (pattern, data) = (lib.pattern(), lib.data().display().to_string());

@@ -174,3 +174,23 @@ fn edits_renames_moves_and_deletes() {
     assert_eq!(names(&left), ["Sony_HDR-HC3.jpg"]);
     assert_eq!(error_code(&api.call("SYNO.Foto.Browse.Folder", "delete", 2, &[("id", "[0]")])), 105, "the root stays");
 }
+
+#[test]
+fn copies_are_new_items_and_exif_reads_back() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let nikon = id_of(&api, "Nikon_D70.jpg");
+    let exif = api.call("SYNO.Foto.Browse.Item", "get_exif", 5, &[("id", &format!("[{nikon}]"))]);
+    assert_eq!(exif["data"]["exif"]["Make"], "NIKON CORPORATION", "{exif}");
+    let root = api.call("SYNO.Foto.Browse.Folder", "get", 2, &[("id", "0")])["data"]["folder"]["id"].to_string();
+    let copied =
+        api.call("SYNO.Foto.Browse.Item", "copy", 5, &[("id", &format!("[{nikon}]")), ("target_folder_id", &root)]);
+    let copy = &copied["data"]["list"][0];
+    assert_eq!(copy["filename"], "Nikon_D70.jpg", "{copied}");
+    assert_ne!(copy["id"].as_i64().unwrap(), nikon, "a copy is an item of its own");
+    let original = std::fs::read(s.lib.photos().join("trip/Nikon_D70.jpg")).unwrap();
+    assert_eq!(std::fs::read(s.lib.photos().join("Nikon_D70.jpg")).unwrap(), original);
+    let again =
+        api.call("SYNO.Foto.Browse.Item", "copy", 5, &[("id", &format!("[{nikon}]")), ("target_folder_id", &root)]);
+    assert_eq!(again["data"]["list"][0]["filename"], "Nikon_D70 (2).jpg", "a copy never replaces a file");
+}

@@ -45,7 +45,11 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
-        "set" | "add_tag" | "remove_tag" | "rename" | "move" | "delete" => {
+        "get_exif" => {
+            let item = ctx.item(&space, p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
+            Ok(Reply::Data(json!({ "exif": super::item_json::exif_fields(&item) })))
+        }
+        "set" | "add_tag" | "remove_tag" | "rename" | "move" | "copy" | "delete" => {
             super::item_edit::handle(ctx, call, &space).await
         }
         _ => Err(ApiError::NoSuchMethod),

@@ -1,5 +1,5 @@
 //! The changing methods of `Browse.Item`: `set` (description, rating, date taken), `add_tag` / `remove_tag`,
-//! `rename`, `move`, and `delete`, which moves files to the share's `#recycle` folder (a Live Photo's video goes
+//! `rename`, `move`, `copy`, and `delete`, which moves files to the share's `#recycle` folder (a Live Photo's video goes
 //! with its photo). Ids are checked against the space first; one outside it fails the whole call with 642.
 
 use serde_json::json;
@@ -61,6 +61,22 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             }
             Ok(Reply::Done)
         }
+        "copy" => {
+            let target = ctx.folder(space, p.int("target_folder_id")?).await?;
+            let mut copies = Vec::new();
+            for id in ids {
+                let file = item_file(ctx, id).await?;
+                let (root, f, to) = (space.root.clone(), file.clone(), target.path.clone());
+                let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+                let name = blocking(move || copy_file(std::path::Path::new(&root), &f, &to, uid, gid)).await?;
+                let rel_path = rel(&target.path, &name);
+                let copy = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel_path)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                copies.push(json!({ "id": copy, "filename": name }));
+            }
+            Ok(Reply::Data(json!({ "list": copies })))
+        }
         "delete" => {
             let mut recycled = Vec::new();
             for id in ids {
@@ -75,6 +91,25 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         }
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// Copies a file into folder `to` of the same space, through a temp file, under a free name.
+fn copy_file(root: &std::path::Path, file: &ItemFile, to: &str, uid: u32, gid: u32) -> Result<String, ApiError> {
+    use crate::service::space_write::{Duplicate, TempFile};
+    let mut source = crate::service::space_fs::open_file(root, &file.folder, &file.filename)
+        .map_err(|e| ApiError::NotFound(format!("{}: {e}", file.filename)))?;
+    let mut temp = TempFile::create(root, to)?;
+    if let Err(e) = std::io::copy(&mut source, &mut temp.file) {
+        temp.discard();
+        return Err(e.into());
+    }
+    let mtime = source
+        .metadata()
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    temp.publish(&file.filename, Duplicate::Rename, uid, gid, mtime.map(|d| d.as_secs() as i64))?
+        .ok_or(ApiError::Exists)
 }
 
 async fn item_file(ctx: &Ctx, id: i64) -> Result<ItemFile, ApiError> {

@@ -115,6 +115,29 @@ fn exif(row: &ItemRow) -> Value {
     })
 }
 
+/// Every camera field photosd stores, by its EXIF tag name, for `get_exif`.
+pub fn exif_fields(row: &ItemRow) -> Value {
+    let mut fields = Map::new();
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            fields.insert(key.to_string(), v);
+        }
+    };
+    put("Make", row.make.clone().map(Value::from));
+    put("Model", row.model.clone().map(Value::from));
+    put("LensModel", row.lens.clone().map(Value::from));
+    put("ExposureTime", row.exposure_time.map(Value::from));
+    put("FNumber", row.f_number.map(Value::from));
+    put("ISO", row.iso.map(Value::from));
+    put("FocalLength", row.focal_length.map(Value::from));
+    put("Orientation", row.orientation.map(Value::from));
+    put("ImageWidth", row.width.map(Value::from));
+    put("ImageHeight", row.height.map(Value::from));
+    put("GPSLatitude", row.latitude.map(Value::from));
+    put("GPSLongitude", row.longitude.map(Value::from));
+    Value::Object(fields)
+}
+
 /// Up to one decimal, without a trailing ".0".
 fn trim(value: f64) -> String {
     let text = format!("{:.1}", value);

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""API latency on a large library: generates a library database of ITEMS items across USERS Personal Spaces,
+starts `photosd serve` on it, logs in as the first user (a real account, through PAM), and measures with `hey`
+(8 connections) the latency of `Browse.Item list` (limit 100, by date taken, at the first, middle and last page)
+and `Browse.Timeline get`. Also prints the daemon's RSS when idle. Run as root (it makes the account).
+
+    tests/bench/api_bench.py [--items 1000000] [--users 10] [--dir /tmp/photosd-api-bench] [--requests 2000]
+
+Only the first user's files exist on disk (empty files, matching the database, so the start-up scan finds
+nothing to do); the other users' spaces exist only in the database, which is what the queries read.
+"""
+import argparse
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import json
+
+from benchlib import PHOTOSD
+
+USER, PASSWORD = "pdb-bench", "bench-Pa55word"
+FOLDERS = 100
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_tools():
+    if not shutil.which("hey"):
+        sh("apt-get", "install", "-y", "-qq", "hey", stdout=subprocess.DEVNULL)
+    if subprocess.run(["id", USER], capture_output=True).returncode != 0:
+        sh("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", USER)
+    subprocess.run(["chpasswd"], input=f"{USER}:{PASSWORD}\n", text=True, check=True)
+
+
+def generate(base, items, users):
+    data, homes = os.path.join(base, "data"), os.path.join(base, "homes")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(data)
+    # The schema, exactly as the daemon makes it: an index run over no spaces at all.
+    sh(PHOTOSD, "index", "--data", data, "--personal-pattern", os.path.join(base, "none", "*", "Photos"),
+       "--shared", "", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = sqlite3.connect(os.path.join(data, "library.db"))
+    db.execute("PRAGMA synchronous = OFF")
+    now = int(time.time())
+    per_user = items // users
+    rng = random.Random(42)
+    first_root = os.path.join(homes, USER, "Photos")
+    for u in range(users):
+        name = USER if u == 0 else f"pdb-ghost{u}"
+        root = os.path.join(homes, name, "Photos")
+        uid = 60000 + u
+        db.execute("INSERT INTO space (kind, owner_uid, owner_name, root, created_at) VALUES ('personal', ?, ?, ?, ?)",
+                   (uid, name, root, now))
+        space = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, NULL, '', '', ?)", (space, now))
+        parent = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        folder_ids = []
+        for f in range(FOLDERS):
+            db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
+                       (space, parent, f"{f:03}", f"{f:03}", now))
+            folder_ids.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        rows = []
+        for n in range(per_user):
+            taken = rng.randrange(1_300_000_000, 1_700_000_000)
+            mtime_ns = 1_600_000_000 * 1_000_000_000
+            rows.append((space, folder_ids[n % FOLDERS], f"IMG_{n:07}.jpg", 0, mtime_ns, "photo", "image/jpeg",
+                         4000, 3000, 1, taken, "Canon", "Canon EOS R5", now, now, "ready", f"{n:064x}"))
+        db.executemany(
+            "INSERT INTO item (space_id, folder_id, filename, size, mtime_ns, type, mime, width, height, orientation,"
+            " taken_ts, make, model, added_at, indexed_at, thumb_state, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows)
+        if u == 0:
+            for f in range(FOLDERS):
+                os.makedirs(os.path.join(first_root, f"{f:03}"), exist_ok=True)
+            for n in range(per_user):
+                path = os.path.join(first_root, f"{n % FOLDERS:03}", f"IMG_{n:07}.jpg")
+                with open(path, "wb"):
+                    pass
+                os.utime(path, ns=(1_600_000_000 * 1_000_000_000, 1_600_000_000 * 1_000_000_000))
+        db.commit()
+        print(f"  space {u + 1}/{users}: {per_user} items", file=sys.stderr)
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+    return data, os.path.join(homes, "*", "Photos")
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def hey(url, requests):
+    out = sh("hey", "-n", str(requests), "-c", "8", url, capture_output=True, text=True).stdout
+    pct = {m.group(1): float(m.group(2)) * 1000 for m in re.finditer(r"(\d+)%% in ([\d.]+) secs".replace("%%", "%"), out)}
+    errors = re.search(r"Status code distribution:\s*\n\s*\[200\]\s*(\d+)", out)
+    return pct.get("50"), pct.get("99"), int(errors.group(1)) if errors else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--users", type=int, default=10)
+    ap.add_argument("--dir", default="/tmp/photosd-api-bench")
+    ap.add_argument("--requests", type=int, default=2000)
+    args = ap.parse_args()
+    ensure_tools()
+    print(f"generating {args.items} items in {args.users} spaces under {args.dir}", file=sys.stderr)
+    data, pattern = generate(args.dir, args.items, args.users)
+    log = open(os.path.join(args.dir, "daemon.log"), "w")
+    env = dict(os.environ, PHOTOSD_SERVER_LISTEN="127.0.0.1:0", RUST_LOG="info")
+    env.pop("PHOTOSD_CONFIG", None)
+    daemon = subprocess.Popen([PHOTOSD, "serve", "--data", data, "--personal-pattern", pattern, "--shared", "",
+                               "--min-uid", "0"], stderr=log, env=env)
+    try:
+        port = None
+        for _ in range(600):
+            text = open(os.path.join(args.dir, "daemon.log")).read()
+            m = re.search(r"listening.*?127\.0\.0\.1:(\d+)", text)
+            if m and "reconciled" in text:
+                port = m.group(1)
+                break
+            time.sleep(0.1)
+        assert port, "the daemon did not start"
+        base = f"http://127.0.0.1:{port}/photo/webapi/entry.cgi"
+        form = urllib.parse.urlencode({"api": "SYNO.API.Auth", "version": 7, "method": "login", "account": USER,
+                                       "passwd": PASSWORD, "format": "sid"}).encode()
+        sid = json.load(urllib.request.urlopen(base, form))["data"]["sid"]
+        count = json.load(urllib.request.urlopen(f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=count&_sid={sid}"))
+        per_user = count["data"]["count"]
+        time.sleep(3)
+        idle = rss_mb(daemon.pid)
+        rows = []
+        for label, offset in [("first page", 0), ("middle page", per_user // 2), ("last page", per_user - 100)]:
+            url = (f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=list&limit=100&offset={offset}"
+                   f"&sort_by=takentime&sort_direction=desc&additional=%5B%22thumbnail%22%5D&_sid={sid}")
+            rows.append((f"Browse.Item list, limit 100, by date, {label} (offset {offset})", *hey(url, args.requests)))
+        for unit in ["day", "month"]:
+            url = f"{base}?api=SYNO.Foto.Browse.Timeline&version=5&method=get&timeline_group_unit=%22{unit}%22&_sid={sid}"
+            rows.append((f"Browse.Timeline get ({unit})", *hey(url, args.requests)))
+        after = rss_mb(daemon.pid)
+    finally:
+        daemon.terminate()
+        daemon.wait()
+    print(f"\ncommand: tests/bench/api_bench.py --items {args.items} --users {args.users} --requests {args.requests}")
+    print(f"library: {args.items} items in {args.users} spaces; the logged-in user's space holds {per_user}\n")
+    print("| request | p50 ms | p99 ms | 200 answers |")
+    print("|---|---|---|---|")
+    for label, p50, p99, ok in rows:
+        print(f"| {label} | {p50:.1f} | {p99:.1f} | {ok}/{args.requests} |")
+    print(f"\nRSS of the daemon: {idle:.0f} MB idle after start and login, {after:.0f} MB after the runs")
+
+
+if __name__ == "__main__":
+    main()
