@@ -23,21 +23,39 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
     let space_id = space.id;
     let buckets = ctx.app.db.call(move |db| db.timeline(space_id, by_month)).await?;
-    let mut sections: Vec<Value> = Vec::new();
+    #[derive(serde::Serialize)]
+    struct Day {
+        year: i64,
+        month: i64,
+        day: i64,
+        item_count: i64,
+    }
+    #[derive(serde::Serialize)]
+    struct Section {
+        limit: i64,
+        offset: i64,
+        list: Vec<Day>,
+    }
+    let mut sections: Vec<Section> = Vec::new();
     let (mut list, mut in_section, mut offset) = (Vec::new(), 0i64, 0i64);
     for b in buckets {
-        list.push(json!({ "year": b.year, "month": b.month, "day": b.day, "item_count": b.count }));
+        list.push(Day { year: b.year, month: b.month, day: b.day, item_count: b.count });
         in_section += b.count;
         if in_section >= SECTION_ITEMS {
-            sections.push(json!({ "limit": in_section, "offset": offset, "list": std::mem::take(&mut list) }));
+            sections.push(Section { limit: in_section, offset, list: std::mem::take(&mut list) });
             offset += in_section;
             in_section = 0;
         }
     }
     if !list.is_empty() {
-        sections.push(json!({ "limit": in_section, "offset": offset, "list": list }));
+        sections.push(Section { limit: in_section, offset, list });
     }
-    Ok(Reply::Data(json!({ "section": sections })))
+    #[derive(serde::Serialize)]
+    struct Timeline {
+        section: Vec<Section>,
+    }
+    let bytes = serde_json::to_vec(&Timeline { section: sections }).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Reply::Serialized(bytes))
 }
 
 pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {

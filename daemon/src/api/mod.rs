@@ -53,6 +53,8 @@ pub struct Call {
 pub enum Reply {
     /// `{"success":true,"data":…}`
     Data(Value),
+    /// `{"success":true,"data":…}` with `data` already serialised: large answers skip building a `Value` tree.
+    Serialized(Vec<u8>),
     /// `{"success":true}`
     Done,
     /// Anything else: files, archives, a login that sets a cookie.
@@ -116,6 +118,13 @@ pub async fn serve(
 fn envelope(result: Result<Reply, ApiError>) -> Response<Body> {
     match result {
         Ok(Reply::Data(data)) => body::json(&json!({ "success": true, "data": data })),
+        Ok(Reply::Serialized(data)) => {
+            let mut bytes = Vec::with_capacity(data.len() + 32);
+            bytes.extend_from_slice(br#"{"success":true,"data":"#);
+            bytes.extend_from_slice(&data);
+            bytes.push(b'}');
+            body::json_bytes(bytes)
+        }
         Ok(Reply::Done) => body::json(&json!({ "success": true })),
         Ok(Reply::Response(response)) => response,
         Err(e) => body::json(&json!({ "success": false, "error": { "code": e.code() } })),

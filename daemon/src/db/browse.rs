@@ -178,7 +178,25 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ItemRow>, DbError> {
-        let (clause, mut values) = where_clause(space_id, filter);
+        let (mut clause, mut values) = where_clause(space_id, filter);
+        let mut offset = offset;
+        // Deep pages of a whole space by date: start from the day the page falls in (see `seek_by_day`).
+        let whole_space = filter.ids.is_none()
+            && filter.folder_id.is_none()
+            && filter.start_time.is_none()
+            && filter.end_time.is_none()
+            && filter.types.is_empty()
+            && filter.ratings.is_empty()
+            && filter.tag_ids.is_empty()
+            && filter.keyword.is_none()
+            && filter.facets.is_empty();
+        if sort == ItemSort::TakenTime && whole_space && offset > 1000 {
+            if let Some((bound, rest)) = self.seek_by_day(space_id, descending, offset)? {
+                clause.push_str(if descending { " AND i.taken_ts < ?" } else { " AND i.taken_ts >= ?" });
+                values.push(bound.into());
+                offset = rest;
+            }
+        }
         let direction = if descending { "DESC" } else { "ASC" };
         let order = match sort {
             ItemSort::TakenTime => format!("i.taken_ts {direction}, i.id {direction}"),

@@ -24,7 +24,12 @@ pub fn status(code: StatusCode, text: &'static str) -> Response<Body> {
 }
 
 pub fn json(value: &serde_json::Value) -> Response<Body> {
-    let mut response = Response::new(full(serde_json::to_vec(value).unwrap_or_default()));
+    json_bytes(serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A response of JSON already serialised.
+pub fn json_bytes(bytes: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(full(bytes));
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json; charset=utf-8"));

@@ -26,3 +26,35 @@ CREATE TABLE item_edit (
     taken_ts     INTEGER,
     updated_at   INTEGER NOT NULL
 );
+
+-- Visible items per space and day, kept by triggers: the timeline reads a few thousand rows instead of counting
+-- a whole space, and a list deep into a space by date finds its page from these counts.
+CREATE TABLE timeline_day (
+    space_id  INTEGER NOT NULL,
+    day       INTEGER NOT NULL,                -- taken_ts / 86400
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (space_id, day)
+) WITHOUT ROWID;
+INSERT INTO timeline_day (space_id, day, count)
+    SELECT space_id, taken_ts / 86400, count(*) FROM item
+    WHERE state <> 'missing' AND live_photo_id IS NULL GROUP BY 1, 2;
+CREATE TRIGGER item_timeline_insert AFTER INSERT ON item
+    WHEN NEW.state <> 'missing' AND NEW.live_photo_id IS NULL
+BEGIN
+    INSERT INTO timeline_day (space_id, day, count) VALUES (NEW.space_id, NEW.taken_ts / 86400, 1)
+        ON CONFLICT (space_id, day) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER item_timeline_delete AFTER DELETE ON item
+    WHEN OLD.state <> 'missing' AND OLD.live_photo_id IS NULL
+BEGIN
+    UPDATE timeline_day SET count = count - 1 WHERE space_id = OLD.space_id AND day = OLD.taken_ts / 86400;
+END;
+CREATE TRIGGER item_timeline_update AFTER UPDATE OF space_id, taken_ts, state, live_photo_id ON item
+BEGIN
+    UPDATE timeline_day SET count = count - 1
+        WHERE OLD.state <> 'missing' AND OLD.live_photo_id IS NULL
+          AND space_id = OLD.space_id AND day = OLD.taken_ts / 86400;
+    INSERT INTO timeline_day (space_id, day, count)
+        SELECT NEW.space_id, NEW.taken_ts / 86400, 1 WHERE NEW.state <> 'missing' AND NEW.live_photo_id IS NULL
+        ON CONFLICT (space_id, day) DO UPDATE SET count = count + 1;
+END;
