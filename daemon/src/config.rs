@@ -34,6 +34,13 @@ pub struct Config {
     pub thumbnails: ThumbnailsConfig,
     pub video: VideoConfig,
     pub auth: AuthConfig,
+    pub edits: EditsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditsConfig {
+    pub xmp_sidecars: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

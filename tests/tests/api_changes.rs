@@ -2,7 +2,7 @@
 //! facets, indexing progress; editing description, rating and date (kept across a re-index), renaming,
 //! moving, and deleting into the recycle bin, for items and folders, and never on another user's items.
 
-use photosd_tests::api_library::{list, logged_in, setup};
+use photosd_tests::api_library::{list, logged_in, setup, Setup};
 use photosd_tests::{error_code, wait_for, Api};
 use serde_json::Value;
 
@@ -193,4 +193,54 @@ fn copies_are_new_items_and_exif_reads_back() {
     let again =
         api.call("SYNO.Foto.Browse.Item", "copy", 5, &[("id", &format!("[{nikon}]")), ("target_folder_id", &root)]);
     assert_eq!(again["data"]["list"][0]["filename"], "Nikon_D70 (2).jpg", "a copy never replaces a file");
+}
+
+/// Edits go to an XMP sidecar beside the original (which stays byte for byte the same), follow renames, and
+/// come back when the library is indexed again from nothing.
+#[test]
+fn edits_live_in_xmp_sidecars_and_survive_a_fresh_index() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let nikon = id_of(&api, "Nikon_D70.jpg");
+    let ids = format!("[{nikon}]");
+    let original = std::fs::read(s.lib.photos().join("trip/Nikon_D70.jpg")).unwrap();
+    api.call(
+        "SYNO.Foto.Browse.Item",
+        "set",
+        5,
+        &[("id", &ids), ("description", "\"Glacier walk\""), ("rating", "5"), ("time", "1500000000")],
+    );
+    let tag = api.call("SYNO.Foto.Browse.GeneralTag", "create", 1, &[("name", "\"Vatnajökull\"")]);
+    let tag_id = tag["data"]["tag"]["id"].to_string();
+    api.call("SYNO.Foto.Browse.Item", "add_tag", 5, &[("id", &ids), ("tag", &format!("[{tag_id}]"))]);
+    let renamed = api.call("SYNO.Foto.Browse.Item", "rename", 5, &[("id", &ids), ("name", "\"glacier.jpg\"")]);
+    assert_eq!(renamed["success"], true, "{renamed}");
+    let sidecar = s.lib.photos().join("trip/glacier.jpg.xmp");
+    let text = std::fs::read_to_string(&sidecar).expect("the sidecar followed the rename");
+    assert!(
+        text.contains("Glacier walk") && text.contains("Vatnajökull") && text.contains("xmp:Rating=\"5\""),
+        "{text}"
+    );
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&sidecar).unwrap().uid(), s.alice.uid);
+    assert_eq!(std::fs::read(s.lib.photos().join("trip/glacier.jpg")).unwrap(), original, "the original is untouched");
+
+    // Forget the library entirely, and index again.
+    let Setup { lib, daemon, .. } = s;
+    daemon.stop();
+    std::fs::remove_dir_all(lib.data()).unwrap();
+    let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+    let out = photosd_tests::photosd(&lib.args("index", &pattern, &data));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (description, rating, taken, tags): (String, i64, i64, String) = lib
+        .db()
+        .query_row(
+            "SELECT i.description, i.rating, i.taken_ts, group_concat(t.name) FROM item i
+             JOIN item_tag it ON it.item_id = i.id JOIN tag t ON t.id = it.tag_id WHERE i.filename = 'glacier.jpg'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!((description.as_str(), rating, taken), ("Glacier walk", 5, 1500000000));
+    assert!(tags.contains("Vatnajökull"), "{tags}");
 }

@@ -26,16 +26,20 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             if edit == ItemEdit::default() {
                 return Err(ApiError::missing("description"));
             }
-            ctx.app.db.call(move |db| db.edit_items(&ids, &edit)).await?;
+            let edited = ids.clone();
+            ctx.app.db.call(move |db| db.edit_items(&edited, &edit)).await?;
+            write_sidecars(ctx, space, &ids).await?;
             Ok(Reply::Done)
         }
         "add_tag" | "remove_tag" => {
             let tags = p.ids("tag")?;
             let adding = call.method == "add_tag";
+            let edited = ids.clone();
             ctx.app
                 .db
-                .call(move |db| if adding { db.add_user_tags(&ids, &tags) } else { db.remove_tags(&ids, &tags) })
+                .call(move |db| if adding { db.add_user_tags(&edited, &tags) } else { db.remove_tags(&edited, &tags) })
                 .await?;
+            write_sidecars(ctx, space, &ids).await?;
             Ok(Reply::Done)
         }
         "rename" => {
@@ -43,8 +47,12 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             let name = p.str("name")?;
             let file = item_file(ctx, id).await?;
             let (root, f, n) = (space.root.clone(), file.clone(), name.clone());
-            blocking(move || space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n))
-                .await?;
+            blocking(move || {
+                space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n)?;
+                space_move::follow_sidecar(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n);
+                Ok(())
+            })
+            .await?;
             record_move(ctx, space, &file, &file.folder, &name).await?;
             Ok(Reply::Done)
         }
@@ -54,7 +62,9 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
                 let file = item_file(ctx, id).await?;
                 let (root, f, to) = (space.root.clone(), file.clone(), target.path.clone());
                 blocking(move || {
-                    space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename)
+                    space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename)?;
+                    space_move::follow_sidecar(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename);
+                    Ok(())
                 })
                 .await?;
                 record_move(ctx, space, &file, &target.path, &file.filename).await?;
@@ -91,6 +101,31 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         }
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// Writes the edited items' sidecars (`[edits] xmp_sidecars`), owned like the originals.
+async fn write_sidecars(ctx: &Ctx, space: &Space, ids: &[i64]) -> Result<(), ApiError> {
+    if !ctx.app.config.edits.xmp_sidecars {
+        return Ok(());
+    }
+    for &id in ids {
+        let file = item_file(ctx, id).await?;
+        let values = ctx.app.db.call(move |db| db.sidecar_values(id)).await?;
+        let root = space.root.clone();
+        let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+        blocking(move || {
+            crate::service::sidecar_write::write(
+                std::path::Path::new(&root),
+                &file.folder,
+                &file.filename,
+                &values,
+                uid,
+                gid,
+            )
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// Copies a file into folder `to` of the same space, through a temp file, under a free name.
@@ -141,9 +176,14 @@ async fn record_move(
 pub async fn recycle(ctx: &Ctx, space: &Space, file: &ItemFile) -> Result<String, ApiError> {
     let (root, personal, f) = (space.root.clone(), space.owner_uid.is_some(), file.clone());
     let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
-    let binned =
-        blocking(move || space_move::recycle(std::path::Path::new(&root), personal, &f.folder, &f.filename, uid, gid))
-            .await?;
+    let binned = blocking(move || {
+        let root = std::path::Path::new(&root);
+        let binned = space_move::recycle(root, personal, &f.folder, &f.filename, uid, gid)?;
+        // Its sidecar goes too (when it has one), so restoring the photo brings its edits back.
+        let _ = space_move::recycle(root, personal, &f.folder, &format!("{}.xmp", f.filename), uid, gid);
+        Ok(binned)
+    })
+    .await?;
     let (space_id, path) = (space.id, rel(&file.folder, &file.filename));
     tracing::info!(user = ctx.caller.name, file = path, "moved to the recycle bin");
     ctx.app.db.call(move |db| db.delete_item(space_id, &path)).await?;

@@ -51,6 +51,25 @@ impl Db {
     }
 }
 
+impl Db {
+    /// What an item's sidecar should say: its description, rating, tags, and its date when a user set it.
+    pub fn sidecar_values(&self, item_id: i64) -> Result<crate::service::sidecar_write::SidecarValues, DbError> {
+        let conn = self.lock();
+        let (description, rating, taken_local) = conn.query_row(
+            "SELECT i.description, i.rating,
+                    CASE WHEN e.taken_ts IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', e.taken_ts, 'unixepoch') END
+             FROM item i LEFT JOIN item_edit e ON e.item_id = i.id WHERE i.id = ?1",
+            [item_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = ?1 ORDER BY t.name",
+        )?;
+        let tags = stmt.query_map([item_id], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+        Ok(crate::service::sidecar_write::SidecarValues { description, rating, taken_local, tags })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

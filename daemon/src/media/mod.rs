@@ -9,6 +9,7 @@ pub mod input;
 mod iptc;
 mod legacy_raw;
 pub mod reading;
+pub mod sidecar;
 pub mod taken;
 pub mod thumb;
 mod tiff_ifd;
@@ -60,6 +61,7 @@ pub fn read_file(path: &Path, with_hash: bool) -> Reading {
     if let Err(e) = read_into(path, &mut reading) {
         reading.error = Some(e);
     }
+    sidecar::apply(path, &mut reading);
     if with_hash {
         match hash_file(path) {
             Ok(h) => reading.hash = Some(h),

@@ -24,6 +24,16 @@ pub fn rename(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_nam
     }
 }
 
+/// Renames the XMP sidecar of a file that was just renamed or moved, when it has one.
+pub fn follow_sidecar(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_name: &str) {
+    let (from, to) = (format!("{from_name}.xmp"), format!("{to_name}.xmp"));
+    if let Err(e) = rename(root, from_dir, &from, to_dir, &to) {
+        if !matches!(e, ApiError::NotFound(_)) {
+            tracing::warn!(sidecar = from, "the sidecar did not follow its photo: {e}");
+        }
+    }
+}
+
 /// Where a space's deleted files go: `#recycle` in the share that holds it. A Personal Space is the `Photos`
 /// folder of a home, so its bin is the home's (`~/#recycle/Photos/...`); the Shared Space is a share itself.
 pub fn recycle_location(space_root: &Path, personal: bool) -> (std::path::PathBuf, String) {
