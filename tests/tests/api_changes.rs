@@ -244,3 +244,33 @@ fn edits_live_in_xmp_sidecars_and_survive_a_fresh_index() {
     assert_eq!((description.as_str(), rating, taken), ("Glacier walk", 5, 1500000000));
     assert!(tags.contains("Vatnajökull"), "{tags}");
 }
+
+#[test]
+fn a_reindex_reads_every_file_of_the_space_again() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let before: i64 = s.lib.db().query_row("SELECT max(indexed_at) FROM item", [], |r| r.get(0)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let asked = api.call("SYNO.Foto.Index", "reindex", 1, &[("type", "\"basic\"")]);
+    assert_eq!(asked["success"], true, "{asked}");
+    wait_for("alice's four files to be read again", 30, || {
+        s.lib
+            .db()
+            .query_row("SELECT count(*) FROM item i JOIN space sp ON sp.id = i.space_id WHERE sp.owner_name = ?1 AND i.indexed_at > ?2", rusqlite::params![s.alice.name, before], |r| r.get::<_, i64>(0))
+            .unwrap()
+            == 4
+    });
+    let bob_untouched: i64 = s
+        .lib
+        .db()
+        .query_row(
+            "SELECT max(indexed_at) FROM item i JOIN space sp ON sp.id = i.space_id WHERE sp.owner_name = 'pdt-bob'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(bob_untouched <= before, "bob's space is not re-read");
+    let bob = logged_in(&s, &s.bob);
+    let index = bob.call("SYNO.Foto.Index", "get", 1, &[]);
+    assert_eq!(index["success"], true);
+}

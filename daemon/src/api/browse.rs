@@ -133,8 +133,32 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 "face_extraction": 0, "person_clustering": 0, "concept_detection": 0, "geo_coding": 0,
             })))
         }
-        // Re-indexing on request comes with the admin tools; the watcher and the start-up scan keep the
-        // index current meanwhile.
+        // Reads every file of the space again (`type` basic), or renders every thumbnail again (`thumbnail`).
+        "reindex" => {
+            let space = ctx.space().await?;
+            ctx.may_change(&space)?;
+            let thumbnails_only = call.params.opt_str("type")?.as_deref() == Some("thumbnail");
+            let (space_id, root) = (space.id, space.root.clone());
+            let queued = ctx
+                .app
+                .db
+                .call(move |db| {
+                    let files = db.stored_files(space_id)?;
+                    let jobs: Vec<_> = files
+                        .iter()
+                        .map(|(path, file)| match thumbnails_only {
+                            true => crate::jobs::pipeline::thumbs(file.id),
+                            false => crate::jobs::pipeline::import(space_id, &root, path),
+                        })
+                        .collect();
+                    db.enqueue(&jobs)?;
+                    Ok(jobs.len())
+                })
+                .await?;
+            ctx.app.jobs_ready.notify_waiters();
+            tracing::info!(user = ctx.caller.name, queued, thumbnails_only, "re-index requested");
+            Ok(Reply::Done)
+        }
         _ => Err(ApiError::NoSuchMethod),
     }
 }
