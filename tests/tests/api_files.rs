@@ -202,3 +202,29 @@ fn a_cut_off_upload_leaves_no_file_behind() {
     let me: Value = api.call("SYNO.Foto.UserInfo", "me", 1, &[]);
     assert_eq!(me["success"], true);
 }
+
+/// The temp file of an upload cut off by a killed daemon is removed at the next start; a recent one (an upload
+/// that may still be running) is left alone.
+#[test]
+fn a_killed_daemons_upload_leftovers_go_at_the_next_start() {
+    let s = setup();
+    let (stale, fresh) = (
+        s.lib.photos().join("trip/.photosd-upload-0123456789abcdef.part"),
+        s.lib.photos().join(".photosd-upload-fedcba9876543210.part"),
+    );
+    std::fs::write(&stale, b"half a photo").unwrap();
+    std::fs::write(&fresh, b"a photo on its way").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(two_hours_ago).unwrap();
+    let photosd_tests::api_library::Setup { lib, daemon, .. } = s;
+    daemon.kill();
+    let again = photosd_tests::Daemon::launch(
+        &lib,
+        std::path::Path::new(""),
+        &[("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP)],
+    );
+    // The log holds the first daemon's start too: wait for the second one's scan to remove the file.
+    wait_for("the interrupted upload's temp file to go", 30, || !stale.exists());
+    assert!(again.log_text().contains("removed an interrupted upload"));
+    assert!(fresh.exists(), "a recent temp file may belong to a running upload");
+}

@@ -23,6 +23,22 @@ pub enum Duplicate {
     Overwrite,
 }
 
+/// Temp files of uploads are named `.photosd-upload-<random>.part`.
+const UPLOAD_PREFIX: &str = ".photosd-upload-";
+
+/// An upload's temp file nobody has written to for an hour: its upload ended without cleaning up (the daemon
+/// was killed). A live upload writes continuously, so it is never taken for one.
+pub fn is_stale_upload(name: &str, entry: &std::fs::DirEntry) -> bool {
+    name.starts_with(UPLOAD_PREFIX)
+        && name.ends_with(".part")
+        && entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600))
+}
+
 pub struct TempFile {
     dir: OwnedFd,
     temp_name: String,
@@ -51,7 +67,7 @@ pub fn exists(root: &Path, rel: &str, name: &str) -> bool {
 impl TempFile {
     pub fn create(root: &Path, rel: &str) -> Result<TempFile, ApiError> {
         let dir = open_dir(root, rel).map_err(|e| ApiError::NotFound(format!("{rel}: {e}")))?;
-        let temp_name = format!(".photosd-upload-{}.part", super::auth::random_token(8));
+        let temp_name = format!("{UPLOAD_PREFIX}{}.part", super::auth::random_token(8));
         let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         let fd = openat(&dir, temp_name.as_str(), flags, Mode::from_bits_truncate(0o644))
             .map_err(|e| ApiError::Internal(format!("cannot create a temp file in {rel}: {e}")))?;

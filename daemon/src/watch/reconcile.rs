@@ -63,6 +63,12 @@ pub fn walk(root: &Path, rel: &str, out: &mut Walk, before_listing: &mut dyn FnM
                 out.dirs.push(child.clone());
                 walk(root, &child, out, before_listing);
             }
+        } else if file_type.is_file() && crate::service::space_write::is_stale_upload(&name, &entry) {
+            // A temp file of an upload cut off by a killed daemon: nobody will finish it.
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(file = %entry.path().display(), "removed an interrupted upload"),
+                Err(e) => tracing::warn!(file = %entry.path().display(), "cannot remove an interrupted upload: {e}"),
+            }
         } else if file_type.is_file() && !is_ignored_file(&name) {
             if let Ok(meta) = entry.metadata() {
                 out.files.insert(child, (meta.len(), meta.mtime() * 1_000_000_000 + meta.mtime_nsec()));
