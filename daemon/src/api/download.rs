@@ -7,7 +7,7 @@ use hyper::{Response, StatusCode};
 
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
-use crate::db::{ItemFile, Space};
+use crate::db::ItemFile;
 use crate::http::files::{self, FileResponse};
 use crate::http::{body, zip};
 use crate::service::space_fs;
@@ -30,7 +30,7 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let mut files = Vec::new();
     for id in ids {
-        files.push((None, item_file(ctx, &space, id).await?));
+        files.push((None, ctx.item_file(&space, id).await?));
     }
     for id in &folders {
         let folder = ctx.folder(&space, *id).await?;
@@ -96,7 +96,7 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let stream = ctx.app.db.call(move |db| playable(db, &data_dir, id)).await?;
     let response = match stream {
         Some(Stream::Original) => {
-            let file = item_file(ctx, &space, item.id).await?;
+            let file = ctx.item_file(&space, item.id).await?;
             let content_type = file.mime.clone().unwrap_or_else(|| "video/mp4".into());
             files::serve(
                 FileResponse { file: open(&file).await?, content_type: &content_type, download_name: None },
@@ -114,18 +114,12 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     Ok(Reply::Response(response))
 }
 
-async fn item_file(ctx: &Ctx, space: &Space, id: i64) -> Result<ItemFile, ApiError> {
-    let item = ctx.item(space, id).await?;
-    ctx.app.db.call(move |db| db.item_file(item.id)).await?.ok_or_else(|| ApiError::NotFound(format!("item {id}")))
-}
-
 async fn open(file: &ItemFile) -> Result<tokio::fs::File, ApiError> {
     let file = file.clone();
-    let opened = tokio::task::spawn_blocking(move || {
+    let opened = super::blocking(move || {
         space_fs::open_file(std::path::Path::new(&file.root), &file.folder, &file.filename)
+            .map_err(|e| ApiError::NotFound(format!("file: {e}")))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::NotFound(format!("file: {e}")))?;
+    .await?;
     Ok(tokio::fs::File::from_std(opened))
 }

@@ -5,8 +5,9 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use super::{Call, Ctx, Reply};
+use super::{blocking, Call, Ctx, Reply};
 use crate::db::{FolderRow, Space};
+use crate::service::{space_fs, space_move};
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -44,21 +45,11 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let parent = ctx.folder(&space, p.opt_int("target_id")?.or(p.opt_int("id")?).unwrap_or(0)).await?;
             let name = p.str("name")?;
             ctx.may_change(&space)?;
-            let (root, parent_path, caller) = (space.root.clone(), parent.path.clone(), ctx.caller.clone());
-            let owner_gid = if space.owner_uid.is_some() { caller.gid } else { gid_of(&space.root) };
-            let made_name = name.clone();
-            tokio::task::spawn_blocking(move || {
-                crate::service::space_fs::create_dir(
-                    std::path::Path::new(&root),
-                    &parent_path,
-                    &made_name,
-                    caller.uid,
-                    owner_gid,
-                )
-            })
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
-            let path = if parent.path.is_empty() { name } else { format!("{}/{name}", parent.path) };
+            let (root, parent_path, made_name) = (space.root.clone(), parent.path.clone(), name.clone());
+            let (uid, gid) = ctx.file_owner(&space);
+            blocking(move || space_fs::create_dir(std::path::Path::new(&root), &parent_path, &made_name, uid, gid))
+                .await?;
+            let path = space_fs::join(&parent.path, &name);
             let space_id = space.id;
             let id = ctx.app.db.call(move |db| db.ensure_folder(space_id, &path)).await?;
             let folder = ctx.folder(&space, id).await?;
@@ -72,18 +63,11 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let parent = ctx.folder(&space, parent_id).await?;
             let (root, from_parent, from_name, new_name) =
                 (space.root.clone(), parent.path.clone(), folder.name.clone(), name.clone());
-            tokio::task::spawn_blocking(move || {
-                crate::service::space_move::rename(
-                    std::path::Path::new(&root),
-                    &from_parent,
-                    &from_name,
-                    &from_parent,
-                    &new_name,
-                )
+            blocking(move || {
+                space_move::rename(std::path::Path::new(&root), &from_parent, &from_name, &from_parent, &new_name)
             })
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
-            let to = if parent.path.is_empty() { name } else { format!("{}/{name}", parent.path) };
+            .await?;
+            let to = space_fs::join(&parent.path, &name);
             let (space_id, from) = (space.id, folder.path.clone());
             ctx.app.db.call(move |db| db.move_folder((space_id, &from), (space_id, &to))).await?;
             let renamed = ctx.folder(&space, folder.id).await?;
@@ -97,12 +81,9 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
                 let parent = ctx.folder(&space, parent_id).await?;
                 let (root, personal, dir, name) =
                     (space.root.clone(), space.owner_uid.is_some(), parent.path.clone(), folder.name.clone());
-                let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
-                tokio::task::spawn_blocking(move || {
-                    crate::service::space_move::recycle(std::path::Path::new(&root), personal, &dir, &name, uid, gid)
-                })
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))??;
+                let (uid, gid) = ctx.file_owner(&space);
+                blocking(move || space_move::recycle(std::path::Path::new(&root), personal, &dir, &name, uid, gid))
+                    .await?;
                 let (space_id, path) = (space.id, folder.path.clone());
                 ctx.app.db.call(move |db| db.delete_folder(space_id, &path)).await?;
                 tracing::info!(user = ctx.caller.name, folder = folder.path, "moved to the recycle bin");
@@ -111,13 +92,6 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         }
         _ => Err(ApiError::NoSuchMethod),
     }
-}
-
-/// The group of a folder: new folders in the Shared Space take the share's group, as files do under a
-/// setgid share.
-fn gid_of(path: &str) -> u32 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).map(|m| m.gid()).unwrap_or(0)
 }
 
 async fn by_name(ctx: &Ctx, space: &Space, name: &str) -> Result<FolderRow, ApiError> {

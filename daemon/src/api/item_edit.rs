@@ -5,8 +5,9 @@
 use serde_json::json;
 
 use super::error::ApiError;
-use super::{Call, Ctx, Reply};
+use super::{blocking, Call, Ctx, Reply};
 use crate::db::{ItemEdit, ItemFile, Space};
+use crate::service::space_fs::join;
 use crate::service::space_move;
 
 pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiError> {
@@ -45,7 +46,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         "rename" => {
             let [id] = ids[..] else { return Err(ApiError::missing("id")) };
             let name = p.str("name")?;
-            let file = item_file(ctx, id).await?;
+            let file = ctx.item_file(space, id).await?;
             let (root, f, n) = (space.root.clone(), file.clone(), name.clone());
             blocking(move || {
                 space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n)?;
@@ -59,7 +60,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         "move" => {
             let target = ctx.folder(space, p.int("target_folder_id")?).await?;
             for id in ids {
-                let file = item_file(ctx, id).await?;
+                let file = ctx.item_file(space, id).await?;
                 let (root, f, to) = (space.root.clone(), file.clone(), target.path.clone());
                 blocking(move || {
                     space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename)?;
@@ -75,11 +76,11 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             let target = ctx.folder(space, p.int("target_folder_id")?).await?;
             let mut copies = Vec::new();
             for id in ids {
-                let file = item_file(ctx, id).await?;
+                let file = ctx.item_file(space, id).await?;
                 let (root, f, to) = (space.root.clone(), file.clone(), target.path.clone());
-                let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+                let (uid, gid) = ctx.file_owner(space);
                 let name = blocking(move || copy_file(std::path::Path::new(&root), &f, &to, uid, gid)).await?;
-                let rel_path = rel(&target.path, &name);
+                let rel_path = join(&target.path, &name);
                 let copy = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel_path)
                     .await
                     .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -93,7 +94,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
                 let mut with_pair = vec![id];
                 with_pair.extend(ctx.app.db.call(move |db| db.live_video_of(id)).await?);
                 for id in with_pair {
-                    let file = item_file(ctx, id).await?;
+                    let file = ctx.item_file(space, id).await?;
                     recycled.push(recycle(ctx, space, &file).await?);
                 }
             }
@@ -109,10 +110,10 @@ async fn write_sidecars(ctx: &Ctx, space: &Space, ids: &[i64]) -> Result<(), Api
         return Ok(());
     }
     for &id in ids {
-        let file = item_file(ctx, id).await?;
+        let file = ctx.item_file(space, id).await?;
         let values = ctx.app.db.call(move |db| db.sidecar_values(id)).await?;
         let root = space.root.clone();
-        let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+        let (uid, gid) = ctx.file_owner(space);
         blocking(move || {
             crate::service::sidecar_write::write(
                 std::path::Path::new(&root),
@@ -147,18 +148,6 @@ fn copy_file(root: &std::path::Path, file: &ItemFile, to: &str, uid: u32, gid: u
         .ok_or(ApiError::Exists)
 }
 
-async fn item_file(ctx: &Ctx, id: i64) -> Result<ItemFile, ApiError> {
-    ctx.app.db.call(move |db| db.item_file(id)).await?.ok_or_else(|| ApiError::NotFound(format!("item {id}")))
-}
-
-fn rel(folder: &str, name: &str) -> String {
-    if folder.is_empty() {
-        name.to_string()
-    } else {
-        format!("{folder}/{name}")
-    }
-}
-
 /// The database follows the file at once (the watcher would, a moment later), keeping the item's id.
 async fn record_move(
     ctx: &Ctx,
@@ -167,7 +156,7 @@ async fn record_move(
     to_folder: &str,
     to_name: &str,
 ) -> Result<(), ApiError> {
-    let (space_id, from, to) = (space.id, rel(&file.folder, &file.filename), rel(to_folder, to_name));
+    let (space_id, from, to) = (space.id, join(&file.folder, &file.filename), join(to_folder, to_name));
     ctx.app.db.call(move |db| db.move_item((space_id, &from), (space_id, &to))).await?;
     Ok(())
 }
@@ -175,7 +164,7 @@ async fn record_move(
 /// Moves one file to the recycle bin and forgets its item.
 pub async fn recycle(ctx: &Ctx, space: &Space, file: &ItemFile) -> Result<String, ApiError> {
     let (root, personal, f) = (space.root.clone(), space.owner_uid.is_some(), file.clone());
-    let (uid, gid) = (space.owner_uid.unwrap_or(ctx.caller.uid), ctx.caller.gid);
+    let (uid, gid) = ctx.file_owner(space);
     let binned = blocking(move || {
         let root = std::path::Path::new(&root);
         let binned = space_move::recycle(root, personal, &f.folder, &f.filename, uid, gid)?;
@@ -184,12 +173,8 @@ pub async fn recycle(ctx: &Ctx, space: &Space, file: &ItemFile) -> Result<String
         Ok(binned)
     })
     .await?;
-    let (space_id, path) = (space.id, rel(&file.folder, &file.filename));
+    let (space_id, path) = (space.id, join(&file.folder, &file.filename));
     tracing::info!(user = ctx.caller.name, file = path, "moved to the recycle bin");
     ctx.app.db.call(move |db| db.delete_item(space_id, &path)).await?;
     Ok(binned)
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
 }

@@ -72,6 +72,22 @@ impl Ctx {
         }
     }
 
+    /// Who new files and folders in this space belong to: in a Personal Space, its owner; in the Shared Space,
+    /// the user who made them, with the share's group (as files under a setgid share).
+    pub fn file_owner(&self, space: &Space) -> (u32, u32) {
+        use std::os::unix::fs::MetadataExt;
+        match space.owner_uid {
+            Some(uid) => (uid, self.caller.gid),
+            None => (self.caller.uid, std::fs::metadata(&space.root).map(|m| m.gid()).unwrap_or(self.caller.gid)),
+        }
+    }
+
+    /// Where an item of this space is on disk.
+    pub async fn item_file(&self, space: &Space, id: i64) -> Result<crate::db::ItemFile, ApiError> {
+        let item = self.item(space, id).await?;
+        self.app.db.call(move |db| db.item_file(item.id)).await?.ok_or_else(|| ApiError::NotFound(format!("item {id}")))
+    }
+
     /// The owner id Synology clients see on objects of this space: the uid for a Personal Space, 0 for the
     /// Shared Space.
     pub fn owner_user_id(&self, space: &Space) -> u32 {

@@ -7,7 +7,7 @@ use multer::{Constraints, Field, Multipart, SizeLimit};
 use serde_json::json;
 
 use super::error::ApiError;
-use super::{Call, Ctx, Reply};
+use super::{blocking, Call, Ctx, Reply};
 use crate::service::space_write::{ensure_dirs, exists, Duplicate, TempFile};
 
 /// A multipart body read up to its file part.
@@ -80,7 +80,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         Some("overwrite") => Duplicate::Overwrite,
         Some(_) => return Err(ApiError::missing("duplicate")),
     };
-    let (uid, gid) = owner(ctx, &space);
+    let (uid, gid) = ctx.file_owner(&space);
     let root = std::path::PathBuf::from(&space.root);
     let folder_path = match p.opt_int("target_folder_id")? {
         Some(id) => ctx.folder(&space, id).await?.path,
@@ -115,7 +115,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             json!({ "action": "ignore", "id": existing_id(ctx, &space, &folder_path, &name).await? }),
         ));
     };
-    let rel = if folder_path.is_empty() { stored.clone() } else { format!("{folder_path}/{stored}") };
+    let rel = crate::service::space_fs::join(&folder_path, &stored);
     let id = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -137,15 +137,6 @@ fn destination(p: &super::params::Params) -> Result<String, ApiError> {
     Ok(format!("PhotoLibrary/{}/{:02}", now.year(), u8::from(now.month())))
 }
 
-/// Files in a Personal Space belong to its owner; in the Shared Space, to the uploader, with the share's group.
-fn owner(ctx: &Ctx, space: &crate::db::Space) -> (u32, u32) {
-    use std::os::unix::fs::MetadataExt;
-    match space.owner_uid {
-        Some(_) => (ctx.caller.uid, ctx.caller.gid),
-        None => (ctx.caller.uid, std::fs::metadata(&space.root).map(|m| m.gid()).unwrap_or(ctx.caller.gid)),
-    }
-}
-
 async fn write_file(field: &mut Field<'static>, temp: &TempFile) -> Result<(), String> {
     use tokio::io::AsyncWriteExt;
     let mut out = tokio::fs::File::from_std(temp.file.try_clone().map_err(|e| e.to_string())?);
@@ -158,8 +149,4 @@ async fn write_file(field: &mut Field<'static>, temp: &TempFile) -> Result<(), S
 async fn existing_id(ctx: &Ctx, space: &crate::db::Space, folder: &str, name: &str) -> Result<Option<i64>, ApiError> {
     let (space_id, folder, name) = (space.id, folder.to_string(), name.to_string());
     Ok(ctx.app.db.call(move |db| db.item_id_by_path(space_id, &folder, &name)).await?)
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
 }

@@ -29,6 +29,15 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `dir/name` as the database stores paths ('' is the space root).
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
 /// Opens `rel` (a '/'-separated path from the database) under `root` as a directory, never following a symlink.
 pub fn open_dir(root: &Path, rel: &str) -> std::io::Result<OwnedFd> {
     let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_RDONLY;

@@ -7,7 +7,7 @@ use std::path::Path;
 use nix::fcntl::{renameat2, RenameFlags};
 
 use super::space_fs::{open_dir, validate_name};
-use super::space_write::{ensure_dirs, numbered};
+use super::space_write::{ensure_dirs, rename_to_free_name};
 use crate::api::error::ApiError;
 
 /// Renames `from_dir/from_name` to `to_dir/to_name` (both relative to `root`), failing with `Exists` rather
@@ -65,17 +65,8 @@ pub fn recycle(
     ensure_dirs(&share.join(&first), target_dir.split_once('/').map(|(_, rest)| rest).unwrap_or(""), uid, gid)?;
     let from = open_dir(space_root, dir).map_err(|e| ApiError::NotFound(format!("{dir}: {e}")))?;
     let to = open_dir(&share, &target_dir).map_err(|e| ApiError::Internal(format!("{target_dir}: {e}")))?;
-    for n in 1..10_000 {
-        let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
-        match renameat2(&from, name, &to, candidate.as_str(), RenameFlags::RENAME_NOREPLACE) {
-            Ok(()) => return Ok(format!("{target_dir}/{candidate}")),
-            Err(nix::errno::Errno::EEXIST) => continue,
-            Err(nix::errno::Errno::ENOENT) => return Err(ApiError::NotFound(format!("{dir}/{name}"))),
-            // Another file system: refuse rather than copy and unlink an original.
-            Err(e) => return Err(ApiError::Internal(format!("cannot move {name} to the recycle bin: {e}"))),
-        }
-    }
-    Err(ApiError::Exists)
+    let binned = rename_to_free_name(&from, name, &to, name)?;
+    Ok(format!("{target_dir}/{binned}"))
 }
 
 #[cfg(test)]

@@ -120,17 +120,7 @@ impl TempFile {
                 Err(nix::errno::Errno::EEXIST) => Ok(None),
                 Err(e) => Err(io("rename", e)),
             },
-            Duplicate::Rename => {
-                for n in 1..10_000 {
-                    let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
-                    match renameat2(&self.dir, temp, &self.dir, candidate.as_str(), RenameFlags::RENAME_NOREPLACE) {
-                        Ok(()) => return Ok(Some(candidate)),
-                        Err(nix::errno::Errno::EEXIST) => continue,
-                        Err(e) => return Err(io("rename", e)),
-                    }
-                }
-                Err(ApiError::Exists)
-            }
+            Duplicate::Rename => rename_to_free_name(&self.dir, temp, &self.dir, name).map(Some),
         }
     }
 
@@ -140,8 +130,24 @@ impl TempFile {
     }
 }
 
+/// Renames `from_name` to `name` in `to`, or to the first free "name (2)", "name (3)"...: never replacing a file.
+/// Returns the name used.
+pub fn rename_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, ApiError> {
+    for n in 1..10_000 {
+        let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
+        match renameat2(from, from_name, to, candidate.as_str(), RenameFlags::RENAME_NOREPLACE) {
+            Ok(()) => return Ok(candidate),
+            Err(nix::errno::Errno::EEXIST) => continue,
+            Err(nix::errno::Errno::ENOENT) => return Err(ApiError::NotFound(from_name.to_string())),
+            // EXDEV (another file system) included: refuse rather than copy and unlink an original.
+            Err(e) => return Err(ApiError::Internal(format!("cannot rename {from_name}: {e}"))),
+        }
+    }
+    Err(ApiError::Exists)
+}
+
 /// "IMG_1.jpg" → "IMG_1 (2).jpg".
-pub fn numbered(name: &str, n: u32) -> String {
+fn numbered(name: &str, n: u32) -> String {
     match name.rfind('.') {
         Some(i) if i > 0 => format!("{} ({n}){}", &name[..i], &name[i..]),
         _ => format!("{name} ({n})"),
