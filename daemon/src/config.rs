@@ -92,6 +92,8 @@ pub struct SpacesConfig {
     pub min_uid: u32,
     pub allowed_group: String,
     pub shared_root: String,
+    /// What every Photos user may do in Shared Space folders that no folder rule covers.
+    pub shared_default_role: crate::service::permissions::Role,
     pub discovery_interval_secs: u64,
 }
 

@@ -52,6 +52,19 @@ pub fn may_use_photos(config: &SpacesConfig, user: &uzers::User) -> bool {
             || uzers::get_group_by_name(&config.allowed_group).is_some_and(|g| is_member(&g, user)))
 }
 
+/// Every group the user is in: the primary one and the supplementary ones.
+pub fn groups_of(user: &uzers::User) -> Vec<u32> {
+    let mut gids: Vec<u32> = uzers::get_user_groups(user.name(), user.primary_group_id())
+        .unwrap_or_default()
+        .iter()
+        .map(|g| g.gid())
+        .collect();
+    if !gids.contains(&user.primary_group_id()) {
+        gids.push(user.primary_group_id());
+    }
+    gids
+}
+
 /// Whether the user is a Photos administrator (a member of `group`).
 pub fn is_in_group(group: &str, user: &uzers::User) -> bool {
     !group.is_empty() && uzers::get_group_by_name(group).is_some_and(|g| is_member(&g, user))

@@ -80,8 +80,13 @@ impl Api {
 
     /// A multipart upload, the way Synology clients send it: the fields first, then the file part.
     pub fn upload(&self, method: &str, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Value {
+        self.upload_to("SYNO.Foto.Upload.Item", method, fields, file_name, bytes)
+    }
+
+    /// The same, to another upload API (`SYNO.FotoTeam.Upload.Item` for the Shared Space).
+    pub fn upload_to(&self, api: &str, method: &str, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Value {
         let boundary = "photosd-test-boundary-7MA4YWxkTrZu0gW";
-        let body = multipart_body(boundary, method, self.sid.as_deref(), fields, file_name, bytes);
+        let body = multipart_body(boundary, api, method, self.sid.as_deref(), fields, file_name, bytes);
         let mut request = self
             .agent
             .post(&format!("{}/photo/webapi/entry.cgi", self.base))
@@ -115,6 +120,7 @@ pub fn error_code(envelope: &Value) -> i64 {
 /// The bytes of a multipart/form-data upload request.
 pub fn multipart_body(
     boundary: &str,
+    api: &str,
     method: &str,
     sid: Option<&str>,
     fields: &[(&str, &str)],
@@ -127,7 +133,7 @@ pub fn multipart_body(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
         );
     };
-    field("api", "SYNO.Foto.Upload.Item");
+    field("api", api);
     field("method", method);
     field("version", "1");
     if let Some(sid) = sid {

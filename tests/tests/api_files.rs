@@ -178,7 +178,15 @@ fn a_cut_off_upload_leaves_no_file_behind() {
     let api = logged_in(&s, &s.alice);
     let jpeg = std::fs::read(sample_jpeg()).unwrap();
     let boundary = "cutoff-boundary";
-    let full = multipart_body(boundary, "upload", api.sid.as_deref(), &[("name", "\"cut.jpg\"")], "cut.jpg", &jpeg);
+    let full = multipart_body(
+        boundary,
+        "SYNO.Foto.Upload.Item",
+        "upload",
+        api.sid.as_deref(),
+        &[("name", "\"cut.jpg\"")],
+        "cut.jpg",
+        &jpeg,
+    );
     let half = &full[..full.len() - jpeg.len() / 2];
     let address = s.daemon.base_url().trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&address).unwrap();

@@ -1,5 +1,6 @@
-//! The Shared Space through `SYNO.FotoTeam.*`: every Photos user browses it, only Photos administrators change
-//! it, and its ids and the Personal Spaces' ids never cross between the two API families.
+//! The Shared Space through `SYNO.FotoTeam.*`: every Photos user browses it by default, folder permissions
+//! decide who sees, downloads, uploads and manages what, and its ids and the Personal Spaces' ids never cross
+//! between the two API families.
 
 use photosd_tests::api_library::{list, logged_in, setup_with_shared};
 use photosd_tests::{error_code, sample_jpeg, test_user};
@@ -40,4 +41,147 @@ fn everyone_browses_the_shared_space_and_only_admins_change_it() {
     assert!(shared.path().join("Wedding").is_dir());
     let me = admin.call("SYNO.Foto.UserInfo", "me", 1, &[]);
     assert_eq!(me["data"]["is_admin"], true);
+}
+
+/// Folder permissions: what an administrator sets on a folder decides who sees it, downloads from it, uploads to
+/// it and manages it; a folder someone may not see answers 642 by every road (id, name, item, thumbnail,
+/// download, search, timeline), and its rules follow a rename.
+#[test]
+fn folder_permissions_decide_who_sees_and_changes_what() {
+    let shared = tempfile::tempdir().unwrap();
+    for (folder, name) in [("Family", "reunion.jpg"), ("Private", "secret.jpg"), ("Events", "party.jpg")] {
+        std::fs::create_dir_all(shared.path().join(folder)).unwrap();
+        std::fs::copy(sample_jpeg(), shared.path().join(folder).join(name)).unwrap();
+    }
+    let admins = "photosd-test-admins";
+    let s = setup_with_shared(Some((shared.path(), admins)));
+    let dave = test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
+    let (alice, bob, admin) = (logged_in(&s, &s.alice), logged_in(&s, &s.bob), logged_in(&s, &dave));
+    let root = admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let folder_id = |name: &str| list(&root).iter().find(|f| f["name"] == name).unwrap()["id"].to_string();
+    let (private, events) = (folder_id("/Private"), folder_id("/Events"));
+    let item_named = |api: &photosd_tests::Api, name: &str| {
+        let items = api.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("limit", "100")]);
+        list(&items).iter().find(|i| i["filename"] == name).map(|i| i["id"].to_string())
+    };
+    let secret = item_named(&admin, "secret.jpg").expect("the administrator sees everything");
+
+    // Private: bob manages it, nobody else (but administrators) sees it. Events: Photos users upload there.
+    let bob_manages = format!(
+        r#"[{{"role":"none","member":{{"type":"everyone"}}}},{{"role":"manage","action":"update","member":{{"type":"user","id":{}}}}}]"#,
+        s.bob.uid
+    );
+    let set = admin.call(
+        "SYNO.FotoTeam.Sharing.FolderPermission",
+        "update",
+        1,
+        &[("id", &private), ("permission", &bob_manages)],
+    );
+    assert_eq!(set["success"], true, "{set}");
+    let gid = nix::unistd::Group::from_name(photosd_tests::api_library::GROUP).unwrap().unwrap().gid.as_raw();
+    let group_uploads = format!(r#"[{{"role":"upload","member":{{"type":"group","id":{gid}}}}}]"#);
+    let set = admin.call(
+        "SYNO.FotoTeam.Sharing.FolderPermission",
+        "update",
+        1,
+        &[("id", &events), ("permission", &group_uploads)],
+    );
+    assert_eq!(set["success"], true, "{set}");
+
+    // alice: Private is gone by every road.
+    let names = |api: &photosd_tests::Api| {
+        let items = api.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("limit", "100")]);
+        let mut names: Vec<String> = list(&items).iter().map(|i| i["filename"].as_str().unwrap().to_string()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&alice), ["party.jpg", "reunion.jpg"]);
+    let count = alice.call("SYNO.FotoTeam.Browse.Item", "count", 5, &[]);
+    assert_eq!(count["data"]["count"], 2);
+    let folders = alice.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let folder_names: Vec<&str> = list(&folders).iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(folder_names, ["/Events", "/Family"]);
+    assert_eq!(alice.call("SYNO.FotoTeam.Browse.Folder", "count", 2, &[("id", "0")])["data"]["count"], 2);
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("id", &private)])), 642);
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Private\"")])), 642);
+    assert_eq!(
+        error_code(&alice.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("folder_id", &private), ("limit", "9")])),
+        642
+    );
+    assert!(list(&alice.call("SYNO.FotoTeam.Browse.Item", "get", 5, &[("id", &format!("[{secret}]"))])).is_empty());
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Thumbnail", "get", 2, &[("id", &secret), ("size", "sm")])), 642);
+    let download = alice.get_raw("SYNO.FotoTeam.Download", "download", 2, &[("item_id", &format!("[{secret}]"))], &[]);
+    assert_eq!(error_code(&serde_json::from_str(&download.into_string().unwrap()).unwrap()), 642);
+    let search = alice.call("SYNO.FotoTeam.Search.Search", "count_item", 6, &[("keyword", "\"secret\"")]);
+    assert_eq!(search["data"]["count"], 0);
+    let timeline = alice.call("SYNO.FotoTeam.Browse.Timeline", "get", 5, &[("timeline_group_unit", "\"day\"")]);
+    let total: i64 = timeline["data"]["section"][0]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["item_count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 2, "{timeline}");
+    let rename = [("id", format!("[{secret}]")), ("name", "\"mine.jpg\"".to_string())];
+    let rename: Vec<(&str, &str)> = rename.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Browse.Item", "rename", 5, &rename)), 642);
+    assert_eq!(
+        error_code(&alice.call("SYNO.FotoTeam.Sharing.FolderPermission", "get_config", 1, &[("id", &private)])),
+        642
+    );
+
+    // alice uploads to Events (the group may), not to Family (everyone only downloads there): 105, seen but not hers.
+    let jpeg = std::fs::read(sample_jpeg()).unwrap();
+    let upload_to = |folder: &str, name: &str| {
+        alice.upload_to("SYNO.FotoTeam.Upload.Item", "upload_to_folder", &[("target_folder_id", folder)], name, &jpeg)
+    };
+    let up = upload_to(&events, "alice.jpg");
+    assert_eq!(up["data"]["action"], "upload", "{up}");
+    assert!(shared.path().join("Events/alice.jpg").is_file());
+    let family = folder_id("/Family");
+    let up = upload_to(&family, "a.jpg");
+    assert_eq!(error_code(&up), 105);
+    assert!(!shared.path().join("Family/a.jpg").exists());
+    let up = upload_to(&private, "a.jpg");
+    assert_eq!(error_code(&up), 642);
+    assert_eq!(
+        error_code(&alice.call("SYNO.FotoTeam.Sharing.FolderPermission", "get_config", 1, &[("id", &events)])),
+        105
+    );
+
+    // bob manages Private: he sees it, is told so, and renames in it.
+    assert!(item_named(&bob, "secret.jpg").is_some());
+    let folders = bob.call(
+        "SYNO.FotoTeam.Browse.Folder",
+        "list",
+        2,
+        &[("id", "0"), ("limit", "10"), ("additional", r#"["access_permission"]"#)],
+    );
+    let perms = |name: &str| {
+        list(&folders).iter().find(|f| f["name"] == name).unwrap()["additional"]["access_permission"].clone()
+    };
+    assert_eq!(perms("/Private")["manage"], true);
+    assert_eq!(perms("/Family")["download"], true);
+    assert_eq!(perms("/Family")["upload"], false);
+    assert_eq!(bob.call("SYNO.FotoTeam.Browse.Item", "rename", 5, &rename)["success"], true);
+    assert!(shared.path().join("Private/mine.jpg").is_file());
+
+    // The administrator reads the rules; renaming the folder carries them; inheriting again opens it to alice.
+    let config = admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "get_config", 1, &[("id", &private)]);
+    assert_eq!(config["data"]["inherited"], false, "{config}");
+    let rules = config["data"]["permission"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["role"] == "manage" && r["member"]["name"] == s.bob.name), "{config}");
+    let renamed = admin.call("SYNO.FotoTeam.Browse.Folder", "rename", 2, &[("id", &private), ("name", "\"Hidden\"")]);
+    assert_eq!(renamed["success"], true, "{renamed}");
+    assert_eq!(names(&alice), ["alice.jpg", "party.jpg", "reunion.jpg"], "the rules went with the rename");
+    let inherit =
+        admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "set_config", 1, &[("id", &private), ("inherit", "true")]);
+    assert_eq!(inherit["success"], true, "{inherit}");
+    assert_eq!(names(&alice), ["alice.jpg", "mine.jpg", "party.jpg", "reunion.jpg"]);
+
+    // The users and groups a rule can name.
+    let members = admin.call("SYNO.Foto.Sharing.Misc", "list_user_group", 2, &[]);
+    assert!(list(&members).iter().any(|m| m["type"] == "user" && m["id"] == s.alice.uid && m["name"] == s.alice.name));
+    assert!(list(&members).iter().any(|m| m["type"] == "group" && m["id"] == gid));
+    assert!(!list(&members).iter().any(|m| m["name"] == s.carol.name), "carol may not use Photos");
 }

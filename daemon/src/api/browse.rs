@@ -21,8 +21,8 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         Some(_) => return Err(ApiError::missing("timeline_group_unit")),
     };
     let space = ctx.space().await?;
-    let space_id = space.id;
-    let buckets = ctx.app.db.call(move |db| db.timeline(space_id, by_month)).await?;
+    let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+    let buckets = ctx.app.db.call(move |db| db.timeline(&reach, by_month)).await?;
     #[derive(serde::Serialize)]
     struct Day {
         year: i64,
@@ -60,22 +60,20 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 
 pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
-    let space_id = space.id;
+    let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
     match call.method.as_str() {
         "list" => {
             let (offset, limit) = super::item::page(&call.params)?;
             let rows = ctx
                 .app
                 .db
-                .call(move |db| {
-                    db.list_items(space_id, &ItemFilter::default(), ItemSort::AddedTime, true, offset, limit)
-                })
+                .call(move |db| db.list_items(&reach, &ItemFilter::default(), ItemSort::AddedTime, true, offset, limit))
                 .await?;
             let list = super::item_json::items_json(ctx, &space, &rows, &call.params.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
         "count" => Ok(Reply::Data(json!({
-            "count": ctx.app.db.call(move |db| db.count_items(space_id, &ItemFilter::default())).await?
+            "count": ctx.app.db.call(move |db| db.count_items(&reach, &ItemFilter::default())).await?
         }))),
         _ => Err(ApiError::NoSuchMethod),
     }
@@ -83,12 +81,12 @@ pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 
 pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
-    let space_id = space.id;
+    let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
     let p = &call.params;
     match call.method.as_str() {
         "list" | "count" => {
             let (offset, limit) = if call.method == "list" { super::item::page(p)? } else { (0, i64::MAX) };
-            let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, offset, limit)).await?;
+            let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, offset, limit)).await?;
             if call.method == "count" {
                 return Ok(Reply::Data(json!({ "count": tags.len() })));
             }
@@ -98,7 +96,7 @@ pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         "get" => {
             let ids = p.ids("id")?;
-            let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, 0, i64::MAX)).await?;
+            let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, 0, i64::MAX)).await?;
             let list: Vec<Value> = tags
                 .iter()
                 .filter(|(id, _, _)| ids.contains(id))
@@ -136,7 +134,7 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         // Reads every file of the space again (`type` basic), or renders every thumbnail again (`thumbnail`).
         "reindex" => {
             let space = ctx.space().await?;
-            ctx.may_change(&space)?;
+            ctx.require(&space, "", crate::service::permissions::Role::Manage).await?;
             let thumbnails_only = call.params.opt_str("type")?.as_deref() == Some("thumbnail");
             let (space_id, root) = (space.id, space.root.clone());
             let queued = ctx

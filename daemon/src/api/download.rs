@@ -10,6 +10,7 @@ use super::{Call, Ctx, Reply};
 use crate::db::ItemFile;
 use crate::http::files::{self, FileResponse};
 use crate::http::{body, zip};
+use crate::service::permissions::Role;
 use crate::service::space_fs;
 use crate::service::stream::{playable, Stream};
 
@@ -30,13 +31,18 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let mut files = Vec::new();
     for id in ids {
+        let item = ctx.item(&space, id).await?;
+        ctx.require_on_item(&space, &item, Role::Download).await?;
         files.push((None, ctx.item_file(&space, id).await?));
     }
+    // Only what the caller may download comes along: subfolders they may only view stay out of the archive.
+    let reach = ctx.reach(&space, Role::Download).await?;
     for id in &folders {
         let folder = ctx.folder(&space, *id).await?;
-        let (space_id, path) = (space.id, folder.path.clone());
+        ctx.require(&space, &folder.path, Role::Download).await?;
+        let (reach, path) = (reach.clone(), folder.path.clone());
         let base = folder.path.rsplit('/').next().unwrap_or_default().to_string();
-        for (folder_path, filename) in ctx.app.db.call(move |db| db.files_under(space_id, &path)).await? {
+        for (folder_path, filename) in ctx.app.db.call(move |db| db.files_under(&reach, &path)).await? {
             // Names inside the archive start at the downloaded folder: "Iceland/day 1/a.jpg".
             let inner = folder_path.strip_prefix(&folder.path).unwrap_or(&folder_path).trim_start_matches('/');
             let name = [base.as_str(), inner, filename.as_str()]

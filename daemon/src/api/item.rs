@@ -19,27 +19,24 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let filter = filter(ctx, &space, p).await?;
             let (offset, limit) = page(p)?;
             let (sort, descending) = sort(p)?;
-            let space_id = space.id;
+            let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
             let rows =
-                ctx.app.db.call(move |db| db.list_items(space_id, &filter, sort, descending, offset, limit)).await?;
+                ctx.app.db.call(move |db| db.list_items(&reach, &filter, sort, descending, offset, limit)).await?;
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
         "count" | "count_with_filter" => {
             let filter = filter(ctx, &space, p).await?;
-            let space_id = space.id;
-            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_items(space_id, &filter)).await? })))
+            let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_items(&reach, &filter)).await? })))
         }
         "get" => {
             let ids = p.ids("id")?;
             let filter = ItemFilter { ids: Some(ids.clone()), ..Default::default() };
-            let space_id = space.id;
+            let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
             let limit = ids.len() as i64;
-            let mut rows = ctx
-                .app
-                .db
-                .call(move |db| db.list_items(space_id, &filter, ItemSort::TakenTime, true, 0, limit))
-                .await?;
+            let mut rows =
+                ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?;
             // In the order asked for; ids of other spaces are simply absent, as deleted ones are on DSM.
             rows.sort_by_key(|r| ids.iter().position(|&i| i == r.id));
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;

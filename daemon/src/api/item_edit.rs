@@ -7,15 +7,18 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{blocking, Call, Ctx, Reply};
 use crate::db::{ItemEdit, ItemFile, Space};
+use crate::service::permissions::Role;
 use crate::service::space_fs::join;
 use crate::service::space_move;
 
 pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiError> {
     let p = &call.params;
-    ctx.may_change(space)?;
     let ids = p.ids("id")?;
+    // A copy only reads its originals; everything else changes them.
+    let need = if call.method == "copy" { Role::Download } else { Role::Manage };
     for id in &ids {
-        ctx.item(space, *id).await?;
+        let item = ctx.item(space, *id).await?;
+        ctx.require_on_item(space, &item, need).await?;
     }
     match call.method.as_str() {
         "set" => {
@@ -59,6 +62,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         }
         "move" => {
             let target = ctx.folder(space, p.int("target_folder_id")?).await?;
+            ctx.require(space, &target.path, Role::Upload).await?;
             for id in ids {
                 let file = ctx.item_file(space, id).await?;
                 let (root, f, to) = (space.root.clone(), file.clone(), target.path.clone());
@@ -74,6 +78,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         }
         "copy" => {
             let target = ctx.folder(space, p.int("target_folder_id")?).await?;
+            ctx.require(space, &target.path, Role::Upload).await?;
             let mut copies = Vec::new();
             for id in ids {
                 let file = ctx.item_file(space, id).await?;

@@ -10,6 +10,7 @@ mod auth;
 mod browse;
 mod download;
 mod folder;
+mod folder_permission;
 mod item;
 mod item_edit;
 mod item_json;
@@ -161,7 +162,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "FotoTeam" => scope::Scope::Shared,
         _ => return Err(ApiError::NoSuchApi),
     };
-    let ctx = Ctx { app: app.clone(), caller, scope };
+    let ctx = Ctx { app: app.clone(), caller, scope, access: Default::default() };
     match name.as_str() {
         "UserInfo" => misc::user_info(&ctx, &call).await,
         "Browse.Folder" => folder::handle(&ctx, &mut call).await,
@@ -177,6 +178,8 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Download" => download::download(&ctx, &call).await,
         "Upload.Item" => upload::handle(&ctx, &mut call).await,
         "Streaming" => download::streaming(&ctx, &call).await,
+        "Sharing.FolderPermission" => folder_permission::folder_permission(&ctx, &call).await,
+        "Sharing.Misc" => folder_permission::list_user_group(&ctx, &call).await,
         _ => Err(ApiError::NoSuchMethod),
     }
 }
@@ -186,6 +189,8 @@ pub struct Ctx {
     pub app: Arc<App>,
     pub caller: Caller,
     pub scope: scope::Scope,
+    /// The caller's folder permissions in the space of this call, once looked up (`Ctx::access`).
+    access: tokio::sync::OnceCell<Arc<crate::service::permissions::Access>>,
 }
 
 /// Reads have names like list, get, count, get_exif, list_parents, suggest; everything else changes state.

@@ -1,12 +1,15 @@
 //! Which space a call addresses, and the access checks on ids from requests: `SYNO.Foto.*` works on the
-//! caller's Personal Space, `SYNO.FotoTeam.*` on the Shared Space. An id (item or folder) outside that space
-//! answers 642, exactly like an id that does not exist, so nobody learns what others have.
+//! caller's Personal Space, `SYNO.FotoTeam.*` on the Shared Space, where folder permissions decide who sees and
+//! does what (`service::permissions`). An id (item or folder) outside that space, or in a folder the caller may
+//! not see, answers 642, exactly like an id that does not exist, so nobody learns what others have.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::error::ApiError;
 use super::Ctx;
-use crate::db::{FolderRow, ItemRow, Space, SpaceKind};
+use crate::db::{FolderRow, ItemRow, Reach, Space, SpaceKind};
+use crate::service::permissions::{Access, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -46,29 +49,82 @@ impl Ctx {
             .await?)
     }
 
-    /// A folder of this space; `0` is the root, as in Synology Photos.
+    /// What the caller may do where in this space: everything in their own Personal Space and, for a Photos
+    /// administrator, in the Shared Space; elsewhere what the folder rules give them. Worked out once per call.
+    pub async fn access(&self, space: &Space) -> Result<Arc<Access>, ApiError> {
+        let access = self
+            .access
+            .get_or_try_init(|| async {
+                if space.owner_uid == Some(self.caller.uid) || (space.owner_uid.is_none() && self.caller.is_admin) {
+                    return Ok::<_, ApiError>(Arc::new(Access::full()));
+                }
+                let space_id = space.id;
+                let rules = self.app.db.call(move |db| db.folder_rules(space_id)).await?;
+                // Someone else's Personal Space is never addressed (`space` gives the caller's own); were it
+                // ever, nothing in it shows.
+                let default =
+                    if space.owner_uid.is_some() { Role::None } else { self.app.config.spaces.shared_default_role };
+                Ok(Arc::new(Access::for_caller(&rules, self.caller.uid, &self.caller.groups, default)))
+            })
+            .await?;
+        Ok(access.clone())
+    }
+
+    /// The part of this space whose items the caller may see (`need` = View), or download (Download).
+    pub async fn reach(&self, space: &Space, need: Role) -> Result<Reach, ApiError> {
+        let access = self.access(space).await?;
+        if access.is_full() || (need <= Role::View && access.views_everything()) {
+            return Ok(Reach::whole(space.id));
+        }
+        let space_id = space.id;
+        let folders = self.app.db.call(move |db| db.folder_paths(space_id)).await?;
+        let allowed: Vec<i64> =
+            folders.into_iter().filter(|(_, path)| access.role_at(path) >= need).map(|(id, _)| id).collect();
+        Ok(Reach::folders(space.id, &allowed))
+    }
+
+    /// Checks that the caller has `need` in the folder at `path` (which need not exist yet): 642 where they cannot
+    /// see it, 105 where they see it but may not do this.
+    pub async fn require(&self, space: &Space, path: &str, need: Role) -> Result<(), ApiError> {
+        let access = self.access(space).await?;
+        match access.role_at(path) {
+            role if role >= need => Ok(()),
+            _ if access.shows_folder(path) => Err(ApiError::Forbidden),
+            _ => Err(ApiError::NotFound(format!("folder /{path}"))),
+        }
+    }
+
+    /// A folder of this space that the caller can see; `0` is the root, as in Synology Photos.
     pub async fn folder(&self, space: &Space, id: i64) -> Result<FolderRow, ApiError> {
         let space_id = space.id;
         let found = match id {
             0 => self.app.db.call(move |db| db.root_folder(space_id)).await?,
             id => self.app.db.call(move |db| db.folder(id)).await?,
         };
-        found.filter(|f| f.space_id == space.id).ok_or_else(|| ApiError::NotFound(format!("folder {id}")))
+        let access = self.access(space).await?;
+        found
+            .filter(|f| f.space_id == space.id && access.shows_folder(&f.path))
+            .ok_or_else(|| ApiError::NotFound(format!("folder {id}")))
     }
 
-    /// An item of this space.
+    /// An item of this space that the caller can see.
     pub async fn item(&self, space: &Space, id: i64) -> Result<ItemRow, ApiError> {
         let found = self.app.db.call(move |db| db.item(id)).await?;
-        found.filter(|i| i.space_id == space.id).ok_or_else(|| ApiError::NotFound(format!("item {id}")))
+        let item = found.filter(|i| i.space_id == space.id).ok_or_else(|| ApiError::NotFound(format!("item {id}")))?;
+        if !self.access(space).await?.views_everything() {
+            self.require_on_item(space, &item, Role::View).await?;
+        }
+        Ok(item)
     }
 
-    /// Whether the caller may change this space: their own Personal Space, or the Shared Space for a Photos
-    /// administrator (folder permissions for others come with Shared Space sharing).
-    pub fn may_change(&self, space: &Space) -> Result<(), ApiError> {
-        match space.owner_uid {
-            Some(uid) if uid == self.caller.uid => Ok(()),
-            None if self.caller.is_admin => Ok(()),
-            _ => Err(ApiError::Forbidden),
+    /// Checks that the caller has `need` in the folder of an item of this space.
+    pub async fn require_on_item(&self, space: &Space, item: &ItemRow, need: Role) -> Result<(), ApiError> {
+        let folder_id = item.folder_id;
+        let folder = self.app.db.call(move |db| db.folder(folder_id)).await?;
+        let path = folder.map(|f| f.path).ok_or_else(|| ApiError::NotFound(format!("item {}", item.id)))?;
+        match self.require(space, &path, need).await {
+            Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(format!("item {}", item.id))),
+            other => other,
         }
     }
 

@@ -8,6 +8,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::{Call, Ctx, Reply};
 use crate::db::{Facet, ItemFilter, ItemSort, Space};
+use crate::service::permissions::Role;
 
 /// The facets, with the parameter name each one has in requests and answers.
 const FACETS: [(&str, Facet); 6] = [
@@ -34,34 +35,37 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let mut filter = ItemFilter { keyword: Some(keyword(p)?), ..Default::default() };
             filter.start_time = p.opt_int("start_time")?;
             filter.end_time = p.opt_int("end_time")?;
-            let space_id = space.id;
+            let reach = ctx.reach(&space, Role::View).await?;
             if call.method == "count_item" {
                 return Ok(Reply::Data(
-                    json!({ "count": ctx.app.db.call(move |db| db.count_items(space_id, &filter)).await? }),
+                    json!({ "count": ctx.app.db.call(move |db| db.count_items(&reach, &filter)).await? }),
                 ));
             }
             let (offset, limit) = super::item::page(p)?;
             let rows = ctx
                 .app
                 .db
-                .call(move |db| db.list_items(space_id, &filter, ItemSort::TakenTime, true, offset, limit))
+                .call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, offset, limit))
                 .await?;
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
         (false, "suggest") => {
             let word = keyword(p)?.to_lowercase();
-            let space_id = space.id;
-            let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, 0, i64::MAX)).await?;
+            let reach = ctx.reach(&space, Role::View).await?;
+            let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, 0, i64::MAX)).await?;
             let mut list: Vec<Value> = tags
                 .iter()
                 .filter(|(_, name, _)| name.to_lowercase().contains(&word))
                 .map(|(id, name, _)| json!({ "id": id, "name": name, "type": "general_tag" }))
                 .collect();
+            let space_id = space.id;
             let folders = ctx.app.db.call(move |db| db.folder_paths(space_id)).await?;
-            for path in
-                folders.iter().filter(|p| p.rsplit('/').next().is_some_and(|n| n.to_lowercase().contains(&word)))
-            {
+            let access = ctx.access(&space).await?;
+            for (_, path) in folders.iter().filter(|(_, p)| {
+                access.role_at(p) >= Role::View
+                    && p.rsplit('/').next().is_some_and(|n| n.to_lowercase().contains(&word))
+            }) {
                 list.push(json!({ "name": format!("/{path}"), "type": "folder" }));
             }
             list.truncate(20);
@@ -80,21 +84,23 @@ fn keyword(p: &Params) -> Result<String, ApiError> {
 }
 
 async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
-    let space_id = space.id;
+    let reach = ctx.reach(space, Role::View).await?;
     let mut data = serde_json::Map::new();
     for (name, facet) in FACETS {
-        let values = ctx.app.db.call(move |db| db.distinct_values(space_id, facet)).await?;
+        let reach = reach.clone();
+        let values = ctx.app.db.call(move |db| db.distinct_values(&reach, facet)).await?;
         let list: Vec<Value> = values.iter().map(|v| json!({ "id": facet_id(v), "name": v })).collect();
         data.insert(name.to_string(), Value::Array(list));
     }
-    let tags = ctx.app.db.call(move |db| db.tags_with_counts(space_id, 0, i64::MAX)).await?;
+    let in_reach = reach.clone();
+    let tags = ctx.app.db.call(move |db| db.tags_with_counts(&in_reach, 0, i64::MAX)).await?;
     data.insert("general_tag".into(), tags.iter().map(|(id, name, _)| json!({ "id": id, "name": name })).collect());
     data.insert(
         "item_type".into(),
         json!([{ "id": 0, "name": "photo" }, { "id": 1, "name": "video" }, { "id": 2, "name": "live" }]),
     );
     data.insert("rating".into(), json!([0, 1, 2, 3, 4, 5]));
-    let months = ctx.app.db.call(move |db| db.timeline(space_id, true)).await?;
+    let months = ctx.app.db.call(move |db| db.timeline(&reach, true)).await?;
     let time: Vec<Value> = months
         .iter()
         .filter_map(|b| {
@@ -118,8 +124,8 @@ pub async fn facet_filters(ctx: &Ctx, space: &Space, p: &Params) -> Result<Vec<(
     let mut filters = Vec::new();
     for (name, facet) in FACETS {
         let Some(ids) = p.opt_ids(name)? else { continue };
-        let space_id = space.id;
-        let values = ctx.app.db.call(move |db| db.distinct_values(space_id, facet)).await?;
+        let reach = ctx.reach(space, Role::View).await?;
+        let values = ctx.app.db.call(move |db| db.distinct_values(&reach, facet)).await?;
         let wanted: Vec<String> = values.into_iter().filter(|v| ids.contains(&facet_id(v))).collect();
         // An id that matches nothing here narrows to nothing, as it should.
         filters.push((facet, if wanted.is_empty() { vec![String::new()] } else { wanted }));

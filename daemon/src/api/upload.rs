@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::{blocking, Call, Ctx, Reply};
+use crate::service::permissions::Role;
 use crate::service::space_write::{ensure_dirs, exists, Duplicate, TempFile};
 
 /// A multipart body read up to its file part.
@@ -64,7 +65,6 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let mut pending = call.upload.take().ok_or_else(|| ApiError::missing("file"))?;
     let p = &call.params;
     let space = ctx.space().await?;
-    ctx.may_change(&space)?;
     let name = match p.opt_str("name")? {
         Some(n) => n,
         None => pending.file_name.take().ok_or_else(|| ApiError::missing("name"))?,
@@ -82,16 +82,19 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     };
     let (uid, gid) = ctx.file_owner(&space);
     let root = std::path::PathBuf::from(&space.root);
-    let folder_path = match p.opt_int("target_folder_id")? {
+    let target = p.opt_int("target_folder_id")?;
+    let folder_path = match target {
         Some(id) => ctx.folder(&space, id).await?.path,
         None if call.method == "upload_to_folder" => return Err(ApiError::missing("target_folder_id")),
-        None => {
-            let path = destination(p)?;
-            let (root, made) = (root.clone(), path.clone());
-            blocking(move || ensure_dirs(&root, &made, uid, gid)).await?;
-            path
-        }
+        None => destination(p)?,
     };
+    // Replacing an original is managing it; adding one is uploading.
+    let need = if duplicate == Duplicate::Overwrite { Role::Manage } else { Role::Upload };
+    ctx.require(&space, &folder_path, need).await?;
+    if target.is_none() {
+        let (root, made) = (root.clone(), folder_path.clone());
+        blocking(move || ensure_dirs(&root, &made, uid, gid)).await?;
+    }
     if duplicate == Duplicate::Ignore {
         let (root, folder, n) = (root.clone(), folder_path.clone(), name.clone());
         if blocking(move || Ok(exists(&root, &folder, &n))).await? {

@@ -2,9 +2,47 @@
 //! the folders of a space. Missing files and the video halves of Live Photos are never listed: a Live Photo is
 //! one item, as in Synology Photos.
 
+use std::sync::Arc;
+
 use rusqlite::{params_from_iter, types::Value, OptionalExtension, Row};
 
 use super::{Db, DbError};
+
+/// The part of a space one caller may see: all of it, or only the items of some of its folders (the Shared
+/// Space's folder permissions). Every list and aggregate of items takes one, so none can forget it.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub space_id: i64,
+    /// When set, the only folders whose items show, as a JSON array (read by `json_each`, so that a long list
+    /// costs one parameter).
+    folders: Option<Arc<str>>,
+}
+
+impl Reach {
+    pub fn whole(space_id: i64) -> Reach {
+        Reach { space_id, folders: None }
+    }
+
+    pub fn folders(space_id: i64, ids: &[i64]) -> Reach {
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        Reach { space_id, folders: Some(list.into()) }
+    }
+
+    pub fn is_whole(&self) -> bool {
+        self.folders.is_none()
+    }
+
+    /// The condition on items (`alias` is the item table's alias) and its values.
+    pub(crate) fn clause(&self, alias: &str) -> (String, Vec<Value>) {
+        let mut sql = format!("{alias}.space_id = ? AND {alias}.state <> 'missing' AND {alias}.live_photo_id IS NULL");
+        let mut values: Vec<Value> = vec![self.space_id.into()];
+        if let Some(folders) = &self.folders {
+            sql.push_str(&format!(" AND {alias}.folder_id IN (SELECT value FROM json_each(?))"));
+            values.push(Value::Text(folders.to_string()));
+        }
+        (sql, values)
+    }
+}
 
 /// What an item list may be narrowed to. Every field is optional; all given ones apply.
 #[derive(Debug, Clone, Default)]
@@ -113,10 +151,9 @@ fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
     })
 }
 
-/// The WHERE clause and its values for a space and a filter.
-fn where_clause(space_id: i64, filter: &ItemFilter) -> (String, Vec<Value>) {
-    let mut sql = String::from("i.space_id = ? AND i.state <> 'missing' AND i.live_photo_id IS NULL");
-    let mut values: Vec<Value> = vec![space_id.into()];
+/// The WHERE clause and its values for what a caller sees of a space, narrowed by a filter.
+pub(crate) fn where_clause(reach: &Reach, filter: &ItemFilter) -> (String, Vec<Value>) {
+    let (mut sql, mut values) = reach.clause("i");
     let mut list = |sql: &mut String, column: &str, items: Vec<Value>| {
         sql.push_str(&format!(" AND {column} IN ({})", vec!["?"; items.len()].join(",")));
         values.extend(items);
@@ -171,17 +208,18 @@ fn where_clause(space_id: i64, filter: &ItemFilter) -> (String, Vec<Value>) {
 impl Db {
     pub fn list_items(
         &self,
-        space_id: i64,
+        reach: &Reach,
         filter: &ItemFilter,
         sort: ItemSort,
         descending: bool,
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ItemRow>, DbError> {
-        let (mut clause, mut values) = where_clause(space_id, filter);
+        let (mut clause, mut values) = where_clause(reach, filter);
         let mut offset = offset;
         // Deep pages of a whole space by date: start from the day the page falls in (see `seek_by_day`).
-        let whole_space = filter.ids.is_none()
+        let whole_space = reach.is_whole()
+            && filter.ids.is_none()
             && filter.folder_id.is_none()
             && filter.start_time.is_none()
             && filter.end_time.is_none()
@@ -191,7 +229,7 @@ impl Db {
             && filter.keyword.is_none()
             && filter.facets.is_empty();
         if sort == ItemSort::TakenTime && whole_space && offset > 1000 {
-            if let Some((bound, rest)) = self.seek_by_day(space_id, descending, offset)? {
+            if let Some((bound, rest)) = self.seek_by_day(reach.space_id, descending, offset)? {
                 clause.push_str(if descending { " AND i.taken_ts < ?" } else { " AND i.taken_ts >= ?" });
                 values.push(bound.into());
                 offset = rest;
@@ -215,8 +253,8 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn count_items(&self, space_id: i64, filter: &ItemFilter) -> Result<i64, DbError> {
-        let (clause, values) = where_clause(space_id, filter);
+    pub fn count_items(&self, reach: &Reach, filter: &ItemFilter) -> Result<i64, DbError> {
+        let (clause, values) = where_clause(reach, filter);
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!("SELECT count(*) FROM item i WHERE {clause}"))?;
         Ok(stmt.query_row(params_from_iter(values), |r| r.get(0))?)
@@ -269,16 +307,22 @@ impl Db {
             .optional()?)
     }
 
-    /// Every file under a folder (itself and all subfolders), as (folder path, file name), by path.
-    pub fn files_under(&self, space_id: i64, folder_path: &str) -> Result<Vec<(String, String)>, DbError> {
+    /// Every file the reach shows under a folder (itself and all subfolders), as (folder path, file name), by
+    /// path. Live Photo videos come along with their photos.
+    pub fn files_under(&self, reach: &Reach, folder_path: &str) -> Result<Vec<(String, String)>, DbError> {
         let conn = self.lock();
         let prefix = if folder_path.is_empty() { String::new() } else { format!("{folder_path}/") };
-        let mut stmt = conn.prepare_cached(
+        let (mut clause, mut values) = reach.clause("i");
+        clause = clause.replace(" AND i.live_photo_id IS NULL", "");
+        values.push(folder_path.to_string().into());
+        values.push(prefix.clone().into());
+        values.push(prefix.into());
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT f.path, i.filename FROM item i JOIN folder f ON f.id = i.folder_id
-             WHERE i.space_id = ?1 AND i.state <> 'missing' AND (f.path = ?2 OR substr(f.path, 1, length(?3)) = ?3)
-             ORDER BY f.path, i.filename",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![space_id, folder_path, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
+             WHERE {clause} AND (f.path = ? OR substr(f.path, 1, length(?)) = ?)
+             ORDER BY f.path, i.filename"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

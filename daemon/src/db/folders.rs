@@ -46,11 +46,11 @@ impl Db {
         Ok(id)
     }
 
-    /// All folder paths of a space, for the reconcile scan.
-    pub fn folder_paths(&self, space_id: i64) -> Result<Vec<String>, DbError> {
+    /// Every folder of a space, as (id, path): for the reconcile scan, search, and folder permissions.
+    pub fn folder_paths(&self, space_id: i64) -> Result<Vec<(i64, String)>, DbError> {
         let conn = self.lock();
-        let mut stmt = conn.prepare("SELECT path FROM folder WHERE space_id = ?1")?;
-        let rows = stmt.query_map([space_id], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = conn.prepare_cached("SELECT id, path FROM folder WHERE space_id = ?1")?;
+        let rows = stmt.query_map([space_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

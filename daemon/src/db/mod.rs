@@ -8,6 +8,7 @@ mod folder_tree;
 mod folders;
 mod items;
 mod jobs;
+mod permissions;
 mod sessions;
 mod spaces;
 mod tags;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use browse::{ItemFile, ItemFilter, ItemRow, ItemSort};
+pub use browse::{ItemFile, ItemFilter, ItemRow, ItemSort, Reach};
 pub use edits::ItemEdit;
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_thumbnails.sql"),
     include_str!("migrations/0003_cancelled_transcodes.sql"),
     include_str!("migrations/0004_sessions.sql"),
+    include_str!("migrations/0005_folder_permissions.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

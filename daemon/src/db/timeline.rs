@@ -1,12 +1,10 @@
 //! Aggregates for browsing: the timeline (item counts per day or month), tags with their counts, and the facets
 //! of the filter panel (cameras, lenses, exposure values, years) of one space's visible items.
 
-use rusqlite::params;
+use rusqlite::params_from_iter;
 
-use super::{Db, DbError};
-
-/// Only what the lists show: not missing, not the video half of a Live Photo.
-const VISIBLE: &str = "space_id = ?1 AND state <> 'missing' AND live_photo_id IS NULL";
+use super::browse::{where_clause, Reach};
+use super::{Db, DbError, ItemFilter};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineBucket {
@@ -18,14 +16,23 @@ pub struct TimelineBucket {
 }
 
 impl Db {
-    /// Item counts per day (or month), newest first, from the counts the triggers keep. The rows come in index
-    /// order and are turned into dates here, which is several times cheaper than formatting them in SQL.
-    pub fn timeline(&self, space_id: i64, by_month: bool) -> Result<Vec<TimelineBucket>, DbError> {
+    /// Item counts per day (or month), newest first. A whole space reads the counts the triggers keep; a reach
+    /// limited to some folders counts its items. The rows come in day order and are turned into dates here,
+    /// which is several times cheaper than formatting them in SQL.
+    pub fn timeline(&self, reach: &Reach, by_month: bool) -> Result<Vec<TimelineBucket>, DbError> {
         let conn = self.lock();
-        let mut stmt = conn.prepare_cached(
-            "SELECT day, count FROM timeline_day WHERE space_id = ?1 AND count > 0 ORDER BY day DESC",
-        )?;
-        let mut rows = stmt.query([space_id])?;
+        let (sql, values) = match reach.is_whole() {
+            true => (
+                "SELECT day, count FROM timeline_day WHERE space_id = ? AND count > 0 ORDER BY day DESC".to_string(),
+                vec![reach.space_id.into()],
+            ),
+            false => {
+                let (clause, values) = where_clause(reach, &ItemFilter::default());
+                (format!("SELECT i.taken_ts / 86400 AS day, count(*) FROM item i WHERE {clause} GROUP BY day ORDER BY day DESC"), values)
+            }
+        };
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(values))?;
         let mut buckets: Vec<TimelineBucket> = Vec::new();
         while let Some(row) = rows.next()? {
             let (day, count): (i64, i64) = (row.get(0)?, row.get(1)?);
@@ -73,26 +80,29 @@ impl Db {
 
     /// Tags on visible items of the space, with how many carry each. Tags only other spaces use are not
     /// listed: their names are other people's business.
-    pub fn tags_with_counts(&self, space_id: i64, offset: i64, limit: i64) -> Result<Vec<(i64, String, i64)>, DbError> {
+    pub fn tags_with_counts(&self, reach: &Reach, offset: i64, limit: i64) -> Result<Vec<(i64, String, i64)>, DbError> {
+        let (clause, mut values) = reach.clause("i");
+        values.push(limit.into());
+        values.push(offset.into());
         let conn = self.lock();
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT t.id, t.name, count(*) FROM tag t JOIN item_tag it ON it.tag_id = t.id JOIN item i ON i.id = it.item_id
-             WHERE i.space_id = ?1 AND i.state <> 'missing' AND i.live_photo_id IS NULL
-             GROUP BY t.id ORDER BY t.name COLLATE NOCASE LIMIT ?2 OFFSET ?3",
-        )?;
-        let rows = stmt.query_map(params![space_id, limit, offset], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+             WHERE {clause} GROUP BY t.id ORDER BY t.name COLLATE NOCASE LIMIT ? OFFSET ?"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Distinct non-empty values of one column among the visible items of a space, most used first.
-    pub fn distinct_values(&self, space_id: i64, column: Facet) -> Result<Vec<String>, DbError> {
+    pub fn distinct_values(&self, reach: &Reach, column: Facet) -> Result<Vec<String>, DbError> {
         let expr = column.expression();
+        let (clause, values) = reach.clause("i");
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT v FROM (SELECT {expr} AS v, count(*) AS n FROM item WHERE {VISIBLE} GROUP BY v)
+            "SELECT v FROM (SELECT {expr} AS v, count(*) AS n FROM item i WHERE {clause} GROUP BY v)
              WHERE v IS NOT NULL AND v <> '' ORDER BY n DESC, v"
         ))?;
-        let rows = stmt.query_map([space_id], |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
@@ -154,13 +164,17 @@ mod tests {
         db.mark_missing(&gone).unwrap();
         expected.retain(|(_, id)| !gone.contains(id));
         expected.sort_by(|a, b| b.cmp(a));
-        let total: i64 = db.timeline(space.id, false).unwrap().iter().map(|b| b.count).sum();
+        let total: i64 = db.timeline(&Reach::whole(space.id), false).unwrap().iter().map(|b| b.count).sum();
         assert_eq!(total, expected.len() as i64, "the day counts follow inserts, deletes and missing files");
         for offset in [0, 999, 1001, 1777, 2900] {
-            let page = db.list_items(space.id, &ItemFilter::default(), ItemSort::TakenTime, true, offset, 50).unwrap();
+            let page = db
+                .list_items(&Reach::whole(space.id), &ItemFilter::default(), ItemSort::TakenTime, true, offset, 50)
+                .unwrap();
             let want: Vec<i64> = expected.iter().skip(offset as usize).take(50).map(|(_, id)| *id).collect();
             assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), want, "descending, offset {offset}");
-            let page = db.list_items(space.id, &ItemFilter::default(), ItemSort::TakenTime, false, offset, 50).unwrap();
+            let page = db
+                .list_items(&Reach::whole(space.id), &ItemFilter::default(), ItemSort::TakenTime, false, offset, 50)
+                .unwrap();
             let want: Vec<i64> = expected.iter().rev().skip(offset as usize).take(50).map(|(_, id)| *id).collect();
             assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), want, "ascending, offset {offset}");
         }

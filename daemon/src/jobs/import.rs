@@ -87,7 +87,7 @@ pub async fn purge(app: &Arc<App>, job: &PurgePayload) -> Result<(), JobError> {
         .call(move |db| {
             let items = db.purge_missing(space)?;
             let mut folders = 0;
-            for path in db.folder_paths(space)? {
+            for (_, path) in db.folder_paths(space)? {
                 // Only a folder that is really gone: an I/O error or a moment mid-rename is not a deletion.
                 let gone = std::fs::symlink_metadata(Path::new(&root).join(&path))
                     .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);

@@ -16,6 +16,8 @@ pub struct Caller {
     pub gid: u32,
     pub name: String,
     pub is_admin: bool,
+    /// Every group the user is in (primary and supplementary), for group rules of folder permissions.
+    pub groups: Vec<u32>,
     pub syno_token: String,
 }
 
@@ -56,6 +58,7 @@ pub async fn login(app: &Arc<App>, account: &str, password: &str, ip: IpAddr) ->
         gid: user.primary_group_id(),
         name: account.to_string(),
         is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
+        groups: crate::spaces::groups_of(&user),
         syno_token: random_token(12),
     };
     let sid = random_token(24);
@@ -85,6 +88,7 @@ pub async fn caller(app: &Arc<App>, sid: &str) -> Result<Caller, ApiError> {
         gid: user.primary_group_id(),
         name: session.user_name,
         is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
+        groups: crate::spaces::groups_of(&user),
         syno_token: session.syno_token,
     })
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod login_crypto;
 pub mod login_guard;
+pub mod permissions;
 pub mod sidecar_write;
 pub mod space_fs;
 pub mod space_move;

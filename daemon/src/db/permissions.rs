@@ -1,0 +1,65 @@
+//! Stored Shared Space folder permissions (table `folder_permission`), keyed by folder path; what they mean is
+//! `service::permissions`.
+
+use rusqlite::params;
+
+use super::{Db, DbError};
+use crate::service::permissions::{Member, Role, Rule};
+
+impl Db {
+    /// Every rule of a space.
+    pub fn folder_rules(&self, space_id: i64) -> Result<Vec<Rule>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT path, member_type, member_id, role FROM folder_permission WHERE space_id = ?1
+             ORDER BY path, member_type, member_id",
+        )?;
+        let rows = stmt.query_map([space_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, String>(3)?))
+        })?;
+        let mut rules = Vec::new();
+        for row in rows {
+            let (path, kind, id, role) = row?;
+            // The CHECK constraints keep both readable; a row that is not would be skipped, never widen access.
+            if let (Some(member), Some(role)) = (Member::from_parts(&kind, id), Role::parse(&role)) {
+                rules.push(Rule { path, member, role });
+            }
+        }
+        Ok(rules)
+    }
+
+    /// Replaces the rules of one folder; none at all makes it inherit its parent's again.
+    pub fn set_folder_rules(&self, space_id: i64, path: &str, rules: &[(Member, Role)]) -> Result<(), DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM folder_permission WHERE space_id = ?1 AND path = ?2", params![space_id, path])?;
+        for (member, role) in rules {
+            tx.execute(
+                "INSERT INTO folder_permission (space_id, path, member_type, member_id, role) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO UPDATE SET role = excluded.role",
+                params![space_id, path, member.kind(), member.id(), role.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A folder was renamed or moved through the API: its rules, and those of folders under it, go with it.
+    pub fn carry_folder_rules(&self, space_id: i64, from: &str, to: &str) -> Result<(), DbError> {
+        self.lock().execute(
+            "UPDATE folder_permission SET path = ?3 || substr(path, length(?2) + 1)
+             WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+            params![space_id, from, to],
+        )?;
+        Ok(())
+    }
+
+    /// A folder was deleted through the API: a new folder of the same name must not inherit its rules.
+    pub fn drop_folder_rules(&self, space_id: i64, path: &str) -> Result<(), DbError> {
+        self.lock().execute(
+            "DELETE FROM folder_permission WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+            params![space_id, path],
+        )?;
+        Ok(())
+    }
+}
