@@ -170,6 +170,24 @@ fn uploads_land_whole_owned_by_the_user_and_indexed() {
     let items: i64 =
         s.lib.db().query_row("SELECT count(*) FROM item WHERE filename LIKE 'holiday%'", [], |r| r.get(0)).unwrap();
     assert_eq!(items, 2, "two uploads stored, the ignored one not");
+
+    // A backup client asks what is there before sending: by content hash, or by name and size.
+    let pentax = std::fs::read(s.lib.photos_of(s.bob.name).join("Pentax_K10D.jpg")).unwrap();
+    let files = serde_json::json!([
+        { "name": "holiday.jpg", "size": jpeg.len() },
+        { "name": "IMG_0001.jpg", "size": jpeg.len(), "hash": blake3::hash(&jpeg).to_hex().to_string() },
+        { "name": "holiday.jpg", "size": 12 },
+        { "name": "Pentax_K10D.jpg", "size": pentax.len(), "hash": blake3::hash(&pentax).to_hex().to_string() },
+    ]);
+    let checked = api.call("SYNO.Foto.Upload.Item", "backup_check", 1, &[("files", &files.to_string())]);
+    let answers: Vec<(bool, &Value)> = list(&checked).iter().map(|a| (a["exists"] == true, &a["id"])).collect();
+    assert_eq!(answers[0], (true, &Value::from(id)), "same name and size: {checked}");
+    assert!(answers[1].0, "same content under another name");
+    assert_eq!(answers[2], (false, &Value::Null), "same name, other size");
+    assert_eq!(answers[3], (false, &Value::Null), "bob's photo is not in alice's space");
+    let unknown = bob.call("SYNO.Foto.Upload.Item", "backup_check", 1, &[("files", &files.to_string())]);
+    assert_eq!(list(&unknown)[3]["exists"], true, "but it is in bob's");
+    assert_eq!(error_code(&api.call("SYNO.Foto.Upload.Item", "backup_check", 1, &[])), 114);
 }
 
 #[test]

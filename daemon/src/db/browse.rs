@@ -32,9 +32,15 @@ impl Reach {
         self.folders.is_none()
     }
 
-    /// The condition on items (`alias` is the item table's alias) and its values.
+    /// The condition on the items lists show (`alias` is the item table's alias) and its values.
     pub(crate) fn clause(&self, alias: &str) -> (String, Vec<Value>) {
-        let mut sql = format!("{alias}.space_id = ? AND {alias}.state <> 'missing' AND {alias}.live_photo_id IS NULL");
+        let (sql, values) = self.files_clause(alias);
+        (format!("{sql} AND {alias}.live_photo_id IS NULL"), values)
+    }
+
+    /// The same for every file, the video halves of Live Photos included.
+    pub(crate) fn files_clause(&self, alias: &str) -> (String, Vec<Value>) {
+        let mut sql = format!("{alias}.space_id = ? AND {alias}.state <> 'missing'");
         let mut values: Vec<Value> = vec![self.space_id.into()];
         if let Some(folders) = &self.folders {
             sql.push_str(&format!(" AND {alias}.folder_id IN (SELECT value FROM json_each(?))"));
@@ -312,8 +318,7 @@ impl Db {
     pub fn files_under(&self, reach: &Reach, folder_path: &str) -> Result<Vec<(String, String)>, DbError> {
         let conn = self.lock();
         let prefix = if folder_path.is_empty() { String::new() } else { format!("{folder_path}/") };
-        let (mut clause, mut values) = reach.clause("i");
-        clause = clause.replace(" AND i.live_photo_id IS NULL", "");
+        let (clause, mut values) = reach.files_clause("i");
         values.push(folder_path.to_string().into());
         values.push(prefix.clone().into());
         values.push(prefix.into());
@@ -342,6 +347,31 @@ impl Db {
 }
 
 impl Db {
+    /// A file the reach holds already: one with this content hash (BLAKE3, hex) when given, else one with this
+    /// name and size. For clients that back up a phone and skip what is there.
+    pub fn existing_file(
+        &self,
+        reach: &Reach,
+        hash: Option<&str>,
+        name: &str,
+        size: i64,
+    ) -> Result<Option<i64>, DbError> {
+        let (clause, mut values) = reach.files_clause("i");
+        let test = match hash {
+            Some(hash) => {
+                values.push(hash.to_ascii_lowercase().into());
+                "i.hash = ?"
+            }
+            None => {
+                values.extend([Value::from(name.to_string()), Value::from(size)]);
+                "i.filename = ? AND i.size = ?"
+            }
+        };
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!("SELECT i.id FROM item i WHERE {clause} AND {test} LIMIT 1"))?;
+        Ok(stmt.query_row(params_from_iter(values), |r| r.get(0)).optional()?)
+    }
+
     /// The video half of a Live Photo.
     pub fn live_video_of(&self, photo_id: i64) -> Result<Option<i64>, DbError> {
         Ok(self

@@ -10,3 +10,5 @@ CREATE TABLE folder_permission (
     role        TEXT NOT NULL CHECK (role IN ('none', 'view', 'download', 'upload', 'manage')),
     PRIMARY KEY (space_id, path, member_type, member_id)
 ) WITHOUT ROWID;
+-- Upload.Item backup_check looks files up by name within a space.
+CREATE INDEX item_space_filename ON item (space_id, filename);
