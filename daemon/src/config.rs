@@ -75,6 +75,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     pub max_connections: usize,
     pub max_upload_mb: u64,
+    pub request_timeout_secs: u64,
+    pub stall_timeout_secs: u64,
     pub run_as: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -227,6 +229,9 @@ impl Config {
         }
         if !(1..=100).contains(&self.thumbnails.quality) {
             return invalid("thumbnails.quality", "must be between 1 and 100");
+        }
+        if self.server.request_timeout_secs == 0 || self.server.stall_timeout_secs == 0 {
+            return invalid("server.request_timeout_secs / stall_timeout_secs", "must be at least 1");
         }
         if self.server.max_connections == 0 {
             return invalid("server.max_connections", "must be at least 1");

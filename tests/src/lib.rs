@@ -117,6 +117,8 @@ impl Default for Library {
 pub struct Daemon {
     child: std::process::Child,
     pub log: PathBuf,
+    /// Where this daemon's lines start in `log`.
+    log_from: usize,
 }
 
 impl Daemon {
@@ -138,6 +140,8 @@ impl Daemon {
     pub fn launch(lib: &Library, shared: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = lib.dir.path().join("daemon.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        // A daemon started again on the same library appends: this one's lines start here.
+        let log_from = log_file.metadata().unwrap().len() as usize;
         let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
         let shared = shared.display().to_string();
         let mut args = lib.args("serve", &pattern, &data);
@@ -155,14 +159,16 @@ impl Daemon {
             .stderr(log_file)
             .spawn()
             .expect("photosd serve starts");
-        let daemon = Daemon { child, log };
+        let daemon = Daemon { child, log, log_from };
         // Ready once it has watched and reconciled the space.
         wait_for("the daemon to watch the space", 30, || daemon.log_text().contains("reconciled"));
         daemon
     }
 
+    /// What this daemon has logged (not an earlier one on the same library).
     pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let all = std::fs::read(&self.log).unwrap_or_default();
+        String::from_utf8_lossy(all.get(self.log_from..).unwrap_or_default()).into_owned()
     }
 
     /// `http://127.0.0.1:<port>`, the address the daemon logged when it bound its port.

@@ -249,7 +249,6 @@ fn a_killed_daemons_upload_leftovers_go_at_the_next_start() {
         std::path::Path::new(""),
         &[("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP)],
     );
-    // The log holds the first daemon's start too: wait for the second one's scan to remove the file.
     wait_for("the interrupted upload's temp file to go", 30, || !stale.exists());
     assert!(again.log_text().contains("removed an interrupted upload"));
     assert!(fresh.exists(), "a recent temp file may belong to a running upload");

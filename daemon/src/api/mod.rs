@@ -21,6 +21,7 @@ mod thumbnail;
 mod upload;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -73,8 +74,10 @@ pub async fn serve(
         form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect();
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut upload = None;
+    let answer_within = Duration::from_secs(app.config.server.request_timeout_secs);
     if parts.method == Method::POST && content_type.starts_with("multipart/form-data") {
-        match upload::read_fields(content_type, incoming, app.config.server.max_upload_mb).await {
+        let stall = Duration::from_secs(app.config.server.stall_timeout_secs);
+        match upload::read_fields(content_type, incoming, app.config.server.max_upload_mb, stall).await {
             Ok((fields, pending)) => {
                 pairs.extend(fields);
                 upload = pending;
@@ -82,12 +85,12 @@ pub async fn serve(
             Err(e) => return envelope(Err(e)),
         }
     } else if parts.method == Method::POST {
-        match Limited::new(incoming, FORM_LIMIT).collect().await {
-            Ok(collected) => {
+        match tokio::time::timeout(answer_within, Limited::new(incoming, FORM_LIMIT).collect()).await {
+            Ok(Ok(collected)) => {
                 let bytes: Bytes = collected.to_bytes();
                 pairs.extend(form_urlencoded::parse(&bytes).into_owned());
             }
-            Err(_) => return envelope(Err(ApiError::BadParameter("request body".into()))),
+            Ok(Err(_)) | Err(_) => return envelope(Err(ApiError::BadParameter("request body".into()))),
         }
     }
     let mut params = Params::from_pairs(pairs);
@@ -106,7 +109,14 @@ pub async fn serve(
         upload,
     };
     let (api, method) = (call.api.clone(), call.method.clone());
-    let result = dispatch(&app, call).await;
+    // An upload's time is its client's; everything else must answer in time (the bytes of a file, once they flow,
+    // are the connection's business).
+    let result = match call.upload.is_some() {
+        true => dispatch(&app, call).await,
+        false => tokio::time::timeout(answer_within, dispatch(&app, call))
+            .await
+            .unwrap_or_else(|_| Err(ApiError::Internal(format!("no answer within {} s", answer_within.as_secs())))),
+    };
     if let Err(e) = &result {
         match e.is_client_error() {
             true => tracing::debug!(api, method, code = e.code(), "{e}"),

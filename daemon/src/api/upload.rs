@@ -24,15 +24,15 @@ pub async fn read_fields(
     content_type: &str,
     body: hyper::body::Incoming,
     max_upload_mb: u64,
+    stall: std::time::Duration,
 ) -> Result<(Vec<(String, String)>, Option<Pending>), ApiError> {
-    use http_body_util::BodyExt;
     let boundary = multer::parse_boundary(content_type).map_err(|_| ApiError::missing("multipart boundary"))?;
     let limits = Constraints::new().size_limit(
         SizeLimit::new()
             .whole_stream(max_upload_mb.saturating_mul(1 << 20) + (1 << 20))
             .per_field(max_upload_mb.saturating_mul(1 << 20)),
     );
-    let mut multipart = Multipart::with_constraints(body.into_data_stream(), boundary, limits);
+    let mut multipart = Multipart::with_constraints(stall_guarded(body, stall), boundary, limits);
     let mut fields = Vec::new();
     while let Some(field) =
         multipart.next_field().await.map_err(|e| ApiError::BadParameter(format!("multipart: {e}")))?
@@ -60,6 +60,28 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         "backup_check" => backup_check(ctx, call).await,
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// The request body as a stream of chunks that fails once the client has sent nothing for `stall`, so that an
+/// upload left hanging ends (and its temp file goes) instead of holding a connection forever.
+fn stall_guarded(
+    body: hyper::body::Incoming,
+    stall: std::time::Duration,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static {
+    use futures_util::StreamExt;
+    use http_body_util::BodyExt;
+    futures_util::stream::unfold(Some(body.into_data_stream()), move |state| async move {
+        let mut stream = state?;
+        match tokio::time::timeout(stall, stream.next()).await {
+            Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some(stream))),
+            Ok(Some(Err(e))) => Some((Err(std::io::Error::other(e)), None)),
+            Ok(None) => None,
+            Err(_) => {
+                let stalled = format!("the client sent nothing for {} s", stall.as_secs());
+                Some((Err(std::io::Error::new(std::io::ErrorKind::TimedOut, stalled)), None))
+            }
+        }
+    })
 }
 
 /// One file a backup client asks about.

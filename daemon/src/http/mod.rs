@@ -1,4 +1,4 @@
-//! The HTTP server: hyper on tokio. It owns connections (a limit, header and idle timeouts, graceful
+//! The HTTP server: hyper on tokio. It owns connections (a limit, header and stalled-write timeouts, graceful
 //! shutdown) and routing by path; what a request means is the business of `api/`. Paths served:
 //! `/photo/webapi/{entry,query,auth,encryption}.cgi` and the same under `/webapi/` (clients that log in at the
 //! DSM root), with an optional `/<API name>` after `entry.cgi`, as DSM's own web UI sends it.
@@ -44,6 +44,7 @@ pub async fn serve(app: Arc<App>, listener: std::net::TcpListener, shutdown: Can
         Err(e) => return tracing::error!("cannot serve on the bound address: {e}"),
     };
     let connections = Arc::new(Semaphore::new(app.config.server.max_connections));
+    let stall = Duration::from_secs(app.config.server.stall_timeout_secs);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -68,10 +69,15 @@ pub async fn serve(app: Arc<App>, listener: std::net::TcpListener, shutdown: Can
             let app = app.clone();
             async move { Ok::<_, Infallible>(route(app, peer, request).await) }
         });
+        // A client that stops reading (a download left hanging) is cut off instead of holding its connection and
+        // file open forever. Reads have no such limit: a keep-alive connection may rightly sit idle, and headers
+        // have their own timeout; upload bodies are timed by the upload handler.
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(stall));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(Duration::from_secs(30))
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(Box::pin(stream)), service);
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = watched.await {
