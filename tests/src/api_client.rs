@@ -101,6 +101,24 @@ impl Api {
         serde_json::from_str(&response.into_string().unwrap()).expect("a JSON envelope")
     }
 
+    /// An upload begun by hand on a raw connection, sent up to half of the file and no further: for uploads that
+    /// a client cuts off or leaves hanging. The connection is returned open.
+    pub fn half_upload(&self, file_name: &str, bytes: &[u8]) -> std::net::TcpStream {
+        use std::io::Write;
+        let boundary = "photosd-half-upload-boundary";
+        let (sid, token) = (self.sid.as_deref(), self.token.as_deref().expect("logged in"));
+        let full = multipart_body(boundary, "SYNO.Foto.Upload.Item", "upload", sid, &[], file_name, bytes);
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        let head = format!(
+            "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nX-SYNO-TOKEN: {token}\r\nContent-Length: {}\r\n\r\n",
+            full.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&full[..full.len() - bytes.len() / 2]).unwrap();
+        stream
+    }
+
     /// A form POST to `path` (no session added).
     pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Value {
         let response = match self.agent.post(&format!("{}{path}", self.base)).send_form(form) {

@@ -1,11 +1,11 @@
 //! Files through the web API: downloads (one original with Range, several or a folder as a streamed ZIP),
 //! video streaming with seeking, and uploads (multipart, duplicate rules, owner, cut-off uploads leave nothing).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 
 use photosd_tests::api_library::{list, logged_in, setup};
-use photosd_tests::{corpus, error_code, multipart_body, sample_jpeg, wait_for};
+use photosd_tests::{corpus, error_code, sample_jpeg, wait_for};
 use serde_json::Value;
 
 fn body(response: ureq::Response) -> Vec<u8> {
@@ -195,26 +195,7 @@ fn a_cut_off_upload_leaves_no_file_behind() {
     let s = setup();
     let api = logged_in(&s, &s.alice);
     let jpeg = std::fs::read(sample_jpeg()).unwrap();
-    let boundary = "cutoff-boundary";
-    let full = multipart_body(
-        boundary,
-        "SYNO.Foto.Upload.Item",
-        "upload",
-        api.sid.as_deref(),
-        &[("name", "\"cut.jpg\"")],
-        "cut.jpg",
-        &jpeg,
-    );
-    let half = &full[..full.len() - jpeg.len() / 2];
-    let address = s.daemon.base_url().trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    let head = format!(
-        "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nX-SYNO-TOKEN: {}\r\nContent-Length: {}\r\n\r\n",
-        api.token.as_deref().unwrap(),
-        full.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(half).unwrap();
+    let stream = api.half_upload("cut.jpg", &jpeg);
     std::thread::sleep(std::time::Duration::from_millis(500));
     drop(stream);
     std::thread::sleep(std::time::Duration::from_millis(1000));

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use photosd_tests::api_library::{list, setup, GROUP};
-use photosd_tests::{multipart_body, sample_jpeg, wait_for, Api, Daemon};
+use photosd_tests::{sample_jpeg, wait_for, Api, Daemon};
 
 #[test]
 fn stalled_uploads_and_downloads_are_cut_off() {
@@ -32,17 +32,7 @@ fn stalled_uploads_and_downloads_are_cut_off() {
 
     // An upload that stops halfway, its connection left open: answered with an error, its temp file gone.
     let jpeg = std::fs::read(sample_jpeg()).unwrap();
-    let boundary = "stall-boundary";
-    let sid = api.sid.clone();
-    let full = multipart_body(boundary, "SYNO.Foto.Upload.Item", "upload", sid.as_deref(), &[], "stalled.jpg", &jpeg);
-    let mut upload = std::net::TcpStream::connect(&address).unwrap();
-    let head = format!(
-        "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nX-SYNO-TOKEN: {}\r\nContent-Length: {}\r\n\r\n",
-        api.token.as_deref().unwrap(),
-        full.len()
-    );
-    upload.write_all(head.as_bytes()).unwrap();
-    upload.write_all(&full[..full.len() / 2]).unwrap();
+    let mut upload = api.half_upload("stalled.jpg", &jpeg);
     let started = Instant::now();
     upload.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut answer = String::new();
@@ -56,7 +46,7 @@ fn stalled_uploads_and_downloads_are_cut_off() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // A download nobody reads: the daemon stops waiting and closes it, long before 40 MB went out.
-    let id = big_id().unwrap();
+    let (id, sid) = (big_id().unwrap(), api.sid.clone());
     let mut download = std::net::TcpStream::connect(&address).unwrap();
     let request = format!(
         "GET /photo/webapi/entry.cgi?api=SYNO.Foto.Download&method=download&version=2&item_id=%5B{id}%5D&_sid={} HTTP/1.1\r\nHost: {address}\r\n\r\n",
