@@ -13,7 +13,13 @@ packages=(
   libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3 unzip
   # API tests: a Python virtualenv for the third-party Synology client (synology-api from PyPI)
   python3-venv python3-pip
+  # the web portal's end-to-end tests drive Debian's Chromium
+  chromium
 )
+# Node.js and npm build the web portal (daemon/build.rs): Debian's, unless the machine has its own already.
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,4 +45,10 @@ if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$(dirname "$0")/clients/requiremen
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$(dirname "$0")/clients/requirements.txt"
   cp "$(dirname "$0")/clients/requirements.txt" "$venv/requirements.txt"
+fi
+# The portal's end-to-end tests: playwright-core, at the locked version, from the npm registry.
+e2e="$(dirname "$0")/e2e"
+if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]]; then
+  echo "setup: installing the portal test driver (playwright-core) into tests/e2e" >&2
+  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -95,14 +95,24 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let space = ctx.space().await?;
     let item = ctx.item(&space, call.params.int("id")?).await?;
-    if item.kind == "photo" {
-        return Err(ApiError::NotFound("not a video".into()));
-    }
-    let (data_dir, id) = (ctx.app.config.storage.data_dir.clone(), item.id);
+    let id = match item.kind.as_str() {
+        // A Live Photo plays its video half.
+        "live" => {
+            let photo = item.id;
+            ctx.app
+                .db
+                .call(move |db| db.live_video_of(photo))
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no video".into()))?
+        }
+        "photo" => return Err(ApiError::NotFound("not a video".into())),
+        _ => item.id,
+    };
+    let data_dir = ctx.app.config.storage.data_dir.clone();
     let stream = ctx.app.db.call(move |db| playable(db, &data_dir, id)).await?;
     let response = match stream {
         Some(Stream::Original) => {
-            let file = ctx.item_file(&space, item.id).await?;
+            let file = ctx.item_file(&space, id).await?;
             let content_type = file.mime.clone().unwrap_or_else(|| "video/mp4".into());
             files::serve(
                 FileResponse { file: open(&file).await?, content_type: &content_type, download_name: None },

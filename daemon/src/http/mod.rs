@@ -1,11 +1,13 @@
 //! The HTTP server: hyper on tokio. It owns connections (a limit, header and stalled-write timeouts, graceful
 //! shutdown) and routing by path; what a request means is the business of `api/`. Paths served:
 //! `/photo/webapi/{entry,query,auth,encryption}.cgi` and the same under `/webapi/` (clients that log in at the
-//! DSM root), with an optional `/<API name>` after `entry.cgi`, as DSM's own web UI sends it.
+//! DSM root), with an optional `/<API name>` after `entry.cgi`, as DSM's own web UI sends it; and the web portal
+//! everywhere else under `/photo/` (`web`).
 
 pub mod body;
 mod client;
 pub mod files;
+mod web;
 pub mod zip;
 
 use std::convert::Infallible;
@@ -96,7 +98,12 @@ async fn route(app: Arc<App>, peer: SocketAddr, request: Request<hyper::body::In
     let path = request.uri().path();
     let under = path.strip_prefix("/photo").filter(|p| p.starts_with('/')).unwrap_or(path);
     let Some(script) = under.strip_prefix("/webapi/") else {
-        return body::status(StatusCode::NOT_FOUND, "not found");
+        let is_read = matches!(*request.method(), hyper::Method::GET | hyper::Method::HEAD);
+        return match path {
+            "/" | "/photo" if is_read => web::redirect_to_portal(),
+            _ if is_read && path.starts_with("/photo/") => web::serve(&path["/photo/".len()..], request.headers()),
+            _ => body::status(StatusCode::NOT_FOUND, "not found"),
+        };
     };
     let (script, api_in_path) = match script.split_once('/') {
         Some((script, api)) => (script, Some(api.to_string())),
