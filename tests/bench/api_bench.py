@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 import json
 
-from benchlib import PHOTOSD
+from benchlib import PHOTOSD, start_daemon
 
 USER, PASSWORD = "pdb-bench", "bench-Pa55word"
 FOLDERS = 100
@@ -118,21 +118,8 @@ def main():
     ensure_tools()
     print(f"generating {args.items} items in {args.users} spaces under {args.dir}", file=sys.stderr)
     data, pattern = generate(args.dir, args.items, args.users)
-    log = open(os.path.join(args.dir, "daemon.log"), "w")
-    env = dict(os.environ, PHOTOSD_SERVER_LISTEN="127.0.0.1:0", RUST_LOG="info")
-    env.pop("PHOTOSD_CONFIG", None)
-    daemon = subprocess.Popen([PHOTOSD, "serve", "--data", data, "--personal-pattern", pattern, "--shared", "",
-                               "--min-uid", "0"], stderr=log, env=env)
+    daemon, port = start_daemon(args.dir, data, pattern)
     try:
-        port = None
-        for _ in range(600):
-            text = open(os.path.join(args.dir, "daemon.log")).read()
-            m = re.search(r"listening.*?127\.0\.0\.1:(\d+)", text)
-            if m and "reconciled" in text:
-                port = m.group(1)
-                break
-            time.sleep(0.1)
-        assert port, "the daemon did not start"
         base = f"http://127.0.0.1:{port}/photo/webapi/entry.cgi"
         form = urllib.parse.urlencode({"api": "SYNO.API.Auth", "version": 7, "method": "login", "account": USER,
                                        "passwd": PASSWORD, "format": "sid"}).encode()

@@ -27,3 +27,22 @@ def ensure_bench_set(path):
     """Builds the shared benchmark set at `path` unless it is there."""
     if not os.path.isdir(os.path.join(path, "jpeg")):
         subprocess.run([os.path.join(SHARED, "bench", "make-bench-set.sh"), path], check=True)
+
+
+def start_daemon(base, data, pattern):
+    """Starts `photosd serve` on a generated library (logging to BASE/daemon.log); returns (process, port) once it
+    has bound a free port and reconciled the spaces."""
+    import re
+    log_path = os.path.join(base, "daemon.log")
+    env = dict(os.environ, PHOTOSD_SERVER_LISTEN="127.0.0.1:0", RUST_LOG="info")
+    env.pop("PHOTOSD_CONFIG", None)
+    daemon = subprocess.Popen([PHOTOSD, "serve", "--data", data, "--personal-pattern", pattern, "--shared", "",
+                               "--min-uid", "0"], stderr=open(log_path, "w"), env=env)
+    for _ in range(600):
+        text = open(log_path).read()
+        m = re.search(r"listening.*?127\.0\.0\.1:(\d+)", text)
+        if m and "reconciled" in text:
+            return daemon, m.group(1)
+        time.sleep(0.1)
+    daemon.terminate()
+    raise RuntimeError(f"the daemon did not start (see {log_path})")

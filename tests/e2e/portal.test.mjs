@@ -205,6 +205,22 @@ test('a deleted item leaves the view and lands in the recycle bin', async () => 
   assert.ok(!existsSync(join(home, 'Photos', 'Sony_HDR-HC3.jpg')), 'gone from the library');
 });
 
+test('on a phone-sized screen the timeline fits the width and the viewer opens', async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US', storageState: await page.context().storageState() });
+  const small = await phone.newPage();
+  small.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  await small.goto(`${base}/photo/`);
+  await small.waitForFunction(() => [...document.querySelectorAll('.day img')].some((img) => img.complete && img.naturalWidth > 0));
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px too wide)`);
+  const widest = await small.locator('.day .thumb').evaluateAll((thumbs) => Math.max(...thumbs.map((t) => t.getBoundingClientRect().right)));
+  assert.ok(widest <= 390, `thumbnails within the screen (${widest})`);
+  await small.screenshot({ path: join(shots, 'phone.png') });
+  await small.locator('.day .thumb a').first().tap();
+  await small.getByRole('dialog').waitFor();
+  await phone.close();
+});
+
 test('keyboard: Tab reaches the controls and the focus is visible', async () => {
   await page.locator('body').click({ position: { x: 5, y: 200 } });
   await page.keyboard.press('Tab');

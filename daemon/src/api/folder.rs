@@ -145,7 +145,7 @@ async fn folders_json(
 ) -> Result<Vec<Value>, ApiError> {
     let wanted = p.strings("additional")?.iter().any(|a| a == "access_permission");
     let access = ctx.access(space).await?;
-    let own = space.owner_uid == Some(ctx.caller.uid);
+    let own = ctx.scope == super::scope::Scope::Personal;
     Ok(folders
         .iter()
         .map(|folder| {

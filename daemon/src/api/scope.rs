@@ -55,15 +55,14 @@ impl Ctx {
         let access = self
             .access
             .get_or_try_init(|| async {
-                if space.owner_uid == Some(self.caller.uid) || (space.owner_uid.is_none() && self.caller.is_admin) {
+                // `space` only ever gives the caller's own Personal Space (found by their home, whatever uid it
+                // was first recorded with).
+                if self.scope == Scope::Personal || self.caller.is_admin {
                     return Ok::<_, ApiError>(Arc::new(Access::full()));
                 }
                 let space_id = space.id;
                 let rules = self.app.db.call(move |db| db.folder_rules(space_id)).await?;
-                // Someone else's Personal Space is never addressed (`space` gives the caller's own); were it
-                // ever, nothing in it shows.
-                let default =
-                    if space.owner_uid.is_some() { Role::None } else { self.app.config.spaces.shared_default_role };
+                let default = self.app.config.spaces.shared_default_role;
                 Ok(Arc::new(Access::for_caller(&rules, self.caller.uid, &self.caller.groups, default)))
             })
             .await?;
@@ -132,9 +131,12 @@ impl Ctx {
     /// the user who made them, with the share's group (as files under a setgid share).
     pub fn file_owner(&self, space: &Space) -> (u32, u32) {
         use std::os::unix::fs::MetadataExt;
-        match space.owner_uid {
-            Some(uid) => (uid, self.caller.gid),
-            None => (self.caller.uid, std::fs::metadata(&space.root).map(|m| m.gid()).unwrap_or(self.caller.gid)),
+        match self.scope {
+            // The caller's own space (see `space`).
+            Scope::Personal => (self.caller.uid, self.caller.gid),
+            Scope::Shared => {
+                (self.caller.uid, std::fs::metadata(&space.root).map(|m| m.gid()).unwrap_or(self.caller.gid))
+            }
         }
     }
 

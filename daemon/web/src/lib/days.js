@@ -34,7 +34,8 @@ export class Days {
   /** Reads the day counts; items load later, as days come into view. */
   async load() {
     const answer = await call(`${ns(this.space)}.Browse.Timeline`, 'get', { timeline_group_unit: 'day' });
-    const list = answer.section?.[0]?.list ?? [];
+    // Synology splits the timeline into sections of a few thousand items each, in order.
+    const list = (answer.section ?? []).flatMap((section) => section.list);
     let offset = 0;
     this.days = list.map((d) => {
       const day = { key: `${d.year}-${d.month}-${d.day}`, year: d.year, month: d.month, day: d.day, count: d.item_count, offset, items: null, layout: null, top: 0, height: 0 };

@@ -19,6 +19,8 @@ export const t = {
   photos: 'Photos',
   folders: 'Folders',
   views: 'Views',
+  space: 'Space',
+  breadcrumb: 'Breadcrumb',
   loading: 'Loading…',
   nothingHere: 'No photos or videos here yet.',
   emptyFolder: 'This folder is empty.',
