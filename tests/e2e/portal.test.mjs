@@ -152,6 +152,32 @@ test('editing the date in the info panel moves the item in the timeline', async 
   assert.ok(!(await headers()).includes('Fri, May 30, 2008'), 'the old day is gone: it held only this photo');
 });
 
+test('a whole day selected and shifted by a day moves to the next day', async () => {
+  const day = page.locator('.day', { has: page.getByRole('heading', { name: 'Sat, March 15, 2008' }) });
+  await day.locator('.date').hover();
+  await day.getByRole('button', { name: 'Select all of Sat, March 15, 2008' }).click();
+  await page.getByText('1 selected').waitFor();
+  await page.getByRole('toolbar').getByRole('button', { name: 'Edit date and time' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit date and time' });
+  await dialog.getByLabel('Shift by (camera clock was wrong)').check();
+  await dialog.getByLabel('Days').fill('1');
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('heading', { name: 'Sun, March 16, 2008' }).waitFor();
+  assert.ok(!(await headers()).includes('Sat, March 15, 2008'), 'the old day is gone');
+  const moved = await page.locator('.day', { has: page.getByRole('heading', { name: 'Sun, March 16, 2008' }) }).locator('.thumb a').getAttribute('aria-label');
+  assert.match(moved, /Nikon_D70\.jpg/);
+  assert.match(moved, /9:52/, 'the time of day is kept');
+});
+
+test('the Shared Space switch shows the shared photos, and back', async () => {
+  await page.getByRole('link', { name: 'Shared Space' }).click();
+  await page.locator('.day .thumb a[aria-label*="Olympus_C8080WZ.jpg"]').waitFor();
+  assert.equal(await page.locator('.day .thumb').count(), 1, 'only the Shared Space\'s photo');
+  assert.match(page.url(), /#\/shared\/timeline$/);
+  await page.getByRole('link', { name: 'Personal Space' }).click();
+  await page.locator('.day .thumb a[aria-label*="Canon_40D.jpg"]').waitFor();
+});
+
 test('a file dropped on the timeline uploads with its progress, and appears', async () => {
   const bytes = readFileSync(join(corpus, 'camera_jpeg/exif-samples/Pentax_K10D.jpg')).toString('base64');
   const dataTransfer = await page.evaluateHandle((b64) => {
@@ -232,6 +258,18 @@ test('keyboard: Tab reaches the controls and the focus is visible', async () => 
   });
   assert.ok(['A', 'BUTTON'].includes(focus.tag), `focus on a control: ${focus.tag}`);
   assert.ok(focus.outline !== 'none' && focus.width >= 2, `a visible focus ring: ${JSON.stringify(focus)}`);
+});
+
+test('a session ended elsewhere leads back to the sign-in page with a note', async () => {
+  const sid = (await page.context().cookies()).find((c) => c.name === 'id').value;
+  const ended = await fetch(`${base}/photo/webapi/auth.cgi?api=SYNO.API.Auth&version=7&method=logout&_sid=${sid}`).then((r) => r.json());
+  assert.equal(ended.success, true);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Folders' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your session has ended' }).waitFor();
+  await page.getByLabel('Account').fill(env('PHOTOSD_USER'));
+  await page.getByLabel('Password').fill(env('PHOTOSD_PASSWORD'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).waitFor();
 });
 
 test('signing out leads back to the sign-in page, and a reload stays there', async () => {

@@ -1,13 +1,17 @@
 //! The web portal end to end: a real daemon on a library from the corpus (three photos in "trip", one at the
-//! root, and a video), driven in Debian's Chromium by playwright-core (`tests/e2e/portal.test.mjs`). Screenshots
+//! root, and a video, and one photo in the Shared Space), driven in Debian's Chromium by playwright-core (`tests/e2e/portal.test.mjs`). Screenshots
 //! of the sign-in page, the timeline, the folder view and the viewer land in `target/e2e-screenshots/`.
 
-use photosd_tests::api_library::setup;
+use photosd_tests::api_library::setup_with_shared;
 use photosd_tests::{corpus, wait_for, workspace};
 
 #[test]
 fn the_portal_works_in_a_real_browser() {
-    let s = setup();
+    // A Shared Space with one photo, so that the space switch shows.
+    let shared = tempfile::tempdir().unwrap();
+    let team = "camera_jpeg/exif-samples/Olympus_C8080WZ.jpg";
+    std::fs::copy(corpus().join(team), shared.path().join("Olympus_C8080WZ.jpg")).unwrap();
+    let s = setup_with_shared(Some((shared.path(), "photosd-test-admins")));
     let clip = "video/face_recognition/short_hamilton_clip.mp4";
     std::fs::copy(corpus().join(clip), s.lib.photos().join("hamilton.mp4")).unwrap();
     wait_for("the video's poster", 60, || {
