@@ -178,6 +178,25 @@ test('the Shared Space switch shows the shared photos, and back', async () => {
   await page.locator('.day .thumb a[aria-label*="Canon_40D.jpg"]').waitFor();
 });
 
+test('sorting by name lists the items A to Z, and the slideshow shows them one by one', async () => {
+  await page.getByRole('combobox', { name: 'Sort' }).selectOption({ label: 'Name, A to Z' });
+  await page.waitForFunction(() => document.querySelectorAll('.list .grid img').length >= 5);
+  const names = await page.locator('.list .grid .thumb a').evaluateAll((links) => links.map((a) => a.getAttribute('aria-label').split(' ')[1].replace(',', '')));
+  const byName = (a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+  assert.deepEqual(names, [...names].sort(byName), `by name, ignoring case: ${names}`);
+  await page.getByRole('combobox', { name: 'Sort' }).selectOption({ label: 'Date taken, newest first' });
+  await page.locator('.day h2').first().waitFor();
+
+  await page.getByRole('button', { name: 'Slideshow' }).click();
+  const show = page.getByRole('dialog', { name: 'Slideshow' });
+  await page.waitForFunction(() => document.querySelector('.slideshow img.shown')?.naturalWidth > 0);
+  const first = await show.locator('img.shown').getAttribute('alt');
+  await show.getByLabel('Seconds per photo').selectOption('3');
+  await page.waitForFunction((was) => document.querySelector('.slideshow img.shown')?.alt !== was, first, { timeout: 8000 });
+  await page.keyboard.press('Escape');
+  await show.waitFor({ state: 'detached' });
+});
+
 test('a file dropped on the timeline uploads with its progress, and appears', async () => {
   const bytes = readFileSync(join(corpus, 'camera_jpeg/exif-samples/Pentax_K10D.jpg')).toString('base64');
   const dataTransfer = await page.evaluateHandle((b64) => {

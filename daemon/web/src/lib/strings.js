@@ -92,7 +92,7 @@ export const t = {
   working: 'Working…',
   actionFailed: 'That did not work. Nothing was changed for the items that failed.',
   sortBy: 'Sort',
-  sorts: { taken_desc: 'Date taken, newest first', taken_asc: 'Date taken, oldest first', added_desc: 'Recently added', name_asc: 'Name, A to Z', name_desc: 'Name, Z to A' },
+  sorts: { taken_desc: 'Date taken, newest first', taken_asc: 'Date taken, oldest first', added_desc: 'Date added, newest first', added_asc: 'Date added, oldest first', name_asc: 'Name, A to Z', name_desc: 'Name, Z to A' },
   filters: 'Filters',
   clearFilters: 'Clear filters',
   from: 'From',
