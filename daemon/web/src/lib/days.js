@@ -154,3 +154,18 @@ export async function idsBetween(space, from, to) {
   }
   return ids;
 }
+
+/** Items by id, fetched 50 at a time as they are asked for: a slideshow of a selection or a filtered list. */
+export function itemsById(space, ids) {
+  const cache = new Map();
+  return {
+    count: ids.length,
+    async itemAt(i) {
+      if (!cache.has(ids[i])) {
+        const { list } = await call(`${ns(space)}.Browse.Item`, 'get', { id: ids.slice(i, i + 50), additional: ADDITIONAL });
+        list.forEach((item) => cache.set(item.id, item));
+      }
+      return cache.get(ids[i]);
+    },
+  };
+}

@@ -20,6 +20,18 @@ export class Selection {
     this.anchor = index;
   }
 
+  /** A click on `item` of `list`: toggles it, or with shift selects everything from the last one clicked. */
+  clickIn(list, item, shift) {
+    const index = list.findIndex((i) => i.id === item.id);
+    if (shift && this.anchor >= 0 && index >= 0) {
+      const [lo, hi] = [Math.min(this.anchor, index), Math.max(this.anchor, index)];
+      this.addAll(list.slice(lo, hi + 1).map((i) => i.id));
+      this.anchor = index;
+    } else {
+      this.toggle(item.id, index);
+    }
+  }
+
   addAll(ids) {
     for (const id of ids) this.ids.add(id);
   }
