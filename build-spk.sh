@@ -1,5 +1,57 @@
 #!/usr/bin/env bash
-# Builds the DSM package (dist/photosd-<version>-<arch>.spk). The packaging issue builds this; until then it
-# only says so, and fails, so nothing mistakes it for a package.
-echo "build-spk.sh: not built yet (the .spk is the packaging issue's work)" >&2
-exit 1
+# Builds the DSM 7 package dist/photosd-<version>-<arch>.spk from this checkout: the release binary (with the web
+# portal inside), the default config, the lifecycle scripts from scripts/, conf/privilege and conf/resource, the
+# icons, and the install and uninstall wizards. The same commit gives the same package.tgz: files are sorted,
+# owned by root, dated by the commit, and gzipped without a timestamp.
+#
+#   ./build-spk.sh [--no-build]     (--no-build: package the release binary already built)
+set -euo pipefail
+cd "$(dirname "$0")"
+[[ "${1:-}" == "--no-build" ]] || cargo build --release -p photosd
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+# DSM versions are <feature>-<build>, the build increasing: the number of commits so far.
+build=$(git rev-list --count HEAD 2>/dev/null || echo 1)
+epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
+arch=$(uname -m)
+stage=target/spk
+rm -rf "$stage"
+mkdir -p "$stage/package/bin" "$stage/package/share" "$stage/spk/scripts" "$stage/spk/conf" dist
+
+# package.tgz: what DSM unpacks into /var/packages/photosd/target.
+strip --strip-debug -o "$stage/package/bin/photosd" target/release/photosd
+cp conf/photosd.toml "$stage/package/share/photosd.toml"
+cp -r package/dsm/ui "$stage/package/ui"
+chmod -R u=rwX,go=rX "$stage/package"
+tar -C "$stage/package" --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -cf - . \
+  | gzip -9 -n >"$stage/spk/package.tgz"
+
+cp scripts/preinst scripts/postinst scripts/preuninst scripts/postuninst scripts/preupgrade scripts/postupgrade \
+  scripts/start-stop-status scripts/functions "$stage/spk/scripts/"
+cp conf/privilege conf/resource "$stage/spk/conf/"
+cp package/dsm/PACKAGE_ICON.PNG package/dsm/PACKAGE_ICON_256.PNG "$stage/spk/"
+cp -r package/dsm/WIZARD_UIFILES "$stage/spk/"
+
+checksum=$(md5sum "$stage/spk/package.tgz" | cut -d' ' -f1)
+cat >"$stage/spk/INFO" <<INFO
+package="photosd"
+version="$version-$(printf %04d "$build")"
+os_min_ver="7.0-40000"
+arch="$arch"
+maintainer="photosd"
+displayname="Photos (photosd)"
+description="A self-hosted photo library, compatible with Synology Photos: it indexes every user's Photos folder and the shared folder photo, with thumbnails, videos and a web portal at /photo."
+thirdparty="yes"
+startable="yes"
+dsmuidir="ui"
+dsmappname="org.photosd.photos"
+install_dep_packages="WebStation"
+install_conflict_packages="SynologyPhotos"
+checksum="$checksum"
+INFO
+
+out="dist/photosd-$version-$(printf %04d "$build")-$arch.spk"
+tar -C "$stage/spk" --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -cf "$out" \
+  INFO package.tgz scripts conf WIZARD_UIFILES PACKAGE_ICON.PNG PACKAGE_ICON_256.PNG
+size=$(stat -c %s "$out")
+echo "built $out ($((size / 1024 / 1024)) MB; package.tgz md5 $checksum)"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs photosd on a plain Linux box: the binary (with the web portal inside), the default config (only if
+# there is none), the `photosd` service user and its data directory, the systemd unit and the nginx snippet.
+#
+#   package/linux/install.sh [--no-build]      as root; DESTDIR=/some/root installs under another root
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[[ "${1:-}" == "--no-build" ]] || cargo build --release -p photosd
+root="${DESTDIR:-}"
+
+install -D -m 0755 target/release/photosd "$root/usr/local/bin/photosd"
+install -d -m 0755 "$root/etc/photosd"
+if [[ ! -f "$root/etc/photosd/photosd.toml" ]]; then
+  install -m 0644 conf/photosd.toml "$root/etc/photosd/photosd.toml"
+else
+  echo "install: keeping the existing $root/etc/photosd/photosd.toml"
+fi
+if [[ -z "$root" ]] && ! id photosd >/dev/null 2>&1; then
+  useradd --system --no-create-home --shell /usr/sbin/nologin photosd
+fi
+install -d -m 0750 "$root/var/lib/photosd"
+[[ -n "$root" ]] || chown photosd:photosd /var/lib/photosd
+install -D -m 0644 package/linux/photosd.service "$root/etc/systemd/system/photosd.service"
+install -D -m 0644 package/linux/nginx-photo.conf "$root/etc/nginx/snippets/photosd.conf"
+install -D -m 0644 README.md "$root/usr/share/doc/photosd/README.md"
+
+if [[ -z "$root" ]] && [[ -d /run/systemd/system ]]; then
+  systemctl daemon-reload
+fi
+cat <<NEXT
+photosd is installed. Next:
+  1. Check /etc/photosd/photosd.toml (Personal Spaces: personal_pattern; the Shared Space: shared_root).
+  2. systemctl enable --now photosd
+  3. In your nginx server block: include snippets/photosd.conf;  then: nginx -s reload
+  4. Open http://<this box>/photo/ and sign in with a user account of this machine.
+NEXT
