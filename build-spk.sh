@@ -10,8 +10,9 @@ cd "$(dirname "$0")"
 [[ "${1:-}" == "--no-build" ]] || cargo build --release -p photosd
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-# DSM versions are <feature>-<build>, the build increasing: the number of commits so far.
-build=$(git rev-list --count HEAD 2>/dev/null || echo 1)
+# DSM versions are <feature>-<build>, the build increasing: the number of commits so far (PHOTOSD_SPK_BUILD
+# overrides it, as the DSM simulator does to make a newer build of the same commit).
+build=${PHOTOSD_SPK_BUILD:-$(git rev-list --count HEAD 2>/dev/null || echo 1)}
 epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
 arch=$(uname -m)
 stage=target/spk

@@ -1,0 +1,163 @@
+//! The .spk through a simulated Package Center (`tests/dsm/package_center.py`): install → start → status → stop →
+//! upgrade to a newer build → start → uninstall keeping the data → reinstall → uninstall erasing it, with every
+//! lifecycle script run as the package user (`photosd`) in a temporary root laid out like DSM 7.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use photosd_tests::{corpus, files_under, wait_for, workspace};
+
+struct Dsm {
+    root: tempfile::TempDir,
+}
+
+impl Dsm {
+    fn var(&self) -> PathBuf {
+        self.root.path().join("var/packages/photosd/var")
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let root = self.root.path();
+        let out = Command::new(workspace().join("tests/dsm/package_center.py"))
+            .arg(root)
+            .args(args)
+            .env("PHOTOSD_SPACES_PERSONAL_PATTERN", root.join("var/services/homes/*/Photos"))
+            .env("PHOTOSD_SPACES_SHARED_ROOT", root.join("var/services/photo"))
+            .env("PHOTOSD_SPACES_MIN_UID", "0")
+            .env("PHOTOSD_SERVER_LISTEN", "127.0.0.1:0")
+            .output()
+            .unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code().unwrap_or(-1), said)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, said) = self.run(args);
+        assert_eq!(code, 0, "package_center {args:?}: {said}");
+        said
+    }
+
+    fn db(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(self.var().join("data/library.db")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
+    }
+}
+
+/// Builds the package with this build number, and keeps a copy (the next build replaces dist/).
+fn spk(build: &str, into: &Path) -> PathBuf {
+    let out = Command::new("./build-spk.sh")
+        .arg("--no-build")
+        .env("PHOTOSD_SPK_BUILD", build)
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "build-spk.sh: {}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let built = workspace().join(said.split_whitespace().nth(1).unwrap());
+    let kept = into.join(built.file_name().unwrap());
+    std::fs::copy(&built, &kept).unwrap();
+    kept
+}
+
+/// (path, inode, mtime) of every thumbnail: the same after an upgrade means none was rendered again.
+fn thumbnails(var: &Path) -> Vec<(PathBuf, u64, i64)> {
+    let mut all: Vec<_> = files_under(&var.join("data/thumbs"))
+        .into_iter()
+        .map(|p| {
+            let m = std::fs::metadata(&p).unwrap();
+            (p, m.ino(), m.mtime_nsec() + m.mtime() * 1_000_000_000)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn install_upgrade_and_uninstall_through_package_center() {
+    let user = photosd_tests::test_user("pdt-alice", "alice-Pa55word", &[]);
+    let dsm = Dsm { root: tempfile::tempdir().unwrap() };
+    let root = dsm.root.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let photos = root.join("var/services/homes").join(user.name).join("Photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    std::fs::create_dir_all(root.join("var/services/photo")).unwrap();
+    let samples = corpus().join("camera_jpeg/exif-samples");
+    for name in ["Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"] {
+        std::fs::copy(samples.join(name), photos.join(name)).unwrap();
+    }
+    std::fs::copy(samples.join("Sony_HDR-HC3.jpg"), root.join("var/services/photo/Sony_HDR-HC3.jpg")).unwrap();
+    // The package user reads the spaces (DSM grants it with ACLs; here, plain modes).
+    Command::new("chmod").args(["-R", "a+rX"]).arg(root.join("var/services")).status().unwrap();
+    let packages = tempfile::tempdir().unwrap();
+    let (v1, v2) = (spk("1", packages.path()), spk("2", packages.path()));
+
+    // Install and start.
+    let said = dsm.ok(&["install", v1.to_str().unwrap(), "wizard_enable_shared_space=true"]);
+    assert!(said.contains("photosd is installed"), "{said}");
+    let config = std::fs::read_to_string(dsm.var().join("photosd.toml")).unwrap();
+    assert!(config.contains(&format!("data_dir = \"{}\"", dsm.var().join("data").display())), "{config}");
+    assert!(config.contains("personal_pattern = \"/var/services/homes/*/Photos\""));
+    assert!(config.contains("shared_root = \"/var/services/photo\""));
+    dsm.ok(&["start"]);
+    assert_eq!(dsm.run(&["status"]).0, 0, "running");
+    wait_for("four items with thumbnails", 60, || {
+        dsm.count("SELECT count(*) FROM item WHERE thumb_state = 'ready'") == 4
+    });
+    let daemon_user = std::fs::read_to_string(dsm.var().join("photosd.pid")).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", daemon_user.trim())).unwrap();
+    let service = nix::unistd::User::from_name("photosd").unwrap().unwrap().uid.as_raw();
+    assert!(
+        status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some(&service.to_string())),
+        "runs as the package user"
+    );
+    // An edit, as the API stores it.
+    dsm.db()
+        .execute("INSERT INTO item_edit (item_id, description, updated_at) SELECT id, 'kept across upgrades', 0 FROM item WHERE filename = 'Canon_40D.jpg'", [])
+        .unwrap();
+    dsm.ok(&["stop"]);
+    assert_eq!(dsm.run(&["status"]).0, 3, "stopped");
+    let before = thumbnails(&dsm.var());
+    assert!(!before.is_empty());
+
+    // Upgrade to a newer build: the database, the edit, the thumbnails and the config stay.
+    dsm.ok(&["upgrade", v2.to_str().unwrap()]);
+    let info = std::fs::read_to_string(root.join("var/packages/photosd/INFO")).unwrap();
+    assert!(info.contains("version=\"0.1.0-0002\""), "{info}");
+    assert_eq!(std::fs::read_to_string(dsm.var().join("photosd.toml")).unwrap(), config, "the config is kept");
+    dsm.ok(&["start"]);
+    let log = dsm.var().join("photosd.log");
+    wait_for("the upgraded daemon to reconcile", 60, || {
+        std::fs::read_to_string(&log).unwrap_or_default().matches("reconciled").count() >= 4
+    });
+    assert_eq!(dsm.count("SELECT count(*) FROM item"), 4);
+    assert_eq!(dsm.count("SELECT count(*) FROM item_edit WHERE description = 'kept across upgrades'"), 1);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(thumbnails(&dsm.var()), before, "no thumbnail was rendered again");
+    dsm.ok(&["stop"]);
+
+    // Uninstall keeping the data, then reinstall: everything is still there.
+    let said = dsm.ok(&["uninstall", "wizard_delete_data=false"]);
+    assert!(said.contains("were kept"), "{said}");
+    assert!(!root.join("var/packages/photosd/target").exists());
+    assert!(dsm.var().join("data/library.db").exists());
+    let said = dsm.ok(&["install", v2.to_str().unwrap()]);
+    assert!(said.contains("settings") && said.contains("were kept"), "{said}");
+    dsm.ok(&["start"]);
+    assert_eq!(dsm.run(&["status"]).0, 0);
+    assert_eq!(dsm.count("SELECT count(*) FROM item"), 4);
+    dsm.ok(&["stop"]);
+
+    // Uninstall erasing the data: nothing of photosd is left in var, and the photos are untouched.
+    let said = dsm.ok(&["uninstall", "wizard_delete_data=true"]);
+    assert!(said.contains("erased"), "{said}");
+    let left: Vec<_> =
+        std::fs::read_dir(dsm.var()).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "left in var: {left:?}");
+    assert_eq!(files_under(&photos).len(), 3, "the photos are untouched");
+}
