@@ -13,8 +13,8 @@ packages=(
   libimage-exiftool-perl ffmpeg libvips-tools samba smbclient python3 unzip
   # API tests: a Python virtualenv for the third-party Synology client (synology-api from PyPI)
   python3-venv python3-pip
-  # the web portal's end-to-end tests drive Debian's Chromium
-  chromium
+  # the web portal's end-to-end tests drive Debian's Chromium; the plain-Linux install is tested behind nginx
+  chromium nginx
 )
 # Node.js and npm build the web portal (daemon/build.rs): Debian's, unless the machine has its own already.
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then

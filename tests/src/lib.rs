@@ -138,6 +138,11 @@ impl Daemon {
 
     /// Starts with a Shared Space at `shared` (empty: none) and extra `PHOTOSD_*` settings.
     pub fn launch(lib: &Library, shared: &Path, env: &[(&str, &str)]) -> Daemon {
+        Self::launch_bin(&photosd_bin(), lib, shared, env)
+    }
+
+    /// The same with another photosd binary (an installed one).
+    pub fn launch_bin(bin: &Path, lib: &Library, shared: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = lib.dir.path().join("daemon.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         // A daemon started again on the same library appends: this one's lines start here.
@@ -146,7 +151,7 @@ impl Daemon {
         let shared = shared.display().to_string();
         let mut args = lib.args("serve", &pattern, &data);
         args[6] = &shared;
-        let child = Command::new(photosd_bin())
+        let child = Command::new(bin)
             .args(&args)
             .env_remove("PHOTOSD_CONFIG")
             .env("PHOTOSD_WATCH_DEBOUNCE_MS", "400")
