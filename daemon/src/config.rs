@@ -46,13 +46,24 @@ pub struct EditsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
+    pub backend: PasswordBackend,
     pub pam_service: String,
+    pub dsm_url: String,
     pub admin_group: String,
     pub session_idle_minutes: i64,
     pub session_max_days: i64,
     pub max_failures: u32,
     pub failure_window_secs: u64,
     pub block_secs: u64,
+}
+
+/// Who checks passwords: PAM on a plain Linux box, DSM's own login on a Synology NAS (where photosd runs as
+/// its package user and PAM cannot check other users' passwords).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordBackend {
+    Pam,
+    Dsm,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,6 +249,12 @@ impl Config {
         }
         if self.auth.session_idle_minutes <= 0 || self.auth.session_max_days <= 0 {
             return invalid("auth.session_idle_minutes", "session timeouts must be positive");
+        }
+        if self.auth.backend == PasswordBackend::Dsm && !self.auth.dsm_url.starts_with("http://") {
+            return invalid(
+                "auth.dsm_url",
+                "must be DSM's web API on loopback, such as http://127.0.0.1:5000/webapi/entry.cgi",
+            );
         }
         if self.auth.max_failures == 0 || self.auth.failure_window_secs == 0 {
             return invalid("auth.max_failures", "must be at least 1 (failures, and seconds of window)");

@@ -44,7 +44,8 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
     };
     let account = fields.str("account")?;
     let password = fields.str("passwd")?;
-    let session = crate::service::auth::login(app, &account, &password, ip).await?;
+    let otp_code = fields.opt_str("otp_code")?.filter(|c| !c.is_empty());
+    let session = crate::service::auth::login(app, &account, &password, otp_code.as_deref(), ip).await?;
     let mut data = json!({
         "account": account,
         "sid": session.sid,

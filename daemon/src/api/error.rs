@@ -28,6 +28,10 @@ pub enum ApiError {
     AccountDisabled,
     #[error("no permission to use Photos")]
     NoAppPermission,
+    #[error("2-step verification code required")]
+    OtpRequired,
+    #[error("wrong 2-step verification code")]
+    OtpFailed,
     #[error("too many failed logins; blocked for a while")]
     Blocked,
     #[error("not found, or no access: {0}")]
@@ -55,6 +59,8 @@ impl ApiError {
             ApiError::BadCredentials => 400,
             ApiError::AccountDisabled => 401,
             ApiError::NoAppPermission => 402,
+            ApiError::OtpRequired => 403,
+            ApiError::OtpFailed => 404,
             ApiError::Blocked => 407,
             ApiError::NotFound(_) => 642,
             // Synology Photos answers a thumbnail that is still being made with "not found"; the UI retries.

@@ -84,11 +84,14 @@ fn sort(p: &Params) -> Result<(ItemSort, bool), ApiError> {
 /// `general_tag_id`) and the `*_with_filter` form (`folder=[…]`, `time=[{start_time,end_time}]`, `rating=[…]`,
 /// `general_tag=[…]`, `item_type=[…]`).
 async fn filter(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemFilter, ApiError> {
-    if p.has("album_id") || p.has("person_id") || p.has("concept_id") || p.has("geocoding_id") {
-        // Albums, people, subjects and places come with their own issues; until then none exist.
-        return Err(ApiError::NotFound("no such album, person, subject or place".into()));
+    if p.has("person_id") || p.has("concept_id") || p.has("geocoding_id") {
+        // People, subjects and places come with their own issues; until then none exist.
+        return Err(ApiError::NotFound("no such person, subject or place".into()));
     }
     let mut filter = ItemFilter::default();
+    if let Some(album) = p.opt_int("album_id")? {
+        filter.album_id = Some(ctx.album_in(space, album).await?);
+    }
     let folder = match p.opt_int("folder_id")? {
         Some(id) => Some(id),
         None => p.opt_ids("folder")?.and_then(|ids| ids.first().copied()),

@@ -78,7 +78,7 @@ fn item_json(ctx: &Ctx, space: &Space, row: &ItemRow, additional: &[String], tag
 
 /// Every size shares one state; `cache_key` changes whenever the file is indexed again (new content, new
 /// thumbnails), so a client's cached copy is never stale.
-fn thumbnail(row: &ItemRow) -> Value {
+pub fn thumbnail(row: &ItemRow) -> Value {
     let state = match row.thumb_state.as_str() {
         "ready" => "ready",
         "broken" => "broken",

@@ -1,5 +1,4 @@
-//! Small APIs: `SYNO.Foto.UserInfo` (who is logged in) and the album family, which has no albums to show until
-//! albums land (their own issue): lists are empty and counts zero, never an error a client would choke on.
+//! `SYNO.Foto.UserInfo`: who is logged in.
 
 use serde_json::json;
 
@@ -20,13 +19,4 @@ pub async fn user_info(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "is_migration_finished": true,
         "profile": { "uid": c.uid, "userName": c.name, "nickName": "", "email": "", "emails": [], "groups": null },
     })))
-}
-
-pub async fn albums(_ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
-    match call.method.as_str() {
-        "list" => Ok(Reply::Data(json!({ "list": [] }))),
-        "count" => Ok(Reply::Data(json!({ "count": 0 }))),
-        "get" => Err(ApiError::NotFound("no albums yet".into())),
-        _ => Err(ApiError::NoSuchMethod),
-    }
 }

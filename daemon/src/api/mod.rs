@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod error;
 pub mod params;
 
+mod album;
 mod auth;
 mod browse;
 mod download;
@@ -177,7 +178,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "UserInfo" => misc::user_info(&ctx, &call).await,
         "Browse.Folder" => folder::handle(&ctx, &mut call).await,
         "Browse.Item" => item::handle(&ctx, &mut call).await,
-        "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => misc::albums(&ctx, &call).await,
+        "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => album::handle(&ctx, &call).await,
         "Thumbnail" => thumbnail::get(&ctx, &call).await,
         "Browse.Timeline" => browse::timeline(&ctx, &call).await,
         "Browse.RecentlyAdded" => browse::recently_added(&ctx, &call).await,

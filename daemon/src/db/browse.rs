@@ -55,6 +55,8 @@ impl Reach {
 pub struct ItemFilter {
     pub ids: Option<Vec<i64>>,
     pub folder_id: Option<i64>,
+    /// Items of this album (the caller's ownership of it is checked before).
+    pub album_id: Option<i64>,
     pub start_time: Option<i64>,
     pub end_time: Option<i64>,
     pub types: Vec<String>,
@@ -177,6 +179,10 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemFilter) -> (String, Vec<V
         sql.push_str(" AND i.folder_id = ?");
         values.push(folder.into());
     }
+    if let Some(album) = filter.album_id {
+        sql.push_str(" AND i.id IN (SELECT item_id FROM album_item WHERE album_id = ?)");
+        values.push(album.into());
+    }
     if let Some(start) = filter.start_time {
         sql.push_str(" AND i.taken_ts >= ?");
         values.push(start.into());
@@ -227,6 +233,7 @@ impl Db {
         let whole_space = reach.is_whole()
             && filter.ids.is_none()
             && filter.folder_id.is_none()
+            && filter.album_id.is_none()
             && filter.start_time.is_none()
             && filter.end_time.is_none()
             && filter.types.is_empty()

@@ -2,6 +2,7 @@
 //! children (one per table family). Schema changes are numbered `.sql` migrations applied under
 //! `PRAGMA user_version`; a shipped migration is never edited, and a database newer than this binary is refused.
 
+mod albums;
 mod browse;
 mod edits;
 mod folder_tree;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use albums::{AlbumRow, AlbumSort};
 pub use browse::{ItemFile, ItemFilter, ItemRow, ItemSort, Reach};
 pub use edits::ItemEdit;
 pub use folder_tree::FolderRow;
@@ -36,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_cancelled_transcodes.sql"),
     include_str!("migrations/0004_sessions.sql"),
     include_str!("migrations/0005_folder_permissions.sql"),
+    include_str!("migrations/0006_albums.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

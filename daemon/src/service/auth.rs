@@ -1,5 +1,5 @@
-//! Logins and sessions: a password is checked through PAM against the machine's users, behind the login
-//! rate limit; a session is a random id (cookie `id` or `_sid`) plus a SynoToken that every call changing
+//! Logins and sessions: a password is checked through PAM against the machine's users (or by DSM, on a NAS:
+//! `service::dsm_auth`), behind the login rate limit; a session is a random id (cookie `id` or `_sid`) plus a SynoToken that every call changing
 //! something must carry. The Photos app privilege (`spaces.allowed_group`) is checked at login and on each call.
 
 use std::net::IpAddr;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::api::error::ApiError;
 use crate::app::App;
+use crate::config::PasswordBackend;
 use crate::db::SessionLookup;
 
 /// The logged-in user a request comes from.
@@ -27,7 +28,13 @@ pub struct NewSession {
 }
 
 /// Checks the password and opens a session.
-pub async fn login(app: &Arc<App>, account: &str, password: &str, ip: IpAddr) -> Result<NewSession, ApiError> {
+pub async fn login(
+    app: &Arc<App>,
+    account: &str,
+    password: &str,
+    otp_code: Option<&str>,
+    ip: IpAddr,
+) -> Result<NewSession, ApiError> {
     if account.is_empty() || password.is_empty() || account.len() > 256 || password.len() > 1024 {
         return Err(ApiError::BadCredentials);
     }
@@ -37,13 +44,19 @@ pub async fn login(app: &Arc<App>, account: &str, password: &str, ip: IpAddr) ->
     }
     // pam_unix holds a thread ~2 s on a wrong password: a handful at a time, so a flood cannot take them all.
     let _slot = app.pam_slots.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    let (service, user, pass, host) =
-        (app.config.auth.pam_service.clone(), account.to_string(), password.to_string(), ip.to_string());
-    let checked = tokio::task::spawn_blocking(move || pam_check(&service, &user, &pass, &host))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let checked = match app.config.auth.backend {
+        PasswordBackend::Pam => {
+            let (service, user, pass, host) =
+                (app.config.auth.pam_service.clone(), account.to_string(), password.to_string(), ip.to_string());
+            tokio::task::spawn_blocking(move || pam_check(&service, &user, &pass, &host))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+        PasswordBackend::Dsm => super::dsm_auth::check(&app.config.auth.dsm_url, account, password, otp_code).await,
+    };
     if let Err(e) = checked {
-        let blocked = app.login_guard.failed(ip, account);
+        // Asking for the 2-step code is not a failure: the client asks the user and tries again.
+        let blocked = !matches!(e, ApiError::OtpRequired) && app.login_guard.failed(ip, account);
         tracing::warn!(%ip, account, blocked, "login failed: {e}");
         return Err(e);
     }

@@ -2,6 +2,7 @@
 //! where it lives. Handlers (issue 4) call this; it never parses media itself.
 
 pub mod auth;
+pub mod dsm_auth;
 pub mod login_crypto;
 pub mod login_guard;
 pub mod permissions;

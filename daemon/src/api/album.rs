@@ -1,0 +1,174 @@
+//! `SYNO.Foto.Browse.Album`, `Browse.NormalAlbum` and `Browse.ConditionAlbum`: each user's albums of photos
+//! from their Personal Space. Another user's album answers 642, exactly like one that does not exist. Sharing
+//! albums and condition ("smart") albums are not built yet: the shared category lists nothing, condition
+//! albums list nothing, and creating one is refused.
+
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::params::Params;
+use super::scope::Scope;
+use super::{Call, Ctx, Reply};
+use crate::db::{AlbumRow, AlbumSort, ItemFilter, ItemSort, Reach, Space};
+
+pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if ctx.scope != Scope::Personal {
+        return Err(ApiError::NoSuchApi);
+    }
+    let p = &call.params;
+    let condition = call.api.ends_with(".ConditionAlbum");
+    match call.method.as_str() {
+        "list" if condition || p.opt_str("category")?.as_deref() == Some("shared") => {
+            Ok(Reply::Data(json!({ "list": [] })))
+        }
+        "count" if condition => Ok(Reply::Data(json!({ "count": 0 }))),
+        _ if condition => Err(ApiError::NotFound("condition albums are not supported yet".into())),
+        "list" => {
+            let (offset, limit) = super::item::page(p)?;
+            let (sort, descending) = sort(p)?;
+            let uid = ctx.caller.uid;
+            let rows = ctx.app.db.call(move |db| db.albums(uid, None, sort, descending, offset, limit)).await?;
+            Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
+        }
+        "count" => {
+            let uid = ctx.caller.uid;
+            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_albums(uid)).await? })))
+        }
+        "get" => {
+            let ids = p.ids("id")?;
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                rows.push(ctx.album(id).await?);
+            }
+            Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
+        }
+        "create" => {
+            let name = album_name(p)?;
+            let items = p.opt_ids("item")?.unwrap_or_default();
+            let space = ctx.space().await?;
+            let (uid, space_id) = (ctx.caller.uid, space.id);
+            let (id, refused) = ctx.app.db.call(move |db| db.create_album(uid, space_id, &name, &items)).await?;
+            tracing::info!(user = ctx.caller.name, album = id, "album created");
+            let album = albums_json(ctx, &[ctx.album(id).await?], &[]).await?.remove(0);
+            Ok(Reply::Data(json!({ "album": album, "error_list": error_list(&refused) })))
+        }
+        "add_item" => {
+            let album = ctx.album(p.int("id")?).await?;
+            let items = p.ids("item")?;
+            let refused = ctx.app.db.call(move |db| db.add_album_items(album.id, &items)).await?;
+            Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
+        }
+        "delete_item" => {
+            let album = ctx.album(p.int("id")?).await?;
+            let items = p.ids("item")?;
+            ctx.app.db.call(move |db| db.remove_album_items(album.id, &items)).await?;
+            Ok(Reply::Done)
+        }
+        "set_name" => {
+            let album = ctx.album(p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
+            let name = album_name(p)?;
+            ctx.app.db.call(move |db| db.rename_album(album.id, &name)).await?;
+            Ok(Reply::Done)
+        }
+        "delete" => {
+            let ids = p.ids("id")?;
+            for &id in &ids {
+                ctx.album(id).await?;
+            }
+            let uid = ctx.caller.uid;
+            let deleted = ctx.app.db.call(move |db| db.delete_albums(uid, &ids)).await?;
+            tracing::info!(user = ctx.caller.name, deleted, "albums deleted (their photos stay)");
+            Ok(Reply::Done)
+        }
+        _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+impl Ctx {
+    /// One of the caller's albums; any other id answers 642.
+    pub async fn album(&self, id: i64) -> Result<AlbumRow, ApiError> {
+        let uid = self.caller.uid;
+        let mut found =
+            self.app.db.call(move |db| db.albums(uid, Some(&[id]), AlbumSort::CreateTime, true, 0, 1)).await?;
+        found.pop().ok_or_else(|| ApiError::NotFound(format!("album {id}")))
+    }
+
+    /// Browse.Item's `album_id`: one of the caller's albums, of the space this call lists.
+    pub async fn album_in(&self, space: &Space, album_id: i64) -> Result<i64, ApiError> {
+        let album = self.album(album_id).await?;
+        if album.space_id != space.id {
+            return Err(ApiError::NotFound(format!("album {album_id} in this space")));
+        }
+        Ok(album.id)
+    }
+}
+
+fn album_name(p: &Params) -> Result<String, ApiError> {
+    let name = p.str("name")?.trim().to_string();
+    if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
+        return Err(ApiError::missing("name"));
+    }
+    Ok(name)
+}
+
+fn sort(p: &Params) -> Result<(AlbumSort, bool), ApiError> {
+    let sort = match p.opt_str("sort_by")?.as_deref() {
+        None | Some("default" | "create_time" | "album_type" | "share_status") => AlbumSort::CreateTime,
+        Some("album_name") => AlbumSort::Name,
+        Some("start_time") => AlbumSort::StartTime,
+        Some(_) => return Err(ApiError::missing("sort_by")),
+    };
+    let descending = match p.opt_str("sort_direction")?.as_deref() {
+        None | Some("desc" | "default") => sort != AlbumSort::Name,
+        Some("asc") => false,
+        Some(_) => return Err(ApiError::missing("sort_direction")),
+    };
+    Ok((sort, descending))
+}
+
+/// Ids an add could not take (not in the caller's Personal Space, or gone), each with the code it would get.
+fn error_list(refused: &[i64]) -> Value {
+    json!(refused.iter().map(|id| json!({ "id": id, "error": { "code": 642 } })).collect::<Vec<_>>())
+}
+
+async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Result<Vec<Value>, ApiError> {
+    let covers: Vec<i64> = rows.iter().filter_map(|a| a.cover_id).collect();
+    let cover_rows = match (additional.iter().any(|a| a == "thumbnail"), rows.first()) {
+        (true, Some(first)) if !covers.is_empty() => {
+            let (reach, limit) = (Reach::whole(first.space_id), covers.len() as i64);
+            let filter = ItemFilter { ids: Some(covers), ..Default::default() };
+            ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(rows
+        .iter()
+        .map(|a| {
+            let mut album = json!({
+                "id": a.id,
+                "name": a.name,
+                "item_count": a.item_count,
+                "owner_user_id": a.owner_uid,
+                "type": "normal",
+                "create_time": a.created_at,
+                "start_time": a.start_time,
+                "end_time": a.end_time,
+                "passphrase": "",
+                "shared": false,
+                "temporary_shared": false,
+                "freeze_album": false,
+                "sort_by": "default",
+                "sort_direction": "default",
+                "cant_migrate_condition": {},
+                "condition": {},
+                "version": a.version,
+            });
+            if let Some(cover) = cover_rows.iter().find(|r| Some(r.id) == a.cover_id) {
+                album["additional"] = json!({ "thumbnail": super::item_json::thumbnail(cover) });
+            } else if !additional.is_empty() {
+                album["additional"] = json!({});
+            }
+            album
+        })
+        .collect())
+}

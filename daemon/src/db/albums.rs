@@ -1,0 +1,177 @@
+//! Albums: a user's named sets of items from their Personal Space. Membership is by item id, so an album keeps
+//! its photos through renames and moves; an item that is missing is not counted or listed, and comes back to
+//! its albums when its file does.
+
+use rusqlite::{params, params_from_iter, types::Value, Row};
+
+use super::{now, Db, DbError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlbumRow {
+    pub id: i64,
+    pub owner_uid: u32,
+    pub space_id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub version: i64,
+    pub item_count: i64,
+    /// The taken times of its oldest and newest item (0 when empty).
+    pub start_time: i64,
+    pub end_time: i64,
+    /// Its newest item, whose thumbnail stands for the album.
+    pub cover_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlbumSort {
+    Name,
+    CreateTime,
+    StartTime,
+}
+
+/// The items an album counts and lists: present, in the album's space, and not the video half of a Live Photo.
+const LISTED: &str = "i.state <> 'missing' AND i.live_photo_id IS NULL AND i.space_id = a.space_id";
+
+fn album_row(r: &Row) -> rusqlite::Result<AlbumRow> {
+    Ok(AlbumRow {
+        id: r.get(0)?,
+        owner_uid: r.get(1)?,
+        space_id: r.get(2)?,
+        name: r.get(3)?,
+        created_at: r.get(4)?,
+        version: r.get(5)?,
+        item_count: r.get(6)?,
+        start_time: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+        end_time: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
+        cover_id: r.get(9)?,
+    })
+}
+
+impl Db {
+    /// Creates an album in `space_id` for `owner_uid`, holding those of `items` that are listed items of that
+    /// space. Returns its id and the ids that could not be added.
+    pub fn create_album(
+        &self,
+        owner_uid: u32,
+        space_id: i64,
+        name: &str,
+        items: &[i64],
+    ) -> Result<(i64, Vec<i64>), DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO album (owner_uid, space_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![owner_uid, space_id, name, now()],
+        )?;
+        let id = tx.last_insert_rowid();
+        let refused = add_items_tx(&tx, id, items)?;
+        tx.commit()?;
+        Ok((id, refused))
+    }
+
+    /// Adds items to an album; returns the ids that are not listed items of the album's space.
+    pub fn add_album_items(&self, album_id: i64, items: &[i64]) -> Result<Vec<i64>, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let refused = add_items_tx(&tx, album_id, items)?;
+        tx.execute("UPDATE album SET version = version + 1 WHERE id = ?1", [album_id])?;
+        tx.commit()?;
+        Ok(refused)
+    }
+
+    /// Takes items out of an album (the photos themselves stay where they are).
+    pub fn remove_album_items(&self, album_id: i64, items: &[i64]) -> Result<(), DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for item in items {
+            tx.execute("DELETE FROM album_item WHERE album_id = ?1 AND item_id = ?2", [album_id, *item])?;
+        }
+        tx.execute("UPDATE album SET version = version + 1 WHERE id = ?1", [album_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// `owner_uid`'s albums, all or those of `ids`, one page in the order asked for.
+    pub fn albums(
+        &self,
+        owner_uid: u32,
+        ids: Option<&[i64]>,
+        sort: AlbumSort,
+        descending: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AlbumRow>, DbError> {
+        let mut values: Vec<Value> = vec![owner_uid.into()];
+        let mut only = String::new();
+        if let Some(ids) = ids {
+            only = format!(" AND a.id IN ({})", vec!["?"; ids.len()].join(","));
+            values.extend(ids.iter().map(|&i| Value::from(i)));
+        }
+        let direction = if descending { "DESC" } else { "ASC" };
+        let order = match sort {
+            AlbumSort::Name => format!("a.name COLLATE NOCASE {direction}, a.id {direction}"),
+            AlbumSort::CreateTime => format!("a.created_at {direction}, a.id {direction}"),
+            AlbumSort::StartTime => format!("min(i.taken_ts) {direction}, a.id {direction}"),
+        };
+        values.extend([Value::from(limit), Value::from(offset)]);
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT a.id, a.owner_uid, a.space_id, a.name, a.created_at, a.version,
+                    count(i.id), min(i.taken_ts), max(i.taken_ts),
+                    (SELECT i.id FROM album_item ai JOIN item i ON i.id = ai.item_id
+                     WHERE ai.album_id = a.id AND {LISTED} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1)
+             FROM album a
+             LEFT JOIN album_item ai ON ai.album_id = a.id
+             LEFT JOIN item i ON i.id = ai.item_id AND {LISTED}
+             WHERE a.owner_uid = ?{only}
+             GROUP BY a.id ORDER BY {order} LIMIT ? OFFSET ?"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values), album_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn count_albums(&self, owner_uid: u32) -> Result<i64, DbError> {
+        Ok(self.lock().query_row("SELECT count(*) FROM album WHERE owner_uid = ?1", [owner_uid], |r| r.get(0))?)
+    }
+
+    /// Deletes those of `ids` that `owner_uid` owns; their photos stay. Returns how many went.
+    pub fn delete_albums(&self, owner_uid: u32, ids: &[i64]) -> Result<usize, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let mut deleted = 0;
+        for id in ids {
+            deleted += tx.execute("DELETE FROM album WHERE id = ?1 AND owner_uid = ?2", params![id, owner_uid])?;
+        }
+        tx.commit()?;
+        Ok(deleted)
+    }
+
+    pub fn rename_album(&self, album_id: i64, name: &str) -> Result<(), DbError> {
+        self.lock()
+            .execute("UPDATE album SET name = ?1, version = version + 1 WHERE id = ?2", params![name, album_id])?;
+        Ok(())
+    }
+}
+
+fn add_items_tx(tx: &rusqlite::Transaction, album_id: i64, items: &[i64]) -> Result<Vec<i64>, DbError> {
+    let mut refused = Vec::new();
+    let at = now();
+    for &item in items {
+        let added = tx.execute(
+            &format!(
+                "INSERT OR IGNORE INTO album_item (album_id, item_id, added_at)
+                 SELECT a.id, i.id, ?3 FROM album a JOIN item i ON i.id = ?2 AND {LISTED} WHERE a.id = ?1"
+            ),
+            params![album_id, item, at],
+        )?;
+        let already: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM album_item WHERE album_id = ?1 AND item_id = ?2",
+            [album_id, item],
+            |r| r.get(0),
+        )?;
+        if added == 0 && !already {
+            refused.push(item);
+        }
+    }
+    Ok(refused)
+}

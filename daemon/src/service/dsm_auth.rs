@@ -1,0 +1,84 @@
+//! Password checks by DSM itself (`[auth] backend = "dsm"`). On a Synology NAS photosd runs as its package user,
+//! and PAM's `unix_chkpwd` checks no one's password but the caller's own; DSM's web API on loopback can, and
+//! brings DSM's account rules and 2-step verification with it. The DSM session it opens is closed at once:
+//! photosd keeps sessions of its own, so signing out of DSM does not sign a user out of Photos, or the reverse.
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{header, Method, Request};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+
+use crate::api::error::ApiError;
+
+/// DSM answers a login within a second; a DSM that does not is treated as down, not waited on.
+const DSM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+/// The session name photosd logs in with, as the apps of DSM name theirs (FileStation, DownloadStation...).
+const SESSION_NAME: &str = "photosd";
+
+/// Checks `account`'s password (and 2-step code, when given) with DSM's `SYNO.API.Auth` at `url`
+/// (`http://127.0.0.1:5000/webapi/entry.cgi`). The error is the one DSM gave, in Synology's codes.
+pub async fn check(url: &str, account: &str, password: &str, otp_code: Option<&str>) -> Result<(), ApiError> {
+    let mut form = vec![
+        ("api", "SYNO.API.Auth"),
+        ("version", "6"),
+        ("method", "login"),
+        ("account", account),
+        ("passwd", password),
+        ("session", SESSION_NAME),
+        ("format", "sid"),
+    ];
+    if let Some(code) = otp_code {
+        form.push(("otp_code", code));
+    }
+    let answer = post(url, &form).await?;
+    if answer["success"].as_bool() == Some(true) {
+        if let Some(sid) = answer["data"]["sid"].as_str() {
+            let logout = [
+                ("api", "SYNO.API.Auth"),
+                ("version", "6"),
+                ("method", "logout"),
+                ("session", SESSION_NAME),
+                ("_sid", sid),
+            ];
+            if let Err(e) = post(url, &logout).await {
+                tracing::debug!("closing the DSM session failed: {e}");
+            }
+        }
+        return Ok(());
+    }
+    Err(match answer["error"]["code"].as_i64() {
+        Some(400) => ApiError::BadCredentials,
+        // Disabled, expired or must-change passwords: DSM's own pages deal with those, Photos cannot.
+        Some(401 | 408 | 409 | 410) => ApiError::AccountDisabled,
+        Some(402) => ApiError::NoAppPermission,
+        Some(403 | 406) => ApiError::OtpRequired,
+        Some(404) => ApiError::OtpFailed,
+        Some(407) => ApiError::Blocked,
+        other => ApiError::Internal(format!("DSM refused the login with {other:?}: {answer}")),
+    })
+}
+
+async fn post(url: &str, form: &[(&str, &str)]) -> Result<Value, ApiError> {
+    let down = |e: &dyn std::fmt::Display| ApiError::Internal(format!("DSM's login at {url}: {e}"));
+    let target: hyper::Uri = url.parse().map_err(|e| down(&e))?;
+    let authority = target.authority().ok_or_else(|| down(&"no host in the URL"))?.clone();
+    let address = format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80));
+    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(target.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+        .header(header::HOST, authority.as_str())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Full::new(bytes::Bytes::from(body)))
+        .map_err(|e| down(&e))?;
+    let exchange = async {
+        let stream = tokio::net::TcpStream::connect(&address).await.map_err(|e| down(&e))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| down(&e))?;
+        tokio::spawn(connection);
+        let response = sender.send_request(request).await.map_err(|e| down(&e))?;
+        let bytes = Limited::new(response.into_body(), 64 * 1024).collect().await.map_err(|e| down(&e))?.to_bytes();
+        serde_json::from_slice::<Value>(&bytes).map_err(|e| down(&e))
+    };
+    tokio::time::timeout(DSM_TIMEOUT, exchange).await.map_err(|_| down(&"no answer in time"))?
+}
