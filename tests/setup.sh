@@ -15,6 +15,8 @@ packages=(
   python3-venv python3-pip
   # the web portal's end-to-end tests drive Debian's Chromium; the plain-Linux install is tested behind nginx
   chromium nginx
+  # the DSM simulator grants the package user ACLs on the homes, as DSM does
+  acl
 )
 # Node.js and npm build the web portal (daemon/build.rs): Debian's, unless the machine has its own already.
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then

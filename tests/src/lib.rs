@@ -178,11 +178,7 @@ impl Daemon {
 
     /// `http://127.0.0.1:<port>`, the address the daemon logged when it bound its port.
     pub fn base_url(&self) -> String {
-        let log = self.log_text();
-        let after = &log[log.find("listening").expect("the daemon logs its address")..];
-        let at = after.find("127.0.0.1:").expect("a loopback address") + "127.0.0.1:".len();
-        let port: String = after[at..].chars().take_while(|c| c.is_ascii_digit()).collect();
-        format!("http://127.0.0.1:{port}")
+        listening_url(&self.log_text()).expect("the daemon logs its loopback address")
     }
 
     pub fn pid(&self) -> u32 {
@@ -224,6 +220,14 @@ impl Drop for Daemon {
 }
 
 /// Polls `check` every 100 ms until it holds, or panics after `seconds`.
+/// `http://127.0.0.1:<port>` from a daemon's log, once it has logged binding its port.
+pub fn listening_url(log: &str) -> Option<String> {
+    let after = &log[log.find("listening")?..];
+    let at = after.find("127.0.0.1:")? + "127.0.0.1:".len();
+    let port: String = after[at..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    Some(format!("http://127.0.0.1:{port}"))
+}
+
 pub fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     while std::time::Instant::now() < deadline {

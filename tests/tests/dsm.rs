@@ -1,15 +1,21 @@
 //! The .spk through a simulated Package Center (`tests/dsm/package_center.py`): install → start → status → stop →
 //! upgrade to a newer build → start → uninstall keeping the data → reinstall → uninstall erasing it, with every
 //! lifecycle script run as the package user (`photosd`) in a temporary root laid out like DSM 7.
+//!
+//! As on DSM, the package checks passwords with DSM's own login (`auth.backend = "dsm"`). The DSM here is a
+//! photosd started as root with PAM, which answers `SYNO.API.Auth` as DSM does; a user logs in through the
+//! package, makes an album and an edit, and finds both after the upgrade.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use photosd_tests::{corpus, files_under, wait_for, workspace};
+use photosd_tests::{corpus, error_code, files_under, listening_url, wait_for, workspace, Api, Daemon, Library};
 
 struct Dsm {
     root: tempfile::TempDir,
+    /// DSM's login API (`.../webapi/entry.cgi`), which the package's daemon asks to check passwords.
+    login_url: String,
 }
 
 impl Dsm {
@@ -26,6 +32,7 @@ impl Dsm {
             .env("PHOTOSD_SPACES_SHARED_ROOT", root.join("var/services/photo"))
             .env("PHOTOSD_SPACES_MIN_UID", "0")
             .env("PHOTOSD_SERVER_LISTEN", "127.0.0.1:0")
+            .env("PHOTOSD_AUTH_DSM_URL", &self.login_url)
             .output()
             .unwrap();
         let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -47,6 +54,33 @@ impl Dsm {
     fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
     }
+
+    /// The package's daemon's address (its port is 0 here: read from its log).
+    fn url(&self) -> String {
+        let log = self.var().join("photosd.log");
+        let mut url = None;
+        wait_for("the package's daemon to listen", 30, || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            // The log accumulates across starts: the last address is this start's.
+            url = text.rfind("listening").and_then(|at| listening_url(&text[at..]));
+            url.is_some()
+        });
+        url.unwrap()
+    }
+
+    /// A session with the package's daemon.
+    fn api(&self, account: &str, password: &str) -> Api {
+        let mut api = Api::new(&self.url());
+        let login = api.login(account, password);
+        assert_eq!(login["success"], true, "login through DSM: {login}");
+        api
+    }
+}
+
+fn item_id(api: &Api, name: &str) -> i64 {
+    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "100")]);
+    let list = items["data"]["list"].as_array().unwrap_or_else(|| panic!("{items}"));
+    list.iter().find(|i| i["filename"] == name).unwrap_or_else(|| panic!("{name} in {items}"))["id"].as_i64().unwrap()
 }
 
 /// Builds the package with this build number, and keeps a copy (the next build replaces dist/).
@@ -81,7 +115,11 @@ fn thumbnails(var: &Path) -> Vec<(PathBuf, u64, i64)> {
 #[test]
 fn install_upgrade_and_uninstall_through_package_center() {
     let user = photosd_tests::test_user("pdt-alice", "alice-Pa55word", &[]);
-    let dsm = Dsm { root: tempfile::tempdir().unwrap() };
+    // DSM's login: a photosd as root, checking passwords through PAM.
+    let dsm_library = Library::new();
+    let dsm_login = Daemon::start(&dsm_library);
+    let login_url = format!("{}/webapi/entry.cgi", dsm_login.base_url());
+    let dsm = Dsm { root: tempfile::tempdir().unwrap(), login_url };
     let root = dsm.root.path();
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
     let photos = root.join("var/services/homes").join(user.name).join("Photos");
@@ -92,8 +130,12 @@ fn install_upgrade_and_uninstall_through_package_center() {
         std::fs::copy(samples.join(name), photos.join(name)).unwrap();
     }
     std::fs::copy(samples.join("Sony_HDR-HC3.jpg"), root.join("var/services/photo/Sony_HDR-HC3.jpg")).unwrap();
-    // The package user reads the spaces (DSM grants it with ACLs; here, plain modes).
-    Command::new("chmod").args(["-R", "a+rX"]).arg(root.join("var/services")).status().unwrap();
+    // The package user reaches the spaces through ACLs, as DSM grants them.
+    Command::new("chmod").args(["a+rx"]).arg(root.join("var")).arg(root.join("var/services")).status().unwrap();
+    for spec in ["u:photosd:rwX", "d:u:photosd:rwX"] {
+        let granted = Command::new("setfacl").args(["-R", "-m", spec]).arg(root.join("var/services")).status().unwrap();
+        assert!(granted.success(), "setfacl (tests/setup.sh installs acl)");
+    }
     let packages = tempfile::tempdir().unwrap();
     let (v1, v2) = (spk("1", packages.path()), spk("2", packages.path()));
 
@@ -116,10 +158,27 @@ fn install_upgrade_and_uninstall_through_package_center() {
         status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some(&service.to_string())),
         "runs as the package user"
     );
-    // An edit, as the API stores it.
-    dsm.db()
-        .execute("INSERT INTO item_edit (item_id, description, updated_at) SELECT id, 'kept across upgrades', 0 FROM item WHERE filename = 'Canon_40D.jpg'", [])
-        .unwrap();
+    assert!(config.contains("backend = \"dsm\""), "the package asks DSM to check passwords");
+    // A user logs in through the package (DSM checks the password), makes an album and an edit.
+    let mut stranger = Api::new(&dsm.url());
+    assert_eq!(error_code(&stranger.login(user.name, "not-the-password")), 400, "DSM refused it");
+    let api = dsm.api(user.name, user.password);
+    let (canon, nikon) = (item_id(&api, "Canon_40D.jpg"), item_id(&api, "Nikon_D70.jpg"));
+    let album = api.call(
+        "SYNO.Foto.Browse.NormalAlbum",
+        "create",
+        3,
+        &[("name", "\"Kept across upgrades\""), ("item", &format!("[{canon},{nikon}]"))],
+    );
+    let album_id = album["data"]["album"]["id"].as_i64().unwrap_or_else(|| panic!("{album}"));
+    let edit = api.call(
+        "SYNO.Foto.Browse.Item",
+        "set",
+        5,
+        &[("id", &format!("[{canon}]")), ("description", "\"kept across upgrades\"")],
+    );
+    let log = || std::fs::read_to_string(dsm.var().join("photosd.log")).unwrap_or_default();
+    assert_eq!(edit["success"], true, "{edit}: {}", log());
     dsm.ok(&["stop"]);
     assert_eq!(dsm.run(&["status"]).0, 3, "stopped");
     let before = thumbnails(&dsm.var());
@@ -136,7 +195,19 @@ fn install_upgrade_and_uninstall_through_package_center() {
         std::fs::read_to_string(&log).unwrap_or_default().matches("reconciled").count() >= 4
     });
     assert_eq!(dsm.count("SELECT count(*) FROM item"), 4);
-    assert_eq!(dsm.count("SELECT count(*) FROM item_edit WHERE description = 'kept across upgrades'"), 1);
+    let api = dsm.api(user.name, user.password);
+    let albums = api.call("SYNO.Foto.Browse.Album", "list", 4, &[("limit", "100")]);
+    assert_eq!(albums["data"]["list"][0]["id"], album_id, "{albums}");
+    assert_eq!(albums["data"]["list"][0]["name"], "Kept across upgrades");
+    let in_album = api.call("SYNO.Foto.Browse.Item", "count", 5, &[("album_id", &album_id.to_string())]);
+    assert_eq!(in_album["data"]["count"], 2, "{in_album}");
+    let got = api.call(
+        "SYNO.Foto.Browse.Item",
+        "get",
+        5,
+        &[("id", &format!("[{canon}]")), ("additional", "[\"description\"]")],
+    );
+    assert_eq!(got["data"]["list"][0]["additional"]["description"], "kept across upgrades", "{got}");
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_eq!(thumbnails(&dsm.var()), before, "no thumbnail was rendered again");
     dsm.ok(&["stop"]);
@@ -159,5 +230,13 @@ fn install_upgrade_and_uninstall_through_package_center() {
     let left: Vec<_> =
         std::fs::read_dir(dsm.var()).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     assert!(left.is_empty(), "left in var: {left:?}");
-    assert_eq!(files_under(&photos).len(), 3, "the photos are untouched");
+    // The photos are untouched; the edit lives on in an XMP sidecar beside its photo, for any program to read.
+    for name in ["Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"] {
+        assert_eq!(std::fs::read(photos.join(name)).unwrap(), std::fs::read(samples.join(name)).unwrap(), "{name}");
+    }
+    let sidecars: Vec<_> =
+        files_under(&photos).into_iter().filter(|p| p.extension().is_some_and(|e| e == "xmp")).collect();
+    assert_eq!(sidecars.len(), 1, "{sidecars:?}");
+    assert!(std::fs::read_to_string(&sidecars[0]).unwrap().contains("kept across upgrades"));
+    assert_eq!(files_under(&photos).len(), 4);
 }

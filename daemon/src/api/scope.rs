@@ -162,7 +162,9 @@ fn create_personal_root(root: &Path, uid: u32, gid: u32) -> Result<(), ApiError>
     }
     match std::fs::create_dir(root) {
         Ok(()) => {
-            std::os::unix::fs::chown(root, Some(uid), Some(gid))?;
+            let given =
+                nix::unistd::chown(root, Some(nix::unistd::Uid::from_raw(uid)), Some(nix::unistd::Gid::from_raw(gid)));
+            crate::service::space_fs::hand_over(given, &root.display().to_string())?;
             tracing::info!(root = %root.display(), "created a Personal Space");
             Ok(())
         }

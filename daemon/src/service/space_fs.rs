@@ -60,14 +60,28 @@ pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> 
         Err(nix::errno::Errno::EEXIST) => return Err(ApiError::Exists),
         Err(e) => return Err(ApiError::Internal(format!("mkdir {name}: {e}"))),
     }
-    nix::unistd::fchownat(
+    let given = nix::unistd::fchownat(
         &dir,
         name,
         Some(nix::unistd::Uid::from_raw(uid)),
         Some(nix::unistd::Gid::from_raw(gid)),
         nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .map_err(|e| ApiError::Internal(format!("chown {name}: {e}")))
+    );
+    hand_over(given, name)
+}
+
+/// What a chown giving a new file or folder to its user came to. Without CAP_CHOWN (the NAS package runs as its
+/// own user, never root) the file stays the service's, and the share's inherited ACLs give the user their
+/// access, as DSM does for every package that writes into shares.
+pub fn hand_over(given: nix::Result<()>, name: &str) -> Result<(), ApiError> {
+    match given {
+        Ok(()) => Ok(()),
+        Err(nix::errno::Errno::EPERM) => {
+            tracing::debug!(name, "not allowed to change the owner: the share's ACLs decide access");
+            Ok(())
+        }
+        Err(e) => Err(ApiError::Internal(format!("chown {name}: {e}"))),
+    }
 }
 
 /// Opens file `name` in folder `rel` of the space at `root` for reading: a regular file, reached without

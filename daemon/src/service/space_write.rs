@@ -102,8 +102,10 @@ impl TempFile {
         validate_name(name)?;
         let io = |what: &str, e: nix::errno::Errno| ApiError::Internal(format!("{what}: {e}"));
         self.file.sync_all()?;
-        nix::unistd::fchown(&self.file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))
-            .map_err(|e| io("chown", e))?;
+        super::space_fs::hand_over(
+            nix::unistd::fchown(&self.file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))),
+            name,
+        )?;
         if let Some(seconds) = mtime.filter(|s| *s > 0) {
             let t = nix::sys::time::TimeSpec::new(seconds, 0);
             nix::sys::stat::futimens(&self.file, &nix::sys::time::TimeSpec::UTIME_OMIT, &t)
