@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the DSM 7 package dist/photosd-<version>-<arch>.spk from this checkout: the release binary (with the web
-# portal inside), the default config, the lifecycle scripts from scripts/, conf/privilege and conf/resource, the
+# portal inside) and every library it needs, the default config, the lifecycle scripts from scripts/, conf/privilege and conf/resource, the
 # icons, and the install and uninstall wizards. The same commit gives the same package.tgz: files are sorted,
 # owned by root, dated by the commit, and gzipped without a timestamp.
 #
 #   ./build-spk.sh [--no-build]     (--no-build: package the release binary already built)
 set -euo pipefail
 cd "$(dirname "$0")"
-[[ "${1:-}" == "--no-build" ]] || cargo build --release -p photosd
+[[ "${1:-}" == "--no-build" ]] || { package/ffmpeg/build.sh && cargo build --release -p photosd; }
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 # DSM versions are <feature>-<build>, the build increasing: the number of commits so far (PHOTOSD_SPK_BUILD
@@ -19,8 +19,19 @@ stage=target/spk
 rm -rf "$stage"
 mkdir -p "$stage/package/bin" "$stage/package/share" "$stage/spk/scripts" "$stage/spk/conf" dist
 
-# package.tgz: what DSM unpacks into /var/packages/photosd/target.
-strip --strip-debug -o "$stage/package/bin/photosd" target/release/photosd
+# package.tgz: what DSM unpacks into /var/packages/photosd/target. DSM has none of the libraries photosd links
+# (FFmpeg, libheif's codecs, PAM) and an older C library, so the package carries every one of them, the C library
+# and its loader included, in lib/; bin/photosd is a launcher that runs libexec/photosd with them.
+mkdir -p "$stage/package/libexec" "$stage/package/lib"
+strip --strip-debug -o "$stage/package/libexec/photosd" target/release/photosd
+loader=$(readelf -l target/release/photosd | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+cp -L "$loader" "$stage/package/lib/"
+ldd target/release/photosd | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u | while read -r lib; do
+  cp -L "$lib" "$stage/package/lib/"
+done
+strip --strip-unneeded "$stage/package/lib/"*.so*
+sed "s|@LOADER@|$(basename "$loader")|" package/dsm/launcher.sh >"$stage/package/bin/photosd"
+chmod 755 "$stage/package/bin/photosd"
 cp conf/photosd.toml "$stage/package/share/photosd.toml"
 cp -r package/dsm/ui "$stage/package/ui"
 chmod -R u=rwX,go=rX "$stage/package"

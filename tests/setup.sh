@@ -3,9 +3,10 @@
 # reference tools the tests compare against). Rust crates come through cargo. Safe to run again.
 set -euo pipefail
 packages=(
-  # build: FFmpeg's libraries for ffmpeg-next, clang for its bindings; cmake, nasm and the HEVC/AV1 codec
-  # libraries for the embedded libheif and libjpeg-turbo builds; Little CMS for colour conversion
-  pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  # build: what package/ffmpeg/build.sh needs for photosd's own FFmpeg (x264, dav1d, zlib), clang for the
+  # bindings; cmake, nasm and the HEVC/AV1 codec libraries for the embedded libheif and libjpeg-turbo builds;
+  # Little CMS for colour conversion
+  pkg-config clang libclang-dev libx264-dev libdav1d-dev libjxl-dev zlib1g-dev xz-utils
   cmake nasm g++ libnuma-dev libde265-dev libx265-dev libaom-dev libdav1d-dev liblcms2-dev
   # PAM (logins are checked against the machine's users)
   libpam0g-dev
@@ -15,8 +16,9 @@ packages=(
   python3-venv python3-pip
   # the web portal's end-to-end tests drive Debian's Chromium; the plain-Linux install is tested behind nginx
   chromium nginx
-  # the DSM simulator grants the package user ACLs on the homes, as DSM does
-  acl
+  # the DSM simulator grants the package user ACLs on the homes, as DSM does; the package is run in an empty
+  # root with a static busybox, DSM's shell
+  acl busybox-static
 )
 # Node.js and npm build the web portal (daemon/build.rs): Debian's, unless the machine has its own already.
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
@@ -54,3 +56,5 @@ if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -n
   echo "setup: installing the portal test driver (playwright-core) into tests/e2e" >&2
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# photosd's own minimal FFmpeg, from Debian's source (once per build tree).
+"$(dirname "$0")/../package/ffmpeg/build.sh"

@@ -310,7 +310,8 @@ fn apply_env(merged: &mut toml::Table, env: &[(String, String)]) -> Result<(), C
     }
     for (var, raw) in env {
         let Some(rest) = var.strip_prefix("PHOTOSD_") else { continue };
-        if rest == "CONFIG" {
+        // PHOTOSD_EXE is the NAS package's launcher telling photosd how to start its workers (worker::WorkerPool).
+        if rest == "CONFIG" || rest == "EXE" {
             continue;
         }
         let Some((section, key)) = known.iter().find(|(s, k)| format!("{}_{}", s, k).to_uppercase() == rest).cloned()

@@ -5,7 +5,7 @@
 #   package/linux/install.sh [--no-build]      as root; DESTDIR=/some/root installs under another root
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[[ "${1:-}" == "--no-build" ]] || cargo build --release -p photosd
+[[ "${1:-}" == "--no-build" ]] || { package/ffmpeg/build.sh && cargo build --release -p photosd; }
 root="${DESTDIR:-}"
 
 install -D -m 0755 target/release/photosd "$root/usr/local/bin/photosd"

@@ -23,6 +23,13 @@ fn member(archive: &Path, name: &str) -> Vec<u8> {
     out.stdout
 }
 
+/// One file of a gzipped tar, as bytes.
+fn member_of_tgz(archive: &Path, name: &str) -> Vec<u8> {
+    let out = Command::new("tar").args(["-xzOf"]).arg(archive).arg(name).output().unwrap();
+    assert!(out.status.success(), "{name} in {}", archive.display());
+    out.stdout
+}
+
 fn listing(args: &[&str], archive: &Path) -> Vec<String> {
     let out = Command::new("tar").args(args).arg(archive).output().unwrap();
     String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim_start_matches("./").to_string()).collect()
@@ -96,8 +103,27 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
     // package.tgz: the binary, the default config, the portal files the resource file names.
     let inner = workspace().join("target/spk/spk/package.tgz");
     let files = listing(&["-tzf"], &inner);
-    for wanted in ["bin/photosd", "share/photosd.toml", "ui/config", "ui/photosd.sc", "ui/images/photosd_256.png"] {
+    for wanted in [
+        "bin/photosd",
+        "libexec/photosd",
+        "lib/libc.so.6",
+        "share/photosd.toml",
+        "ui/config",
+        "ui/photosd.sc",
+        "ui/images/photosd_256.png",
+    ] {
         assert!(files.iter().any(|f| f == wanted), "{wanted} in package.tgz: {files:?}");
+    }
+    // The launcher, and the loader it runs photosd with (tests/tests/package_alone.rs runs them in an empty root).
+    assert!(files.iter().any(|f| f.starts_with("lib/ld-linux")), "the loader in lib/: {files:?}");
+    let launcher = String::from_utf8(member_of_tgz(&inner, "./bin/photosd")).unwrap();
+    assert!(
+        launcher.starts_with("#!/bin/sh") && launcher.contains("--library-path") && !launcher.contains("@LOADER@"),
+        "{launcher}"
+    );
+    // Only libraries photosd needs: none of those Debian's full FFmpeg drags in.
+    for unwanted in ["libX11", "libcairo", "libicu", "libcodec2", "libavcodec"] {
+        assert!(!files.iter().any(|f| f.starts_with(&format!("lib/{unwanted}"))), "{unwanted} in package.tgz");
     }
 
     // conf/privilege and conf/resource, against the documented fields.

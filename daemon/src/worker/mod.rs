@@ -55,7 +55,12 @@ pub struct WorkerPool {
 impl WorkerPool {
     pub fn new(config: &Config) -> std::io::Result<WorkerPool> {
         Ok(WorkerPool {
-            exe: std::env::current_exe()?,
+            // Started by the NAS package's launcher, photosd's own file is the loader's: workers go through the
+            // launcher, which brings the packaged libraries.
+            exe: match std::env::var_os("PHOTOSD_EXE") {
+                Some(launcher) => launcher.into(),
+                None => std::env::current_exe()?,
+            },
             args: vec![
                 "worker".into(),
                 "--memory-mb".into(),
