@@ -178,6 +178,51 @@ test('the Shared Space switch shows the shared photos, and back', async () => {
   await page.locator('.day .thumb a[aria-label*="Canon_40D.jpg"]').waitFor();
 });
 
+test('selected photos go into a new album, which opens, lets one go, is renamed and deleted (not its photos)', async () => {
+  const thumb = (scope, name) => page.locator(`${scope} .thumb`, { has: page.locator(`a[aria-label*="${name}"]`) });
+  for (const name of ['Canon_40D.jpg', 'Nikon_D70.jpg']) {
+    await thumb('.day', name).hover();
+    await thumb('.day', name).locator('button.check').click();
+  }
+  await page.getByText('2 selected').waitFor();
+  await page.getByRole('toolbar').getByRole('button', { name: 'Add to album' }).click();
+  const add = page.getByRole('dialog', { name: 'Add to album' });
+  await add.getByLabel('Album name').fill('Holiday');
+  await add.getByRole('button', { name: 'Add to album' }).click();
+  await add.waitFor({ state: 'detached' });
+
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Albums' }).click();
+  const card = page.locator('a[data-album]', { hasText: 'Holiday' });
+  await card.getByText('2 items').waitFor();
+  await page.waitForFunction(() => document.querySelector('a[data-album] img')?.naturalWidth > 0);
+  await page.screenshot({ path: join(shots, 'albums.png') });
+  await card.click();
+  await page.getByRole('heading', { name: 'Holiday' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.album .grid img').length === 2);
+
+  // Out of the album, not out of the library.
+  await thumb('.album', 'Nikon_D70.jpg').hover();
+  await thumb('.album', 'Nikon_D70.jpg').locator('button.check').click();
+  await page.getByRole('toolbar').getByRole('button', { name: 'Remove from album' }).click();
+  await page.getByRole('dialog', { name: 'Remove from album' }).getByRole('button', { name: 'Remove from album' }).click();
+  await page.getByText('1 item', { exact: true }).waitFor();
+
+  await page.getByRole('button', { name: 'Rename album' }).click();
+  const rename = page.getByRole('dialog', { name: 'Rename album' });
+  await rename.getByLabel('Album name').fill('Summer');
+  await rename.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Summer' }).waitFor();
+  await page.getByRole('button', { name: 'Delete album' }).click();
+  const remove = page.getByRole('dialog', { name: 'Delete album' });
+  await remove.getByText('Its photos stay in your library').waitFor();
+  await remove.getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('No albums yet').waitFor();
+  assert.match(page.url(), /#\/personal\/albums$/);
+
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Photos' }).click();
+  for (const name of ['Canon_40D.jpg', 'Nikon_D70.jpg']) await page.locator(`.day .thumb a[aria-label*="${name}"]`).waitFor();
+});
+
 test('sorting by name lists the items A to Z, and the slideshow shows them one by one', async () => {
   await page.getByRole('combobox', { name: 'Sort' }).selectOption({ label: 'Name, A to Z' });
   await page.waitForFunction(() => document.querySelectorAll('.list .grid img').length >= 5);

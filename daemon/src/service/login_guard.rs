@@ -81,7 +81,9 @@ mod tests {
 
     fn guard() -> LoginGuard {
         LoginGuard::new(&AuthConfig {
+            backend: crate::config::PasswordBackend::Pam,
             pam_service: String::new(),
+            dsm_url: String::new(),
             admin_group: String::new(),
             session_idle_minutes: 1,
             session_max_days: 1,

@@ -63,11 +63,10 @@ export async function call(api, method, params = {}) {
 }
 
 /** Logs in; the session itself rides in an HttpOnly cookie, the token in this tab's storage. */
-export async function login(account, password) {
-  const answer = await post(
-    { api: 'SYNO.API.Auth', method: 'login', version: 7, account, passwd: password, format: 'cookie', enable_syno_token: 'yes', session: 'webui' },
-    true,
-  );
+export async function login(account, password, otpCode) {
+  const form = { api: 'SYNO.API.Auth', method: 'login', version: 7, account, passwd: password, format: 'cookie', enable_syno_token: 'yes', session: 'webui' };
+  if (otpCode) form.otp_code = otpCode;
+  const answer = await post(form, true);
   if (!answer.success) throw new ApiError(answer.error?.code, 'SYNO.API.Auth', 'login');
   token = answer.data.synotoken;
   sessionStorage.setItem(TOKEN_KEY, token);

@@ -1,5 +1,6 @@
 // Hash routes, so that every view is a link that survives a reload: `#/personal/timeline`, `#/shared/folder/12`,
-// `#/personal/timeline/item/345` (the viewer open over the timeline), `#/about`.
+// `#/personal/timeline/item/345` (the viewer open over the timeline), `#/personal/albums`,
+// `#/personal/album/7/item/345`, `#/about`. Albums are the Personal Space's (Synology's are too).
 
 import { writable } from 'svelte/store';
 
@@ -7,16 +8,21 @@ function parse(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   const space = parts[0] === 'shared' ? 'shared' : 'personal';
   if (parts[0] === 'about') return { space: 'personal', view: 'about' };
-  const view = parts[1] === 'folder' ? 'folder' : 'timeline';
-  const folderId = view === 'folder' ? Number(parts[2] ?? 0) || 0 : null;
-  const rest = view === 'folder' ? parts.slice(3) : parts.slice(2);
+  if (space === 'personal' && parts[1] === 'albums') return { space, view: 'albums' };
+  const view = ['folder', 'album'].includes(parts[1]) ? parts[1] : 'timeline';
+  const id = view === 'timeline' ? null : Number(parts[2] ?? 0) || 0;
+  const rest = view === 'timeline' ? parts.slice(2) : parts.slice(3);
   const itemId = rest[0] === 'item' ? Number(rest[1]) || null : null;
-  return { space, view, folderId, itemId };
+  return { space, view, folderId: view === 'folder' ? id : null, albumId: view === 'album' ? id : null, itemId };
 }
 
-export function href({ space = 'personal', view = 'timeline', folderId = 0, itemId = null }) {
+export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, itemId = null }) {
   if (view === 'about') return '#/about';
-  const base = view === 'folder' ? `#/${space}/folder/${folderId}` : `#/${space}/timeline`;
+  if (view === 'albums') return '#/personal/albums';
+  const base = {
+    folder: `#/${space}/folder/${folderId}`,
+    album: `#/personal/album/${albumId}`,
+  }[view] ?? `#/${space}/timeline`;
   return itemId ? `${base}/item/${itemId}` : base;
 }
 
