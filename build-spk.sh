@@ -21,13 +21,30 @@ mkdir -p "$stage/package/bin" "$stage/package/share" "$stage/spk/scripts" "$stag
 
 # package.tgz: what DSM unpacks into /var/packages/photosd/target. DSM has none of the libraries photosd links
 # (FFmpeg, libheif's codecs, PAM) and an older C library, so the package carries every one of them, the C library
-# and its loader included, in lib/; bin/photosd is a launcher that runs libexec/photosd with them.
+# and its loader included, in lib/; bin/photosd is a launcher that runs libexec/photosd with them. Their licences
+# go in share/licenses (FFmpeg with x264 is GPL 2 or later; its source is Debian's, named in ffmpeg.SOURCE).
 mkdir -p "$stage/package/libexec" "$stage/package/lib"
 strip --strip-debug -o "$stage/package/libexec/photosd" target/release/photosd
+export LC_ALL=C
 loader=$(readelf -l target/release/photosd | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 cp -L "$loader" "$stage/package/lib/"
-ldd target/release/photosd | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u | while read -r lib; do
+# The system's libraries, whatever a caller's LD_LIBRARY_PATH says; one that is missing stops the build.
+needed=$(env -u LD_LIBRARY_PATH ldd target/release/photosd)
+if grep -q "not found" <<<"$needed"; then echo "build-spk.sh: missing libraries: $needed" >&2; exit 1; fi
+mkdir -p "$stage/package/share/licenses"
+cp target/ffmpeg/share/licenses/COPYING.GPLv2 "$stage/package/share/licenses/"
+for file in LICENSE.md copyright SOURCE; do
+  cp "target/ffmpeg/share/licenses/$file" "$stage/package/share/licenses/ffmpeg.$file"
+done
+awk '$2 == "=>" && $3 ~ /^\// {print $3}' <<<"$needed" | sort -u | while read -r lib; do
   cp -L "$lib" "$stage/package/lib/"
+  # Each library's copyright and licence, from the Debian package it came from.
+  owner=$({ dpkg -S "$lib" || dpkg -S "$(readlink -f "$lib")"; } 2>/dev/null | head -1 | cut -d: -f1)
+  if [[ -z "$owner" || ! -f "/usr/share/doc/$owner/copyright" ]]; then
+    echo "build-spk.sh: no Debian package, or no copyright file, for $lib" >&2
+    exit 1
+  fi
+  cp "/usr/share/doc/$owner/copyright" "$stage/package/share/licenses/$owner.copyright"
 done
 strip --strip-unneeded "$stage/package/lib/"*.so*
 sed "s|@LOADER@|$(basename "$loader")|" package/dsm/launcher.sh >"$stage/package/bin/photosd"

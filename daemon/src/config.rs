@@ -250,7 +250,8 @@ impl Config {
         if self.auth.session_idle_minutes <= 0 || self.auth.session_max_days <= 0 {
             return invalid("auth.session_idle_minutes", "session timeouts must be positive");
         }
-        if self.auth.backend == PasswordBackend::Dsm && !self.auth.dsm_url.starts_with("http://") {
+        // Passwords travel to DSM in the clear: only ever over loopback.
+        if self.auth.backend == PasswordBackend::Dsm && !is_loopback_http(&self.auth.dsm_url) {
             return invalid(
                 "auth.dsm_url",
                 "must be DSM's web API on loopback, such as http://127.0.0.1:5000/webapi/entry.cgi",
@@ -298,6 +299,13 @@ fn overlay(base: &mut toml::Table, top: toml::Table) {
             }
         }
     }
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host == "localhost" || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `PHOTOSD_SECTION_KEY=value`: the value is read as a TOML scalar if it parses as one, else as a string.
@@ -361,6 +369,23 @@ mod tests {
         let flags = Overrides { shared: Some("/srv/photo".into()), ..Default::default() };
         let c = Config::load_from(&flags, &e).unwrap();
         assert_eq!(c.spaces.shared_root, "/srv/photo");
+    }
+
+    #[test]
+    fn the_dsm_login_is_only_ever_asked_over_loopback() {
+        let dsm = |url: &str| {
+            let e = env(&[("PHOTOSD_AUTH_BACKEND", "dsm"), ("PHOTOSD_AUTH_DSM_URL", url)]);
+            Config::load_from(&Overrides::default(), &e).map(|c| c.auth.backend)
+        };
+        assert_eq!(dsm("http://127.0.0.1:5000/webapi/entry.cgi").unwrap(), PasswordBackend::Dsm);
+        assert!(dsm("http://localhost:5000/webapi/entry.cgi").is_ok());
+        assert!(dsm("http://[::1]:5000/webapi/entry.cgi").is_ok());
+        for refused in
+            ["http://192.168.1.2:5000/webapi/entry.cgi", "https://127.0.0.1:5001/", "http://127.0.0.1.evil.example/"]
+        {
+            let err = dsm(refused).unwrap_err().to_string();
+            assert!(err.contains("auth.dsm_url"), "{refused}: {err}");
+        }
     }
 
     #[test]

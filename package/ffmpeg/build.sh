@@ -16,10 +16,18 @@ stamp="$out/.built-$(sha256sum package/ffmpeg/build.sh | cut -c1-16)"
 work="$PWD/target/ffmpeg-build"
 rm -rf "$work" "$out"
 mkdir -p "$work/apt/lists/partial" "$work/apt/sources"
+# The release, its updates and its security fixes: apt takes the newest FFmpeg of the three.
+codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 cat >"$work/apt/sources/debian-src.sources" <<SOURCES
 Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: $(. /etc/os-release && echo "$VERSION_CODENAME")
+Suites: $codename $codename-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $codename-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
@@ -28,8 +36,10 @@ apt_src=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/apt/s
 echo "ffmpeg: fetching Debian's FFmpeg source" >&2
 apt-get "${apt_src[@]}" update -qq
 (cd "$work" && apt-get "${apt_src[@]}" source --download-only -qq ffmpeg)
-tar -C "$work" -xf "$work"/ffmpeg_*.orig.tar.xz
-src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'ffmpeg-*' | head -1)
+# Unpacked with Debian's patches applied (apt checked the files against the signed index).
+(cd "$work" && dpkg-source --no-check -x ffmpeg_*.dsc src >/dev/null)
+src="$work/src"
+echo "ffmpeg: $(cd "$work" && ls ffmpeg_*.dsc)" >&2
 
 list() { local IFS=,; echo "$*"; }
 demuxers=(mov matroska avi mpegts mpegps asf flv dv mxf ogg mp3 wav aac ac3 flac h264 hevc m4v mjpeg mpegvideo
@@ -57,6 +67,10 @@ if grep -i "did not match anything" "$work/configure.log" >&2; then exit 1; fi
 echo "ffmpeg: building (a few minutes)" >&2
 make -C "$src" -j"$(nproc)" >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
 make -C "$src" install >>"$work/make.log" 2>&1
+# The licence the package must carry with it (GPL 2 or later: x264 is linked in).
+mkdir -p "$out/share/licenses"
+cp "$src/COPYING.GPLv2" "$src/LICENSE.md" "$src/debian/copyright" "$out/share/licenses/"
+ls "$work"/ffmpeg_*.dsc | sed 's|.*/||' >"$out/share/licenses/SOURCE"
 rm -rf "$work"
 # ffmpeg-sys-next read the link flags of the FFmpeg it last saw: make it read this one's.
 for profile in --release ""; do cargo clean -q $profile -p ffmpeg-sys-next 2>/dev/null || true; done

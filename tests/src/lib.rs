@@ -219,15 +219,15 @@ impl Drop for Daemon {
     }
 }
 
-/// Polls `check` every 100 ms until it holds, or panics after `seconds`.
 /// `http://127.0.0.1:<port>` from a daemon's log, once it has logged binding its port.
 pub fn listening_url(log: &str) -> Option<String> {
     let after = &log[log.find("listening")?..];
     let at = after.find("127.0.0.1:")? + "127.0.0.1:".len();
     let port: String = after[at..].chars().take_while(|c| c.is_ascii_digit()).collect();
-    Some(format!("http://127.0.0.1:{port}"))
+    (!port.is_empty()).then(|| format!("http://127.0.0.1:{port}"))
 }
 
+/// Polls `check` every 100 ms until it holds, or panics after `seconds`.
 pub fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     while std::time::Instant::now() < deadline {

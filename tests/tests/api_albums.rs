@@ -153,7 +153,30 @@ fn albums_hold_a_users_photos_and_only_theirs() {
         )),
         642
     );
+    assert_eq!(
+        error_code(&bob.call(
+            "SYNO.Foto.Browse.NormalAlbum",
+            "delete_item",
+            1,
+            &[("id", &id.to_string()), ("item", &format!("[{canon}]"))]
+        )),
+        642
+    );
     assert_eq!(album_items(&alice, id).len(), 2, "bob changed nothing");
+    // Albums are the Personal Space's: the Shared Space's item list knows none, not even alice's own.
+    let shared = alice.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("album_id", &id.to_string()), ("limit", "10")]);
+    assert!(shared["success"] == false, "{shared}");
+    // One call takes at most 5,000 ids, as a page of Synology's holds.
+    let many = format!("[{}]", vec![canon.to_string(); 5001].join(","));
+    assert_eq!(
+        error_code(&alice.call(
+            "SYNO.Foto.Browse.NormalAlbum",
+            "add_item",
+            1,
+            &[("id", &id.to_string()), ("item", &many)]
+        )),
+        114
+    );
     assert!(list(&alice.call("SYNO.Foto.Browse.ConditionAlbum", "list", 2, &[("limit", "100")])).is_empty());
 
     // Deleting the album leaves every photo where it was.

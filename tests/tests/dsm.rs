@@ -16,6 +16,8 @@ struct Dsm {
     root: tempfile::TempDir,
     /// DSM's login API (`.../webapi/entry.cgi`), which the package's daemon asks to check passwords.
     login_url: String,
+    /// Where the package's log stood when the daemon last started: its address is logged after that.
+    log_from: std::cell::Cell<usize>,
 }
 
 impl Dsm {
@@ -55,14 +57,18 @@ impl Dsm {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
     }
 
-    /// The package's daemon's address (its port is 0 here: read from its log).
+    fn start(&self) {
+        self.log_from.set(std::fs::metadata(self.var().join("photosd.log")).map_or(0, |m| m.len() as usize));
+        self.ok(&["start"]);
+    }
+
+    /// The package's daemon's address (its port is 0 here: read from what it logged since it last started).
     fn url(&self) -> String {
         let log = self.var().join("photosd.log");
         let mut url = None;
         wait_for("the package's daemon to listen", 30, || {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            // The log accumulates across starts: the last address is this start's.
-            url = text.rfind("listening").and_then(|at| listening_url(&text[at..]));
+            let text = std::fs::read(&log).unwrap_or_default();
+            url = listening_url(&String::from_utf8_lossy(text.get(self.log_from.get()..).unwrap_or_default()));
             url.is_some()
         });
         url.unwrap()
@@ -119,7 +125,7 @@ fn install_upgrade_and_uninstall_through_package_center() {
     let dsm_library = Library::new();
     let dsm_login = Daemon::start(&dsm_library);
     let login_url = format!("{}/webapi/entry.cgi", dsm_login.base_url());
-    let dsm = Dsm { root: tempfile::tempdir().unwrap(), login_url };
+    let dsm = Dsm { root: tempfile::tempdir().unwrap(), login_url, log_from: Default::default() };
     let root = dsm.root.path();
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
     let photos = root.join("var/services/homes").join(user.name).join("Photos");
@@ -146,7 +152,7 @@ fn install_upgrade_and_uninstall_through_package_center() {
     assert!(config.contains(&format!("data_dir = \"{}\"", dsm.var().join("data").display())), "{config}");
     assert!(config.contains("personal_pattern = \"/var/services/homes/*/Photos\""));
     assert!(config.contains("shared_root = \"/var/services/photo\""));
-    dsm.ok(&["start"]);
+    dsm.start();
     assert_eq!(dsm.run(&["status"]).0, 0, "running");
     wait_for("four items with thumbnails", 60, || {
         dsm.count("SELECT count(*) FROM item WHERE thumb_state = 'ready'") == 4
@@ -189,7 +195,7 @@ fn install_upgrade_and_uninstall_through_package_center() {
     let info = std::fs::read_to_string(root.join("var/packages/photosd/INFO")).unwrap();
     assert!(info.contains("version=\"0.1.0-0002\""), "{info}");
     assert_eq!(std::fs::read_to_string(dsm.var().join("photosd.toml")).unwrap(), config, "the config is kept");
-    dsm.ok(&["start"]);
+    dsm.start();
     let log = dsm.var().join("photosd.log");
     wait_for("the upgraded daemon to reconcile", 60, || {
         std::fs::read_to_string(&log).unwrap_or_default().matches("reconciled").count() >= 4
@@ -217,11 +223,18 @@ fn install_upgrade_and_uninstall_through_package_center() {
     assert!(said.contains("were kept"), "{said}");
     assert!(!root.join("var/packages/photosd/target").exists());
     assert!(dsm.var().join("data/library.db").exists());
+    // The kept config is one from before DSM checked the passwords (no `backend`): the reinstall sets it.
+    let kept = std::fs::read_to_string(dsm.var().join("photosd.toml")).unwrap();
+    let old: String = kept.lines().filter(|l| !l.starts_with("backend = ")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dsm.var().join("photosd.toml"), &old).unwrap();
     let said = dsm.ok(&["install", v2.to_str().unwrap()]);
     assert!(said.contains("settings") && said.contains("were kept"), "{said}");
-    dsm.ok(&["start"]);
+    let now = std::fs::read_to_string(dsm.var().join("photosd.toml")).unwrap();
+    assert!(now.contains("[auth]\nbackend = \"dsm\"\n"), "{now}");
+    dsm.start();
     assert_eq!(dsm.run(&["status"]).0, 0);
     assert_eq!(dsm.count("SELECT count(*) FROM item"), 4);
+    dsm.api(user.name, user.password);
     dsm.ok(&["stop"]);
 
     // Uninstall erasing the data: nothing of photosd is left in var, and the photos are untouched.

@@ -77,12 +77,11 @@ fn a_personal_space_that_appears_while_running_is_picked_up() {
 #[test]
 fn a_file_that_kills_its_worker_is_flagged_and_indexing_goes_on() {
     let lib = Library::new();
-    // An 8000x8000 PNG of one colour: a few hundred KB on disk, 192 MB once decoded. Under a 320 MB address-space
-    // limit (the worker itself maps ~190 MB of libraries) decoding it kills the worker, as a decompression bomb
-    // or a decoder bug would.
+    // A 12000x12000 PNG of one colour: a few hundred KB on disk, 432 MB once decoded. Under a 320 MB address-space
+    // limit decoding it kills the worker, as a decompression bomb or a decoder bug would.
     let huge = lib.photos().join("huge.png");
     let made =
-        std::process::Command::new("vips").args(["black"]).arg(&huge).args(["8000", "8000", "--bands", "3"]).status();
+        std::process::Command::new("vips").args(["black"]).arg(&huge).args(["12000", "12000", "--bands", "3"]).status();
     assert!(made.expect("vips (tests/setup.sh installs it)").success());
     std::fs::copy(photosd_tests::sample_jpeg(), lib.photos().join("fine.jpg")).unwrap();
     let (pattern, data) = (lib.pattern(), lib.data().display().to_string());

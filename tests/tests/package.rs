@@ -121,6 +121,15 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
         launcher.starts_with("#!/bin/sh") && launcher.contains("--library-path") && !launcher.contains("@LOADER@"),
         "{launcher}"
     );
+    // The licences of what the package carries: FFmpeg's (GPL, for x264) and each bundled library's.
+    for licence in [
+        "share/licenses/COPYING.GPLv2",
+        "share/licenses/ffmpeg.SOURCE",
+        "share/licenses/libx264-164.copyright",
+        "share/licenses/libc6.copyright",
+    ] {
+        assert!(files.iter().any(|f| f == licence), "{licence} in package.tgz");
+    }
     // Only libraries photosd needs: none of those Debian's full FFmpeg drags in.
     for unwanted in ["libX11", "libcairo", "libicu", "libcodec2", "libavcodec"] {
         assert!(!files.iter().any(|f| f.starts_with(&format!("lib/{unwanted}"))), "{unwanted} in package.tgz");

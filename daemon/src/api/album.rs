@@ -26,16 +26,17 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "list" => {
             let (offset, limit) = super::item::page(p)?;
             let (sort, descending) = sort(p)?;
-            let uid = ctx.caller.uid;
-            let rows = ctx.app.db.call(move |db| db.albums(uid, None, sort, descending, offset, limit)).await?;
+            let (uid, space_id) = (ctx.caller.uid, ctx.space().await?.id);
+            let rows =
+                ctx.app.db.call(move |db| db.albums(uid, space_id, None, sort, descending, offset, limit)).await?;
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
         }
         "count" => {
-            let uid = ctx.caller.uid;
-            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_albums(uid)).await? })))
+            let (uid, space_id) = (ctx.caller.uid, ctx.space().await?.id);
+            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_albums(uid, space_id)).await? })))
         }
         "get" => {
-            let ids = p.ids("id")?;
+            let ids = ids(p, "id")?;
             let mut rows = Vec::with_capacity(ids.len());
             for id in ids {
                 rows.push(ctx.album(id).await?);
@@ -44,7 +45,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         "create" => {
             let name = album_name(p)?;
-            let items = p.opt_ids("item")?.unwrap_or_default();
+            let items = if p.has("item") { ids(p, "item")? } else { Vec::new() };
             let space = ctx.space().await?;
             let (uid, space_id) = (ctx.caller.uid, space.id);
             let (id, refused) = ctx.app.db.call(move |db| db.create_album(uid, space_id, &name, &items)).await?;
@@ -54,13 +55,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         "add_item" => {
             let album = ctx.album(p.int("id")?).await?;
-            let items = p.ids("item")?;
+            let items = ids(p, "item")?;
             let refused = ctx.app.db.call(move |db| db.add_album_items(album.id, &items)).await?;
             Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
         }
         "delete_item" => {
             let album = ctx.album(p.int("id")?).await?;
-            let items = p.ids("item")?;
+            let items = ids(p, "item")?;
             ctx.app.db.call(move |db| db.remove_album_items(album.id, &items)).await?;
             Ok(Reply::Done)
         }
@@ -71,7 +72,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Done)
         }
         "delete" => {
-            let ids = p.ids("id")?;
+            let ids = ids(p, "id")?;
             for &id in &ids {
                 ctx.album(id).await?;
             }
@@ -84,22 +85,34 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
 }
 
+/// A list of ids, of a size one call may handle (Synology's page limit): a longer one answers 114.
+fn ids(p: &Params, name: &str) -> Result<Vec<i64>, ApiError> {
+    let ids = p.ids(name)?;
+    match ids.len() <= super::item::MAX_LIMIT as usize {
+        true => Ok(ids),
+        false => Err(ApiError::missing(name)),
+    }
+}
+
 impl Ctx {
-    /// One of the caller's albums; any other id answers 642.
+    /// One of the caller's albums of this call's space; any other id answers 642.
     pub async fn album(&self, id: i64) -> Result<AlbumRow, ApiError> {
-        let uid = self.caller.uid;
-        let mut found =
-            self.app.db.call(move |db| db.albums(uid, Some(&[id]), AlbumSort::CreateTime, true, 0, 1)).await?;
+        let (uid, space_id) = (self.caller.uid, self.space().await?.id);
+        let mut found = self
+            .app
+            .db
+            .call(move |db| db.albums(uid, space_id, Some(&[id]), AlbumSort::CreateTime, true, 0, 1))
+            .await?;
         found.pop().ok_or_else(|| ApiError::NotFound(format!("album {id}")))
     }
 
     /// Browse.Item's `album_id`: one of the caller's albums, of the space this call lists.
     pub async fn album_in(&self, space: &Space, album_id: i64) -> Result<i64, ApiError> {
         let album = self.album(album_id).await?;
-        if album.space_id != space.id {
-            return Err(ApiError::NotFound(format!("album {album_id} in this space")));
+        match album.space_id == space.id {
+            true => Ok(album.id),
+            false => Err(ApiError::NotFound(format!("album {album_id} in this space"))),
         }
-        Ok(album.id)
     }
 }
 

@@ -32,6 +32,8 @@ pub enum ApiError {
     OtpRequired,
     #[error("wrong 2-step verification code")]
     OtpFailed,
+    #[error("the account must set up 2-step verification first")]
+    OtpEnforced,
     #[error("too many failed logins; blocked for a while")]
     Blocked,
     #[error("not found, or no access: {0}")]
@@ -61,6 +63,7 @@ impl ApiError {
             ApiError::NoAppPermission => 402,
             ApiError::OtpRequired => 403,
             ApiError::OtpFailed => 404,
+            ApiError::OtpEnforced => 406,
             ApiError::Blocked => 407,
             ApiError::NotFound(_) => 642,
             // Synology Photos answers a thumbnail that is still being made with "not found"; the UI retries.

@@ -9,7 +9,7 @@ use super::{Call, Ctx, Reply};
 use crate::db::{ItemFilter, ItemSort, Space};
 
 /// Synology's own ceiling for one page.
-const MAX_LIMIT: i64 = 5000;
+pub const MAX_LIMIT: i64 = 5000;
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;

@@ -91,17 +91,19 @@ impl Db {
         Ok(())
     }
 
-    /// `owner_uid`'s albums, all or those of `ids`, one page in the order asked for.
+    /// `owner_uid`'s albums of the space `space_id`, all or those of `ids`, one page in the order asked for.
+    #[allow(clippy::too_many_arguments)]
     pub fn albums(
         &self,
         owner_uid: u32,
+        space_id: i64,
         ids: Option<&[i64]>,
         sort: AlbumSort,
         descending: bool,
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AlbumRow>, DbError> {
-        let mut values: Vec<Value> = vec![owner_uid.into()];
+        let mut values: Vec<Value> = vec![owner_uid.into(), space_id.into()];
         let mut only = String::new();
         if let Some(ids) = ids {
             only = format!(" AND a.id IN ({})", vec!["?"; ids.len()].join(","));
@@ -123,15 +125,19 @@ impl Db {
              FROM album a
              LEFT JOIN album_item ai ON ai.album_id = a.id
              LEFT JOIN item i ON i.id = ai.item_id AND {LISTED}
-             WHERE a.owner_uid = ?{only}
+             WHERE a.owner_uid = ? AND a.space_id = ?{only}
              GROUP BY a.id ORDER BY {order} LIMIT ? OFFSET ?"
         ))?;
         let rows = stmt.query_map(params_from_iter(values), album_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn count_albums(&self, owner_uid: u32) -> Result<i64, DbError> {
-        Ok(self.lock().query_row("SELECT count(*) FROM album WHERE owner_uid = ?1", [owner_uid], |r| r.get(0))?)
+    pub fn count_albums(&self, owner_uid: u32, space_id: i64) -> Result<i64, DbError> {
+        Ok(self.lock().query_row(
+            "SELECT count(*) FROM album WHERE owner_uid = ?1 AND space_id = ?2",
+            params![owner_uid, space_id],
+            |r| r.get(0),
+        )?)
     }
 
     /// Deletes those of `ids` that `owner_uid` owns; their photos stay. Returns how many went.

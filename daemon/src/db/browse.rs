@@ -70,6 +70,35 @@ pub struct ItemFilter {
     pub facets: Vec<(super::timeline::Facet, Vec<String>)>,
 }
 
+impl ItemFilter {
+    /// Whether any field narrows the list. Destructured, so that a new field cannot be forgotten here.
+    pub fn narrows(&self) -> bool {
+        let ItemFilter {
+            ids,
+            folder_id,
+            album_id,
+            start_time,
+            end_time,
+            types,
+            ratings,
+            tag_ids,
+            all_tags: _,
+            keyword,
+            facets,
+        } = self;
+        ids.is_some()
+            || folder_id.is_some()
+            || album_id.is_some()
+            || start_time.is_some()
+            || end_time.is_some()
+            || !types.is_empty()
+            || !ratings.is_empty()
+            || !tag_ids.is_empty()
+            || keyword.is_some()
+            || !facets.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemSort {
     TakenTime,
@@ -230,17 +259,7 @@ impl Db {
         let (mut clause, mut values) = where_clause(reach, filter);
         let mut offset = offset;
         // Deep pages of a whole space by date: start from the day the page falls in (see `seek_by_day`).
-        let whole_space = reach.is_whole()
-            && filter.ids.is_none()
-            && filter.folder_id.is_none()
-            && filter.album_id.is_none()
-            && filter.start_time.is_none()
-            && filter.end_time.is_none()
-            && filter.types.is_empty()
-            && filter.ratings.is_empty()
-            && filter.tag_ids.is_empty()
-            && filter.keyword.is_none()
-            && filter.facets.is_empty();
+        let whole_space = reach.is_whole() && !filter.narrows();
         if sort == ItemSort::TakenTime && whole_space && offset > 1000 {
             if let Some((bound, rest)) = self.seek_by_day(reach.space_id, descending, offset)? {
                 clause.push_str(if descending { " AND i.taken_ts < ?" } else { " AND i.taken_ts >= ?" });

@@ -55,8 +55,10 @@ pub async fn login(
         PasswordBackend::Dsm => super::dsm_auth::check(&app.config.auth.dsm_url, account, password, otp_code).await,
     };
     if let Err(e) = checked {
-        // Asking for the 2-step code is not a failure: the client asks the user and tries again.
-        let blocked = !matches!(e, ApiError::OtpRequired) && app.login_guard.failed(ip, account);
+        // Asking for the 2-step code is not a failure (the client asks the user and tries again), and neither is
+        // a password checker that is down: nobody guessed anything.
+        let counts = !matches!(e, ApiError::OtpRequired | ApiError::Internal(_));
+        let blocked = counts && app.login_guard.failed(ip, account);
         tracing::warn!(%ip, account, blocked, "login failed: {e}");
         return Err(e);
     }
@@ -66,10 +68,16 @@ pub async fn login(
         return Err(ApiError::NoAppPermission);
     }
     app.login_guard.succeeded(ip, account);
+    // The session is the account's as the system names it, whatever spelling the password checker accepted.
+    let name = user.name().to_string_lossy().into_owned();
+    if name != account {
+        tracing::warn!(%ip, account, "login refused: the account is named {name} on this system");
+        return Err(ApiError::BadCredentials);
+    }
     let caller = Caller {
         uid: user.uid(),
         gid: user.primary_group_id(),
-        name: account.to_string(),
+        name,
         is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
         groups: crate::spaces::groups_of(&user),
         syno_token: random_token(12),

@@ -51,7 +51,8 @@ pub async fn check(url: &str, account: &str, password: &str, otp_code: Option<&s
         // Disabled, expired or must-change passwords: DSM's own pages deal with those, Photos cannot.
         Some(401 | 408 | 409 | 410) => ApiError::AccountDisabled,
         Some(402) => ApiError::NoAppPermission,
-        Some(403 | 406) => ApiError::OtpRequired,
+        Some(403) => ApiError::OtpRequired,
+        Some(406) => ApiError::OtpEnforced,
         Some(404) => ApiError::OtpFailed,
         Some(407) => ApiError::Blocked,
         other => ApiError::Internal(format!("DSM refused the login with {other:?}: {answer}")),
@@ -77,6 +78,14 @@ async fn post(url: &str, form: &[(&str, &str)]) -> Result<Value, ApiError> {
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| down(&e))?;
         tokio::spawn(connection);
         let response = sender.send_request(request).await.map_err(|e| down(&e))?;
+        if !response.status().is_success() {
+            // A redirect is DSM's "HTTP to HTTPS" setting: auth.dsm_url must name DSM's plain loopback port.
+            return Err(down(&format!(
+                "HTTP {} (Location: {:?})",
+                response.status(),
+                response.headers().get(header::LOCATION)
+            )));
+        }
         let bytes = Limited::new(response.into_body(), 64 * 1024).collect().await.map_err(|e| down(&e))?.to_bytes();
         serde_json::from_slice::<Value>(&bytes).map_err(|e| down(&e))
     };

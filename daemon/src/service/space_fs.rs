@@ -72,16 +72,21 @@ pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> 
 
 /// What a chown giving a new file or folder to its user came to. Without CAP_CHOWN (the NAS package runs as its
 /// own user, never root) the file stays the service's, and the share's inherited ACLs give the user their
-/// access, as DSM does for every package that writes into shares.
+/// access, as DSM does for every package that writes into shares. With it, a refusal is a real failure (a
+/// root-squashed NFS share, say) and the call fails rather than leave a file its user cannot change.
 pub fn hand_over(given: nix::Result<()>, name: &str) -> Result<(), ApiError> {
     match given {
         Ok(()) => Ok(()),
-        Err(nix::errno::Errno::EPERM) => {
-            tracing::debug!(name, "not allowed to change the owner: the share's ACLs decide access");
+        Err(nix::errno::Errno::EPERM) if !may_chown() => {
+            tracing::debug!(name, "not allowed to change owners: the share's ACLs decide access");
             Ok(())
         }
         Err(e) => Err(ApiError::Internal(format!("chown {name}: {e}"))),
     }
+}
+
+fn may_chown() -> bool {
+    caps::has_cap(None, caps::CapSet::Effective, caps::Capability::CAP_CHOWN).unwrap_or(false)
 }
 
 /// Opens file `name` in folder `rel` of the space at `root` for reading: a regular file, reached without

@@ -34,6 +34,7 @@ export const t = {
   otpCode: 'Verification code',
   otpNeeded: 'Enter the code from your authenticator app.',
   otpWrong: 'The verification code is wrong.',
+  otpEnforced: 'This account must set up 2-step verification in DSM before it can sign in here.',
   views: 'Views',
   space: 'Space',
   breadcrumb: 'Breadcrumb',
