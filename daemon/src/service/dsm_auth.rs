@@ -91,3 +91,48 @@ async fn post(url: &str, form: &[(&str, &str)]) -> Result<Value, ApiError> {
     };
     tokio::time::timeout(DSM_TIMEOUT, exchange).await.map_err(|_| down(&"no answer in time"))?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A loopback server that answers every request with `status` and `body`, as DSM's web server would.
+    async fn answering(status: &'static str, body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/webapi/entry.cgi", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = vec![0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let answer =
+                    format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn dsm_answers_become_synology_codes() {
+        let cases = [
+            (r#"{"success":false,"error":{"code":400}}"#, 400),
+            (r#"{"success":false,"error":{"code":403}}"#, 403),
+            (r#"{"success":false,"error":{"code":404}}"#, 404),
+            (r#"{"success":false,"error":{"code":406}}"#, 406),
+            (r#"{"success":false,"error":{"code":407}}"#, 407),
+            (r#"{"success":false,"error":{"code":409}}"#, 401),
+            ("<html>not DSM</html>", 100),
+        ];
+        for (body, code) in cases {
+            let url = answering("200 OK", body).await;
+            assert_eq!(check(&url, "alice", "pw", None).await.unwrap_err().code(), code, "{body}");
+        }
+        let url = answering("200 OK", r#"{"success":true,"data":{"sid":"abc"}}"#).await;
+        assert!(check(&url, "alice", "pw", Some("123456")).await.is_ok());
+        // DSM set to send plain HTTP to HTTPS: said so, not mistaken for a wrong password.
+        let url = answering("301 Moved Permanently", "").await;
+        let error = check(&url, "alice", "pw", None).await.unwrap_err();
+        assert!(matches!(&error, ApiError::Internal(m) if m.contains("301")), "{error}");
+    }
+}
