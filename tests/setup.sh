@@ -3,11 +3,11 @@
 # reference tools the tests compare against). Rust crates come through cargo. Safe to run again.
 set -euo pipefail
 packages=(
-  # build: what package/ffmpeg/build.sh needs for photosd's own FFmpeg (x264, dav1d, zlib), clang for the
-  # bindings; cmake, nasm and the HEVC/AV1 codec libraries for the embedded libheif and libjpeg-turbo builds;
-  # Little CMS for colour conversion
+  # build: what package/ffmpeg/build.sh needs for photosd's own FFmpeg (x264, dav1d, JPEG XL, zlib), clang for
+  # the bindings; cmake, nasm and the HEVC and AV1 decoders (libde265, dav1d) for the embedded libheif and
+  # libjpeg-turbo builds; Little CMS for colour conversion
   pkg-config clang libclang-dev libx264-dev libdav1d-dev libjxl-dev zlib1g-dev xz-utils dpkg-dev
-  cmake nasm g++ libnuma-dev libde265-dev libx265-dev libaom-dev libdav1d-dev liblcms2-dev
+  cmake nasm g++ libde265-dev liblcms2-dev
   # PAM (logins are checked against the machine's users)
   libpam0g-dev
   # tests and benchmarks: the reference tools, and Samba for the SMB drop-folder test
