@@ -83,6 +83,15 @@ impl Dsm {
     }
 }
 
+impl Drop for Dsm {
+    /// A test that fails half-way leaves no daemon of the package running (a stopped one answers harmlessly).
+    fn drop(&mut self) {
+        if self.root.path().join("var/packages/photosd/scripts/start-stop-status").exists() {
+            let _ = self.run(&["stop"]);
+        }
+    }
+}
+
 fn item_id(api: &Api, name: &str) -> i64 {
     let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "100")]);
     let list = items["data"]["list"].as_array().unwrap_or_else(|| panic!("{items}"));
