@@ -227,6 +227,32 @@ pub fn listening_url(log: &str) -> Option<String> {
     (!port.is_empty()).then(|| format!("http://127.0.0.1:{port}"))
 }
 
+/// The address a daemon logged to `log` (a file) after byte `from`, waiting up to 30 s for it.
+pub fn wait_for_listening(log: &Path, from: usize) -> String {
+    let mut url = None;
+    wait_for("the daemon to log its address", 30, || {
+        let text = std::fs::read(log).unwrap_or_default();
+        url = listening_url(&String::from_utf8_lossy(text.get(from..).unwrap_or_default()));
+        url.is_some()
+    });
+    url.unwrap()
+}
+
+/// Builds the DSM package from the release binary already built (`build-spk.sh --no-build`), with build number
+/// `build` if given, and returns its path (under dist/, which the next build replaces).
+pub fn build_spk(build: Option<&str>) -> PathBuf {
+    let mut command = Command::new("./build-spk.sh");
+    command.arg("--no-build").current_dir(workspace());
+    if let Some(build) = build {
+        command.env("PHOTOSD_SPK_BUILD", build);
+    }
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "build-spk.sh: {}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    println!("{said}");
+    workspace().join(said.split_whitespace().nth(1).expect("build-spk.sh names the package"))
+}
+
 /// Polls `check` every 100 ms until it holds, or panics after `seconds`.
 pub fn wait_for(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);

@@ -10,7 +10,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use photosd_tests::{corpus, error_code, files_under, listening_url, wait_for, workspace, Api, Daemon, Library};
+use photosd_tests::{
+    build_spk, corpus, error_code, files_under, wait_for, wait_for_listening, workspace, Api, Daemon, Library,
+};
 
 struct Dsm {
     root: tempfile::TempDir,
@@ -64,14 +66,7 @@ impl Dsm {
 
     /// The package's daemon's address (its port is 0 here: read from what it logged since it last started).
     fn url(&self) -> String {
-        let log = self.var().join("photosd.log");
-        let mut url = None;
-        wait_for("the package's daemon to listen", 30, || {
-            let text = std::fs::read(&log).unwrap_or_default();
-            url = listening_url(&String::from_utf8_lossy(text.get(self.log_from.get()..).unwrap_or_default()));
-            url.is_some()
-        });
-        url.unwrap()
+        wait_for_listening(&self.var().join("photosd.log"), self.log_from.get())
     }
 
     /// A session with the package's daemon.
@@ -100,15 +95,7 @@ fn item_id(api: &Api, name: &str) -> i64 {
 
 /// Builds the package with this build number, and keeps a copy (the next build replaces dist/).
 fn spk(build: &str, into: &Path) -> PathBuf {
-    let out = Command::new("./build-spk.sh")
-        .arg("--no-build")
-        .env("PHOTOSD_SPK_BUILD", build)
-        .current_dir(workspace())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "build-spk.sh: {}", String::from_utf8_lossy(&out.stderr));
-    let said = String::from_utf8_lossy(&out.stdout);
-    let built = workspace().join(said.split_whitespace().nth(1).unwrap());
+    let built = build_spk(Some(build));
     let kept = into.join(built.file_name().unwrap());
     std::fs::copy(&built, &kept).unwrap();
     kept

@@ -2,30 +2,15 @@
 //! documented fields (`../shared/docs/spk.md`), the checksum, the icons' sizes, the wizards, the size, and that
 //! the same commit gives the same package.tgz.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use photosd_tests::workspace;
+use photosd_tests::{build_spk, workspace};
 use serde_json::Value;
 
-fn build_spk() -> PathBuf {
-    let out = Command::new("./build-spk.sh").arg("--no-build").current_dir(workspace()).output().unwrap();
-    assert!(out.status.success(), "build-spk.sh: {}", String::from_utf8_lossy(&out.stderr));
-    let said = String::from_utf8_lossy(&out.stdout);
-    let name = said.split_whitespace().nth(1).expect("build-spk.sh names the package");
-    workspace().join(name)
-}
-
-/// One member of a tar archive, as bytes.
+/// One member of a tar archive (gzipped or not), as bytes.
 fn member(archive: &Path, name: &str) -> Vec<u8> {
     let out = Command::new("tar").args(["-xOf"]).arg(archive).arg(name).output().unwrap();
-    assert!(out.status.success(), "{name} in {}", archive.display());
-    out.stdout
-}
-
-/// One file of a gzipped tar, as bytes.
-fn member_of_tgz(archive: &Path, name: &str) -> Vec<u8> {
-    let out = Command::new("tar").args(["-xzOf"]).arg(archive).arg(name).output().unwrap();
     assert!(out.status.success(), "{name} in {}", archive.display());
     out.stdout
 }
@@ -43,7 +28,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 
 #[test]
 fn the_spk_has_the_layout_and_fields_dsm_expects() {
-    let spk = build_spk();
+    let spk = build_spk(None);
     let entries = listing(&["-tf"], &spk);
     for wanted in [
         "INFO",
@@ -116,7 +101,7 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
     }
     // The launcher, and the loader it runs photosd with (tests/tests/package_alone.rs runs them in an empty root).
     assert!(files.iter().any(|f| f.starts_with("lib/ld-linux")), "the loader in lib/: {files:?}");
-    let launcher = String::from_utf8(member_of_tgz(&inner, "./bin/photosd")).unwrap();
+    let launcher = String::from_utf8(member(&inner, "./bin/photosd")).unwrap();
     assert!(
         launcher.starts_with("#!/bin/sh") && launcher.contains("--library-path") && !launcher.contains("@LOADER@"),
         "{launcher}"
@@ -173,7 +158,7 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
     assert!(size <= 40 << 20, "the package is at most 40 MB without models ({size} bytes)");
 
     // The same commit gives the same package.tgz.
-    build_spk();
+    build_spk(None);
     assert_eq!(std::fs::read(&inner).unwrap(), tgz, "package.tgz is reproducible");
 }
 

@@ -3,10 +3,10 @@
 //! camera and phone videos, transcodes a video for browsers, starts its workers through the package's launcher,
 //! and serves the portal and the API. No library of this machine is reachable from there.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use photosd_tests::{corpus, listening_url, wait_for, workspace};
+use photosd_tests::{build_spk, corpus, wait_for_listening};
 
 /// An empty root with /proc and /dev mounted, unmounted again whatever happens to the test.
 struct Root {
@@ -55,17 +55,9 @@ impl Drop for Root {
     }
 }
 
-fn build_spk() -> PathBuf {
-    let out = Command::new("./build-spk.sh").arg("--no-build").current_dir(workspace()).output().unwrap();
-    assert!(out.status.success(), "build-spk.sh: {}", String::from_utf8_lossy(&out.stderr));
-    let said = String::from_utf8_lossy(&out.stdout);
-    println!("{said}");
-    workspace().join(said.split_whitespace().nth(1).expect("build-spk.sh names the package"))
-}
-
 #[test]
 fn the_package_runs_on_a_system_without_its_libraries() {
-    let spk = build_spk();
+    let spk = build_spk(None);
     let root = Root::new();
     let target = root.path().join("var/packages/photosd/target");
     let unpacked = Command::new("sh")
@@ -151,12 +143,7 @@ fn the_package_runs_on_a_system_without_its_libraries() {
         .stderr(Stdio::from(log))
         .spawn()
         .unwrap();
-    let mut url = None;
-    wait_for("the packaged daemon to listen", 30, || {
-        url = listening_url(&std::fs::read_to_string(&log_path).unwrap_or_default());
-        url.is_some()
-    });
-    let url = url.unwrap();
+    let url = wait_for_listening(&log_path, 0);
     let page = ureq::get(&format!("{url}/photo/")).call().unwrap().into_string().unwrap();
     assert!(page.contains("<html") || page.contains("<!doctype html"), "the portal: {page}");
     let info = ureq::get(&format!(

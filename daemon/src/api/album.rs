@@ -36,11 +36,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_albums(uid, space_id)).await? })))
         }
         "get" => {
-            let ids = ids(p, "id")?;
-            let mut rows = Vec::with_capacity(ids.len());
-            for id in ids {
-                rows.push(ctx.album(id).await?);
-            }
+            let rows = ctx.albums(&ids(p, "id")?).await?;
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
         }
         "create" => {
@@ -72,10 +68,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Done)
         }
         "delete" => {
-            let ids = ids(p, "id")?;
-            for &id in &ids {
-                ctx.album(id).await?;
-            }
+            let ids: Vec<i64> = ctx.albums(&ids(p, "id")?).await?.iter().map(|a| a.id).collect();
             let uid = ctx.caller.uid;
             let deleted = ctx.app.db.call(move |db| db.delete_albums(uid, &ids)).await?;
             tracing::info!(user = ctx.caller.name, deleted, "albums deleted (their photos stay)");
@@ -97,13 +90,24 @@ fn ids(p: &Params, name: &str) -> Result<Vec<i64>, ApiError> {
 impl Ctx {
     /// One of the caller's albums of this call's space; any other id answers 642.
     pub async fn album(&self, id: i64) -> Result<AlbumRow, ApiError> {
-        let (uid, space_id) = (self.caller.uid, self.space().await?.id);
+        Ok(self.albums(&[id]).await?.remove(0))
+    }
+
+    /// The caller's albums of this call's space with these ids, in the order asked; if any id is not one of
+    /// them, 642 (exactly as for an album that does not exist).
+    pub async fn albums(&self, ids: &[i64]) -> Result<Vec<AlbumRow>, ApiError> {
+        let (uid, space_id, wanted) = (self.caller.uid, self.space().await?.id, ids.to_vec());
+        let limit = ids.len() as i64;
         let mut found = self
             .app
             .db
-            .call(move |db| db.albums(uid, space_id, Some(&[id]), AlbumSort::CreateTime, true, 0, 1))
+            .call(move |db| db.albums(uid, space_id, Some(&wanted), AlbumSort::CreateTime, true, 0, limit))
             .await?;
-        found.pop().ok_or_else(|| ApiError::NotFound(format!("album {id}")))
+        if let Some(missing) = ids.iter().find(|id| !found.iter().any(|a| a.id == **id)) {
+            return Err(ApiError::NotFound(format!("album {missing}")));
+        }
+        found.sort_by_key(|a| ids.iter().position(|&i| i == a.id));
+        Ok(found)
     }
 
     /// Browse.Item's `album_id`: one of the caller's albums, of the space this call lists.
