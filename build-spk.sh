@@ -22,7 +22,8 @@ mkdir -p "$stage/package/bin" "$stage/package/share" "$stage/spk/scripts" "$stag
 # package.tgz: what DSM unpacks into /var/packages/photosd/target. DSM has none of the libraries photosd links
 # (FFmpeg, libheif's codecs, PAM) and an older C library, so the package carries every one of them, the C library
 # and its loader included, in lib/; bin/photosd is a launcher that runs libexec/photosd with them. Their licences
-# go in share/licenses (FFmpeg with x264 is GPL 2 or later; its source is Debian's, named in ffmpeg.SOURCE).
+# go in share/licenses (FFmpeg is built LGPL 2.1 or later, H.264 encoded by OpenH264, BSD; FFmpeg's source is
+# Debian's, named in ffmpeg.SOURCE), with photosd's own (MIT).
 mkdir -p "$stage/package/libexec" "$stage/package/lib"
 strip --strip-debug -o "$stage/package/libexec/photosd" target/release/photosd
 export LC_ALL=C
@@ -32,7 +33,8 @@ cp -L "$loader" "$stage/package/lib/"
 needed=$(env -u LD_LIBRARY_PATH ldd target/release/photosd)
 if grep -q "not found" <<<"$needed"; then echo "build-spk.sh: missing libraries: $needed" >&2; exit 1; fi
 mkdir -p "$stage/package/share/licenses"
-cp target/ffmpeg/share/licenses/COPYING.GPLv2 "$stage/package/share/licenses/"
+cp target/ffmpeg/share/licenses/COPYING.LGPLv2.1 "$stage/package/share/licenses/"
+cp LICENSE "$stage/package/share/licenses/photosd.LICENSE"
 for file in LICENSE.md copyright SOURCE; do
   cp "target/ffmpeg/share/licenses/$file" "$stage/package/share/licenses/ffmpeg.$file"
 done

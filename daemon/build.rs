@@ -7,8 +7,12 @@ use std::process::Command;
 
 fn main() {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    // Only inputs that exist: cargo treats a missing rerun-if-changed path as always changed, which rebuilt the
+    // portal and recompiled photosd on every build.
     for input in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.js"] {
-        println!("cargo:rerun-if-changed=web/{input}");
+        if web.join(input).exists() {
+            println!("cargo:rerun-if-changed=web/{input}");
+        }
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("web");
     let installed = web.join("node_modules/.package-lock.json");

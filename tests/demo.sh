@@ -1,29 +1,104 @@
 #!/usr/bin/env bash
-# A photosd demo: builds photosd, makes a sample library from the shared corpus in a temp folder, indexes it,
-# then runs the daemon watching it. Drop photos into the folder it prints and watch them arrive.
+# A photosd demo a newcomer can sign in to. It builds photosd, makes (or reuses) the account photosd-demo with a
+# password of its own, copies a sample of ../shared/corpus into that account's Personal Space and a few photos into
+# a Shared Space, then serves the web portal (indexing the sample as it goes) and prints where to open it and how
+# to sign in.
+# Ctrl-C (or SIGTERM) stops the daemon and its workers; nothing is left running.
+#
+#   tests/demo.sh                              # a new demo folder under /tmp
+#   PHOTOSD_DEMO_DIR=/srv/demo tests/demo.sh   # that folder, reused from run to run (same account, same library)
+#   tests/demo.sh --no-build                   # skip tests/setup.sh and the build (target/release/photosd exists)
+#
+# It listens on 127.0.0.1:5080 unless PHOTOSD_SERVER_LISTEN says otherwise (port 0 takes a free port; the
+# address printed is the one the daemon bound). It needs root, or sudo: it adds a system account, and photosd
+# checks passwords through PAM as root before it drops to its service user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests/setup.sh
-cargo build --release -p photosd
+[[ ${1:-} == --help || ${1:-} == -h ]] && { sed -n '2,14p' "$0" | cut -c3-; exit 0; }
+as_root=(); [[ $(id -u) -ne 0 ]] && as_root=(sudo)
+if [[ ${1:-} != --no-build ]]; then
+  tests/setup.sh
+  cargo build --release -p photosd
+fi
+photosd=$PWD/target/release/photosd
+[[ -x $photosd ]] || { echo "demo: $photosd is missing (run without --no-build)" >&2; exit 2; }
+
 demo=${PHOTOSD_DEMO_DIR:-$(mktemp -d /tmp/photosd-demo.XXXXXX)}
-user=$(id -un)
-photos="$demo/homes/$user/Photos"
-mkdir -p "$photos" "$demo/data"
+account=photosd-demo
+mkdir -p "$demo"
+demo=$(cd "$demo" && pwd)
+photos="$demo/homes/$account/Photos"
+shared="$demo/photo"
+log="$demo/photosd.log"
+
+# The account: a system user who cannot log in to a shell, with a password kept (0600) in the demo folder, so
+# that a second run in the same folder signs in with the same one.
+if ! id "$account" >/dev/null 2>&1; then
+  "${as_root[@]}" useradd --system --no-create-home --home-dir "$demo/homes/$account" --shell /usr/sbin/nologin "$account"
+fi
+if [[ ! -s $demo/password ]]; then
+  (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$demo/password")
+fi
+password=$(cat "$demo/password")
+echo "$account:$password" | "${as_root[@]}" chpasswd
+
+# The sample: cameras, phones (HEIC), videos and rotated photos in the Personal Space; other formats in the
+# Shared Space. cp -n keeps what an earlier run (or the user) put there.
 corpus=../shared/corpus
+mkdir -p "$photos" "$shared/Formats" "$demo/data"
 for d in camera_jpeg heic video orientation; do
-  [[ -d $corpus/$d ]] && cp -rn "$corpus/$d" "$photos/" 
+  [[ -d $corpus/$d ]] && cp -rn "$corpus/$d" "$photos/"
 done
-flags=(--data "$demo/data" --personal-pattern "$demo/homes/*/Photos" --shared "" --min-uid 0)
-target/release/photosd index "${flags[@]}"
+[[ -d $corpus/other_formats ]] && find "$corpus/other_formats" -type f -exec cp -n {} "$shared/Formats/" \;
+"${as_root[@]}" chown -R "$account:" "$demo/homes/$account"
+
+# The daemon indexes the sample in the background (the portal's task indicator shows how far it is), so the
+# portal opens at once. It logs to $log; the address comes from its own "listening" line, so port 0 works too.
+flags=(--data "$demo/data" --personal-pattern "$demo/homes/*/Photos" --shared "$shared" --min-uid 0)
+: >"$log"
+"${as_root[@]}" "$photosd" serve "${flags[@]}" 2>>"$log" &
+daemon=$!
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "$daemon" 2>/dev/null || true
+  wait "$daemon" 2>/dev/null || true
+  [[ -n ${tail_pid:-} ]] && kill "$tail_pid" 2>/dev/null || true
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+address=""
+for _ in $(seq 300); do
+  address=$(grep -o 'listening address=[0-9.:]*' "$log" | head -1 | cut -d= -f2 || true)
+  [[ -n $address ]] && break
+  kill -0 "$daemon" 2>/dev/null || { cat "$log" >&2; echo "demo: photosd stopped" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n $address ]] || { cat "$log" >&2; echo "demo: photosd did not start listening" >&2; exit 1; }
+
 cat <<MSG
 
-photosd demo library: $photos
-database:             $demo/data/library.db
+photosd demo is running.
 
-Now watching it. In another terminal, try:
-  cp some-photo.jpg "$photos/"                # appears in the library within 2 s
-  target/release/photosd inspect "$photos"/heic/*/*.heic
-  sqlite3 "$demo/data/library.db" 'select filename, taken_local, make, model from item limit 20'
-Stop with Ctrl-C.
+  Open:      http://$address/photo/
+  Account:   $account
+  Password:  $password
+
+What to try:
+  - Sign in: the sample is being indexed (the indicator at the top shows how far). Scroll the timeline, open a photo (arrow keys step, i shows its details), play a video.
+  - Folders shows the Personal Space's folders; the switch at the top shows the Shared Space ($shared).
+  - Drop a photo into the Personal Space; it appears within 2 s, with its thumbnails:
+      cp some-photo.jpg "$photos/"
+  - Upload by dragging files onto the page, make an album from a selection, download a ZIP.
+  - The API, as Synology Photos clients use it:
+      curl -s 'http://$address/photo/webapi/auth.cgi' -d api=SYNO.API.Auth -d version=7 -d method=login \\
+           -d account=$account -d passwd='$password' -d format=sid
+
+Library: $demo (database in data/library.db, log in photosd.log)
+Stop with Ctrl-C. Run again with PHOTOSD_DEMO_DIR=$demo to keep this library and account.
+
 MSG
-exec target/release/photosd serve "${flags[@]}"
+# The daemon's log on the terminal until it stops.
+tail -n 0 -f "$log" &
+tail_pid=$!
+wait "$daemon"

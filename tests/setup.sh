@@ -3,10 +3,10 @@
 # reference tools the tests compare against). Rust crates come through cargo. Safe to run again.
 set -euo pipefail
 packages=(
-  # build: what package/ffmpeg/build.sh needs for photosd's own FFmpeg (x264, dav1d, JPEG XL, zlib), clang for
+  # build: what package/ffmpeg/build.sh needs for photosd's own FFmpeg (OpenH264, dav1d, JPEG XL, zlib), clang for
   # the bindings; cmake, nasm and the HEVC and AV1 decoders (libde265, dav1d) for the embedded libheif and
   # libjpeg-turbo builds; Little CMS for colour conversion
-  pkg-config clang libclang-dev libx264-dev libdav1d-dev libjxl-dev zlib1g-dev xz-utils dpkg-dev
+  pkg-config clang libclang-dev libopenh264-dev libdav1d-dev libjxl-dev zlib1g-dev xz-utils dpkg-dev
   cmake nasm g++ libde265-dev liblcms2-dev
   # PAM (logins are checked against the machine's users)
   libpam0g-dev

@@ -308,6 +308,11 @@ fn is_loopback_http(url: &str) -> bool {
     host == "localhost" || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// `PHOTOSD_*` variables that are not config keys: the config file's path, the NAS package's launcher telling
+/// photosd how to start its workers (worker::WorkerPool), and the demo script's folder (tests/demo.sh), which a
+/// shell that ran the demo may still export. Any other unknown one is a typo, and refused.
+const NOT_CONFIG_KEYS: [&str; 3] = ["CONFIG", "EXE", "DEMO_DIR"];
+
 /// `PHOTOSD_SECTION_KEY=value`: the value is read as a TOML scalar if it parses as one, else as a string.
 fn apply_env(merged: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
     let mut known = Vec::new();
@@ -318,8 +323,7 @@ fn apply_env(merged: &mut toml::Table, env: &[(String, String)]) -> Result<(), C
     }
     for (var, raw) in env {
         let Some(rest) = var.strip_prefix("PHOTOSD_") else { continue };
-        // PHOTOSD_EXE is the NAS package's launcher telling photosd how to start its workers (worker::WorkerPool).
-        if rest == "CONFIG" || rest == "EXE" {
+        if NOT_CONFIG_KEYS.contains(&rest) {
             continue;
         }
         let Some((section, key)) = known.iter().find(|(s, k)| format!("{}_{}", s, k).to_uppercase() == rest).cloned()
@@ -393,6 +397,8 @@ mod tests {
         let e = env(&[("PHOTOSD_SPACES_PERSONAL_PATTERN", "home/Photos")]);
         let err = Config::load_from(&Overrides::default(), &e).unwrap_err().to_string();
         assert!(err.contains("spaces.personal_pattern"), "{err}");
+        let e = env(&[("PHOTOSD_DEMO_DIR", "/tmp/demo"), ("PHOTOSD_EXE", "/bin/photosd")]);
+        assert!(Config::load_from(&Overrides::default(), &e).is_ok(), "the demo's and the launcher's variables");
         let e = env(&[("PHOTOSD_NO_SUCH_KEY", "1")]);
         let err = Config::load_from(&Overrides::default(), &e).unwrap_err().to_string();
         assert!(err.contains("PHOTOSD_NO_SUCH_KEY"), "{err}");

@@ -9,6 +9,7 @@ mod ffi;
 mod http;
 mod inspect;
 mod jobs;
+mod licenses_command;
 mod media;
 mod privileges;
 mod service;
@@ -47,6 +48,8 @@ enum Command {
     Thumb(thumb_command::ThumbArgs),
     /// List video transcodes with their progress; cancel or restart one.
     Transcodes(transcodes_command::TranscodesArgs),
+    /// Print photosd's licence and those of the libraries built into it.
+    Licenses(licenses_command::LicensesArgs),
     /// Internal: a worker process that reads untrusted files for the daemon.
     #[command(hide = true)]
     Worker(worker::child::WorkerArgs),
@@ -64,6 +67,15 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
+    if let Command::Licenses(args) = &cli.command {
+        return match licenses_command::run(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("photosd: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(&cli.overrides) {
         Ok(c) => c,
         Err(e) => {
@@ -72,19 +84,22 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&config);
-    // Bind, then stop being root, before any thread exists (capabilities are per thread).
-    let listener = match &cli.command {
-        Command::Serve => match http::bind(&config).and_then(|l| {
-            privileges::drop_to(&config.server.run_as, &config.storage.data_dir).map_err(std::io::Error::other)?;
-            Ok(l)
-        }) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                tracing::error!("cannot start: {e:#}");
-                return std::process::ExitCode::FAILURE;
-            }
-        },
-        _ => None,
+    // Bind, then stop being root, before any thread exists (capabilities are per thread). Every command that
+    // writes to the data dir runs as the service user, so that nothing in it is left root's.
+    let drop_root = || privileges::drop_to(&config.server.run_as, &config.storage.data_dir);
+    let started = match &cli.command {
+        Command::Serve => {
+            http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l)))
+        }
+        Command::Index | Command::Transcodes(_) => drop_root().map(|()| None),
+        _ => Ok(None),
+    };
+    let listener = match started {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot start: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(async {
@@ -94,7 +109,7 @@ fn main() -> std::process::ExitCode {
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,
-            Command::Worker(_) => unreachable!("handled above"),
+            Command::Worker(_) | Command::Licenses(_) => unreachable!("handled above"),
         }
     });
     match result {
@@ -109,5 +124,7 @@ fn main() -> std::process::ExitCode {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log.level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colours only on a terminal: a log file or journald gets plain text that grep and scripts can read.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }

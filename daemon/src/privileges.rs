@@ -1,6 +1,8 @@
 //! Never running as root: started as root, `serve` binds its port, then becomes the service user
-//! (`server.run_as`, default `photosd`), keeping only the capabilities file access needs. Started as anyone
-//! else, it stays that user and says in the log what it cannot do.
+//! (`server.run_as`, default `photosd`), keeping only the capabilities file access needs; `index` and
+//! `transcodes` become it before they touch the data dir, so that everything in it stays the service user's.
+//! A data dir left root's by an older photosd (or by hand) is handed back at start. Started as anyone else,
+//! photosd stays that user and says in the log what it cannot do.
 //!
 //! Kept: CAP_DAC_READ_SEARCH (read every space, and /etc/shadow for PAM), CAP_DAC_OVERRIDE (write uploads and
 //! folders into users' own folders), CAP_CHOWN (hand those files to their user), CAP_FOWNER (set their time).
@@ -31,7 +33,7 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(!account.uid.is_root(), "server.run_as must not be root");
     // The database, thumbnails and transcodes belong to the service user.
     std::fs::create_dir_all(data_dir)?;
-    nix::unistd::chown(data_dir, Some(account.uid), Some(account.gid))?;
+    hand_over(data_dir, account.uid, account.gid)?;
     let mut groups = vec![account.gid];
     // pam_unix's helper checks passwords for members of `shadow` when the capability is not enough.
     if let Some(shadow) = Group::from_name("shadow")? {
@@ -50,5 +52,38 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     nix::sys::prctl::set_keepcaps(false)?;
     anyhow::ensure!(setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).is_err(), "root could be regained");
     tracing::info!(user, uid = account.uid.as_raw(), "dropped root; kept file-access capabilities only");
+    Ok(())
+}
+
+/// Gives the data dir and everything in it to the service user. Walking it costs a stat per thumbnail, so the walk
+/// happens only when the folder itself or one of its entries (the database, `thumbs`, `video`...) has another
+/// owner: what a photosd run as root before this version left behind.
+fn hand_over(data_dir: &std::path::Path, uid: Uid, gid: nix::unistd::Gid) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let foreign = |m: &std::fs::Metadata| m.uid() != uid.as_raw() || m.gid() != gid.as_raw();
+    let top = std::fs::symlink_metadata(data_dir)?;
+    let mut entries = std::fs::read_dir(data_dir)?.flatten();
+    if !foreign(&top) && !entries.any(|e| e.metadata().is_ok_and(|m| foreign(&m))) {
+        return Ok(());
+    }
+    let mut changed = 0u64;
+    let mut stack = vec![data_dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&path)?;
+        if foreign(&meta) {
+            // lchown: a symlink is changed itself, never what it points to.
+            std::os::unix::fs::lchown(&path, Some(uid.as_raw()), Some(gid.as_raw()))?;
+            changed += 1;
+        }
+        if meta.is_dir() {
+            stack.extend(std::fs::read_dir(&path)?.flatten().map(|e| e.path()));
+        }
+    }
+    tracing::warn!(
+        data_dir = %data_dir.display(),
+        changed,
+        uid = uid.as_raw(),
+        "the data directory held files of another owner (left by photosd run as root); handed them to the service user"
+    );
     Ok(())
 }

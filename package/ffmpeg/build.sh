@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the FFmpeg that photosd links: Debian's FFmpeg source (fetched and checked by apt), configured with only
-# what photosd uses (the demuxers and decoders of camera and phone videos, x264 and AAC for the browser
+# what photosd uses (the demuxers and decoders of camera and phone videos, OpenH264 and AAC for the browser
 # transcodes, JPEG 2000, JPEG XL and TIFF pages that no other decoder of photosd reads, swscale and swresample),
 # as static libraries in target/ffmpeg. Debian's own libavcodec drags in
-# ~130 libraries (X11, cairo, ICU, codec2...) that a NAS has none of; this one needs only libx264, libdav1d and libjxl,
+# ~130 libraries (X11, cairo, ICU, codec2...) that a NAS has none of; this one needs only libopenh264, libdav1d and libjxl,
 # and decodes far fewer formats from untrusted files.
 #
 #   package/ffmpeg/build.sh        (does nothing when target/ffmpeg was built by this same script)
@@ -56,10 +56,10 @@ echo "ffmpeg: configuring $(basename "$src")" >&2
 (cd "$src" && ./configure --prefix="$out" --enable-static --disable-shared --enable-pic \
   --disable-programs --disable-doc --disable-debug --disable-autodetect --disable-network \
   --disable-everything --disable-avdevice --disable-avfilter --disable-postproc \
-  --enable-gpl --enable-libx264 --enable-libdav1d --enable-libjxl --enable-zlib \
+  --enable-libopenh264 --enable-libdav1d --enable-libjxl --enable-zlib \
   --enable-protocol=file,pipe --enable-demuxer="$(list "${demuxers[@]}")" \
   --enable-decoder="$(list "${video[@]}" "${audio[@]}")" --enable-parser="$(list "${parsers[@]}")" \
-  --enable-bsf="$(list "${bsfs[@]}")" --enable-encoder=libx264,aac --enable-muxer=mp4,mov \
+  --enable-bsf="$(list "${bsfs[@]}")" --enable-encoder=libopenh264,aac --enable-muxer=mp4,mov \
   --enable-swscale --enable-swresample >"$work/configure.log") \
   || { tail -n 20 "$work/configure.log" "$src/ffbuild/config.log" >&2; exit 1; }
 # A component name configure does not know is only a warning there: here it is an error.
@@ -67,9 +67,14 @@ if grep -i "did not match anything" "$work/configure.log" >&2; then exit 1; fi
 echo "ffmpeg: building (a few minutes)" >&2
 make -C "$src" -j"$(nproc)" >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
 make -C "$src" install >>"$work/make.log" 2>&1
-# The licence the package must carry with it (GPL 2 or later: x264 is linked in).
+# LGPL 2.1 or later: no --enable-gpl or --enable-nonfree, so no GPL part is built in (H.264 is encoded with
+# OpenH264, BSD-2-Clause). A test reads this configuration back from the libraries. The licence the package must
+# carry with it:
+if ! grep -q '^#define CONFIG_GPL 0' "$src/config.h" || ! grep -q '^#define CONFIG_NONFREE 0' "$src/config.h"; then
+  echo "ffmpeg: the configuration is not LGPL" >&2; exit 1
+fi
 mkdir -p "$out/share/licenses"
-cp "$src/COPYING.GPLv2" "$src/LICENSE.md" "$src/debian/copyright" "$out/share/licenses/"
+cp "$src/COPYING.LGPLv2.1" "$src/LICENSE.md" "$src/debian/copyright" "$out/share/licenses/"
 ls "$work"/ffmpeg_*.dsc | sed 's|.*/||' >"$out/share/licenses/SOURCE"
 rm -rf "$work"
 # ffmpeg-sys-next read the link flags of the FFmpeg it last saw: make it read this one's.

@@ -78,6 +78,13 @@ test('the timeline groups items under their dates, newest first, with thumbnails
   await page.waitForFunction(() => [...document.querySelectorAll('.day img')].some((img) => img.complete && img.naturalWidth > 0));
   const alts = await page.locator('.day img').evaluateAll((imgs) => imgs.map((img) => img.alt));
   assert.ok(alts.length >= photos.length && alts.every((alt) => alt.length > 5), `every thumbnail has alt text: ${alts}`);
+  // The scrubber's year labels never cover one another (years close together show as dots, named on hover).
+  const labels = await page.locator('.scrubber .year:not(.dot)').evaluateAll((buttons) =>
+    buttons.map((b) => { const r = b.getBoundingClientRect(); return { year: b.textContent, top: r.top, bottom: r.bottom }; }));
+  assert.ok(labels.length >= 1 && labels.every((l) => /^\d{4}$/.test(l.year)), JSON.stringify(labels));
+  for (let i = 1; i < labels.length; i++) {
+    assert.ok(labels[i].top >= labels[i - 1].bottom, `${labels[i].year} overlaps ${labels[i - 1].year}: ${JSON.stringify(labels)}`);
+  }
   await page.screenshot({ path: join(shots, 'timeline.png') });
 });
 

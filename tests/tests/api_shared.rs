@@ -185,3 +185,62 @@ fn folder_permissions_decide_who_sees_and_changes_what() {
     assert!(list(&members).iter().any(|m| m["type"] == "group" && m["id"] == gid));
     assert!(!list(&members).iter().any(|m| m["name"] == s.carol.name), "carol may not use Photos");
 }
+
+/// Home Assistant's Synology library (`py-synologydsm-api` from PyPI), as published: it logs in as on DSM
+/// (asking `SYNO.DSM.Info` right after, which photosd answers on plain Linux), lists the albums and an album's
+/// items of the Personal Space, searches it, lists the Shared Space, and downloads a thumbnail and the original
+/// of an item of each space, byte for byte.
+#[test]
+fn home_assistants_synology_library_from_pypi_reaches_both_spaces() {
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(shared.path().join("Family")).unwrap();
+    std::fs::copy(sample_jpeg(), shared.path().join("Family/reunion.jpg")).unwrap();
+    let s = setup_with_shared(Some((shared.path(), "photosd-test-admins")));
+    let alice = logged_in(&s, &s.alice);
+    let items = alice.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "10")]);
+    let id_of = |name: &str| list(&items).iter().find(|i| i["filename"] == name).unwrap()["id"].to_string();
+    let album_items = format!("[{},{}]", id_of("Canon_40D.jpg"), id_of("Nikon_D70.jpg"));
+    let made = alice.call("SYNO.Foto.Browse.NormalAlbum", "create", 1, &[("name", "\"Trip\""), ("item", &album_items)]);
+    assert_eq!(made["success"], true, "{made}");
+
+    let python = photosd_tests::workspace().join("target/pyenv/bin/python");
+    let script = photosd_tests::workspace().join("tests/clients/synologydsm_api_photos.py");
+    let port = s.daemon.base_url().rsplit(':').next().unwrap().to_string();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([&port, s.alice.name, s.alice.password, "Nikon"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value =
+        serde_json::from_slice(out.stdout.rsplit(|b| *b == b'\n').find(|l| !l.is_empty()).unwrap()).unwrap();
+    assert_eq!(got["logged_in"], true);
+    assert_eq!(got["information"]["model"], "photosd");
+    assert!(got["information"]["ram"].as_u64().unwrap() > 0);
+    assert_eq!(got["information"]["awesome_version"], "7.2.1", "the version string parses as DSM's");
+    let names = |key: &str| -> Vec<String> {
+        let mut v: Vec<String> =
+            got[key].as_array().unwrap().iter().map(|i| i["file_name"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(got["albums"][0]["name"], "Trip");
+    assert_eq!(got["albums"][0]["item_count"], 2);
+    assert_eq!(names("album_items"), ["Canon_40D.jpg", "Nikon_D70.jpg"]);
+    assert_eq!(names("found"), ["Nikon_D70.jpg"]);
+    assert_eq!(names("shared"), ["reunion.jpg"]);
+    assert_eq!(got["shared"][0]["is_shared"], true);
+
+    let personal = got["downloaded"]["personal"]["file_name"].as_str().unwrap();
+    let originals =
+        [("personal", s.lib.photos().join("trip").join(personal)), ("shared", shared.path().join("Family/reunion.jpg"))];
+    for (space, original) in originals {
+        let downloaded = std::fs::read(out_dir.path().join(format!("{space}.original"))).unwrap();
+        assert!(downloaded == std::fs::read(&original).unwrap(), "{space}: the original, byte for byte");
+        let thumb = image::open(out_dir.path().join(format!("{space}.thumb.jpg"))).expect("a JPEG thumbnail");
+        assert!(thumb.width().min(thumb.height()) > 0, "{space}");
+        assert_eq!(got["downloaded"][space]["thumbnail_size"], "xl", "{space}: the xl thumbnail is ready");
+    }
+}

@@ -129,3 +129,57 @@ fn metadata_matches_exiftool_on_the_corpus() {
 fn score(s: &mut Score, ok: bool, path: &str, want: impl std::fmt::Debug, got: impl std::fmt::Debug) {
     s.check(ok, || format!("{path}: want {want:?}, got {got:?}"));
 }
+
+/// Camera photos saved as WebP (libvips writes EXIF and XMP after the image data, as cameras and converters
+/// do): photosd reads the same make, model and date as exiftool, also when the EXIF chunk lies far beyond the
+/// first 64 KiB that are read up front.
+#[test]
+fn webp_photos_keep_their_camera_and_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = [
+        "camera_jpeg/exifr/canon-dslr.jpg",
+        "camera_jpeg/exif-samples/mobile/HMD_Nokia_8.3_5G.jpg",
+        "camera_jpeg/exif-samples/hdr/iphone_hdr_YES.jpg",
+        "camera_jpeg/exif-samples/Nikon_D70.jpg",
+    ];
+    let mut webps = Vec::new();
+    let mut exif_beyond_head = 0;
+    for source in sources {
+        let webp = dir.path().join(std::path::Path::new(source).with_extension("webp").file_name().unwrap());
+        let made = std::process::Command::new("vips").arg("copy").arg(corpus().join(source)).arg(&webp).output();
+        let made = made.expect("vips (libvips-tools, installed by tests/setup.sh)");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        let bytes = std::fs::read(&webp).unwrap();
+        let mut pos = 12;
+        while pos + 8 <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().unwrap()) as usize;
+            if &bytes[pos..pos + 4] == b"EXIF" && pos > 64 * 1024 {
+                exif_beyond_head += 1;
+            }
+            pos += 8 + len + (len & 1);
+        }
+        webps.push(webp.display().to_string());
+    }
+    assert!(exif_beyond_head >= 2, "the large photos put their EXIF chunk after 64 KiB of image data");
+    let exiftool = std::process::Command::new("exiftool")
+        .args(["-j", "-Make", "-Model", "-DateTimeOriginal", "-d", "%Y-%m-%dT%H:%M:%S"])
+        .args(&webps)
+        .output()
+        .expect("exiftool");
+    let expected: Vec<Value> = serde_json::from_slice(&exiftool.stdout).expect("exiftool's JSON");
+    let data = tempfile::tempdir().unwrap();
+    let mut args = vec!["inspect", "--no-hash", "--data", data.path().to_str().unwrap()];
+    args.extend(webps.iter().map(String::as_str));
+    let out = photosd(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let actual = json_lines(&out.stdout);
+    for want in &expected {
+        let path = want["SourceFile"].as_str().unwrap();
+        let got = actual.iter().find(|a| a["path"] == path).unwrap_or_else(|| panic!("no reading for {path}"));
+        assert!(text(&want["Model"]).is_some() && text(&want["DateTimeOriginal"]).is_some(), "{want}");
+        assert_eq!(text(&got["make"]), text(&want["Make"]), "{path}");
+        assert_eq!(text(&got["model"]), text(&want["Model"]), "{path}");
+        let taken = got["taken"].as_str().map(|t| t.get(..19).unwrap_or(t).to_string());
+        assert_eq!(taken, text(&want["DateTimeOriginal"]), "{path}");
+    }
+}

@@ -48,6 +48,12 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
                 methods: BTreeMap::from([(1, vec!["query".to_string()])]),
             },
         );
+        // DSM's own, which published DSM libraries (py-synologydsm-api) ask for right after logging in.
+        let getinfo = || vec!["getinfo".to_string()];
+        apis.insert(
+            "SYNO.DSM.Info".into(),
+            ApiDef { min_version: 1, max_version: 2, auth_level: 1, methods: BTreeMap::from([(1, getinfo()), (2, getinfo())]) },
+        );
         apis
     })
 }
@@ -97,7 +103,7 @@ pub fn info(query: &str) -> Value {
         // As DSM 7 answers (py-synologydsm-api's recorded query=all): everything on entry.cgi, and every API but
         // the Auth family takes JSON-encoded values.
         entry["path"] = "entry.cgi".into();
-        if !name.starts_with("SYNO.API.Auth") {
+        if !name.starts_with("SYNO.API.Auth") && !name.starts_with("SYNO.DSM.") {
             entry["requestFormat"] = "JSON".into();
         }
         answer.insert(name.clone(), entry);

@@ -166,6 +166,9 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
     if changes_something(&call.method) && !carries_token(&call, &caller) {
         return Err(ApiError::NoSession);
     }
+    if call.api == "SYNO.DSM.Info" {
+        return Ok(Reply::Data(misc::dsm_info()));
+    }
     let family = call.api.split('.').nth(1).unwrap_or_default().to_string();
     let name = call.api.splitn(3, '.').nth(2).unwrap_or_default().to_string();
     let scope = match family.as_str() {

@@ -109,6 +109,18 @@ impl Db {
         Ok(())
     }
 
+    /// Puts a job that failed for a reason of photosd's own (its storage) back in the queue, without counting the
+    /// attempt: the file did nothing wrong.
+    pub fn retry_job_later(&self, id: i64, error: &str) -> Result<(), DbError> {
+        self.lock().execute(
+            "UPDATE job SET state = 'queued', last_error = ?2, updated_at = ?3, requeue = 0,
+                attempts = max(attempts - 1, 0)
+             WHERE id = ?1",
+            params![id, error, now()],
+        )?;
+        Ok(())
+    }
+
     /// After a crash or kill, jobs that were running are run again.
     pub fn requeue_interrupted_jobs(&self) -> Result<usize, DbError> {
         Ok(self.lock().execute("UPDATE job SET state = 'queued' WHERE state = 'running'", [])?)

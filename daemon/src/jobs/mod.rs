@@ -34,10 +34,31 @@ pub enum JobError {
     Payload(#[from] serde_json::Error),
     #[error("{0}")]
     Retry(String),
+    /// photosd's own storage (the data dir unwritable, full or read-only) failed, not the file: the job goes back
+    /// to the queue without using up an attempt, and runs again once the storage takes writes.
+    #[error("photosd's data directory: {0}")]
+    Storage(String),
     /// Stopped by the daemon's shutdown: left as running, so the next start runs it again from the beginning.
     #[error("interrupted by shutdown")]
     Interrupted,
 }
+
+impl JobError {
+    /// Whether this is photosd's own storage failing (see `Storage`), including the database's.
+    fn is_storage(&self) -> bool {
+        use rusqlite::ErrorCode::{CannotOpen, DiskFull, PermissionDenied, ReadOnly, SystemIoFailure};
+        match self {
+            JobError::Storage(_) => true,
+            JobError::Db(crate::db::DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))) => {
+                matches!(e.code, DiskFull | ReadOnly | CannotOpen | PermissionDenied | SystemIoFailure)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How long a loop waits after a storage failure before it claims again: doubling, up to a minute.
+const STORAGE_BACKOFF: (Duration, Duration) = (Duration::from_secs(2), Duration::from_secs(60));
 
 /// Runs jobs until `shutdown` fires, or, with `until_idle`, until the queue is empty.
 pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, progress: Arc<Progress>) {
@@ -56,6 +77,7 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, p
 }
 
 async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, long: bool, progress: &Progress) {
+    let mut storage_backoff: Option<Duration> = None;
     loop {
         if shutdown.is_cancelled() {
             return;
@@ -89,6 +111,9 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
         let outcome = execute(app, &job, shutdown, progress).await;
         let recorded = match outcome {
             Ok(item) => {
+                if storage_backoff.take().is_some() {
+                    tracing::info!("the data directory takes writes again; jobs resumed");
+                }
                 progress.done.fetch_add(1, Ordering::Relaxed);
                 let next = pipeline::next(&kind, item);
                 app.db
@@ -101,6 +126,27 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
             Err(JobError::Interrupted) => {
                 tracing::info!(job = %job.key, kind = %kind, "interrupted by shutdown; runs again at the next start");
                 return;
+            }
+            Err(e) if e.is_storage() => {
+                let message = e.to_string();
+                let wait = storage_backoff.map_or(STORAGE_BACKOFF.0, |w| (w * 2).min(STORAGE_BACKOFF.1));
+                if storage_backoff.is_none() {
+                    tracing::error!(
+                        data_dir = %app.config.storage.data_dir.display(),
+                        "{message}; no file is marked broken for it, and work resumes by itself once fixed \
+                         (the data directory must be writable by the service user, with free space)"
+                    );
+                }
+                storage_backoff = Some(wait);
+                let recorded = app.db.call(move |db| db.retry_job_later(id, &message)).await;
+                if let Err(e) = recorded {
+                    tracing::error!("cannot put job {id} back in the queue: {e}");
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                continue;
             }
             Err(e) => {
                 let message = e.to_string();

@@ -1,10 +1,12 @@
 //! The thumbnail job: renders an item's sm/m/xl thumbnails in a worker and records the outcome. A decoder's
 //! verdict on a bad file is final; a crashed or hung worker gets one more try before the item is marked broken.
+//! A data dir that cannot take the thumbnails is photosd's problem, not the photo's: the job waits and retries.
 
 use std::sync::Arc;
 
 use super::JobError;
 use crate::app::App;
+use crate::media::input::OutputError;
 use crate::service::thumbs;
 
 pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), JobError> {
@@ -28,7 +30,8 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
             tracing::debug!(file = %source.path, decoded = %report.decoded, "thumbnails ready");
             None
         }
-        Ok(Err(reason)) => Some(reason),
+        Ok(Err(OutputError::Storage(reason))) => return Err(JobError::Storage(reason)),
+        Ok(Err(OutputError::File(reason))) => Some(reason),
         Err(e) if last_attempt => Some(e.to_string()),
         Err(e) => return Err(JobError::Retry(e.to_string())),
     };

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::JobError;
 use crate::app::App;
+use crate::media::input::OutputError;
 use crate::media::transcode::browser_plays;
 use crate::service::stream::transcode_path;
 use crate::worker::WorkerError;
@@ -50,7 +51,11 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool, shutdown: &Cance
     recorder.abort();
     let outcome = match answer {
         Ok(Ok(())) => None,
-        Ok(Err(reason)) => Some(reason),
+        Ok(Err(OutputError::Storage(reason))) => {
+            app.db.call(move |db| db.set_video_state(item, "queued", None, None)).await?;
+            return Err(JobError::Storage(reason));
+        }
+        Ok(Err(OutputError::File(reason))) => Some(reason),
         Err(WorkerError::Cancelled) if shutdown.is_cancelled() => return Err(JobError::Interrupted),
         Err(WorkerError::Cancelled) => {
             tracing::info!(file = %video.path, "transcode cancelled");

@@ -39,7 +39,7 @@ pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
     match format {
         Format::Jpeg => jpeg(input, 0),
         Format::Png => Ok(png(input)),
-        Format::Webp => Ok(webp(&input.head)),
+        Format::Webp => Ok(webp(input)),
         Format::Gif | Format::Bmp | Format::OtherImage => {
             Ok(Blocks { size: pixel_size(&input.head), ..Blocks::default() })
         }
@@ -245,16 +245,25 @@ fn png(input: &Input) -> Blocks {
     blocks
 }
 
-fn webp(data: &[u8]) -> Blocks {
-    let mut blocks = Blocks { size: pixel_size(data), ..Blocks::default() };
-    let mut pos = 12;
-    while let Some(header) = data.get(pos..pos + 8) {
-        let len = u32::from_le_bytes(header[4..8].try_into().unwrap_or([0; 4])) as usize;
-        let Some(body) = data.get(pos + 8..(pos + 8).saturating_add(len)) else { break };
-        match &header[0..4] {
-            b"EXIF" => blocks.tiff.push((strip_exif_prefix(body).to_vec(), None)),
-            b"XMP " => blocks.xmp.push(body.to_vec()),
-            _ => {}
+/// WebP's RIFF chunks. Cameras and converters write EXIF and XMP after the image data (VP8/VP8L), usually far
+/// beyond the head, so chunks are read where they are; the image data itself is skipped, never read.
+fn webp(input: &Input) -> Blocks {
+    let mut blocks = Blocks { size: pixel_size(&input.head), ..Blocks::default() };
+    let mut pos = 12u64;
+    let mut chunks = 0;
+    while let Ok(header) = input.range(pos, 8) {
+        chunks += 1;
+        if chunks > 100_000 {
+            break;
+        }
+        let len = u64::from(u32::from_le_bytes(header[4..8].try_into().unwrap_or([0; 4])));
+        let kind: [u8; 4] = header[0..4].try_into().unwrap_or([0; 4]);
+        if matches!(&kind, b"EXIF" | b"XMP ") {
+            let Ok(body) = input.range(pos + 8, len) else { break };
+            match &kind {
+                b"EXIF" => blocks.tiff.push((strip_exif_prefix(&body).to_vec(), None)),
+                _ => blocks.xmp.push(body.into_owned()),
+            }
         }
         pos += 8 + len + (len & 1);
     }

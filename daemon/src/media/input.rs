@@ -32,17 +32,45 @@ pub fn proc_path(file: &File) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
 }
 
+/// Why an output (a thumbnail, a transcode) was not made: the source file's fault, which is final, or photosd's
+/// own storage's (its data dir unwritable, full or read-only), which is never the photo's and is retried.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+pub enum OutputError {
+    #[error("{0}")]
+    File(String),
+    #[error("{0}")]
+    Storage(String),
+}
+
+impl From<String> for OutputError {
+    fn from(reason: String) -> Self {
+        OutputError::File(reason)
+    }
+}
+
+impl From<&str> for OutputError {
+    fn from(reason: &str) -> Self {
+        OutputError::File(reason.to_string())
+    }
+}
+
 /// Produces `target` through a temp file beside it: `write` fills the temp file, which is renamed into place
-/// only when it succeeds (and removed when it fails), so a reader never sees half a file.
-pub fn write_beside_then_rename(target: &Path, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+/// only when it succeeds (and removed when it fails), so a reader never sees half a file. Failing to create,
+/// fill or rename the temp file is a storage error; `write` says which of its own failures are.
+pub fn write_beside_then_rename(
+    target: &Path,
+    write: impl FnOnce(&Path) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    let storage = |what: String| OutputError::Storage(what);
     let dir = target.parent().ok_or("output path without a folder")?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| storage(format!("cannot create {}: {e}", dir.display())))?;
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
     let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
+    // Created before any work, so that an unwritable data dir is found out as such, not as a decoder's failure.
+    File::create(&tmp).map_err(|e| storage(format!("cannot write {}: {e}", tmp.display())))?;
     match write(&tmp) {
-        Ok(()) => {
-            std::fs::rename(&tmp, target).map_err(|e| format!("cannot move {} into place: {e}", target.display()))
-        }
+        Ok(()) => std::fs::rename(&tmp, target)
+            .map_err(|e| storage(format!("cannot move {} into place: {e}", target.display()))),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             Err(e)

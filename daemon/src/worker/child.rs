@@ -77,12 +77,12 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
                 };
                 let transcode = || media::transcode::transcode_file(Path::new(&path), Path::new(&out), report);
                 Response::Transcoded(std::panic::catch_unwind(std::panic::AssertUnwindSafe(transcode)).unwrap_or_else(
-                    |panic| Err(format!("the transcoder failed on this file: {}", panic_message(&panic))),
+                    |panic| Err(format!("the transcoder failed on this file: {}", panic_message(&panic)).into()),
                 ))
             }
             Request::Thumbs(request) => {
                 let result = std::panic::catch_unwind(|| media::thumb::render(&request))
-                    .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic))));
+                    .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()));
                 // JPEGs reuse the worker's kept buffers; other decoders (libheif, FFmpeg) leave large free
                 // blocks behind, which go back to the kernel at once.
                 let ext = media::detect::extension(Path::new(&request.path));

@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::media::input::OutputError;
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
 use protocol::{encode, read_frame, Request, Response};
@@ -97,7 +98,7 @@ impl WorkerPool {
         size_hint: u64,
         on_progress: &mut (dyn FnMut(f64) + Send),
         cancel: &CancellationToken,
-    ) -> Result<Result<(), String>, WorkerError> {
+    ) -> Result<Result<(), OutputError>, WorkerError> {
         let request = Request::Transcode { path: path.display().to_string(), out: out.display().to_string() };
         let answer = self.exchange(&request, size_hint, on_progress, Some(cancel)).await;
         if answer.is_err() {
@@ -122,12 +123,12 @@ impl WorkerPool {
     }
 
     /// Renders a file's thumbnails in a worker. The outer error is what happened to the worker; the inner one
-    /// is the decoder's verdict on the file.
+    /// is the decoder's verdict on the file, or the data dir's failure to take the thumbnails.
     pub async fn thumbs(
         &self,
         request: ThumbRequest,
         size_hint: u64,
-    ) -> Result<Result<ThumbReport, String>, WorkerError> {
+    ) -> Result<Result<ThumbReport, OutputError>, WorkerError> {
         let _heavy = match crate::media::detect::is_heif_name(Path::new(&request.path)) {
             true => Some(self.heavy.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?),
             false => None,
@@ -222,7 +223,9 @@ impl WorkerPool {
             .args(&self.args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
+            // C libraries print to stderr (dav1d's "Frame size … exceeds limit" through libheif): it goes to the
+            // log, not the terminal.
+            .stderr(std::process::Stdio::piped())
             // glibc reserves 64 MB of address space per thread arena; two arenas keep decoder threads from
             // using up the worker's address-space limit without using any more memory.
             .env("MALLOC_ARENA_MAX", "2")
@@ -235,7 +238,27 @@ impl WorkerPool {
             .map_err(|source| WorkerError::Spawn { exe: self.exe.display().to_string(), source })?;
         let stdin = child.stdin.take().ok_or_else(|| WorkerError::Protocol("no stdin".into()))?;
         let stdout = child.stdout.take().ok_or_else(|| WorkerError::Protocol("no stdout".into()))?;
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(log_stderr(stderr, child.id().unwrap_or(0)));
+        }
         Ok(Worker { child, stdin, stdout })
+    }
+}
+
+/// Logs what a worker prints to stderr, line by line, until it exits. Its own last words ("photosd worker: …")
+/// are a warning; what the C libraries say about a file is detail, since the file's verdict comes back in the
+/// answer. Long lines are cut: a crafted file must not flood the log.
+async fn log_stderr(stderr: tokio::process::ChildStderr, pid: u32) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(stderr).split(b'\n');
+    while let Ok(Some(line)) = lines.next_segment().await {
+        let text = String::from_utf8_lossy(&line[..line.len().min(500)]);
+        let text = text.trim_end();
+        match text.starts_with("photosd worker:") {
+            true => tracing::warn!(worker = pid, "{text}"),
+            false if !text.is_empty() => tracing::debug!(worker = pid, "said: {text}"),
+            false => {}
+        }
     }
 }
 

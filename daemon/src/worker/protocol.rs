@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::input::OutputError;
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
 
@@ -23,9 +24,9 @@ pub enum Request {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
     Read(Box<Reading>),
-    /// The files written, or why the file could not be rendered.
-    Thumbs(Result<ThumbReport, String>),
-    Transcoded(Result<(), String>),
+    /// The files written, or why they could not be (the file's fault, or the data dir's).
+    Thumbs(Result<ThumbReport, OutputError>),
+    Transcoded(Result<(), OutputError>),
     /// Not an answer: the fraction (0 to 1) of a transcode done so far. The answer follows.
     Progress(f64),
 }

@@ -12,6 +12,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::input::OutputError;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThumbSize {
     /// `sm`, `m`, `xl`...
@@ -46,7 +48,7 @@ pub struct ThumbReport {
 }
 
 /// Renders every size in `request`, largest first, each from the previous one.
-pub fn render(request: &ThumbRequest) -> Result<ThumbReport, String> {
+pub fn render(request: &ThumbRequest) -> Result<ThumbReport, OutputError> {
     let path = Path::new(&request.path);
     let largest = request.sizes.iter().map(|s| s.short_side).max().ok_or("no thumbnail size asked for")?;
     let decoded = decode::decode(path, largest)?;
@@ -66,7 +68,7 @@ pub fn render(request: &ThumbRequest) -> Result<ThumbReport, String> {
         }
         let jpeg = current.to_jpeg(request.quality)?;
         crate::media::input::write_beside_then_rename(Path::new(&size.path), |tmp| {
-            std::fs::write(tmp, &jpeg).map_err(|e| format!("cannot write {}: {e}", tmp.display()))
+            std::fs::write(tmp, &jpeg).map_err(|e| OutputError::Storage(format!("cannot write {}: {e}", tmp.display())))
         })?;
         files.push(ThumbFile {
             name: size.name.clone(),

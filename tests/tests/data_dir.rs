@@ -1,0 +1,111 @@
+//! The data dir belongs to the service user, whoever runs photosd: `index` run as root leaves nothing of it root's,
+//! `serve` hands back a data dir that an older photosd left root's, and a data dir the workers cannot write to is
+//! photosd's own problem: the photo is not marked broken, and its thumbnails come by themselves once it is fixed.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use photosd_tests::{files_under, photosd, sample_jpeg, test_user, wait_for, Api, Daemon, Library, TestUser};
+
+fn service_uid() -> u32 {
+    nix::unistd::User::from_name("photosd").unwrap().expect("tests/setup.sh makes the photosd user").uid.as_raw()
+}
+
+/// The data dir and everything in it whose owner is not the service user.
+fn not_the_services(data: &Path) -> Vec<String> {
+    let uid = service_uid();
+    std::iter::once(data.to_path_buf())
+        .chain(files_under(data))
+        .filter(|p| std::fs::symlink_metadata(p).unwrap().uid() != uid)
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+fn logged_in(daemon: &Daemon, user: &TestUser) -> Api {
+    let mut api = Api::new(&daemon.base_url());
+    assert_eq!(api.login(user.name, user.password)["success"], true);
+    api
+}
+
+/// The id of `name` in the caller's Personal Space, once it is listed.
+fn item_id(api: &Api, name: &str) -> Option<String> {
+    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "100")]);
+    let list = items["data"]["list"].as_array()?;
+    list.iter().find(|i| i["filename"] == name).map(|i| i["id"].to_string())
+}
+
+/// Whether the API serves the item's sm, m and xl thumbnails as JPEGs.
+fn thumbnails_served(api: &Api, id: &str) -> bool {
+    ["sm", "m", "xl"].iter().all(|size| {
+        let response = api.get_raw("SYNO.Foto.Thumbnail", "get", 2, &[("id", id), ("size", size)], &[]);
+        response.status() == 200 && response.header("content-type") == Some("image/jpeg")
+    })
+}
+
+fn thumb_state(lib: &Library, name: &str) -> Option<String> {
+    lib.db().query_row("SELECT thumb_state FROM item WHERE filename = ?1", [name], |r| r.get(0)).ok().flatten()
+}
+
+/// Sets the mode of `dir` and of every folder under it.
+fn chmod_dirs(dir: &Path, mode: u32) {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            chmod_dirs(&entry.path(), mode);
+        }
+    }
+}
+
+#[test]
+fn index_as_root_then_serve_gives_a_new_photo_its_thumbnails() {
+    let user = test_user("pdt-erin", "erin-Pa55word", &[]);
+    let lib = Library::for_user(user.name);
+    std::fs::copy(sample_jpeg(), lib.photos().join("first.jpg")).unwrap();
+    let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+    let indexed = photosd(&lib.args("index", &pattern, &data));
+    assert!(indexed.status.success(), "{}", String::from_utf8_lossy(&indexed.stderr));
+    assert_eq!(not_the_services(&lib.data()), Vec::<String>::new(), "index run as root leaves nothing root's");
+
+    // What a photosd run as root before this version left behind: a data dir wholly root's.
+    let chowned = std::process::Command::new("chown").args(["-R", "0:0"]).arg(lib.data()).status().unwrap();
+    assert!(chowned.success());
+    let daemon = Daemon::launch(&lib, Path::new(""), &[]);
+    assert_eq!(not_the_services(&lib.data()), Vec::<String>::new(), "serve hands the data dir back");
+    assert!(daemon.log_text().contains("handed them to the service user"), "and says so in the log");
+
+    let api = logged_in(&daemon, &user);
+    let corpus = photosd_tests::corpus();
+    std::fs::copy(corpus.join("camera_jpeg/exif-samples/Nikon_D70.jpg"), lib.photos().join("new.jpg")).unwrap();
+    wait_for("sm, m and xl of the new photo through the API", 10, || {
+        item_id(&api, "new.jpg").is_some_and(|id| thumbnails_served(&api, &id))
+    });
+    assert_eq!(not_the_services(&lib.data()), Vec::<String>::new());
+}
+
+#[test]
+fn a_data_dir_the_workers_cannot_write_is_retried_not_blamed_on_the_photo() {
+    let user = test_user("pdt-erin", "erin-Pa55word", &[]);
+    let lib = Library::for_user(user.name);
+    std::fs::copy(sample_jpeg(), lib.photos().join("first.jpg")).unwrap();
+    let daemon = Daemon::launch(&lib, Path::new(""), &[]);
+    wait_for("the first photo's thumbnails", 30, || thumb_state(&lib, "first.jpg").as_deref() == Some("ready"));
+    let thumbs = lib.data().join("thumbs");
+    chmod_dirs(&thumbs, 0o555);
+
+    let corpus = photosd_tests::corpus();
+    std::fs::copy(corpus.join("camera_jpeg/exif-samples/Nikon_D70.jpg"), lib.photos().join("new.jpg")).unwrap();
+    wait_for("the daemon to log the data dir's failure", 20, || daemon.log_text().contains("photosd's data directory"));
+    std::thread::sleep(std::time::Duration::from_secs(3)); // another try or two, still failing
+    assert_ne!(thumb_state(&lib, "new.jpg").as_deref(), Some("broken"), "the photo is not to blame");
+    let failed: i64 = lib.db().query_row("SELECT count(*) FROM job WHERE state = 'failed'", [], |r| r.get(0)).unwrap();
+    assert_eq!(failed, 0, "no job gave up");
+
+    chmod_dirs(&thumbs, 0o755);
+    let api = logged_in(&daemon, &user);
+    wait_for("the thumbnails once the data dir takes writes again", 90, || {
+        thumb_state(&lib, "new.jpg").as_deref() == Some("ready")
+    });
+    let id = item_id(&api, "new.jpg").expect("listed");
+    assert!(thumbnails_served(&api, &id));
+    assert!(daemon.log_text().contains("takes writes again"), "the log says work resumed");
+}
