@@ -216,6 +216,7 @@ fn home_assistants_synology_library_from_pypi_reaches_both_spaces() {
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let got: serde_json::Value =
         serde_json::from_slice(out.stdout.rsplit(|b| *b == b'\n').find(|l| !l.is_empty()).unwrap()).unwrap();
+    println!("py-synologydsm-api got: {got}");
     assert_eq!(got["logged_in"], true);
     assert_eq!(got["information"]["model"], "photosd");
     assert!(got["information"]["ram"].as_u64().unwrap() > 0);
