@@ -31,6 +31,20 @@ impl App {
         if requeued > 0 {
             tracing::info!(requeued, "jobs interrupted by the last shutdown will run again");
         }
+        let (thumbs, videos) = db.clear_storage_failures()?;
+        if !thumbs.is_empty() || !videos.is_empty() {
+            let jobs: Vec<_> = thumbs
+                .iter()
+                .map(|&item| crate::jobs::pipeline::thumbs(item))
+                .chain(videos.iter().map(|&item| crate::jobs::pipeline::transcode(item)))
+                .collect();
+            db.enqueue(&jobs)?;
+            tracing::info!(
+                thumbnails = thumbs.len(),
+                transcodes = videos.len(),
+                "items an older photosd marked broken because its data directory refused their files are queued again"
+            );
+        }
         let workers = WorkerPool::new(&config)?;
         let transcoder = WorkerPool::transcoder(&config)?;
         Ok(Arc::new(App {

@@ -66,12 +66,22 @@ fn index_as_root_then_serve_gives_a_new_photo_its_thumbnails() {
     assert!(indexed.status.success(), "{}", String::from_utf8_lossy(&indexed.stderr));
     assert_eq!(not_the_services(&lib.data()), Vec::<String>::new(), "index run as root leaves nothing root's");
 
-    // What a photosd run as root before this version left behind: a data dir wholly root's.
+    // What a photosd run as root before this version left behind: a data dir wholly root's, and a photo marked
+    // broken because the workers could not write its thumbnails there.
+    let refused = "cannot write /data/thumbs/ab/.x_sm.jpg.9.part: Permission denied (os error 13)";
+    let marked = lib.db().execute(
+        "UPDATE item SET thumb_state = 'broken', thumb_error = ?1 WHERE filename = 'first.jpg'",
+        [refused],
+    );
+    assert_eq!(marked.unwrap(), 1);
     let chowned = std::process::Command::new("chown").args(["-R", "0:0"]).arg(lib.data()).status().unwrap();
     assert!(chowned.success());
     let daemon = Daemon::launch(&lib, Path::new(""), &[]);
     assert_eq!(not_the_services(&lib.data()), Vec::<String>::new(), "serve hands the data dir back");
     assert!(daemon.log_text().contains("handed them to the service user"), "and says so in the log");
+    wait_for("the photo wrongly marked broken to get its thumbnails", 10, || {
+        thumb_state(&lib, "first.jpg").as_deref() == Some("ready")
+    });
 
     let api = logged_in(&daemon, &user);
     let corpus = photosd_tests::corpus();

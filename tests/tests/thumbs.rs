@@ -159,3 +159,24 @@ fn a_display_p3_photo_is_converted_to_srgb() {
     assert!(ignored > 3.0, "the sample must be one where the profile matters ({ignored:.2})");
     assert!(converted < 1.5, "photosd's thumbnail is off by ΔE {converted:.2}");
 }
+
+/// What a C library prints while decoding (dav1d, through libheif, says "Frame size 722x1024 exceeds limit" for
+/// a cropped AVIF) goes to photosd's log as the worker's words, at debug level, never straight to the terminal.
+#[test]
+fn a_decoders_chatter_goes_to_the_log_not_the_terminal() {
+    let out = tempfile::tempdir().unwrap();
+    let file = corpus().join("orientation/avif-irot-imir/kimono.crop.avif");
+    let thumb = |log: &str| {
+        Command::new(photosd_tests::photosd_bin())
+            .args(["thumb", "--data", out.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()])
+            .arg(&file)
+            .env("RUST_LOG", log)
+            .output()
+            .unwrap()
+    };
+    let quiet = String::from_utf8_lossy(&thumb("info").stderr).to_string();
+    assert!(!quiet.contains("exceeds limit"), "the decoder's line on the terminal:\n{quiet}");
+    let debug = String::from_utf8_lossy(&thumb("photosd=debug").stderr).to_string();
+    let said = debug.lines().find(|l| l.contains("exceeds limit")).expect("the line is in the debug log");
+    assert!(said.contains("DEBUG") && said.contains("worker="), "logged as the worker's, at debug: {said}");
+}

@@ -57,6 +57,34 @@ impl Db {
             .optional()?)
     }
 
+    /// Items whose thumbnails or transcode an older photosd marked broken because its data dir refused the files
+    /// (its messages for an output it could not write, never a file's fault): their state is cleared, and their
+    /// ids returned (thumbnails, transcodes), to be queued again.
+    pub fn clear_storage_failures(&self) -> Result<(Vec<i64>, Vec<i64>), DbError> {
+        const REFUSED: &str = "(ERR LIKE 'cannot write %' OR ERR LIKE 'cannot create %' OR ERR LIKE 'cannot move % into place%'
+            OR ERR LIKE '%No space left on device%' OR ERR LIKE '%Read-only file system%'
+            OR (ERR LIKE '%Permission denied%' AND ERR NOT LIKE 'cannot open%'))";
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let ids = |sql: String| -> Result<Vec<i64>, DbError> {
+            let mut stmt = tx.prepare(&sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        let thumbs = ids(format!(
+            "UPDATE item SET thumb_state = 'notready', thumb_error = NULL
+             WHERE thumb_state = 'broken' AND {} RETURNING id",
+            REFUSED.replace("ERR", "thumb_error")
+        ))?;
+        let videos = ids(format!(
+            "UPDATE item SET video_state = 'queued', video_error = NULL
+             WHERE video_state = 'broken' AND {} RETURNING id",
+            REFUSED.replace("ERR", "video_error")
+        ))?;
+        tx.commit()?;
+        Ok((thumbs, videos))
+    }
+
     /// Records the outcome of a thumbnail job, unless the file changed meanwhile (its hash moved on): then the
     /// next job for the new content will record its own.
     pub fn set_thumb_state(&self, item_id: i64, hash: &str, error: Option<&str>) -> Result<(), DbError> {
