@@ -10,15 +10,19 @@
 #   tests/demo.sh --no-build                   # skip tests/setup.sh and the build (target/release/photosd exists)
 #
 # It listens on 127.0.0.1:5080 unless PHOTOSD_SERVER_LISTEN says otherwise (port 0 takes a free port; the
-# address printed is the one the daemon bound). It needs root, or sudo: it adds a system account, and photosd
-# checks passwords through PAM as root before it drops to its service user.
+# address printed is the one the daemon bound). It needs root: it adds a system account, and photosd checks
+# passwords through PAM as root before it drops to its service user. Run by another user, it builds as that user,
+# then runs the rest through sudo (keeping the PHOTOSD_* variables), and lets that user drop photos in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ ${1:-} == --help || ${1:-} == -h ]] && { sed -n '2,14p' "$0" | cut -c3-; exit 0; }
-as_root=(); [[ $(id -u) -ne 0 ]] && as_root=(sudo)
 if [[ ${1:-} != --no-build ]]; then
   tests/setup.sh
   cargo build --release -p photosd
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  keep=$(compgen -e | grep '^PHOTOSD_' | paste -sd, || true)
+  exec sudo ${keep:+--preserve-env="$keep"} "$0" --no-build
 fi
 photosd=$PWD/target/release/photosd
 [[ -x $photosd ]] || { echo "demo: $photosd is missing (run without --no-build)" >&2; exit 2; }
@@ -34,13 +38,13 @@ log="$demo/photosd.log"
 # The account: a system user who cannot log in to a shell, with a password kept (0600) in the demo folder, so
 # that a second run in the same folder signs in with the same one.
 if ! id "$account" >/dev/null 2>&1; then
-  "${as_root[@]}" useradd --system --no-create-home --home-dir "$demo/homes/$account" --shell /usr/sbin/nologin "$account"
+  useradd --system --user-group --no-create-home --home-dir "$demo/homes/$account" --shell /usr/sbin/nologin "$account"
 fi
 if [[ ! -s $demo/password ]]; then
   (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$demo/password")
 fi
 password=$(cat "$demo/password")
-echo "$account:$password" | "${as_root[@]}" chpasswd
+echo "$account:$password" | chpasswd
 
 # The sample: cameras, phones (HEIC), videos and rotated photos in the Personal Space; other formats in the
 # Shared Space. cp -n keeps what an earlier run (or the user) put there.
@@ -50,13 +54,20 @@ for d in camera_jpeg heic video orientation; do
   [[ -d $corpus/$d ]] && cp -rn "$corpus/$d" "$photos/"
 done
 [[ -d $corpus/other_formats ]] && find "$corpus/other_formats" -type f -exec cp -n {} "$shared/Formats/" \;
-"${as_root[@]}" chown -R "$account:" "$demo/homes/$account"
+chown -R "$account:" "$demo/homes/$account"
+# The user who ran the demo through sudo may drop photos in, as the account's own files.
+if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+  setfacl -R -m "u:$SUDO_USER:rwX,d:u:$SUDO_USER:rwX" "$photos"
+  chmod o+x "$demo" "$demo/homes" "$demo/homes/$account"
+fi
 
 # The daemon indexes the sample in the background (the portal's task indicator shows how far it is), so the
 # portal opens at once. It logs to $log; the address comes from its own "listening" line, so port 0 works too.
-flags=(--data "$demo/data" --personal-pattern "$demo/homes/*/Photos" --shared "$shared" --min-uid 0)
+# Only the demo account signs in: its uid is the lowest counted, and it must be in its own group.
+flags=(--data "$demo/data" --personal-pattern "$demo/homes/*/Photos" --shared "$shared" --min-uid "$(id -u "$account")")
+export PHOTOSD_SPACES_ALLOWED_GROUP=$account
 : >"$log"
-"${as_root[@]}" "$photosd" serve "${flags[@]}" 2>>"$log" &
+"$photosd" serve "${flags[@]}" 2>>"$log" &
 daemon=$!
 stop() {
   trap - INT TERM EXIT

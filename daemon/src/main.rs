@@ -57,21 +57,18 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Command::Worker(args) = &cli.command {
-        // Workers log nothing of their own; the daemon reports what happened to each file.
-        return match worker::child::run(args) {
+    // Commands that need no config and no logging. Workers log nothing of their own: the daemon reports what
+    // happened to each file.
+    let standalone = match &cli.command {
+        Command::Worker(args) => Some(("photosd worker", worker::child::run(args))),
+        Command::Licenses(args) => Some(("photosd", licenses_command::run(args))),
+        _ => None,
+    };
+    if let Some((who, result)) = standalone {
+        return match result {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("photosd worker: {e:#}");
-                std::process::ExitCode::FAILURE
-            }
-        };
-    }
-    if let Command::Licenses(args) = &cli.command {
-        return match licenses_command::run(args) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("photosd: {e:#}");
+                eprintln!("{who}: {e:#}");
                 std::process::ExitCode::FAILURE
             }
         };
@@ -91,7 +88,9 @@ fn main() -> std::process::ExitCode {
         Command::Serve => {
             http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l)))
         }
-        Command::Index | Command::Transcodes(_) => drop_root().map(|()| None),
+        Command::Index => drop_root().map(|()| None),
+        // Only on a library that exists: a mistyped --data is reported, not made.
+        Command::Transcodes(_) if config.db_path().exists() => drop_root().map(|()| None),
         _ => Ok(None),
     };
     let listener = match started {

@@ -55,35 +55,88 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives the data dir and everything in it to the service user. Walking it costs a stat per thumbnail, so the walk
-/// happens only when the folder itself or one of its entries (the database, `thumbs`, `video`...) has another
-/// owner: what a photosd run as root before this version left behind.
+/// What photosd keeps in its data dir besides `TREES`: the database with its journals, and the login key. Only
+/// these are ever handed over, so a data dir pointed by mistake at a folder with other things in it keeps them.
+const FILES: [&str; 5] = ["library.db", "library.db-wal", "library.db-shm", "library.db-journal", "login-key.pem"];
+/// Derived files, as `<tree>/ab/cd/<hash>_<suffix>` (service::thumbs::derived_path): two levels of folders.
+const TREES: [&str; 2] = ["thumbs", "video"];
+
+/// Gives back to the service user what a photosd run as root before this version left root's in the data dir: the
+/// database and the login key, and every folder of thumbnails and transcodes (photosd cannot
+/// add a file to a folder root owns), with the files in such a folder. A root-owned file in a folder photosd owns
+/// stays: photosd can replace it, and does. Nothing owned by anyone but root is touched, no symlink is followed,
+/// no file with other names (a hard link) is changed, nothing on another file system; an entry that cannot be
+/// changed is logged, and the rest carries on.
 fn hand_over(data_dir: &std::path::Path, uid: Uid, gid: nix::unistd::Gid) -> anyhow::Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let foreign = |m: &std::fs::Metadata| m.uid() != uid.as_raw() || m.gid() != gid.as_raw();
-    let top = std::fs::symlink_metadata(data_dir)?;
-    let mut entries = std::fs::read_dir(data_dir)?.flatten();
-    if !foreign(&top) && !entries.any(|e| e.metadata().is_ok_and(|m| foreign(&m))) {
-        return Ok(());
+    // A data dir reached through a symlink is the folder it names.
+    let root = std::fs::canonicalize(data_dir)?;
+    let device = std::fs::metadata(&root)?.dev();
+    // The folder itself is the service user's whoever made it, as it always was.
+    if std::fs::metadata(&root)?.uid() != uid.as_raw() {
+        nix::unistd::chown(&root, Some(uid), Some(gid))?;
     }
-    let mut changed = 0u64;
-    let mut stack = vec![data_dir.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        let meta = std::fs::symlink_metadata(&path)?;
-        if foreign(&meta) {
-            // lchown: a symlink is changed itself, never what it points to.
-            std::os::unix::fs::lchown(&path, Some(uid.as_raw()), Some(gid.as_raw()))?;
-            changed += 1;
-        }
-        if meta.is_dir() {
-            stack.extend(std::fs::read_dir(&path)?.flatten().map(|e| e.path()));
-        }
+    let mut handover = Handover { uid: uid.as_raw(), gid: gid.as_raw(), device, changed: 0, failed: 0 };
+    for name in FILES {
+        handover.entry(&root.join(name));
     }
-    tracing::warn!(
-        data_dir = %data_dir.display(),
-        changed,
-        uid = uid.as_raw(),
-        "the data directory held files of another owner (left by photosd run as root); handed them to the service user"
-    );
+    for tree in TREES {
+        handover.folder(&root.join(tree), 2);
+    }
+    if handover.changed > 0 || handover.failed > 0 {
+        tracing::warn!(
+            data_dir = %root.display(),
+            changed = handover.changed,
+            failed = handover.failed,
+            uid = uid.as_raw(),
+            "the data directory held files of root's (left by photosd run as root); handed them to the service user"
+        );
+    }
     Ok(())
+}
+
+struct Handover {
+    uid: u32,
+    gid: u32,
+    device: u64,
+    changed: u64,
+    failed: u64,
+}
+
+impl Handover {
+    /// Gives `path` to the service user if it is root's; returns whether it was.
+    fn entry(&mut self, path: &std::path::Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::symlink_metadata(path) else { return false };
+        let hard_link = meta.is_file() && meta.nlink() > 1;
+        if meta.uid() != 0 || meta.dev() != self.device || meta.file_type().is_symlink() || hard_link {
+            return false;
+        }
+        match std::os::unix::fs::lchown(path, Some(self.uid), Some(self.gid)) {
+            Ok(()) => self.changed += 1,
+            Err(e) => {
+                self.failed += 1;
+                tracing::warn!(path = %path.display(), "cannot hand over to the service user: {e}");
+            }
+        }
+        true
+    }
+
+    /// A folder of derived files and `levels` levels of folders under it.
+    fn folder(&mut self, dir: &std::path::Path, levels: u32) {
+        let was_roots = self.entry(dir);
+        // symlink_metadata: a folder swapped for a symlink is not entered.
+        if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) || (levels == 0 && !was_roots) {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() && levels > 0 {
+                self.folder(&entry.path(), levels - 1);
+            } else if kind.is_file() && was_roots {
+                self.entry(&entry.path());
+            }
+        }
+    }
 }

@@ -64,15 +64,15 @@ echo "ffmpeg: configuring $(basename "$src")" >&2
   || { tail -n 20 "$work/configure.log" "$src/ffbuild/config.log" >&2; exit 1; }
 # A component name configure does not know is only a warning there: here it is an error.
 if grep -i "did not match anything" "$work/configure.log" >&2; then exit 1; fi
-echo "ffmpeg: building (a few minutes)" >&2
-make -C "$src" -j"$(nproc)" >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
-make -C "$src" install >>"$work/make.log" 2>&1
 # LGPL 2.1 or later: no --enable-gpl or --enable-nonfree, so no GPL part is built in (H.264 is encoded with
-# OpenH264, BSD-2-Clause). A test reads this configuration back from the libraries. The licence the package must
-# carry with it:
+# OpenH264, BSD-2-Clause). tests/tests/package.rs reads the configuration back from the packaged photosd.
 if ! grep -q '^#define CONFIG_GPL 0' "$src/config.h" || ! grep -q '^#define CONFIG_NONFREE 0' "$src/config.h"; then
   echo "ffmpeg: the configuration is not LGPL" >&2; exit 1
 fi
+echo "ffmpeg: building (a few minutes)" >&2
+make -C "$src" -j"$(nproc)" >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
+make -C "$src" install >>"$work/make.log" 2>&1
+# The licence the package must carry with it.
 mkdir -p "$out/share/licenses"
 cp "$src/COPYING.LGPLv2.1" "$src/LICENSE.md" "$src/debian/copyright" "$out/share/licenses/"
 ls "$work"/ffmpeg_*.dsc | sed 's|.*/||' >"$out/share/licenses/SOURCE"

@@ -78,6 +78,25 @@ impl Api {
         }
     }
 
+    /// The items of a space (`Foto`, the caller's Personal Space, or `FotoTeam`, the Shared Space), up to 500.
+    pub fn items(&self, family: &str) -> Vec<Value> {
+        let listed = self.call(&format!("SYNO.{family}.Browse.Item"), "list", 5, &[("limit", "500")]);
+        listed["data"]["list"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The id of the item named `name` in a space, once it is listed.
+    pub fn item_id(&self, family: &str, name: &str) -> Option<i64> {
+        self.items(family).iter().find(|i| i["filename"] == name).and_then(|i| i["id"].as_i64())
+    }
+
+    /// Whether the thumbnail `size` (`sm`, `m`, `xl`) of an item is served, as a JPEG.
+    pub fn thumbnail_served(&self, family: &str, id: i64, size: &str) -> bool {
+        let id = id.to_string();
+        let response =
+            self.get_raw(&format!("SYNO.{family}.Thumbnail"), "get", 2, &[("id", &id), ("size", size)], &[]);
+        response.status() == 200 && response.header("content-type") == Some("image/jpeg")
+    }
+
     /// A multipart upload, the way Synology clients send it: the fields first, then the file part.
     pub fn upload(&self, method: &str, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Value {
         self.upload_to("SYNO.Foto.Upload.Item", method, fields, file_name, bytes)

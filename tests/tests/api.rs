@@ -20,7 +20,16 @@ fn the_catalogue_answers_info_and_refuses_what_it_does_not_hold() {
     assert_eq!(error_code(&api.call("SYNO.Foto.Browse.Item", "list", 9, &[])), 104);
     assert_eq!(error_code(&api.call("SYNO.Foto.Browse.Item", "frobnicate", 1, &[])), 103);
     assert_eq!(error_code(&api.call("", "list", 1, &[])), 101);
-    let alice = logged_in(&s, &s.alice);
+    assert_eq!(error_code(&api.call("SYNO.DSM.Info", "getinfo", 2, &[])), 119, "DSM.Info needs a session");
+    let mut alice = logged_in(&s, &s.alice);
+    // What DSM says of itself, asked with the session alone (a read needs no SynoToken).
+    let token = alice.token.take();
+    let dsm = alice.call("SYNO.DSM.Info", "getinfo", 2, &[]);
+    alice.token = token;
+    assert_eq!(dsm["data"]["model"], "photosd", "{dsm}");
+    assert!(dsm["data"]["version_string"].as_str().unwrap().starts_with("DSM 7.2.1-"), "{dsm}");
+    assert!(dsm["data"]["ram"].as_u64().unwrap() > 0 && dsm["data"]["uptime"].as_u64().unwrap() > 0, "{dsm}");
+    assert_eq!(dsm["data"]["serial"], "", "no serial number is made up");
     assert_eq!(error_code(&alice.call("SYNO.Foto.Browse.Item", "list", 1, &[])), 114, "limit is required");
     assert_eq!(error_code(&alice.call("SYNO.Foto.Browse.Item", "get", 1, &[])), 114, "id is required");
     assert_eq!(error_code(&alice.call("SYNO.Foto.Browse.Item", "list", 1, &[("limit", "many")])), 114);

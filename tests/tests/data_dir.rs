@@ -16,7 +16,8 @@ fn not_the_services(data: &Path) -> Vec<String> {
     let uid = service_uid();
     std::iter::once(data.to_path_buf())
         .chain(files_under(data))
-        .filter(|p| std::fs::symlink_metadata(p).unwrap().uid() != uid)
+        // A thumbnail's temp file may be renamed away between the listing and this look.
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.uid() != uid))
         .map(|p| p.display().to_string())
         .collect()
 }
@@ -27,19 +28,9 @@ fn logged_in(daemon: &Daemon, user: &TestUser) -> Api {
     api
 }
 
-/// The id of `name` in the caller's Personal Space, once it is listed.
-fn item_id(api: &Api, name: &str) -> Option<String> {
-    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "100")]);
-    let list = items["data"]["list"].as_array()?;
-    list.iter().find(|i| i["filename"] == name).map(|i| i["id"].to_string())
-}
-
 /// Whether the API serves the item's sm, m and xl thumbnails as JPEGs.
-fn thumbnails_served(api: &Api, id: &str) -> bool {
-    ["sm", "m", "xl"].iter().all(|size| {
-        let response = api.get_raw("SYNO.Foto.Thumbnail", "get", 2, &[("id", id), ("size", size)], &[]);
-        response.status() == 200 && response.header("content-type") == Some("image/jpeg")
-    })
+fn thumbnails_served(api: &Api, id: i64) -> bool {
+    ["sm", "m", "xl"].iter().all(|size| api.thumbnail_served("Foto", id, size))
 }
 
 fn thumb_state(lib: &Library, name: &str) -> Option<String> {
@@ -66,16 +57,26 @@ fn index_as_root_then_serve_gives_a_new_photo_its_thumbnails() {
     assert!(indexed.status.success(), "{}", String::from_utf8_lossy(&indexed.stderr));
     assert_eq!(not_the_services(&lib.data()), Vec::<String>::new(), "index run as root leaves nothing root's");
 
-    // What a photosd run as root before this version left behind: a data dir wholly root's, and a photo marked
-    // broken because the workers could not write its thumbnails there.
+    // What a photosd run as root before this version left behind: root's files in the data dir, and a photo
+    // marked broken because the workers could not write its thumbnails there.
     let refused = "cannot write /data/thumbs/ab/.x_sm.jpg.9.part: Permission denied (os error 13)";
     let marked = lib.db().execute(
         "UPDATE item SET thumb_state = 'broken', thumb_error = ?1 WHERE filename = 'first.jpg'",
         [refused],
     );
     assert_eq!(marked.unwrap(), 1);
+    // Everything in the data dir is root's but the folders `thumbs` and `video`, which `serve` made: a shard
+    // folder of root's (`thumbs/ab`) is what keeps the workers from writing a new photo's thumbnails.
+    let thumbs = lib.data().join("thumbs");
+    for shard in 0..=255u8 {
+        std::fs::create_dir_all(thumbs.join(format!("{shard:02x}"))).unwrap();
+    }
     let chowned = std::process::Command::new("chown").args(["-R", "0:0"]).arg(lib.data()).status().unwrap();
     assert!(chowned.success());
+    for kept in [lib.data().join("thumbs"), lib.data().join("video")] {
+        std::fs::create_dir_all(&kept).unwrap();
+        std::os::unix::fs::chown(&kept, Some(service_uid()), None).unwrap();
+    }
     let daemon = Daemon::launch(&lib, Path::new(""), &[]);
     assert_eq!(not_the_services(&lib.data()), Vec::<String>::new(), "serve hands the data dir back");
     assert!(daemon.log_text().contains("handed them to the service user"), "and says so in the log");
@@ -87,7 +88,7 @@ fn index_as_root_then_serve_gives_a_new_photo_its_thumbnails() {
     let corpus = photosd_tests::corpus();
     std::fs::copy(corpus.join("camera_jpeg/exif-samples/Nikon_D70.jpg"), lib.photos().join("new.jpg")).unwrap();
     wait_for("sm, m and xl of the new photo through the API", 10, || {
-        item_id(&api, "new.jpg").is_some_and(|id| thumbnails_served(&api, &id))
+        api.item_id("Foto", "new.jpg").is_some_and(|id| thumbnails_served(&api, id))
     });
     assert_eq!(not_the_services(&lib.data()), Vec::<String>::new());
 }
@@ -115,7 +116,7 @@ fn a_data_dir_the_workers_cannot_write_is_retried_not_blamed_on_the_photo() {
     wait_for("the thumbnails once the data dir takes writes again", 90, || {
         thumb_state(&lib, "new.jpg").as_deref() == Some("ready")
     });
-    let id = item_id(&api, "new.jpg").expect("listed");
-    assert!(thumbnails_served(&api, &id));
+    let id = api.item_id("Foto", "new.jpg").expect("listed");
+    assert!(thumbnails_served(&api, id));
     assert!(daemon.log_text().contains("takes writes again"), "the log says work resumed");
 }

@@ -64,11 +64,16 @@ fn start(dir: &Path) -> Demo {
     }
 }
 
-/// Ctrl-C: SIGINT to the demo's whole process group, then nothing of it may be left.
-fn interrupt(mut demo: Demo, dir: &Path) {
-    let group = nix::unistd::Pid::from_raw(-(demo.child.id() as i32));
-    nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGINT).unwrap();
-    photosd_tests::wait_for("the demo to end after Ctrl-C", 20, || demo.child.try_wait().unwrap().is_some());
+/// Stops the demo with Ctrl-C (SIGINT to its whole process group, as a terminal sends it) or with SIGTERM to the
+/// script alone (as `kill` does, which its trap must pass on to the daemon); then nothing of it may be left.
+fn stop(mut demo: Demo, dir: &Path, ctrl_c: bool) {
+    use nix::sys::signal::{kill, Signal};
+    let pid = demo.child.id() as i32;
+    match ctrl_c {
+        true => kill(nix::unistd::Pid::from_raw(-pid), Signal::SIGINT).unwrap(),
+        false => kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM).unwrap(),
+    }
+    photosd_tests::wait_for("the demo to end", 20, || demo.child.try_wait().unwrap().is_some());
     let dir = dir.display().to_string();
     photosd_tests::wait_for("no process of the demo left", 10, || {
         !std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
@@ -76,16 +81,6 @@ fn interrupt(mut demo: Demo, dir: &Path) {
             String::from_utf8_lossy(&cmdline).contains(&dir)
         })
     });
-}
-
-fn items(api: &Api, family: &str) -> Vec<serde_json::Value> {
-    let listed = api.call(&format!("SYNO.{family}.Browse.Item"), "list", 5, &[("limit", "500")]);
-    listed["data"]["list"].as_array().cloned().unwrap_or_default()
-}
-
-fn thumbnail_served(api: &Api, family: &str, id: &str) -> bool {
-    let response = api.get_raw(&format!("SYNO.{family}.Thumbnail"), "get", 2, &[("id", id), ("size", "sm")], &[]);
-    response.status() == 200 && response.header("content-type") == Some("image/jpeg")
 }
 
 /// Signs in as the demo says, and waits for the sample: at least `personal` items, the first 20 of them with
@@ -97,13 +92,12 @@ fn sign_in_and_see_the_sample(demo: &Demo, personal: usize) -> Api {
     assert_eq!(login["success"], true, "the printed account and password sign in: {login}");
     let portal = ureq::get(&demo.url).call().expect("the portal answers");
     assert!(portal.into_string().unwrap().contains("<html"), "the printed address is the portal");
-    photosd_tests::wait_for("the sample in the Personal Space", 180, || items(&api, "Foto").len() >= personal);
-    photosd_tests::wait_for("thumbnails of the sample", 180, || {
-        items(&api, "Foto").iter().take(20).all(|i| thumbnail_served(&api, "Foto", &i["id"].to_string()))
-    });
+    photosd_tests::wait_for("the sample in the Personal Space", 180, || api.items("Foto").len() >= personal);
+    let served = |family: &str, item: &serde_json::Value| api.thumbnail_served(family, item["id"].as_i64().unwrap(), "sm");
+    photosd_tests::wait_for("thumbnails of the sample", 180, || api.items("Foto").iter().take(20).all(|i| served("Foto", i)));
     photosd_tests::wait_for("photos in the Shared Space", 60, || {
-        let shared = items(&api, "FotoTeam");
-        shared.len() >= 5 && thumbnail_served(&api, "FotoTeam", &shared[0]["id"].to_string())
+        let shared = api.items("FotoTeam");
+        shared.len() >= 5 && served("FotoTeam", &shared[0])
     });
     api
 }
@@ -114,23 +108,25 @@ fn the_demo_prints_how_to_sign_in_and_serves_the_sample_twice_in_a_row() {
     let demo = start(dir.path());
     assert_eq!(demo.account, "photosd-demo");
     let api = sign_in_and_see_the_sample(&demo, 100);
-    let sample = items(&api, "Foto").len();
+    let sample = api.items("Foto").len();
 
     // The demo's own advice: a photo dropped into the folder it printed appears, with its thumbnail.
     let dropped = Path::new(&demo.drop_folder).join("dropped-in.jpg");
     std::fs::copy(photosd_tests::corpus().join("camera_jpeg/exif-samples/Nikon_D70.jpg"), &dropped).unwrap();
     photosd_tests::wait_for("the dropped photo with its thumbnail", 15, || {
-        let listed = items(&api, "Foto");
-        let id = listed.iter().find(|i| i["filename"] == "dropped-in.jpg").map(|i| i["id"].to_string());
-        id.is_some_and(|id| thumbnail_served(&api, "Foto", &id))
+        api.item_id("Foto", "dropped-in.jpg").is_some_and(|id| api.thumbnail_served("Foto", id, "sm"))
     });
     let (first_password, first_url) = (demo.password.clone(), demo.url.clone());
-    interrupt(demo, dir.path());
+    stop(demo, dir.path(), true);
     assert!(ureq::get(&first_url).call().is_err(), "nothing answers after Ctrl-C");
 
     let again = start(dir.path());
     assert_eq!(again.password, first_password, "the same account and password in the same folder");
     let api = sign_in_and_see_the_sample(&again, sample + 1);
-    assert_eq!(items(&api, "Foto").len(), sample + 1, "the same library: nothing twice, the dropped photo kept");
-    interrupt(again, dir.path());
+    assert_eq!(api.items("Foto").len(), sample + 1, "the same library: nothing twice, the dropped photo kept");
+    // Only the demo account signs in: another account of the machine, with its right password, may not.
+    let other = photosd_tests::test_user("pdt-frank", "frank-Pa55word", &[]);
+    let mut api = Api::new(again.url.trim_end_matches("/photo/"));
+    assert_eq!(photosd_tests::error_code(&api.login(other.name, other.password)), 402);
+    stop(again, dir.path(), false);
 }

@@ -88,9 +88,7 @@ impl Drop for Dsm {
 }
 
 fn item_id(api: &Api, name: &str) -> i64 {
-    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("limit", "100")]);
-    let list = items["data"]["list"].as_array().unwrap_or_else(|| panic!("{items}"));
-    list.iter().find(|i| i["filename"] == name).unwrap_or_else(|| panic!("{name} in {items}"))["id"].as_i64().unwrap()
+    api.item_id("Foto", name).unwrap_or_else(|| panic!("{name} is listed"))
 }
 
 /// Builds the package with this build number, and keeps a copy (the next build replaces dist/).

@@ -30,7 +30,7 @@ fn the_portal_works_in_a_real_browser() {
     let shots = workspace().join("target/e2e-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let status = std::process::Command::new("node")
-        .args(["--test", "--test-reporter=spec", "portal.test.mjs"])
+        .args(["--test", "--test-reporter=spec", "scrubber.test.mjs", "portal.test.mjs"])
         .current_dir(workspace().join("tests/e2e"))
         .env("PHOTOSD_URL", s.daemon.base_url())
         .env("PHOTOSD_USER", s.alice.name)

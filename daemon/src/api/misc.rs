@@ -34,11 +34,6 @@ pub fn dsm_info() -> serde_json::Value {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb / 1024);
     let uptime = read("/proc/uptime").split_whitespace().next().and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-    let os = read("/etc/os-release")
-        .lines()
-        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-        .map(|v| v.trim_matches('"').to_string())
-        .unwrap_or_else(|| "Linux".into());
     let now = time::OffsetDateTime::now_utc();
     let format = time::macros::format_description!(
         "[weekday repr:short] [month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
@@ -52,7 +47,7 @@ pub fn dsm_info() -> serde_json::Value {
         "time": now.format(&format).unwrap_or_default(),
         "uptime": uptime as u64,
         "version": DSM_BUILD,
-        "version_string": format!("DSM 7.2.1-{DSM_BUILD} (photosd {} on {os})", env!("CARGO_PKG_VERSION")),
+        "version_string": format!("DSM 7.2.1-{DSM_BUILD} (photosd {})", env!("CARGO_PKG_VERSION")),
     });
     if let Some(celsius) = temperature() {
         info["temperature"] = celsius.into();

@@ -209,7 +209,7 @@ pub struct Ctx {
 
 /// Reads have names like list, get, count, get_exif, list_parents, suggest; everything else changes state.
 fn changes_something(method: &str) -> bool {
-    let reads = ["list", "get", "count", "me", "query", "suggest", "download", "streaming", "backup_check"];
+    let reads = ["list", "get", "count", "me", "query", "suggest", "download", "streaming", "backup_check", "getinfo"];
     !(reads.contains(&method) || ["list_", "get_", "count_"].iter().any(|p| method.starts_with(p)))
 }
 

@@ -69,11 +69,11 @@ impl Db {
         let job = tx
             .query_row(
                 "SELECT id, kind, key, payload, attempts FROM job
-                 WHERE state = 'queued'
+                 WHERE state = 'queued' AND not_before <= ?5
                    AND (kind <> ?1 OR NOT EXISTS (SELECT 1 FROM job w WHERE w.kind = ?2 AND w.state IN ('queued', 'running')))
                    AND (kind = ?3) = ?4
                  ORDER BY priority, id LIMIT 1",
-                params![barrier_kind, waits_for, long_kind, long],
+                params![barrier_kind, waits_for, long_kind, long, now()],
                 |r| Ok(Job { id: r.get(0)?, kind: r.get(1)?, key: r.get(2)?, payload: r.get(3)?, attempts: r.get(4)? }),
             )
             .optional()?;
@@ -110,20 +110,25 @@ impl Db {
     }
 
     /// Puts a job that failed for a reason of photosd's own (its storage) back in the queue, without counting the
-    /// attempt: the file did nothing wrong.
+    /// attempt (the file did nothing wrong), to run again in 5 s, then 10, 20... up to 10 minutes.
     pub fn retry_job_later(&self, id: i64, error: &str) -> Result<(), DbError> {
         self.lock().execute(
             "UPDATE job SET state = 'queued', last_error = ?2, updated_at = ?3, requeue = 0,
-                attempts = max(attempts - 1, 0)
+                attempts = max(attempts - 1, 0),
+                not_before = ?3 + min(600, 5 << storage_failures),
+                storage_failures = min(storage_failures + 1, 8)
              WHERE id = ?1",
             params![id, error, now()],
         )?;
         Ok(())
     }
 
-    /// After a crash or kill, jobs that were running are run again.
+    /// After a crash or kill, jobs that were running are run again. Jobs waiting for the storage run at once: a
+    /// restart is when an administrator has fixed it.
     pub fn requeue_interrupted_jobs(&self) -> Result<usize, DbError> {
-        Ok(self.lock().execute("UPDATE job SET state = 'queued' WHERE state = 'running'", [])?)
+        let conn = self.lock();
+        conn.execute("UPDATE job SET not_before = 0 WHERE not_before > 0", [])?;
+        Ok(conn.execute("UPDATE job SET state = 'queued' WHERE state = 'running'", [])?)
     }
 
     /// Queued and running jobs per kind.
@@ -189,6 +194,32 @@ mod tests {
         db.fail_job(again.id, "boom", 2).unwrap();
         assert_eq!(db.job_counts().unwrap().failed, 1);
         assert_eq!(db.claim_job("purge", "import", "transcode", false).unwrap().unwrap().kind, "purge");
+    }
+
+    #[test]
+    fn a_job_the_storage_refused_waits_longer_each_time_without_using_up_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        db.enqueue(&[job("refused"), job("other")]).unwrap();
+        let first = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        db.retry_job_later(first.id, "disk full").unwrap();
+        let next = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        assert_eq!(next.key, "other", "the queue goes on while the refused job waits");
+        assert!(db.claim_job("purge", "import", "transcode", false).unwrap().is_none(), "it waits 5 s");
+        let (attempts, wait): (i64, i64) = db
+            .lock()
+            .query_row("SELECT attempts, not_before - updated_at FROM job WHERE id = ?1", [first.id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((attempts, wait), (0, 5));
+        db.lock().execute("UPDATE job SET not_before = 0 WHERE id = ?1", [first.id]).unwrap();
+        let again = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        assert_eq!((again.id, again.attempts), (first.id, 1), "an attempt counts only when the file is tried");
+        db.retry_job_later(again.id, "disk full").unwrap();
+        let wait: i64 =
+            db.lock().query_row("SELECT not_before - updated_at FROM job", [], |r| r.get(0)).unwrap();
+        assert_eq!(wait, 10, "longer the second time");
     }
 
     #[test]

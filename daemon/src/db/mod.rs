@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_sessions.sql"),
     include_str!("migrations/0005_folder_permissions.sql"),
     include_str!("migrations/0006_albums.sql"),
+    include_str!("migrations/0007_job_delay.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -152,6 +152,15 @@ impl Db {
         )? > 0)
     }
 
+    /// A running transcode the data dir refused goes back to `queued` (unless it was cancelled meanwhile).
+    pub fn transcode_waits(&self, item_id: i64) -> Result<(), DbError> {
+        self.lock().execute(
+            "UPDATE item SET video_state = 'queued', video_progress = NULL WHERE id = ?1 AND video_state = 'running'",
+            [item_id],
+        )?;
+        Ok(())
+    }
+
     /// Records how far a running transcode is; returns false once it is no longer running (cancelled).
     pub fn record_transcode_progress(&self, item_id: i64, done: f64) -> Result<bool, DbError> {
         Ok(self.lock().execute(

@@ -24,6 +24,24 @@ pub struct Progress {
     pub done: AtomicU64,
     pub failed: AtomicU64,
     pub bytes: AtomicU64,
+    /// Why photosd's own storage refuses work, while it does (see `JobError::Storage`).
+    pub storage_failure: std::sync::Mutex<Option<String>>,
+}
+
+impl Progress {
+    /// Records a storage failure; returns whether it is news (the storage worked until now).
+    fn storage_failed(&self, message: &str) -> bool {
+        self.storage_failure.lock().unwrap_or_else(|p| p.into_inner()).replace(message.to_string()).is_none()
+    }
+
+    /// Records that work succeeds again; returns whether storage had failed until now.
+    fn storage_works(&self) -> bool {
+        self.storage_failure.lock().unwrap_or_else(|p| p.into_inner()).take().is_some()
+    }
+
+    pub fn storage_failure(&self) -> Option<String> {
+        self.storage_failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,9 +75,6 @@ impl JobError {
     }
 }
 
-/// How long a loop waits after a storage failure before it claims again: doubling, up to a minute.
-const STORAGE_BACKOFF: (Duration, Duration) = (Duration::from_secs(2), Duration::from_secs(60));
-
 /// Runs jobs until `shutdown` fires, or, with `until_idle`, until the queue is empty.
 pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, progress: Arc<Progress>) {
     // Two loops per worker: while one loop records a finished file in the database, the other has already
@@ -77,9 +92,9 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, p
 }
 
 async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, long: bool, progress: &Progress) {
-    let mut storage_backoff: Option<Duration> = None;
     loop {
-        if shutdown.is_cancelled() {
+        // `photosd index` stops at a storage failure, which would otherwise keep it waiting forever.
+        if shutdown.is_cancelled() || (until_idle && progress.storage_failure().is_some()) {
             return;
         }
         let claimed =
@@ -111,7 +126,7 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
         let outcome = execute(app, &job, shutdown, progress).await;
         let recorded = match outcome {
             Ok(item) => {
-                if storage_backoff.take().is_some() {
+                if progress.storage_works() {
                     tracing::info!("the data directory takes writes again; jobs resumed");
                 }
                 progress.done.fetch_add(1, Ordering::Relaxed);
@@ -129,24 +144,15 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
             }
             Err(e) if e.is_storage() => {
                 let message = e.to_string();
-                let wait = storage_backoff.map_or(STORAGE_BACKOFF.0, |w| (w * 2).min(STORAGE_BACKOFF.1));
-                if storage_backoff.is_none() {
+                if progress.storage_failed(&message) {
                     tracing::error!(
                         data_dir = %app.config.storage.data_dir.display(),
                         "{message}; no file is marked broken for it, and work resumes by itself once fixed \
                          (the data directory must be writable by the service user, with free space)"
                     );
                 }
-                storage_backoff = Some(wait);
-                let recorded = app.db.call(move |db| db.retry_job_later(id, &message)).await;
-                if let Err(e) = recorded {
-                    tracing::error!("cannot put job {id} back in the queue: {e}");
-                }
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                continue;
+                tracing::debug!(job = %job.key, kind = %kind, "waits for the data directory: {message}");
+                app.db.call(move |db| db.retry_job_later(id, &message)).await
             }
             Err(e) => {
                 let message = e.to_string();

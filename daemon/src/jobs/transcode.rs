@@ -52,7 +52,7 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool, shutdown: &Cance
     let outcome = match answer {
         Ok(Ok(())) => None,
         Ok(Err(OutputError::Storage(reason))) => {
-            app.db.call(move |db| db.set_video_state(item, "queued", None, None)).await?;
+            app.db.call(move |db| db.transcode_waits(item)).await?;
             return Err(JobError::Storage(reason));
         }
         Ok(Err(OutputError::File(reason))) => Some(reason),

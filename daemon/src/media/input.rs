@@ -69,13 +69,35 @@ pub fn write_beside_then_rename(
     // Created before any work, so that an unwritable data dir is found out as such, not as a decoder's failure.
     File::create(&tmp).map_err(|e| storage(format!("cannot write {}: {e}", tmp.display())))?;
     match write(&tmp) {
-        Ok(()) => std::fs::rename(&tmp, target)
-            .map_err(|e| storage(format!("cannot move {} into place: {e}", target.display()))),
+        Ok(()) => std::fs::rename(&tmp, target).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            storage(format!("cannot move {} into place: {e}", target.display()))
+        }),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
     }
+}
+
+/// Less free space than this on the data dir's file system refuses new work: thumbnails and transcodes would fail
+/// half-way, and SQLite needs room for its journal.
+const MIN_FREE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Fails as a storage error when `dir` (made if missing) cannot take a new file, or its file system is all but
+/// full: checked before any decoding, so that a data dir that refuses the output costs nothing to find out.
+pub fn check_writable(dir: &Path) -> Result<(), OutputError> {
+    let storage = |what: String| OutputError::Storage(what);
+    std::fs::create_dir_all(dir).map_err(|e| storage(format!("cannot create {}: {e}", dir.display())))?;
+    let probe = dir.join(format!(".probe.{}.part", std::process::id()));
+    File::create(&probe).map_err(|e| storage(format!("cannot write {}: {e}", probe.display())))?;
+    let _ = std::fs::remove_file(&probe);
+    let fs = nix::sys::statvfs::statvfs(dir).map_err(|e| storage(format!("cannot stat {}: {e}", dir.display())))?;
+    let free = u64::from(fs.blocks_available()).saturating_mul(u64::from(fs.fragment_size()));
+    if free < MIN_FREE_BYTES {
+        return Err(storage(format!("cannot write {}: No space left on device ({free} bytes free)", dir.display())));
+    }
+    Ok(())
 }
 
 /// Removes what `write_beside_then_rename` left behind for targets in `dir` whose name starts with `prefix`

@@ -350,6 +350,9 @@ pub fn transcode_file(
 ) -> Result<(), OutputError> {
     crate::media::video::init();
     let file = crate::media::input::open_regular(src).map_err(|e| format!("cannot open: {e}"))?;
+    if let Some(dir) = dst.parent() {
+        crate::media::input::check_writable(dir)?;
+    }
     crate::media::input::write_beside_then_rename(dst, |tmp| {
         transcode(&crate::media::input::proc_path(&file), tmp, progress).map_err(|e| match e {
             // Only the output is written: these are the data dir's, never the video's.

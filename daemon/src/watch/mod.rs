@@ -139,5 +139,13 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
             println!("    {path}: {reason}");
         }
     }
+    if let Some(failure) = progress.storage_failure() {
+        let waiting = app.db.call(|db| db.job_counts()).await?.queued;
+        anyhow::bail!(
+            "stopped: {failure}. {waiting} jobs wait for the data directory {}; they run at the next `photosd index` \
+             or `photosd serve` once it takes writes (writable by the service user, with free space)",
+            app.config.storage.data_dir.display()
+        );
+    }
     Ok(())
 }

@@ -51,6 +51,11 @@ pub struct ThumbReport {
 pub fn render(request: &ThumbRequest) -> Result<ThumbReport, OutputError> {
     let path = Path::new(&request.path);
     let largest = request.sizes.iter().map(|s| s.short_side).max().ok_or("no thumbnail size asked for")?;
+    for size in &request.sizes {
+        if let Some(dir) = Path::new(&size.path).parent() {
+            crate::media::input::check_writable(dir)?;
+        }
+    }
     let decoded = decode::decode(path, largest)?;
     let how = decoded.how.clone();
     // Largest first: each smaller size is resized from the one before it, which is cheap and sharp enough.
