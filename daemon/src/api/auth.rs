@@ -16,12 +16,7 @@ pub async fn handle(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> 
     match call.method.as_str() {
         "login" => login(app, call).await,
         // Some clients log out without saying which session (synology-api does): that is not an error.
-        "logout" => {
-            if let Some(sid) = &call.sid {
-                crate::service::auth::logout(app, sid).await?;
-            }
-            Ok(Reply::Done)
-        }
+        "logout" => logout(app, call).await,
         "token" | "synotoken" => {
             let caller = crate::service::auth::caller(app, call.sid.as_deref().ok_or(ApiError::NoSession)?).await?;
             Ok(Reply::Data(json!({ "synotoken": caller.syno_token })))
@@ -61,6 +56,27 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
     let secure = if call.client.https { "; Secure" } else { "" };
     let cookie = format!("id={}; Path=/; HttpOnly; SameSite=Lax{secure}", session.sid);
     if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(Reply::Response(response))
+}
+
+/// Ends the session named by `_sid`, or by the cookie together with its SynoToken: a cookie alone is what any
+/// other site's page sends with a link to this one, and must not end the session (119). The cookie is cleared.
+async fn logout(app: &Arc<App>, call: &Call) -> Result<Reply, ApiError> {
+    if let Some(sid) = &call.sid {
+        if !call.params.has("_sid") {
+            let caller = crate::service::auth::caller(app, sid).await?;
+            if !super::carries_token(call, &caller) {
+                return Err(ApiError::NoSession);
+            }
+        }
+        crate::service::auth::logout(app, sid).await?;
+    }
+    let mut response = body::json(&json!({ "success": true }));
+    let secure = if call.client.https { "; Secure" } else { "" };
+    let cleared = format!("id=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
+    if let Ok(value) = header::HeaderValue::from_str(&cleared) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(Reply::Response(response))

@@ -77,6 +77,14 @@ pub async fn serve(
     let mut upload = None;
     let answer_within = Duration::from_secs(app.config.server.request_timeout_secs);
     if parts.method == Method::POST && content_type.starts_with("multipart/form-data") {
+        // An upload's session, when named before the body (query string or cookie), must be valid before any of
+        // the body is read. (A login is a urlencoded form, whatever stale cookie comes with it.)
+        let named = pairs.iter().find(|(k, _)| k == "_sid").map(|(_, v)| v.clone());
+        if let Some(sid) = named.or_else(|| cookie(&parts.headers, "id")).filter(|s| !s.is_empty()) {
+            if let Err(e) = crate::service::auth::caller(&app, &sid).await {
+                return envelope(Err(e));
+            }
+        }
         let stall = Duration::from_secs(app.config.server.stall_timeout_secs);
         match upload::read_fields(content_type, incoming, app.config.server.max_upload_mb, stall).await {
             Ok((fields, pending)) => {
@@ -213,7 +221,7 @@ fn changes_something(method: &str) -> bool {
     !(reads.contains(&method) || ["list_", "get_", "count_"].iter().any(|p| method.starts_with(p)))
 }
 
-fn carries_token(call: &Call, caller: &Caller) -> bool {
+pub(super) fn carries_token(call: &Call, caller: &Caller) -> bool {
     let header = call.headers.get("x-syno-token").and_then(|v| v.to_str().ok()).map(str::to_string);
     let param = call.params.opt_str("SynoToken").ok().flatten();
     header.or(param).is_some_and(|t| constant_time_eq(t.as_bytes(), caller.syno_token.as_bytes()))

@@ -19,7 +19,12 @@ pub struct Pending {
     file_name: Option<String>,
 }
 
-/// Reads the form fields of a multipart body up to the first file part, which is left unread.
+/// A text field of a multipart form larger than this is refused before more of it is read: parameters are ids,
+/// names and JSON lists, never data, and they are read before anyone is known to be logged in.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+
+/// Reads the form fields of a multipart body up to the first file part, which is left unread. The text fields
+/// together are held to the limit of a urlencoded form (`api::FORM_LIMIT`), each to `MAX_TEXT_FIELD`.
 pub async fn read_fields(
     content_type: &str,
     body: hyper::body::Incoming,
@@ -34,7 +39,8 @@ pub async fn read_fields(
     );
     let mut multipart = Multipart::with_constraints(stall_guarded(body, stall), boundary, limits);
     let mut fields = Vec::new();
-    while let Some(field) =
+    let mut form_bytes = 0;
+    while let Some(mut field) =
         multipart.next_field().await.map_err(|e| ApiError::BadParameter(format!("multipart: {e}")))?
     {
         let name = field.name().unwrap_or_default().to_string();
@@ -48,7 +54,18 @@ pub async fn read_fields(
         if fields.len() > 64 {
             return Err(ApiError::BadParameter("too many form fields".into()));
         }
-        let text = field.text().await.map_err(|e| ApiError::BadParameter(format!("field {name}: {e}")))?;
+        let mut text = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::BadParameter(format!("field {name}: {e}")))? {
+            if text.len() + chunk.len() > MAX_TEXT_FIELD {
+                return Err(ApiError::BadParameter(format!("field {name} is larger than {MAX_TEXT_FIELD} bytes")));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        form_bytes += text.len();
+        if form_bytes > super::FORM_LIMIT {
+            return Err(ApiError::BadParameter(format!("form fields larger than {} bytes", super::FORM_LIMIT)));
+        }
+        let text = String::from_utf8(text).map_err(|_| ApiError::BadParameter(format!("field {name}: not UTF-8")))?;
         fields.push((name, text));
     }
     Ok((fields, None))

@@ -1,0 +1,108 @@
+//! Regression tests for the security audit (issue 13), each named after its finding, against the real daemon with
+//! real accounts.
+
+use std::io::{Read, Write};
+
+use photosd_tests::api_library::{logged_in, setup};
+use photosd_tests::{error_code, Api};
+
+/// The daemon's resident memory, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB");
+    kb.trim().parse::<u64>().unwrap() * 1024
+}
+
+/// Finding 1: a multipart text field sent without any session is refused once it passes 64 KiB, so that a 1 GB
+/// field leaves the daemon holding at most a few MB more, and answers 114 long before the gigabyte is sent.
+#[test]
+fn pre_login_memory_exhaustion() {
+    let s = setup();
+    let pid = s.daemon.pid();
+    let address = s.daemon.base_url().trim_start_matches("http://").to_string();
+    let before = rss(pid);
+    let field: u64 = 1 << 30;
+    let head = "--b\r\nContent-Disposition: form-data; name=\"api\"\r\n\r\nSYNO.Foto.Upload.Item\r\n\
+                --b\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n";
+    let tail = "\r\n--b--\r\n";
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    let request = format!(
+        "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+         Content-Length: {}\r\n\r\n{head}",
+        head.len() as u64 + field + tail.len() as u64
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reader = stream.try_clone().unwrap();
+    let answer = std::thread::spawn(move || {
+        let mut received = Vec::new();
+        let _ = reader.read_to_end(&mut received);
+        received
+    });
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 1 << 20];
+        let mut sent = 0u64;
+        while sent < field && stream.write_all(&chunk).is_ok() {
+            sent += chunk.len() as u64;
+        }
+        sent
+    });
+    let mut peak = before;
+    while !writer.is_finished() {
+        peak = peak.max(rss(pid));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let sent = writer.join().unwrap();
+    let received = String::from_utf8_lossy(&answer.join().unwrap()).to_string();
+    println!("sent {} MiB of a 1 GiB field; the daemon grew by {} KiB at most", sent >> 20, (peak - before) >> 10);
+    assert!(sent < field / 4, "the daemon stopped reading early ({} MiB sent)", sent >> 20);
+    assert!(peak - before < 8 << 20, "the daemon held {} KiB more", (peak - before) >> 10);
+    assert!(received.contains("\"code\":114"), "answered 114: {received}");
+
+    // A logged-in user's form fields are held to a urlencoded form's 1 MiB too.
+    let alice = logged_in(&s, &s.alice);
+    let big = "a".repeat(60 * 1024);
+    let fields: Vec<(String, String)> = (0..20).map(|i| (format!("note{i}"), big.clone())).collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let answer = alice.upload("upload", &fields, "x.jpg", b"not read");
+    assert_eq!(error_code(&answer), 114, "1.2 MB of form fields: {answer}");
+}
+
+/// Finding 3: a cookie alone, as any other site's page sends it with a link, does not end the session; `_sid`,
+/// or the cookie with the SynoToken, does, and the answer clears the cookie.
+#[test]
+fn logout_without_syno_token() {
+    let s = setup();
+    let api = logged_in(&s, &s.alice);
+    let sid = api.sid.clone().unwrap();
+    let logout = |headers: &[(&str, &str)]| {
+        let mut request = ureq::get(&format!("{}/photo/webapi/entry.cgi", s.daemon.base_url()))
+            .query("api", "SYNO.API.Auth")
+            .query("method", "logout")
+            .query("version", "7")
+            .set("Cookie", &format!("id={sid}"));
+        for (k, v) in headers {
+            request = request.set(k, v);
+        }
+        let response = request.call().unwrap();
+        let cookie = response.header("set-cookie").map(str::to_string);
+        (serde_json::from_str::<serde_json::Value>(&response.into_string().unwrap()).unwrap(), cookie)
+    };
+    let (refused, _) = logout(&[]);
+    assert_eq!(error_code(&refused), 119, "a cookie alone does not log out");
+    assert_eq!(api.call("SYNO.Foto.UserInfo", "me", 1, &[])["success"], true, "the session lives on");
+    let token = api.token.clone().unwrap();
+    let (done, cookie) = logout(&[("X-SYNO-TOKEN", &token)]);
+    assert_eq!(done["success"], true, "{done}");
+    let cookie = cookie.expect("the answer sets the cookie");
+    assert!(cookie.starts_with("id=;") && cookie.contains("Max-Age=0"), "the cookie is cleared: {cookie}");
+    assert_eq!(error_code(&api.call("SYNO.Foto.UserInfo", "me", 1, &[])), 119, "the session ended");
+
+    // A client that names its session with _sid logs out as before (synology-api, py-synologydsm-api).
+    let mut other = Api::new(&s.daemon.base_url());
+    assert_eq!(other.login(s.bob.name, s.bob.password)["success"], true);
+    let sid = other.sid.clone().unwrap();
+    other.token = None;
+    assert_eq!(other.call("SYNO.API.Auth", "logout", 7, &[])["success"], true);
+    other.sid = Some(sid);
+    assert_eq!(error_code(&other.call("SYNO.Foto.UserInfo", "me", 1, &[])), 119);
+}
