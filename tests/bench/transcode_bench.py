@@ -14,6 +14,7 @@ import argparse
 import glob
 import json
 import os
+import pwd
 import shutil
 import sqlite3
 import subprocess
@@ -54,7 +55,8 @@ def bitrate(path):
 def index(videos, data, transcode):
     """`photosd index` of a copy of `videos`; returns (CPU seconds, {source path: transcode path})."""
     base = tempfile.mkdtemp(prefix="photosd-transcode-bench-")
-    photos = os.path.join(base, "homes", "bench", "Photos")
+    # A Personal Space is a real account's: this one's.
+    photos = os.path.join(base, "homes", pwd.getpwuid(os.getuid()).pw_name, "Photos")
     shutil.copytree(videos, photos)
     os.environ["PHOTOSD_VIDEO_TRANSCODE"] = "true" if transcode else "false"
     os.environ.pop("PHOTOSD_CONFIG", None)
@@ -92,18 +94,25 @@ def main():
     for source, ours in sorted(made.items()):
         ref = os.path.join(work, os.path.basename(source) + ".x264.mp4")
         # The pipeline photosd had before (and Immich's default): 720p on the short side, never upscaled.
-        scale = "scale='if(lt(iw,ih),min(720,iw),-2)':'if(lt(iw,ih),-2,min(720,ih))'"
+        fit = "min(1,720/min(iw,ih))"
+        scale = f"scale='trunc({fit}*iw/2)*2':'trunc({fit}*ih/2)*2'"
         _, cpu = timed(["ffmpeg", "-nostdin", "-y", "-i", source, "-vf", scale, "-c:v", "libx264", "-preset",
                         "veryfast", "-crf", "23", "-threads", "2", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
-                        "-movflags", "+faststart", ref])
+                        "-movflags", "+faststart", ref], check=False)
+        if not os.path.exists(ref) or os.path.getsize(ref) == 0:
+            print(f"FFmpeg with x264 cannot transcode {source}; left out")
+            continue
         x264_cpu += cpu
         rows.append((os.path.basename(source), ssim(ours, source), ssim(ref, source), bitrate(ours), bitrate(ref)))
-    print(f"\n{len(rows)} videos transcoded (of {len(os.listdir(videos))} in {videos})\n")
+    total = sum(len(names) for _, _, names in os.walk(videos))
+    print(f"\n{len(rows)} videos transcoded by both (of {total} files in {videos})\n")
     print("| video | SSIM photosd (OpenH264) | SSIM x264 veryfast CRF 23 | Mbit/s photosd | Mbit/s x264 |")
     print("|---|---|---|---|---|")
     for name, s_ours, s_ref, b_ours, b_ref in rows:
         print(f"| {name} | {s_ours:.3f} | {s_ref:.3f} | {b_ours:.2f} | {b_ref:.2f} |")
-    mean = lambda xs: sum(xs) / max(len(xs), 1)
+    def mean(values):
+        values = [v for v in values if v == v]  # SSIM is NaN where FFmpeg could not compare the two
+        return sum(values) / max(len(values), 1)
     print(f"| **mean** | {mean([r[1] for r in rows]):.3f} | {mean([r[2] for r in rows]):.3f} | "
           f"{mean([r[3] for r in rows]):.2f} | {mean([r[4] for r in rows]):.2f} |")
     print(f"\nCPU for all transcodes: photosd {photosd_cpu:.1f} s, FFmpeg CLI with x264 {x264_cpu:.1f} s "

@@ -106,3 +106,48 @@ fn logout_without_syno_token() {
     other.sid = Some(sid);
     assert_eq!(error_code(&other.call("SYNO.Foto.UserInfo", "me", 1, &[])), 119);
 }
+
+/// Finding 7: logins sent all at once are counted before their passwords are checked, so 40 wrong passwords in
+/// parallel get 5 checks (400), the rest 407 unchecked, where about half of them were checked before.
+#[test]
+fn the_login_limiter_counts_before_checking() {
+    let s = setup();
+    let base = s.daemon.base_url();
+    let answers: Vec<i64> = (0..40)
+        .map(|_| {
+            let base = base.clone();
+            std::thread::spawn(move || error_code(&Api::new(&base).login("pdt-bob", "guess")))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let checked = answers.iter().filter(|&&c| c == 400).count();
+    assert_eq!(checked, 5, "passwords checked: {answers:?}");
+    assert!(answers.iter().all(|&c| c == 400 || c == 407), "{answers:?}");
+}
+
+/// Finding 7: whether an account may use Photos is decided before its password is looked at, so root (or any
+/// account outside the Photos group) answers 402 whatever the password: no oracle for system passwords.
+#[test]
+fn a_system_account_is_refused_before_its_password_is_checked() {
+    let s = setup();
+    let mut api = Api::new(&s.daemon.base_url());
+    assert_eq!(error_code(&api.login("root", "surely-not-the-password")), 402);
+    assert_eq!(error_code(&api.login(s.carol.name, "wrong")), 402, "the same for a wrong password...");
+    assert_eq!(error_code(&api.login(s.carol.name, s.carol.password)), 402, "...as for the right one");
+}
+
+/// Finding 7: logging in to one's own account takes back only that login's count, never the address's other
+/// failures: a guesser with an account of their own cannot reset the limit between guesses.
+#[test]
+fn logging_in_to_ones_own_account_does_not_clear_the_address() {
+    let s = setup();
+    let mut api = Api::new(&s.daemon.base_url());
+    for n in 1..=4 {
+        assert_eq!(error_code(&api.login(&format!("pdt-nobody{n}"), "guess")), 400);
+    }
+    assert_eq!(api.login(s.alice.name, s.alice.password)["success"], true);
+    assert_eq!(error_code(&api.login("pdt-nobody5", "guess")), 400, "the fifth failure is still checked");
+    assert_eq!(error_code(&api.login("pdt-nobody6", "guess")), 407, "the address is blocked after five");
+}

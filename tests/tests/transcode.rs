@@ -1,5 +1,6 @@
 //! Videos a browser cannot play get an H.264/AAC MP4 through the indexer; the test decodes each output with the
-//! ffmpeg CLI and checks its duration (within 0.5 s) and rotation (kept, so it displays upright).
+//! ffmpeg CLI and checks its duration (within 0.5 s), its frames (all kept, the last one too) and rotation (kept,
+//! so it displays upright).
 
 use std::process::Command;
 
@@ -21,7 +22,7 @@ fn rotation(path: &std::path::Path) -> i64 {
 #[test]
 fn videos_browsers_cannot_play_get_a_playable_transcode() {
     let lib = Library::new();
-    // HEVC (rotated), HEVC, ProRes, H.264 in AVI, MJPEG, H.263 in 3GP
+    // HEVC (rotated), HEVC, ProRes, H.264 in AVI, MJPEG, H.263 in 3GP, a one-frame MPEG-4 in Matroska
     let needs = [
         "video/photoprism/quicktime-hvc1.mov",
         "video/exiv2/small_video.mp4",
@@ -29,6 +30,7 @@ fn videos_browsers_cannot_play_get_a_playable_transcode() {
         "video/photoprism/earth.avi",
         "video/file-type/fixture-mjpeg.mov",
         "video/file-type/fixture.3gp",
+        "video/file-type/fixture.mkv",
     ];
     let plays = "video/jcodec/orientation.mp4"; // H.264 + rotation: played as it is
     for f in needs.iter().chain([&plays]) {
@@ -65,6 +67,19 @@ fn videos_browsers_cannot_play_get_a_playable_transcode() {
             duration(&original)
         );
         assert_eq!(rotation(&output), rotation(&original), "{name}: rotation kept");
+        // Every frame a player shows: the last one too (without a duration, MP4 cut it off), within 1% (frames
+        // with a timestamp already shown are dropped).
+        let frames = |p: &std::path::Path| {
+            let counted = Command::new("ffprobe")
+                .args(["-v", "error", "-count_frames", "-select_streams", "v", "-show_entries"])
+                .args(["stream=nb_read_frames", "-of", "csv=p=0"])
+                .arg(p)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&counted.stdout).trim().trim_end_matches(',').parse::<u64>().unwrap_or(0)
+        };
+        let (kept, shot) = (frames(&output), frames(&original));
+        assert!(kept <= shot && kept >= shot - shot / 100 && kept > 0, "{name}: {kept} frames of {shot}");
         let dims: Vec<u32> = probe(&output, "stream=width,height").lines().filter_map(|l| l.parse().ok()).collect();
         assert!(dims[0].min(dims[1]) <= 720, "{name}: {dims:?}");
     }

@@ -27,12 +27,16 @@ pub async fn handle(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> 
 
 async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
     let ip = call.client.ip;
+    // A blocked address gets no RSA decryption, which costs CPU.
+    if app.login_guard.is_blocked(ip, "") {
+        return Err(ApiError::Blocked);
+    }
     // An encrypted login form carries its fields inside one parameter named by the encryption key.
     let fields = match crate::service::login_crypto::decrypt_form(app, &call.params).await {
         Ok(Some(fields)) => fields,
         Ok(None) => call.params.clone(),
         Err(reason) => {
-            app.login_guard.failed(ip, "");
+            app.login_guard.attempt(ip, "");
             tracing::warn!(%ip, "login refused: {reason}");
             return Err(ApiError::BadCredentials);
         }

@@ -13,17 +13,24 @@ use ffmpeg::{decoder, encoder, software::resampling, ChannelLayout, Dictionary, 
 type Out = ffmpeg::format::context::Output;
 const FLTP: Sample = Sample::F32(sample::Type::Planar);
 
+/// Writes what the encoder has ready. A packet without a duration gets `duration` (in `etb` units; 0: none):
+/// OpenH264's packets carry none, and MP4 ends a track at its last packet's start, so a last frame without a
+/// duration would be cut off by the edit list (a one-frame video would show nothing).
 fn write_packets(
     enc: &mut encoder::Encoder,
     octx: &mut Out,
     out: usize,
     etb: Rational,
     otb: Rational,
+    duration: i64,
 ) -> Result<(), ffmpeg::Error> {
     let mut pkt = Packet::empty();
     loop {
         match enc.receive_packet(&mut pkt) {
             Ok(()) => {
+                if pkt.duration() <= 0 && duration > 0 {
+                    pkt.set_duration(duration);
+                }
                 pkt.set_stream(out);
                 pkt.rescale_ts(etb, otb);
                 pkt.write_interleaved(octx)?;
@@ -39,6 +46,8 @@ struct Video {
     sws: Option<scaling::Context>,
     last: i64,
     tb: Rational,
+    /// One frame at the stream's frame rate, in `tb` units.
+    frame_duration: i64,
     /// The file's start time in `tb` units: subtracted so the output starts at 0 (MPEG-PS/TS start at 0.5 s or
     /// more, which an MP4 would otherwise play as a still first frame).
     origin: i64,
@@ -73,7 +82,7 @@ impl Video {
             self.sws.as_mut().unwrap().run(&f, &mut y)?;
             y.set_pts(Some(pts - self.origin)); // sws copies no props; pict_type stays None (a decoded I/P/B kind would force the encoder's frame types)
             self.enc.send_frame(&y)?;
-            write_packets(&mut self.enc, octx, self.out, self.tb, self.otb)?;
+            write_packets(&mut self.enc, octx, self.out, self.tb, self.otb, self.frame_duration)?;
         }
         Ok(())
     }
@@ -144,7 +153,7 @@ impl Audio {
             fr.set_pts(Some(pts));
             self.next_pts = Some(pts + n as i64);
             self.enc.send_frame(&fr)?;
-            write_packets(&mut self.enc, octx, self.out, Rational(1, 48_000), self.otb)?;
+            write_packets(&mut self.enc, octx, self.out, Rational(1, 48_000), self.otb, 0)?;
         }
         Ok(())
     }
@@ -164,7 +173,7 @@ impl Audio {
         }
         self.encode(octx, true)?;
         self.enc.send_eof()?;
-        write_packets(&mut self.enc, octx, self.out, Rational(1, 48_000), self.otb)
+        write_packets(&mut self.enc, octx, self.out, Rational(1, 48_000), self.otb, 0)
     }
 }
 
@@ -282,6 +291,7 @@ pub fn transcode(
         sws: None,
         last: i64::MIN,
         tb: v_tb,
+        frame_duration: 1i64.rescale(Rational(fps.denominator(), fps.numerator()), v_tb).max(1),
         origin: origin.rescale(ffmpeg::rescale::TIME_BASE, v_tb),
         out: v_out,
         otb: octx.stream(v_out).unwrap().time_base(),
@@ -316,7 +326,7 @@ pub fn transcode(
     video.dec.send_eof()?;
     video.pump(&mut octx)?;
     video.enc.send_eof()?;
-    write_packets(&mut video.enc, &mut octx, v_out, v_tb, video.otb)?;
+    write_packets(&mut video.enc, &mut octx, v_out, v_tb, video.otb, video.frame_duration)?;
     if let Some(a) = audio.as_mut() {
         a.finish(&mut octx)?;
     }

@@ -38,9 +38,16 @@ pub async fn login(
     if account.is_empty() || password.is_empty() || account.len() > 256 || password.len() > 1024 {
         return Err(ApiError::BadCredentials);
     }
-    if app.login_guard.is_blocked(ip, account) {
+    if !app.login_guard.attempt(ip, account) {
         tracing::warn!(%ip, account, "login refused: blocked after repeated failures");
         return Err(ApiError::Blocked);
+    }
+    // Who may use Photos is known before any password is checked: an account that may not gets 402 whatever its
+    // password, so the answer never tells a right password of a system account (root) from a wrong one.
+    let user = uzers::get_user_by_name(account);
+    if user.as_ref().is_some_and(|u| !crate::spaces::may_use_photos(&app.config.spaces, u)) {
+        tracing::warn!(%ip, account, "login refused: not allowed to use Photos");
+        return Err(ApiError::NoAppPermission);
     }
     // pam_unix holds a thread ~2 s on a wrong password: a handful at a time, so a flood cannot take them all.
     let _slot = app.pam_slots.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -57,16 +64,14 @@ pub async fn login(
     if let Err(e) = checked {
         // Asking for the 2-step code is not a failure (the client asks the user and tries again), and neither is
         // a password checker that is down: nobody guessed anything.
-        let counts = !matches!(e, ApiError::OtpRequired | ApiError::Internal(_));
-        let blocked = counts && app.login_guard.failed(ip, account);
-        tracing::warn!(%ip, account, blocked, "login failed: {e}");
+        if matches!(e, ApiError::OtpRequired | ApiError::Internal(_)) {
+            app.login_guard.not_counted(ip, account);
+        }
+        tracing::warn!(%ip, account, "login failed: {e}");
         return Err(e);
     }
-    let user = uzers::get_user_by_name(account).ok_or(ApiError::BadCredentials)?;
-    if !crate::spaces::may_use_photos(&app.config.spaces, &user) {
-        tracing::warn!(%ip, account, "login refused: not allowed to use Photos");
-        return Err(ApiError::NoAppPermission);
-    }
+    // A password checker that knows an account the system does not (DSM's directory users) is not enough.
+    let user = user.ok_or(ApiError::BadCredentials)?;
     app.login_guard.succeeded(ip, account);
     // The session is the account's as the system names it, whatever spelling the password checker accepted.
     let name = user.name().to_string_lossy().into_owned();

@@ -1,7 +1,8 @@
 //! Login rate limiting: failed logins are counted per client address and per account name, in memory. Past
 //! `max_failures` within the window, that address (or account) is blocked for `block_secs`, whatever password
-//! it sends next, so a password cannot be guessed faster than a few tries per quarter hour. A success clears
-//! the counters of its address and account.
+//! it sends next, so a password cannot be guessed faster than a few tries per quarter hour. An attempt counts
+//! before its password is checked (so a burst of parallel logins gets no more checks than one at a time); a
+//! success takes back its own count and clears its account's, never the other failures of its address.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -34,44 +35,74 @@ impl LoginGuard {
         }
     }
 
-    fn keys(ip: IpAddr, account: &str) -> [String; 2] {
-        [format!("ip:{ip}"), format!("user:{}", account.to_lowercase())]
+    /// The counters of a login: its address, and its account when it names one.
+    fn keys(ip: IpAddr, account: &str) -> Vec<String> {
+        let mut keys = vec![format!("ip:{ip}")];
+        if !account.is_empty() {
+            keys.push(format!("user:{}", account.to_lowercase()));
+        }
+        keys
     }
 
-    /// Whether a login from `ip` for `account` must be refused without checking the password.
+    /// Whether a login from `ip` for `account` must be refused without looking at it further.
     pub fn is_blocked(&self, ip: IpAddr, account: &str) -> bool {
         let now = Instant::now();
         let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         Self::keys(ip, account).iter().any(|k| records.get(k).and_then(|r| r.blocked_until).is_some_and(|t| t > now))
     }
 
-    /// Counts a failure; returns true when it blocks the address or the account.
-    pub fn failed(&self, ip: IpAddr, account: &str) -> bool {
+    /// Starts a login attempt, counted as a failure before the password is checked: logins sent all at once cannot
+    /// all pass the check before any of them is counted. Returns false (refuse it, unchecked) when the address or
+    /// the account is blocked, or has used up its failures, which blocks it.
+    pub fn attempt(&self, ip: IpAddr, account: &str) -> bool {
         let now = Instant::now();
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         // Forget what is long over, so the map cannot grow without bound under a spray of names.
         records.retain(|_, r| {
             r.blocked_until.is_some_and(|t| t > now) || r.failures.iter().any(|&f| now - f < self.window)
         });
-        let mut blocked = false;
-        for key in Self::keys(ip, account) {
-            let record = records.entry(key).or_default();
+        let keys = Self::keys(ip, account);
+        let mut refused = false;
+        for key in &keys {
+            let record = records.entry(key.clone()).or_default();
             record.failures.retain(|&f| now - f < self.window);
-            record.failures.push(now);
-            if record.failures.len() >= self.max_failures {
+            if record.blocked_until.is_some_and(|t| t > now) {
+                refused = true;
+            } else if record.failures.len() >= self.max_failures {
                 record.blocked_until = Some(now + self.block);
                 record.failures.clear();
-                blocked = true;
+                refused = true;
             }
         }
-        blocked
+        if !refused {
+            for key in &keys {
+                if let Some(record) = records.get_mut(key) {
+                    record.failures.push(now);
+                }
+            }
+        }
+        !refused
     }
 
-    pub fn succeeded(&self, ip: IpAddr, account: &str) {
+    /// The attempt turned out not to be a guess (a 2-step code was asked for, or the password checker is down):
+    /// it no longer counts.
+    pub fn not_counted(&self, ip: IpAddr, account: &str) {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         for key in Self::keys(ip, account) {
-            records.remove(&key);
+            if let Some(record) = records.get_mut(&key) {
+                record.failures.pop();
+            }
         }
+    }
+
+    /// The attempt logged in: it no longer counts against its address, and the account's count starts again. The
+    /// address's other failures stay: logging in to one's own account must not clear a guesser's record.
+    pub fn succeeded(&self, ip: IpAddr, account: &str) {
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(record) = records.get_mut(&format!("ip:{ip}")) {
+            record.failures.pop();
+        }
+        records.remove(&format!("user:{}", account.to_lowercase()));
     }
 }
 
@@ -97,29 +128,54 @@ mod tests {
     fn an_address_is_blocked_after_repeated_failures_for_any_account() {
         let g = guard();
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        assert!(!g.failed(ip, "alice"));
-        assert!(!g.failed(ip, "bob"));
-        assert!(g.failed(ip, "carol"), "third failure from one address");
-        assert!(g.is_blocked(ip, "dave"));
-        assert!(!g.is_blocked("192.0.2.8".parse().unwrap(), "dave"));
+        assert!(g.attempt(ip, "alice"));
+        assert!(g.attempt(ip, "bob"));
+        assert!(g.attempt(ip, "carol"), "the third attempt is still checked");
+        assert!(!g.attempt(ip, "dave"), "the fourth is refused unchecked");
+        assert!(g.is_blocked(ip, "erin"));
+        assert!(!g.is_blocked("192.0.2.8".parse().unwrap(), "erin"));
     }
 
     #[test]
     fn an_account_is_blocked_after_failures_from_many_addresses() {
         let g = guard();
         for n in 1..=3 {
-            g.failed(format!("192.0.2.{n}").parse().unwrap(), "Alice");
+            assert!(g.attempt(format!("192.0.2.{n}").parse().unwrap(), "Alice"));
         }
-        assert!(g.is_blocked("198.51.100.1".parse().unwrap(), "alice"));
+        assert!(!g.attempt("198.51.100.1".parse().unwrap(), "alice"));
+        assert!(g.is_blocked("198.51.100.2".parse().unwrap(), "alice"));
     }
 
     #[test]
-    fn a_success_clears_the_count() {
+    fn attempts_count_before_they_are_checked() {
+        let g = std::sync::Arc::new(guard());
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let passed: usize = (0..50)
+            .map(|_| {
+                let g = g.clone();
+                std::thread::spawn(move || g.attempt(ip, "alice"))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum();
+        assert_eq!(passed, 3, "of 50 attempts at once, as many as failures are allowed get checked");
+    }
+
+    #[test]
+    fn a_success_clears_its_account_but_not_its_address() {
         let g = guard();
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        g.failed(ip, "alice");
-        g.failed(ip, "alice");
-        g.succeeded(ip, "alice");
-        assert!(!g.failed(ip, "alice"));
+        assert!(g.attempt(ip, "bob"));
+        assert!(g.attempt(ip, "carol"));
+        assert!(g.attempt(ip, "mallory"));
+        g.succeeded(ip, "mallory");
+        assert!(g.attempt(ip, "dave"), "the success took back its own attempt");
+        assert!(!g.attempt(ip, "erin"), "but not the guesses before it");
+        let other: IpAddr = "192.0.2.9".parse().unwrap();
+        assert!(g.attempt(other, "alice"));
+        assert!(g.attempt(other, "alice"));
+        g.succeeded(other, "alice");
+        assert!(g.attempt("192.0.2.10".parse().unwrap(), "alice"), "alice's count started again");
     }
 }
