@@ -41,7 +41,7 @@ enum Command {
     /// Run the daemon: watch the spaces, index changes, until SIGTERM.
     Serve,
     /// Index every space once, with a progress bar, then print a summary.
-    Index,
+    Index(watch::IndexArgs),
     /// Print what photosd reads from each file, one JSON object per line.
     Inspect(inspect::InspectArgs),
     /// Render thumbnails of files into a folder, through the indexer's workers.
@@ -88,7 +88,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve => {
             http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l)))
         }
-        Command::Index => drop_root().map(|()| None),
+        Command::Index(_) => drop_root().map(|()| None),
         // Only on a library that exists: a mistyped --data is reported, not made.
         Command::Transcodes(_) if config.db_path().exists() => drop_root().map(|()| None),
         _ => Ok(None),
@@ -104,7 +104,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve => watch::serve(config, listener.expect("bound above")).await,
-            Command::Index => watch::index_once(config).await,
+            Command::Index(args) => watch::index_once(config, args).await,
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,

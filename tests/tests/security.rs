@@ -151,3 +151,67 @@ fn logging_in_to_ones_own_account_does_not_clear_the_address() {
     assert_eq!(error_code(&api.login("pdt-nobody5", "guess")), 400, "the fifth failure is still checked");
     assert_eq!(error_code(&api.login("pdt-nobody6", "guess")), 407, "the address is blocked after five");
 }
+
+fn index(lib: &photosd_tests::Library, extra: &[&str]) -> String {
+    let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+    let mut args = lib.args("index", &pattern, &data);
+    args.extend_from_slice(extra);
+    let out = photosd_tests::photosd(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn items_ok(lib: &photosd_tests::Library) -> usize {
+    lib.items().iter().filter(|(_, _, state, _)| state == "ok").count()
+}
+
+/// Finding 9: a share that is not mounted (here a tmpfs unmounted while photosd was down) leaves an empty folder
+/// on another file system; the library keeps every item instead of purging them with their albums and tags.
+#[test]
+fn an_unmounted_share_deletes_the_librarys_knowledge_of_it() {
+    let lib = photosd_tests::Library::new();
+    let photos = lib.photos();
+    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "tmpfs"]).arg(&photos).status().unwrap();
+    assert!(mounted.success(), "mount a tmpfs (the tests run as root)");
+    /// Unmounts the tmpfs however the test ends, so that the temp dir can go.
+    struct Mounted(std::path::PathBuf);
+    impl Drop for Mounted {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).stderr(std::process::Stdio::null()).status();
+        }
+    }
+    let guard = Mounted(photos.clone());
+    let unmount = || std::process::Command::new("umount").arg(&guard.0).status();
+    for n in 0..25 {
+        std::fs::copy(photosd_tests::sample_jpeg(), photos.join(format!("photo{n}.jpg"))).unwrap();
+    }
+    index(&lib, &[]);
+    assert_eq!(items_ok(&lib), 25);
+    assert!(unmount().unwrap().success());
+    let said = index(&lib, &[]);
+    assert_eq!(items_ok(&lib), 25, "every item kept: {said}");
+    assert!(said.contains("25 gone but kept"), "{said}");
+}
+
+/// Finding 9: most of a space vanishing at once is not believed either; `photosd index --accept-missing` confirms
+/// it, and only then are the items purged.
+#[test]
+fn most_of_a_space_vanishing_at_once_is_not_believed() {
+    let lib = photosd_tests::Library::new();
+    for n in 0..25 {
+        std::fs::copy(photosd_tests::sample_jpeg(), lib.photos().join(format!("photo{n}.jpg"))).unwrap();
+    }
+    index(&lib, &[]);
+    for n in 0..20 {
+        std::fs::remove_file(lib.photos().join(format!("photo{n}.jpg"))).unwrap();
+    }
+    let said = index(&lib, &[]);
+    assert_eq!(items_ok(&lib), 25, "nothing marked missing: {said}");
+    assert!(said.contains("20 gone but kept"), "{said}");
+    index(&lib, &["--accept-missing"]);
+    assert_eq!(lib.items().len(), 5, "confirmed: the 20 are gone from the library");
+    // A few files gone from a large space are just gone, as before.
+    std::fs::remove_file(lib.photos().join("photo20.jpg")).unwrap();
+    index(&lib, &[]);
+    assert_eq!(lib.items().len(), 4);
+}

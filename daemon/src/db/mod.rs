@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_folder_permissions.sql"),
     include_str!("migrations/0006_albums.sql"),
     include_str!("migrations/0007_job_delay.sql"),
+    include_str!("migrations/0008_space_device.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -89,4 +89,16 @@ impl Db {
             )
             .optional()?)
     }
+
+    /// The file system (st_dev) the space's folder was on when it was first reconciled, if recorded.
+    pub fn space_device(&self, space_id: i64) -> Result<Option<u64>, DbError> {
+        let device: Option<i64> =
+            self.lock().query_row("SELECT root_device FROM space WHERE id = ?1", [space_id], |r| r.get(0))?;
+        Ok(device.map(|d| d as u64))
+    }
+
+    pub fn set_space_device(&self, space_id: i64, device: u64) -> Result<(), DbError> {
+        self.lock().execute("UPDATE space SET root_device = ?2 WHERE id = ?1", params![space_id, device as i64])?;
+        Ok(())
+    }
 }

@@ -71,8 +71,16 @@ fn spawn_signal_handler(shutdown: CancellationToken) -> std::io::Result<()> {
     Ok(())
 }
 
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct IndexArgs {
+    /// Accept that files gone from a space are gone, even when most of the space vanished at once or its folder
+    /// is now on another file system (a share moved to a new disk). Without it, such a space is left as it is.
+    #[arg(long)]
+    pub accept_missing: bool,
+}
+
 /// `photosd index`: reconcile every space once, run the queue dry with a progress bar, print a summary.
-pub async fn index_once(config: Config) -> anyhow::Result<()> {
+pub async fn index_once(config: Config, args: IndexArgs) -> anyhow::Result<()> {
     let app = App::open(config)?;
     let spaces_config = app.config.spaces.clone();
     let found = tokio::task::spawn_blocking(move || crate::spaces::discover(&spaces_config)).await?;
@@ -89,15 +97,19 @@ pub async fn index_once(config: Config) -> anyhow::Result<()> {
             .call(move |db| {
                 let owner = space.owner.as_ref().map(|(u, n)| (*u, n.as_str()));
                 let stored = db.ensure_space(space.kind, owner, &root)?;
-                reconcile::reconcile(db, &stored)
+                reconcile::reconcile(db, &stored, args.accept_missing)
             })
             .await?;
         eprintln!(
-            "{}: {} files, {} to read, {} gone",
+            "{}: {} files, {} to read, {} gone{}",
             space.root.display(),
             summary.files,
             summary.queued,
-            summary.missing
+            summary.missing,
+            match summary.held_back {
+                0 => String::new(),
+                n => format!(", {n} gone but kept (see the log; --accept-missing confirms)"),
+            }
         );
     }
     let progress = Arc::new(Progress::default());

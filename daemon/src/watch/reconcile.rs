@@ -1,6 +1,9 @@
 //! The reconcile scan: walks a space and compares it with the database by size and mtime. New and changed
 //! files are queued for import; files that vanished are marked missing, so that an import of the same content
 //! elsewhere (a move while photosd was down) adopts them, and a purge job removes the rest afterwards.
+//! What looks like a whole space gone is not believed: a folder missing, on another file system than when it was
+//! indexed (a share not mounted), or most of a space vanished at once leaves the library as it is, and says so,
+//! until the space is back or `photosd index --accept-missing` confirms it.
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -15,7 +18,12 @@ pub struct ReconcileSummary {
     pub files: usize,
     pub queued: usize,
     pub missing: usize,
+    /// Files gone that were not marked missing, because the space looked unmounted or mostly gone at once.
+    pub held_back: usize,
 }
+
+/// A space of at least this many items of which more than half vanished at once is not believed.
+const MASS_VANISH_MIN_ITEMS: usize = 20;
 
 /// A file on disk: relative path → (size, mtime in ns).
 pub type DiskFiles = HashMap<String, (u64, i64)>;
@@ -79,26 +87,49 @@ pub fn walk(root: &Path, rel: &str, out: &mut Walk, before_listing: &mut dyn FnM
 
 /// Compares the space on disk with the database and queues the differences. Blocking: call from the
 /// blocking pool.
-pub fn reconcile(db: &Db, space: &Space) -> Result<ReconcileSummary, DbError> {
+/// `accept_missing`: the administrator confirms that what vanished is gone (`photosd index --accept-missing`).
+pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<ReconcileSummary, DbError> {
     let root = Path::new(&space.root);
+    let stored = db.stored_files(space.id)?;
+    let device = match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => meta.dev(),
+        _ => {
+            tracing::error!(space = %space.root, items = stored.len(), "the space's folder is not there (not mounted?): nothing of it is marked missing until it is back");
+            return Ok(ReconcileSummary { held_back: stored.len(), ..Default::default() });
+        }
+    };
+    match db.space_device(space.id)? {
+        Some(recorded) if recorded != device && !accept_missing => {
+            tracing::error!(space = %space.root, items = stored.len(), device, recorded, "the space's folder is on another file system than when it was indexed (a share not mounted?): nothing of it is marked missing until it is back (or `photosd index --accept-missing` says it moved)");
+            return Ok(ReconcileSummary { held_back: stored.len(), ..Default::default() });
+        }
+        Some(recorded) if recorded == device => {}
+        _ => db.set_space_device(space.id, device)?,
+    }
     let mut found = Walk::default();
     walk(root, "", &mut found, &mut |_| {});
     for dir in &found.dirs {
         db.ensure_folder(space.id, dir)?;
     }
-    let stored = db.stored_files(space.id)?;
     let disk = &found.files;
-    let missing: Vec<i64> = stored
+    let mut missing: Vec<i64> = stored
         .iter()
         .filter(|(path, _)| !disk.contains_key(*path) && !found.covers_unreadable(path))
         .map(|(_, f)| f.id)
         .collect();
+    let mut held_back = 0;
+    if !accept_missing && stored.len() >= MASS_VANISH_MIN_ITEMS && missing.len() * 2 > stored.len() {
+        tracing::error!(space = %space.root, gone = missing.len(), items = stored.len(), "most of the space vanished at once (a disk failing, a share half mounted?): nothing is marked missing; if the files were removed on purpose, run `photosd index --accept-missing`");
+        held_back = std::mem::take(&mut missing).len();
+    }
     let jobs = changed_files(space, &stored, disk);
     db.mark_missing(&missing)?;
     db.enqueue(&jobs)?;
-    db.enqueue(&[pipeline::purge(space.id, &space.root)])?;
-    let summary = ReconcileSummary { files: disk.len(), queued: jobs.len(), missing: missing.len() };
-    tracing::info!(space = %space.root, files = summary.files, queued = summary.queued, missing = summary.missing, "reconciled");
+    if held_back == 0 {
+        db.enqueue(&[pipeline::purge(space.id, &space.root)])?;
+    }
+    let summary = ReconcileSummary { files: disk.len(), queued: jobs.len(), missing: missing.len(), held_back };
+    tracing::info!(space = %space.root, files = summary.files, queued = summary.queued, missing = summary.missing, held_back, "reconciled");
     Ok(summary)
 }
 

@@ -122,7 +122,7 @@ impl Watcher {
     }
 
     async fn reconcile(&self, space: Space) {
-        let result = self.app.db.call(move |db| reconcile(db, &space)).await;
+        let result = self.app.db.call(move |db| reconcile(db, &space, false)).await;
         if let Err(e) = result {
             tracing::error!("reconcile failed: {e}");
         }
