@@ -149,6 +149,22 @@ fn folder_permissions_decide_who_sees_and_changes_what() {
         105
     );
 
+    // A folder alice may not see, in Events where she may create folders: making one of its name answers 642
+    // (as for any folder she cannot see), never 641, which would tell her it is there.
+    let backstage = [("target_id", events.as_str()), ("name", "\"Backstage\"")];
+    let made = admin.call("SYNO.FotoTeam.Browse.Folder", "create", 1, &backstage);
+    let backstage_id = made["data"]["folder"]["id"].to_string();
+    // (An update keeps the rules it inherits: the group's upload is taken away by name.)
+    let nobody = format!(
+        r#"[{{"role":"none","member":{{"type":"everyone"}}}},{{"role":"none","member":{{"type":"group","id":{gid}}}}}]"#
+    );
+    let hidden = [("id", backstage_id.as_str()), ("permission", nobody.as_str())];
+    assert_eq!(admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "update", 1, &hidden)["success"], true);
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Browse.Folder", "create", 1, &backstage)), 642);
+    let visible = [("target_id", events.as_str()), ("name", "\"Backstage2\"")];
+    assert_eq!(alice.call("SYNO.FotoTeam.Browse.Folder", "create", 1, &visible)["success"], true);
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Browse.Folder", "create", 1, &visible)), 641, "her own: 641");
+
     // bob manages Private: he sees it, is told so, and renames in it.
     assert!(item_named(&bob, "secret.jpg").is_some());
     let folders = bob.call(

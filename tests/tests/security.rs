@@ -215,3 +215,52 @@ fn most_of_a_space_vanishing_at_once_is_not_believed() {
     index(&lib, &[]);
     assert_eq!(lib.items().len(), 4);
 }
+
+/// Finding 2: tags belong to a space. Bob cannot put alice's tag on his photo (642, as for a tag that does not
+/// exist) nor read its name through his photo; creating a tag of the same name gives him his own, not an oracle of
+/// hers; and his tag list never holds hers.
+#[test]
+fn tag_names_leak_between_users() {
+    let s = setup();
+    let (alice, bob) = (logged_in(&s, &s.alice), logged_in(&s, &s.bob));
+    let created = alice.call("SYNO.Foto.Browse.GeneralTag", "create", 1, &[("name", "\"alice-secret\"")]);
+    let hers = created["data"]["tag"]["id"].as_i64().expect("a tag id");
+    let her_photo = alice.item_id("Foto", "Sony_HDR-HC3.jpg").unwrap().to_string();
+    let tagged = alice.call("SYNO.Foto.Browse.Item", "add_tag", 5, &[("id", &format!("[{her_photo}]")), ("tag", &format!("[{hers}]"))]);
+    assert_eq!(tagged["success"], true, "{tagged}");
+
+    let his_photo = bob.item_id("Foto", "Pentax_K10D.jpg").unwrap().to_string();
+    let borrowed = bob.call("SYNO.Foto.Browse.Item", "add_tag", 5, &[("id", &format!("[{his_photo}]")), ("tag", &format!("[{hers}]"))]);
+    assert_eq!(error_code(&borrowed), 642, "another user's tag is unknown");
+    assert_eq!(error_code(&bob.call("SYNO.Foto.Browse.Item", "remove_tag", 5, &[("id", &format!("[{his_photo}]")), ("tag", &format!("[{hers}]"))])), 642);
+    let his = bob.call("SYNO.Foto.Browse.Item", "get", 5, &[("id", &format!("[{his_photo}]")), ("additional", "[\"tag\"]")]);
+    assert!(!his.to_string().contains("alice-secret"), "{his}");
+    let same_name = bob.call("SYNO.Foto.Browse.GeneralTag", "create", 1, &[("name", "\"alice-secret\"")]);
+    assert_ne!(same_name["data"]["tag"]["id"].as_i64(), Some(hers), "bob's tag of that name is his own");
+    let listed = bob.call("SYNO.Foto.Browse.GeneralTag", "list", 1, &[("offset", "0"), ("limit", "100")]);
+    assert!(listed["data"]["list"].as_array().unwrap().iter().all(|t| t["id"].as_i64() != Some(hers)), "{listed}");
+    let got = bob.call("SYNO.Foto.Browse.GeneralTag", "get", 1, &[("id", &format!("[{hers}]"))]);
+    assert!(got["data"]["list"].as_array().is_none_or(|l| l.is_empty()), "{got}");
+}
+
+/// Finding 8 (in part): one call's work is bounded. `Browse.Item get` (and every call taking ids) takes at most
+/// 5,000 ids, and a search at most 16 words (4 scans each), answering 114 beyond, where 32,000 ids (an
+/// O(n² log n) sort) or 128 words held the database for everyone.
+#[test]
+fn one_user_can_freeze_everyone() {
+    let s = setup();
+    let alice = logged_in(&s, &s.alice);
+    let many: Vec<String> = (1..=5001).map(|n| n.to_string()).collect();
+    let ids = format!("[{}]", many.join(","));
+    let answer = alice.call("SYNO.Foto.Browse.Item", "get", 5, &[("id", &ids)]);
+    assert_eq!(error_code(&answer), 114, "5,001 ids");
+    let ids = format!("[{}]", many[..5000].join(","));
+    assert_eq!(alice.call("SYNO.Foto.Browse.Item", "get", 5, &[("id", &ids)])["success"], true, "5,000 are fine");
+    let words = vec!["a"; 128].join(" ");
+    let keyword = serde_json::to_string(&words).unwrap();
+    let search = [("keyword", keyword.as_str()), ("offset", "0"), ("limit", "10")];
+    assert_eq!(error_code(&alice.call("SYNO.Foto.Search.Search", "list_item", 6, &search)), 114, "128 words");
+    let keyword = serde_json::to_string("canon eos").unwrap();
+    let search = [("keyword", keyword.as_str()), ("offset", "0"), ("limit", "10")];
+    assert_eq!(alice.call("SYNO.Foto.Search.Search", "list_item", 6, &search)["success"], true);
+}

@@ -40,7 +40,7 @@ fn mv_within_a_space_keeps_the_item_id_and_its_tags() {
     wait_for("a.jpg indexed", 20, || lib.items().iter().any(|i| i.0 == "a.jpg"));
     let id = lib.items().iter().find(|i| i.0 == "a.jpg").unwrap().1;
     let conn = lib.db();
-    conn.execute("INSERT INTO tag (name) VALUES ('holiday')", []).unwrap();
+    conn.execute("INSERT INTO tag (space_id, name) SELECT space_id, 'holiday' FROM item WHERE id = ?1", [id]).unwrap();
     conn.execute(
         "INSERT INTO item_tag (item_id, tag_id, source) SELECT ?1, id, 'user' FROM tag WHERE name = 'holiday'",
         [id],

@@ -36,12 +36,12 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_albums(uid, space_id)).await? })))
         }
         "get" => {
-            let rows = ctx.albums(&ids(p, "id")?).await?;
+            let rows = ctx.albums(&p.ids("id")?).await?;
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
         }
         "create" => {
             let name = album_name(p)?;
-            let items = if p.has("item") { ids(p, "item")? } else { Vec::new() };
+            let items = if p.has("item") { p.ids("item")? } else { Vec::new() };
             let space = ctx.space().await?;
             let (uid, space_id) = (ctx.caller.uid, space.id);
             let (id, refused) = ctx.app.db.call(move |db| db.create_album(uid, space_id, &name, &items)).await?;
@@ -51,13 +51,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         "add_item" => {
             let album = ctx.album(p.int("id")?).await?;
-            let items = ids(p, "item")?;
+            let items = p.ids("item")?;
             let refused = ctx.app.db.call(move |db| db.add_album_items(album.id, &items)).await?;
             Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
         }
         "delete_item" => {
             let album = ctx.album(p.int("id")?).await?;
-            let items = ids(p, "item")?;
+            let items = p.ids("item")?;
             ctx.app.db.call(move |db| db.remove_album_items(album.id, &items)).await?;
             Ok(Reply::Done)
         }
@@ -68,22 +68,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Done)
         }
         "delete" => {
-            let ids: Vec<i64> = ctx.albums(&ids(p, "id")?).await?.iter().map(|a| a.id).collect();
+            let ids: Vec<i64> = ctx.albums(&p.ids("id")?).await?.iter().map(|a| a.id).collect();
             let uid = ctx.caller.uid;
             let deleted = ctx.app.db.call(move |db| db.delete_albums(uid, &ids)).await?;
             tracing::info!(user = ctx.caller.name, deleted, "albums deleted (their photos stay)");
             Ok(Reply::Done)
         }
         _ => Err(ApiError::NoSuchMethod),
-    }
-}
-
-/// A list of ids, of a size one call may handle (Synology's page limit): a longer one answers 114.
-fn ids(p: &Params, name: &str) -> Result<Vec<i64>, ApiError> {
-    let ids = p.ids(name)?;
-    match ids.len() <= super::item::MAX_LIMIT as usize {
-        true => Ok(ids),
-        false => Err(ApiError::missing(name)),
     }
 }
 

@@ -110,7 +110,8 @@ pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 return Err(ApiError::missing("name"));
             }
             let stored = name.clone();
-            let id = ctx.app.db.call(move |db| db.ensure_tag(&stored)).await?;
+            let space_id = space.id;
+            let id = ctx.app.db.call(move |db| db.ensure_tag(space_id, &stored)).await?;
             Ok(Reply::Data(json!({ "tag": { "id": id, "name": name } })))
         }
         _ => Err(ApiError::NoSuchMethod),

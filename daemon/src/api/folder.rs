@@ -49,9 +49,15 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             ctx.require(&space, &parent.path, Role::Upload).await?;
             let (root, parent_path, made_name) = (space.root.clone(), parent.path.clone(), name.clone());
             let (uid, gid) = ctx.file_owner(&space);
-            blocking(move || space_fs::create_dir(std::path::Path::new(&root), &parent_path, &made_name, uid, gid))
-                .await?;
+            let made =
+                blocking(move || space_fs::create_dir(std::path::Path::new(&root), &parent_path, &made_name, uid, gid))
+                    .await;
             let path = space_fs::join(&parent.path, &name);
+            if let Err(ApiError::Exists) = made {
+                // A folder of that name the caller may not see answers as if it did not exist: 642, never 641.
+                ctx.require(&space, &path, Role::View).await?;
+            }
+            made?;
             let space_id = space.id;
             let id = ctx.app.db.call(move |db| db.ensure_folder(space_id, &path)).await?;
             let folder = ctx.folder(&space, id).await?;

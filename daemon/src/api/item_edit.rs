@@ -37,6 +37,12 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
         }
         "add_tag" | "remove_tag" => {
             let tags = p.ids("tag")?;
+            // A tag of another space is as unknown as one that does not exist.
+            let (space_id, wanted) = (space.id, tags.clone());
+            let known = ctx.app.db.call(move |db| db.tags_in_space(space_id, &wanted)).await?;
+            if let Some(unknown) = tags.iter().find(|t| !known.contains(t)) {
+                return Err(ApiError::NotFound(format!("tag {unknown}")));
+            }
             let adding = call.method == "add_tag";
             let edited = ids.clone();
             ctx.app

@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
+/// The most ids one call may name, as Synology's page limit (`Browse.Item` lists at most 5,000).
+pub const MAX_IDS: usize = super::item::MAX_LIMIT as usize;
+
 #[derive(Debug, Default, Clone)]
 pub struct Params {
     values: HashMap<String, String>,
@@ -72,16 +75,22 @@ impl Params {
         self.opt_ids(name)?.ok_or_else(|| ApiError::missing(name))
     }
 
+    /// A list of ids: `[1,2]` or `1,2`. More than `MAX_IDS` is refused (114): one call's work stays bounded.
     pub fn opt_ids(&self, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
         let Some(raw) = self.raw(name) else { return Ok(None) };
         let bad = || ApiError::missing(name);
         let raw = raw.trim();
-        if raw.starts_with('[') {
+        let ids: Vec<i64> = if raw.starts_with('[') {
             let values: Vec<serde_json::Value> = serde_json::from_str(raw).map_err(|_| bad())?;
-            return values.iter().map(|v| as_id(v).ok_or_else(bad)).collect::<Result<_, _>>().map(Some);
+            values.iter().map(|v| as_id(v).ok_or_else(bad)).collect::<Result<_, _>>()?
+        } else {
+            let raw = raw.trim_matches('"');
+            raw.split(',').map(|s| s.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>()?
+        };
+        if ids.len() > MAX_IDS {
+            return Err(ApiError::BadParameter(format!("{name}: more than {MAX_IDS} ids")));
         }
-        let raw = raw.trim_matches('"');
-        raw.split(',').map(|s| s.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>().map(Some)
+        Ok(Some(ids))
     }
 
     /// A list of strings: `["a","b"]`, or one plain or quoted string (`additional=thumbnail`).

@@ -77,7 +77,8 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 
 fn keyword(p: &Params) -> Result<String, ApiError> {
     let keyword = p.str("keyword")?;
-    if keyword.trim().is_empty() || keyword.len() > 256 {
+    // Each word is a few LIKE scans over the space: a bounded number of them.
+    if keyword.trim().is_empty() || keyword.len() > 256 || keyword.split_whitespace().count() > 16 {
         return Err(ApiError::missing("keyword"));
     }
     Ok(keyword)

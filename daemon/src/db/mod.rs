@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_albums.sql"),
     include_str!("migrations/0007_job_delay.sql"),
     include_str!("migrations/0008_space_device.sql"),
+    include_str!("migrations/0009_tags_per_space.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -138,5 +139,50 @@ mod tests {
         db.lock().pragma_update(None, "user_version", 99).unwrap();
         drop(db);
         assert!(matches!(Db::open(&path), Err(DbError::TooNew { found: 99, .. })));
+    }
+
+    /// Migration 0009: the one global tag "Iceland", on an item of each of two spaces, becomes a tag of each space,
+    /// and each item keeps its tag with its source.
+    #[test]
+    fn global_tags_are_split_by_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lib.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        for (index, sql) in MIGRATIONS[..8].iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", index as i64 + 1).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO space (id, kind, owner_uid, owner_name, root, created_at) VALUES
+                (1, 'personal', 1000, 'alice', '/a', 0), (2, 'personal', 1001, 'bob', '/b', 0);
+             INSERT INTO folder (id, space_id, parent_id, name, path, created_at) VALUES (1, 1, NULL, '', '', 0),
+                (2, 2, NULL, '', '', 0);
+             INSERT INTO item (id, space_id, folder_id, filename, size, mtime_ns, type, taken_ts, added_at, indexed_at)
+                VALUES (10, 1, 1, 'a.jpg', 1, 0, 'photo', 0, 0, 0), (20, 2, 2, 'b.jpg', 1, 0, 'photo', 0, 0, 0);
+             INSERT INTO tag (id, name) VALUES (7, 'Iceland');
+             INSERT INTO item_tag (item_id, tag_id, source) VALUES (10, 7, 'user'), (20, 7, 'file');",
+        )
+        .unwrap();
+        drop(conn);
+        let db = Db::open(&path).unwrap();
+        let rows: Vec<(i64, i64, String, String)> = {
+            let conn = db.lock();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT it.item_id, t.space_id, t.name, it.source FROM item_tag it JOIN tag t ON t.id = it.tag_id
+                     ORDER BY it.item_id",
+                )
+                .unwrap();
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        assert_eq!(
+            rows,
+            [(10, 1, "Iceland".to_string(), "user".to_string()), (20, 2, "Iceland".to_string(), "file".to_string())]
+        );
+        let tags: i64 = db.lock().query_row("SELECT count(*) FROM tag", [], |r| r.get(0)).unwrap();
+        assert_eq!(tags, 2, "one tag per space");
+        assert_eq!(db.tags_in_space(1, &[1, 2]).unwrap().len(), 1, "each space sees only its own");
     }
 }

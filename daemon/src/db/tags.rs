@@ -1,5 +1,5 @@
 //! Tags: the file's own keywords (source `file`, replaced on every re-read) and the user's (source `user`,
-//! never touched by indexing).
+//! never touched by indexing). A tag belongs to one space: its name and id mean nothing in another.
 
 use rusqlite::{params, Transaction};
 
@@ -7,8 +7,12 @@ use super::{Db, DbError};
 
 pub(crate) fn replace_file_tags_tx(tx: &Transaction, item_id: i64, tags: &[String]) -> Result<(), DbError> {
     tx.execute("DELETE FROM item_tag WHERE item_id = ?1 AND source = 'file'", [item_id])?;
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let space_id: i64 = tx.query_row("SELECT space_id FROM item WHERE id = ?1", [item_id], |r| r.get(0))?;
     for name in tags {
-        let tag_id = ensure_tag_tx(tx, name)?;
+        let tag_id = ensure_tag_tx(tx, space_id, name)?;
         tx.execute(
             "INSERT OR IGNORE INTO item_tag (item_id, tag_id, source) VALUES (?1, ?2, 'file')",
             params![item_id, tag_id],
@@ -17,19 +21,32 @@ pub(crate) fn replace_file_tags_tx(tx: &Transaction, item_id: i64, tags: &[Strin
     Ok(())
 }
 
-fn ensure_tag_tx(tx: &Transaction, name: &str) -> Result<i64, DbError> {
-    tx.execute("INSERT OR IGNORE INTO tag (name) VALUES (?1)", [name])?;
-    Ok(tx.query_row("SELECT id FROM tag WHERE name = ?1", [name], |r| r.get(0))?)
+fn ensure_tag_tx(tx: &Transaction, space_id: i64, name: &str) -> Result<i64, DbError> {
+    tx.execute("INSERT OR IGNORE INTO tag (space_id, name) VALUES (?1, ?2)", params![space_id, name])?;
+    Ok(tx.query_row("SELECT id FROM tag WHERE space_id = ?1 AND name = ?2", params![space_id, name], |r| r.get(0))?)
 }
 
 impl Db {
-    /// Finds or creates a tag by name (names are case-insensitive).
-    pub fn ensure_tag(&self, name: &str) -> Result<i64, DbError> {
+    /// Finds or creates a tag of a space by name (names are case-insensitive).
+    pub fn ensure_tag(&self, space_id: i64, name: &str) -> Result<i64, DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let id = ensure_tag_tx(&tx, name)?;
+        let id = ensure_tag_tx(&tx, space_id, name)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Which of `tag_ids` are tags of the space.
+    pub fn tags_in_space(&self, space_id: i64, tag_ids: &[i64]) -> Result<Vec<i64>, DbError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached("SELECT id FROM tag WHERE id = ?1 AND space_id = ?2")?;
+        let mut found = Vec::new();
+        for &id in tag_ids {
+            if stmt.exists(params![id, space_id])? {
+                found.push(id);
+            }
+        }
+        Ok(found)
     }
 
     /// Tags given by a user (they survive re-indexing, unlike tags read from the file).
