@@ -332,7 +332,7 @@ test('keyboard: Tab reaches the controls and the focus is visible', async () => 
 });
 
 test('a session ended elsewhere leads back to the sign-in page with a note', async () => {
-  const sid = (await page.context().cookies()).find((c) => c.name === 'id').value;
+  const sid = (await page.context().cookies()).find((c) => c.name === 'photosd_id').value;
   const ended = await fetch(`${base}/photo/webapi/auth.cgi?api=SYNO.API.Auth&version=7&method=logout&_sid=${sid}`).then((r) => r.json());
   assert.equal(ended.success, true);
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Folders' }).click();

@@ -65,7 +65,7 @@ fn logins_sessions_and_tokens() {
     // The cookie alone identifies the session too (the browser's way).
     let sid = api.sid.clone().unwrap();
     let by_cookie = ureq::get(&format!("{base}/photo/webapi/entry.cgi?api=SYNO.Foto.UserInfo&version=1&method=me"))
-        .set("Cookie", &format!("id={sid}"))
+        .set("Cookie", &format!("photosd_id={sid}"))
         .call()
         .unwrap()
         .into_string()

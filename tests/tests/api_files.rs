@@ -151,6 +151,17 @@ fn uploads_land_whole_owned_by_the_user_and_indexed() {
     assert_eq!(ignored["data"]["action"], "ignore");
     assert_eq!(ignored["data"]["id"], id);
     assert_eq!(std::fs::read(&stored).unwrap(), jpeg, "ignore leaves the existing file alone");
+    // Overwrite replaces the file, and the original it replaced is in the recycle bin, at its path (issue 13).
+    let newer = std::fs::read(photosd_tests::corpus().join("camera_jpeg/exif-samples/Nikon_D70.jpg")).unwrap();
+    let first = api.upload("upload", &[("name", "\"portrait.jpg\"")], "portrait.jpg", &jpeg);
+    assert_eq!(first["success"], true, "{first}");
+    let replaced =
+        api.upload("upload", &[("name", "\"portrait.jpg\""), ("duplicate", "\"overwrite\"")], "portrait.jpg", &newer);
+    assert_eq!(replaced["success"], true, "{replaced}");
+    assert_eq!(std::fs::read(folder.join("portrait.jpg")).unwrap(), newer);
+    let month = String::from_utf8_lossy(&now.stdout).trim().to_string();
+    let binned = s.lib.photos().parent().unwrap().join("#recycle/Photos/PhotoLibrary").join(&month).join("portrait.jpg");
+    assert_eq!(std::fs::read(&binned).unwrap(), jpeg, "the overwritten original is restorable from the bin");
 
     let folders = api.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
     let trip = list(&folders).iter().find(|f| f["name"] == "/trip").unwrap()["id"].as_i64().unwrap().to_string();

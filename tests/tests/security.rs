@@ -79,7 +79,7 @@ fn logout_without_syno_token() {
             .query("api", "SYNO.API.Auth")
             .query("method", "logout")
             .query("version", "7")
-            .set("Cookie", &format!("id={sid}"));
+            .set("Cookie", &format!("photosd_id={sid}"));
         for (k, v) in headers {
             request = request.set(k, v);
         }
@@ -94,7 +94,7 @@ fn logout_without_syno_token() {
     let (done, cookie) = logout(&[("X-SYNO-TOKEN", &token)]);
     assert_eq!(done["success"], true, "{done}");
     let cookie = cookie.expect("the answer sets the cookie");
-    assert!(cookie.starts_with("id=;") && cookie.contains("Max-Age=0"), "the cookie is cleared: {cookie}");
+    assert!(cookie.starts_with("photosd_id=;") && cookie.contains("Max-Age=0"), "the cookie is cleared: {cookie}");
     assert_eq!(error_code(&api.call("SYNO.Foto.UserInfo", "me", 1, &[])), 119, "the session ended");
 
     // A client that names its session with _sid logs out as before (synology-api, py-synologydsm-api).
@@ -263,4 +263,40 @@ fn one_user_can_freeze_everyone() {
     let keyword = serde_json::to_string("canon eos").unwrap();
     let search = [("keyword", keyword.as_str()), ("offset", "0"), ("limit", "10")];
     assert_eq!(alice.call("SYNO.Foto.Search.Search", "list_item", 6, &search)["success"], true);
+}
+
+/// Finding 10 (in part): the session cookie photosd sets is its own, not DSM's `id`: on a NAS both share the host,
+/// and cookies are per host, so signing in to one would sign the other out. DSM's `id` in the same browser does
+/// not shadow it; `id` alone is still read, as clients written for Synology Photos send it by hand.
+#[test]
+fn the_session_cookie_is_not_dsms() {
+    let s = setup();
+    let login = ureq::post(&format!("{}/photo/webapi/auth.cgi", s.daemon.base_url()))
+        .send_form(&[
+            ("api", "SYNO.API.Auth"),
+            ("version", "7"),
+            ("method", "login"),
+            ("account", s.alice.name),
+            ("passwd", s.alice.password),
+            ("format", "cookie"),
+        ])
+        .unwrap();
+    let set: Vec<String> = login.all("set-cookie").iter().map(|c| c.to_string()).collect();
+    assert!(!set.iter().any(|c| c.starts_with("id=")), "DSM's cookie is left alone: {set:?}");
+    let ours = set.iter().find_map(|c| c.strip_prefix("photosd_id=")).expect("photosd's own cookie");
+    let sid = ours.split(';').next().unwrap().to_string();
+    let me = |cookie: &str| {
+        let response = ureq::get(&format!("{}/photo/webapi/entry.cgi", s.daemon.base_url()))
+            .query("api", "SYNO.Foto.UserInfo")
+            .query("method", "me")
+            .query("version", "1")
+            .set("Cookie", cookie)
+            .call()
+            .unwrap();
+        serde_json::from_str::<serde_json::Value>(&response.into_string().unwrap()).unwrap()
+    };
+    assert_eq!(me(&format!("photosd_id={sid}"))["data"]["name"], s.alice.name);
+    let dsm_session = "id=DSMs-own-session-id-in-the-same-browser";
+    assert_eq!(me(&format!("{dsm_session}; photosd_id={sid}"))["data"]["name"], s.alice.name, "DSM's does not shadow");
+    assert_eq!(me(&format!("id={sid}"))["data"]["name"], s.alice.name, "as synology-api sends it");
 }

@@ -58,7 +58,7 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
     }
     let mut response = body::json(&json!({ "success": true, "data": data }));
     let secure = if call.client.https { "; Secure" } else { "" };
-    let cookie = format!("id={}; Path=/; HttpOnly; SameSite=Lax{secure}", session.sid);
+    let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax{secure}", super::SESSION_COOKIE, session.sid);
     if let Ok(value) = header::HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -79,7 +79,7 @@ async fn logout(app: &Arc<App>, call: &Call) -> Result<Reply, ApiError> {
     }
     let mut response = body::json(&json!({ "success": true }));
     let secure = if call.client.https { "; Secure" } else { "" };
-    let cleared = format!("id=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
+    let cleared = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", super::SESSION_COOKIE);
     if let Ok(value) = header::HeaderValue::from_str(&cleared) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

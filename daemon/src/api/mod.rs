@@ -35,6 +35,10 @@ use crate::service::auth::Caller;
 use error::ApiError;
 use params::Params;
 
+/// The cookie photosd sets for a browser's session. Not DSM's own `id`: on a NAS, DSM and photosd share the host,
+/// and cookies are per host, so signing in to one would sign the other out.
+pub const SESSION_COOKIE: &str = "photosd_id";
+
 /// Form bodies hold parameters, never files: anything larger is refused before it is read.
 const FORM_LIMIT: usize = 1024 * 1024;
 
@@ -46,7 +50,7 @@ pub struct Call {
     pub params: Params,
     pub client: Client,
     pub headers: HeaderMap,
-    /// The session id the call came with, from `_sid` or the `id` cookie.
+    /// The session id the call came with, from `_sid` or the session cookie.
     pub sid: Option<String>,
     /// The file part of a multipart upload, not yet read (its fields before it are in `params`).
     pub upload: Option<upload::Pending>,
@@ -80,7 +84,7 @@ pub async fn serve(
         // An upload's session, when named before the body (query string or cookie), must be valid before any of
         // the body is read. (A login is a urlencoded form, whatever stale cookie comes with it.)
         let named = pairs.iter().find(|(k, _)| k == "_sid").map(|(_, v)| v.clone());
-        if let Some(sid) = named.or_else(|| cookie(&parts.headers, "id")).filter(|s| !s.is_empty()) {
+        if let Some(sid) = named.or_else(|| session_cookie(&parts.headers)).filter(|s| !s.is_empty()) {
             if let Err(e) = crate::service::auth::caller(&app, &sid).await {
                 return envelope(Err(e));
             }
@@ -106,7 +110,7 @@ pub async fn serve(
     if let Some(api) = api_in_path.filter(|_| !params.has("api")) {
         params.insert("api", api);
     }
-    let sid = params.raw("_sid").map(str::to_string).or_else(|| cookie(&parts.headers, "id"));
+    let sid = params.raw("_sid").map(str::to_string).or_else(|| session_cookie(&parts.headers));
     let call = Call {
         api: params.raw("api").unwrap_or_default().to_string(),
         method: params.raw("method").unwrap_or_default().to_string(),
@@ -236,6 +240,13 @@ pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// The session a request's cookies name: photosd's own cookie, else `id`, which clients written for Synology Photos
+/// send by hand (synology-api does) because DSM's session is the Photos one. DSM's own `id` in a browser never
+/// shadows photosd's cookie, which comes first.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).or_else(|| cookie(headers, "id"))
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -187,6 +187,23 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         tracing::info!(name, "upload cut off: {e}");
         return Err(ApiError::BadParameter(format!("file: {e}")));
     }
+    if duplicate == Duplicate::Overwrite {
+        // The original an overwrite replaces goes to the bin first, as a delete would send it: nothing is lost.
+        let (root, folder, n, personal) = (root.clone(), folder_path.clone(), name.clone(), space.owner_uid.is_some());
+        let binned = blocking(move || match exists(&root, &folder, &n) {
+            true => crate::service::space_move::recycle_copy(&root, personal, &folder, &n, uid, gid).map(Some),
+            false => Ok(None),
+        })
+        .await;
+        match binned {
+            Ok(Some(binned)) => tracing::info!(user = ctx.caller.name, name, binned, "the overwritten original is in the recycle bin"),
+            Ok(None) => {}
+            Err(e) => {
+                temp.discard();
+                return Err(e);
+            }
+        }
+    }
     let mtime = p.opt_int("mtime")?.map(|t| if t > 100_000_000_000 { t / 1000 } else { t });
     let wanted = name.clone();
     let Some(stored) = blocking(move || temp.publish(&wanted, duplicate, uid, gid, mtime)).await? else {

@@ -7,7 +7,7 @@ use std::path::Path;
 use nix::fcntl::{renameat2, RenameFlags};
 
 use super::space_fs::{open_dir, validate_name};
-use super::space_write::{ensure_dirs, rename_to_free_name};
+use super::space_write::{ensure_dirs, link_to_free_name, rename_to_free_name};
 use crate::api::error::ApiError;
 
 /// Renames `from_dir/from_name` to `to_dir/to_name` (both relative to `root`), failing with `Exists` rather
@@ -45,13 +45,30 @@ pub fn recycle_location(space_root: &Path, personal: bool) -> (std::path::PathBu
 
 /// Moves `dir/name` of the space into its recycle bin at the same relative path, as "name (2)" if a deleted
 /// file of that name is already there. Returns the path in the bin (relative to the bin's share).
-pub fn recycle(
+pub fn recycle(space_root: &Path, personal: bool, dir: &str, name: &str, uid: u32, gid: u32) -> Result<String, ApiError> {
+    to_bin(space_root, personal, dir, name, (uid, gid), false)
+}
+
+/// Puts into the bin, as `recycle` would, a hard link to `dir/name`, which stays where it is: the original an
+/// upload is about to replace stays restorable, and nothing happens on its path until the replacement lands.
+pub fn recycle_copy(
     space_root: &Path,
     personal: bool,
     dir: &str,
     name: &str,
     uid: u32,
     gid: u32,
+) -> Result<String, ApiError> {
+    to_bin(space_root, personal, dir, name, (uid, gid), true)
+}
+
+fn to_bin(
+    space_root: &Path,
+    personal: bool,
+    dir: &str,
+    name: &str,
+    (uid, gid): (u32, u32),
+    link: bool,
 ) -> Result<String, ApiError> {
     let (share, bin) = recycle_location(space_root, personal);
     let target_dir = if dir.is_empty() { bin } else { format!("{bin}/{dir}") };
@@ -65,7 +82,10 @@ pub fn recycle(
     ensure_dirs(&share.join(&first), target_dir.split_once('/').map(|(_, rest)| rest).unwrap_or(""), uid, gid)?;
     let from = open_dir(space_root, dir).map_err(|e| ApiError::NotFound(format!("{dir}: {e}")))?;
     let to = open_dir(&share, &target_dir).map_err(|e| ApiError::Internal(format!("{target_dir}: {e}")))?;
-    let binned = rename_to_free_name(&from, name, &to, name)?;
+    let binned = match link {
+        true => link_to_free_name(&from, name, &to, name)?,
+        false => rename_to_free_name(&from, name, &to, name)?,
+    };
     Ok(format!("{target_dir}/{binned}"))
 }
 

@@ -135,14 +135,32 @@ impl TempFile {
 /// Renames `from_name` to `name` in `to`, or to the first free "name (2)", "name (3)"...: never replacing a file.
 /// Returns the name used.
 pub fn rename_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, ApiError> {
+    place_at_free_name(from_name, name, |candidate| {
+        renameat2(from, from_name, to, candidate, RenameFlags::RENAME_NOREPLACE)
+    })
+}
+
+/// The same as `rename_to_free_name`, with a hard link: `from_name` stays where it is.
+pub fn link_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, ApiError> {
+    place_at_free_name(from_name, name, |candidate| {
+        nix::unistd::linkat(from, from_name, to, candidate, nix::fcntl::AtFlags::empty())
+    })
+}
+
+/// Calls `place` with `name`, then "name (2)", "name (3)"... until one is free.
+fn place_at_free_name(
+    from_name: &str,
+    name: &str,
+    mut place: impl FnMut(&str) -> nix::Result<()>,
+) -> Result<String, ApiError> {
     for n in 1..10_000 {
         let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
-        match renameat2(from, from_name, to, candidate.as_str(), RenameFlags::RENAME_NOREPLACE) {
+        match place(candidate.as_str()) {
             Ok(()) => return Ok(candidate),
             Err(nix::errno::Errno::EEXIST) => continue,
             Err(nix::errno::Errno::ENOENT) => return Err(ApiError::NotFound(from_name.to_string())),
             // EXDEV (another file system) included: refuse rather than copy and unlink an original.
-            Err(e) => return Err(ApiError::Internal(format!("cannot rename {from_name}: {e}"))),
+            Err(e) => return Err(ApiError::Internal(format!("cannot move {from_name}: {e}"))),
         }
     }
     Err(ApiError::Exists)
