@@ -63,7 +63,7 @@ impl Db {
     pub fn clear_storage_failures(&self) -> Result<(Vec<i64>, Vec<i64>), DbError> {
         const REFUSED: &str = "(ERR LIKE 'cannot write %' OR ERR LIKE 'cannot create %' OR ERR LIKE 'cannot move % into place%'
             OR ERR LIKE '%No space left on device%' OR ERR LIKE '%Read-only file system%'
-            OR (ERR LIKE '%Permission denied%' AND ERR NOT LIKE 'cannot open%'))";
+            OR (ERR LIKE '%Permission denied%' AND ERR NOT LIKE 'cannot open%' AND ERR NOT LIKE 'cannot read%'))";
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let ids = |sql: String| -> Result<Vec<i64>, DbError> {
@@ -229,5 +229,38 @@ impl Db {
             .lock()
             .query_row("SELECT video_state, hash FROM item WHERE id = ?1", [item_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::{Db, SpaceKind};
+    use crate::media::Reading;
+
+    /// Only what the data dir refused is queued again at start: never a file photosd cannot read or decode.
+    #[test]
+    fn only_outputs_the_data_dir_refused_are_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let reasons = [
+            ("cannot write /data/thumbs/ab/.x_sm.jpg.9.part: Permission denied (os error 13)", true),
+            ("cannot create /data/thumbs/ab/cd: No space left on device (os error 28)", true),
+            ("cannot read: Permission denied (os error 13)", false),
+            ("cannot open: Permission denied (os error 13)", false),
+            ("libheif cannot decode this image", false),
+        ];
+        let mut items = Vec::new();
+        for (n, (reason, _)) in reasons.iter().enumerate() {
+            let hash = format!("{n:02}").repeat(32);
+            let reading = Reading { hash: Some(hash.clone()), size: 1, ..Reading::default() };
+            let item = db.upsert_item(space.id, &format!("{n}.jpg"), 1, &reading).unwrap().id();
+            db.set_thumb_state(item, &hash, Some(reason)).unwrap();
+            items.push(item);
+        }
+        let (thumbs, videos) = db.clear_storage_failures().unwrap();
+        let expected: Vec<i64> = items.iter().zip(reasons).filter(|(_, (_, retried))| *retried).map(|(i, _)| *i).collect();
+        assert_eq!((thumbs, videos), (expected, vec![]));
+        assert_eq!(db.clear_storage_failures().unwrap(), (vec![], vec![]), "once");
     }
 }
