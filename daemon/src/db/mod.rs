@@ -147,7 +147,7 @@ mod tests {
     fn global_tags_are_split_by_space() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lib.db");
-        let mut conn = Connection::open(&path).unwrap();
+        let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "foreign_keys", true).unwrap();
         for (index, sql) in MIGRATIONS[..8].iter().enumerate() {
             conn.execute_batch(sql).unwrap();
