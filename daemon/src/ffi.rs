@@ -10,6 +10,39 @@ pub fn codec_dimensions(parameters: &ffmpeg_next::codec::Parameters) -> (i32, i3
     }
 }
 
+/// Takes ownership of descriptors received with `SCM_RIGHTS`.
+pub fn adopt_received(fds: Vec<std::os::fd::RawFd>) -> Vec<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the kernel has just installed these descriptors in this process for this message; nothing else
+    // holds them, so each is owned exactly once.
+    fds.into_iter().map(|fd| unsafe { std::fs::File::from_raw_fd(fd) }).collect()
+}
+
+/// A digest of what the shadow database says of `account`'s credential: its password hash and expiry date. It
+/// changes when the password is changed (even to the same one: a new salt), and when the account is locked
+/// (`usermod -L` marks the hash) or expired. `None` when photosd may not read it (no CAP_DAC_READ_SEARCH, the
+/// NAS package) or the account has no shadow entry.
+pub fn credential_stamp(account: &str) -> Option<String> {
+    let name = std::ffi::CString::new(account).ok()?;
+    let mut entry = std::mem::MaybeUninit::<nix::libc::spwd>::uninit();
+    let mut buffer = vec![0 as nix::libc::c_char; 4096];
+    let mut found: *mut nix::libc::spwd = std::ptr::null_mut();
+    // SAFETY: getspnam_r is the reentrant lookup: it fills `entry` with pointers into `buffer`, both alive and
+    // exclusively ours until the copies below are made; `found` is null unless `entry` was filled.
+    unsafe {
+        let status =
+            nix::libc::getspnam_r(name.as_ptr(), entry.as_mut_ptr(), buffer.as_mut_ptr(), buffer.len(), &mut found);
+        if status != 0 || found.is_null() || (*found).sp_pwdp.is_null() {
+            return None;
+        }
+        let hash = std::ffi::CStr::from_ptr((*found).sp_pwdp).to_bytes();
+        let mut digest = blake3::Hasher::new();
+        digest.update(hash);
+        digest.update(&(*found).sp_expire.to_le_bytes());
+        Some(digest.finalize().to_hex().to_string())
+    }
+}
+
 /// Every account in the passwd database (files, NIS, LDAP: whatever NSS serves).
 pub fn all_users() -> Vec<uzers::User> {
     // SAFETY: getpwent keeps global state; collecting at once on one thread, and the only caller (space
@@ -20,15 +53,31 @@ pub fn all_users() -> Vec<uzers::User> {
 /// Opens a media file and reads its headers. For the MP4/QuickTime family the headers hold everything photosd
 /// stores (duration, codecs, sizes, display matrix), so the costly stream probing (which decodes frames) is
 /// skipped; other containers (AVI, Matroska, MPEG-TS) are probed as `ffmpeg::format::input` does.
-pub fn open_media(path: &std::path::Path) -> Result<ffmpeg_next::format::context::Input, ffmpeg_next::Error> {
-    use ffmpeg_next::ffi::{avformat_close_input, avformat_find_stream_info, avformat_open_input};
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| ffmpeg_next::Error::InvalidData)?;
-    // SAFETY: standard libavformat open sequence; `ps` is either null (open failed, nothing to free) or a valid
-    // context, which is closed on error or handed to `Input`, which closes it on drop.
+/// FFmpeg reads the file through its descriptor (`Source::reader`), never by a path of its own: the worker holds
+/// only what the daemon opened for it.
+pub fn open_media(
+    source: &crate::media::input::Source,
+) -> Result<ffmpeg_next::format::context::Input, ffmpeg_next::Error> {
+    use ffmpeg_next::ffi::{
+        avformat_alloc_context, avformat_close_input, avformat_find_stream_info, avformat_open_input,
+        AVFMT_FLAG_CUSTOM_IO,
+    };
+    let reader = source.reader().map_err(|e| ffmpeg_next::Error::from(-e.raw_os_error().unwrap_or(nix::libc::EIO)))?;
+    let mut io = ffmpeg_next::format::context::StreamIo::from_read_seek(reader)?;
+    // The file's name helps the format probe (it is never opened: the I/O is ours).
+    let hint = source.path.file_name().and_then(|n| std::ffi::CString::new(n.as_encoded_bytes()).ok());
+    let hint_ptr = hint.as_ref().map_or(std::ptr::null(), |h| h.as_ptr());
+    // SAFETY: libavformat's open sequence with caller-supplied I/O, as ffmpeg-next's own `input_from_stream`
+    // does it: `io` outlives the context (it is handed to `Input` with it, which frees both in order); on a
+    // failed open libavformat has freed the context itself, and on a failed probe it is closed here.
     unsafe {
-        let mut ps = std::ptr::null_mut();
-        let opened = avformat_open_input(&mut ps, c_path.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut());
+        let mut ps = avformat_alloc_context();
+        if ps.is_null() {
+            return Err(ffmpeg_next::Error::Other { errno: nix::libc::ENOMEM });
+        }
+        (*ps).pb = io.as_mut_ptr();
+        (*ps).flags |= AVFMT_FLAG_CUSTOM_IO as i32;
+        let opened = avformat_open_input(&mut ps, hint_ptr, std::ptr::null_mut(), std::ptr::null_mut());
         if opened != 0 {
             return Err(ffmpeg_next::Error::from(opened));
         }
@@ -47,7 +96,7 @@ pub fn open_media(path: &std::path::Path) -> Result<ffmpeg_next::format::context
                 return Err(ffmpeg_next::Error::from(probed));
             }
         }
-        Ok(ffmpeg_next::format::context::Input::wrap(ps))
+        Ok(ffmpeg_next::format::context::Input::wrap_with_custom_io(ps, io))
     }
 }
 

@@ -26,10 +26,13 @@ pub async fn run(config: &Config, args: InspectArgs) -> anyhow::Result<()> {
         .map(|path| {
             let pool = &pool;
             async move {
-                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-                let mut reading = pool.read(path, hash, size).await.unwrap_or_else(|e| Reading {
+                let read = match crate::media::input::Source::open(path) {
+                    Ok(source) => pool.read(&source, hash).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("cannot open: {e}")),
+                };
+                let mut reading = read.unwrap_or_else(|error| Reading {
                     path: path.display().to_string(),
-                    error: Some(e.to_string()),
+                    error: Some(error),
                     ..Reading::default()
                 });
                 if reading.kind == MediaKind::Photo
@@ -60,7 +63,8 @@ async fn has_live_partner(path: &std::path::Path, pool: &WorkerPool, photo: &Rea
         let candidate = entry.path();
         let same_stem = candidate.file_stem().is_some_and(|s| s.eq_ignore_ascii_case(stem));
         if same_stem && candidate != path && detect::is_video_name(&candidate) {
-            if let Ok(video) = pool.read(&candidate, false, 0).await {
+            let Ok(source) = crate::media::input::Source::open(&candidate) else { continue };
+            if let Ok(video) = pool.read(&source, false).await {
                 if video.content_id.is_some() && video.content_id == photo.content_id {
                     return true;
                 }

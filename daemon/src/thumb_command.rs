@@ -47,8 +47,11 @@ pub async fn run(config: &Config, args: ThumbArgs) -> anyhow::Result<()> {
                     })
                     .collect();
                 let request = ThumbRequest { path: file.display().to_string(), sizes, quality };
-                let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-                (file, pool.thumbs(request, size).await)
+                let rendered = match crate::media::input::Source::open(file) {
+                    Ok(source) => pool.thumbs(request, &source).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("cannot open: {e}")),
+                };
+                (file, rendered)
             }
         })
         .buffered(pool.size());
@@ -63,9 +66,9 @@ pub async fn run(config: &Config, args: ThumbArgs) -> anyhow::Result<()> {
                 failures += 1;
                 println!("{}: error: {reason}", file.display());
             }
-            Err(e) => {
+            Err(error) => {
                 failures += 1;
-                println!("{}: error: {e}", file.display());
+                println!("{}: error: {error}", file.display());
             }
         }
     }

@@ -11,9 +11,13 @@ root="${DESTDIR:-}"
 install -D -m 0755 target/release/photosd "$root/usr/local/bin/photosd"
 install -d -m 0755 "$root/etc/photosd"
 if [[ ! -f "$root/etc/photosd/photosd.toml" ]]; then
-  install -m 0644 conf/photosd.toml "$root/etc/photosd/photosd.toml"
+  # nginx, set up in front below, connects from loopback: its X-Forwarded-For is the client's address.
+  sed 's|^trusted_proxies = .*|trusted_proxies = ["127.0.0.1", "::1"]|' conf/photosd.toml >"$root/etc/photosd/photosd.toml"
+  chmod 0644 "$root/etc/photosd/photosd.toml"
 else
   echo "install: keeping the existing $root/etc/photosd/photosd.toml"
+  # An empty list meant loopback in earlier versions; it now means none.
+  sed -i 's|^trusted_proxies = \[\]$|trusted_proxies = ["127.0.0.1", "::1"]|' "$root/etc/photosd/photosd.toml"
 fi
 if [[ -z "$root" ]] && ! id photosd >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin photosd

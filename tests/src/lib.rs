@@ -33,7 +33,7 @@ pub fn photosd_bin() -> PathBuf {
 
 /// Runs photosd with `args`, with a clean environment for its settings.
 pub fn photosd(args: &[&str]) -> Output {
-    Command::new(photosd_bin()).args(args).env_remove("PHOTOSD_CONFIG").output().expect("photosd runs")
+    Command::new(photosd_bin()).args(args).env_remove("PHOTOSD_CONFIG").env_remove("PHOTOSD_BIN").output().expect("photosd runs")
 }
 
 /// Parses JSON lines.
@@ -154,6 +154,8 @@ impl Daemon {
         let child = Command::new(bin)
             .args(&args)
             .env_remove("PHOTOSD_CONFIG")
+            // The tests' own setting: photosd refuses PHOTOSD_ variables it does not know.
+            .env_remove("PHOTOSD_BIN")
             .env("PHOTOSD_WATCH_DEBOUNCE_MS", "400")
             .env("PHOTOSD_WATCH_MOVE_GRACE_MS", "800")
             .env("PHOTOSD_SPACES_DISCOVERY_INTERVAL_SECS", "1")

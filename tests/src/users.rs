@@ -21,16 +21,21 @@ pub fn test_user(name: &'static str, password: &'static str, groups: &[&str]) ->
             run(Command::new("groupadd").arg(group));
         }
     }
-    if !Command::new("id").arg(name).output().unwrap().status.success() {
+    let new = !Command::new("id").arg(name).output().unwrap().status.success();
+    if new {
         run(Command::new("useradd").args(["--no-create-home", "--shell", "/usr/sbin/nologin", name]));
     }
     if !groups.is_empty() {
         run(Command::new("usermod").args(["--append", "--groups", &groups.join(","), name]));
     }
-    let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().unwrap();
-    use std::io::Write;
-    chpasswd.stdin.take().unwrap().write_all(format!("{name}:{password}\n").as_bytes()).unwrap();
-    assert!(chpasswd.wait().unwrap().success(), "chpasswd {name}");
+    // Only a new account gets its password: setting it again (even to the same one) ends the account's sessions,
+    // and the tests of one binary share their accounts while they run in parallel.
+    if new {
+        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        chpasswd.stdin.take().unwrap().write_all(format!("{name}:{password}\n").as_bytes()).unwrap();
+        assert!(chpasswd.wait().unwrap().success(), "chpasswd {name}");
+    }
     let uid = nix::unistd::User::from_name(name).unwrap().expect("the account exists").uid.as_raw();
     TestUser { name, password, uid }
 }

@@ -63,8 +63,27 @@ fn pre_login_memory_exhaustion() {
     let big = "a".repeat(60 * 1024);
     let fields: Vec<(String, String)> = (0..20).map(|i| (format!("note{i}"), big.clone())).collect();
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let answer = alice.upload("upload", &fields, "x.jpg", b"not read");
-    assert_eq!(error_code(&answer), 114, "1.2 MB of form fields: {answer}");
+    // Sent by hand: photosd answers as soon as the limit is passed, before the client has sent it all, and an
+    // HTTP client library takes the closed connection for a failure of its own.
+    let boundary = "b";
+    let body = photosd_tests::multipart_body(boundary, "SYNO.Foto.Upload.Item", "upload", alice.sid.as_deref(), &fields, "x.jpg", b"not read");
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    let head = format!(
+        "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nX-SYNO-TOKEN: {}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        alice.token.as_deref().unwrap_or(""),
+        body.len()
+    );
+    // Read while writing: the answer comes before the body is all sent, and a reset would discard it unread.
+    let mut reader = stream.try_clone().unwrap();
+    let answer = std::thread::spawn(move || {
+        let mut received = Vec::new();
+        let _ = reader.read_to_end(&mut received);
+        String::from_utf8_lossy(&received).into_owned()
+    });
+    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+    let answer = answer.join().unwrap();
+    assert!(answer.contains("\"code\":114"), "1.2 MB of form fields: {answer}");
 }
 
 /// Finding 3: a cookie alone, as any other site's page sends it with a link, does not end the session; `_sid`,
@@ -150,6 +169,30 @@ fn logging_in_to_ones_own_account_does_not_clear_the_address() {
     assert_eq!(api.login(s.alice.name, s.alice.password)["success"], true);
     assert_eq!(error_code(&api.login("pdt-nobody5", "guess")), 400, "the fifth failure is still checked");
     assert_eq!(error_code(&api.login("pdt-nobody6", "guess")), 407, "the address is blocked after five");
+}
+
+/// Finding 7: no proxy is trusted unless configured, not even loopback, so a local process that writes
+/// `X-Forwarded-For` cannot pass for five other addresses: its sixth wrong login is blocked like anyone's.
+#[test]
+fn a_local_process_is_not_a_trusted_proxy() {
+    let s = setup();
+    let login = |n: u32| {
+        let answer = ureq::post(&format!("{}/photo/webapi/auth.cgi", s.daemon.base_url()))
+            .set("X-Forwarded-For", &format!("198.51.100.{n}"))
+            .send_form(&[
+                ("api", "SYNO.API.Auth"),
+                ("version", "7"),
+                ("method", "login"),
+                ("account", &format!("pdt-nobody{n}")),
+                ("passwd", "guess"),
+            ])
+            .unwrap();
+        error_code(&serde_json::from_str::<serde_json::Value>(&answer.into_string().unwrap()).unwrap())
+    };
+    for n in 1..=5 {
+        assert_eq!(login(n), 400);
+    }
+    assert_eq!(login(6), 407, "the address it connects from is blocked after five, whatever it claims");
 }
 
 fn index(lib: &photosd_tests::Library, extra: &[&str]) -> String {
@@ -299,4 +342,205 @@ fn the_session_cookie_is_not_dsms() {
     let dsm_session = "id=DSMs-own-session-id-in-the-same-browser";
     assert_eq!(me(&format!("{dsm_session}; photosd_id={sid}"))["data"]["name"], s.alice.name, "DSM's does not shadow");
     assert_eq!(me(&format!("id={sid}"))["data"]["name"], s.alice.name, "as synology-api sends it");
+}
+
+/// Runs `script` with `sh` as `user`, as that user would in a shell of their own (over SSH, say).
+fn as_user(user: &photosd_tests::TestUser, script: &str) {
+    let out = std::process::Command::new("setpriv")
+        .args([&format!("--reuid={}", user.uid), &format!("--regid={}", user.uid), "--clear-groups", "--"])
+        .args(["sh", "-c", script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Gives each user their own home, as on a real system: alice's home and Photos are hers, bob's closed to others.
+fn homes_of_their_own(s: &photosd_tests::api_library::Setup) {
+    use std::os::unix::fs::PermissionsExt;
+    let top = s.lib.dir.path();
+    for dir in [top.to_path_buf(), top.join("homes")] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for (user, mode) in [(&s.alice, 0o755), (&s.bob, 0o700)] {
+        let home = s.lib.photos_of(user.name).parent().unwrap().to_path_buf();
+        let chown = std::process::Command::new("chown").arg("-R").arg(format!("{}:", user.name)).arg(&home).status();
+        assert!(chown.unwrap().success());
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+/// Waits until the daemon has nothing left to do: no job queued or running.
+fn settled(lib: &photosd_tests::Library) {
+    photosd_tests::wait_for("the job queue to empty", 60, || {
+        lib.db().query_row("SELECT count(*) FROM job", [], |r| r.get::<_, i64>(0)).unwrap_or(1) == 0
+    });
+}
+
+/// Finding 4: a symlink in a Personal Space leads nowhere. Alice, in a shell of her own, makes a folder, moves it
+/// out of her Photos and puts a link to bob's Photos in its place before photosd has settled the move; and links
+/// photosd's data dir and bob's photo beside it. None of bob's photos (nor any thumbnail) enters her library,
+/// and photosd never reads them for her. Before the fix, the watcher took the link for the folder come back and
+/// walked it: bob's photo was indexed into alice's space, with its thumbnails.
+#[test]
+fn symlink_escape_in_the_indexer() {
+    let s = setup();
+    homes_of_their_own(&s);
+    let (photos, bobs) = (s.lib.photos(), s.lib.photos_of(s.bob.name));
+    let home = photos.parent().unwrap();
+    as_user(
+        &s.alice,
+        &format!(
+            "cd '{p}' && mkdir d && mv d '{h}/away' && ln -s '{b}' d && ln -s '{data}' data && ln -s '{b}/Pentax_K10D.jpg' x.jpg \
+             && mkdir e && ln -s '{b}' e/inner",
+            p = photos.display(),
+            h = home.display(),
+            b = bobs.display(),
+            data = s.lib.data().display()
+        ),
+    );
+    // The move's other half is awaited for 2 s (watch.move_grace_ms); then a photo of alice's own, which comes
+    // after everything above through the same watcher.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    as_user(&s.alice, &format!("cp '{}' '{}/after.jpg'", photosd_tests::sample_jpeg().display(), photos.display()));
+    let alice = logged_in(&s, &s.alice);
+    photosd_tests::wait_for("alice's new photo", 30, || alice.item_id("Foto", "after.jpg").is_some());
+    settled(&s.lib);
+    let alices: Vec<String> = s
+        .lib
+        .db()
+        .prepare("SELECT i.filename FROM item i JOIN space s ON s.id = i.space_id WHERE s.owner_name = ?1")
+        .unwrap()
+        .query_map([s.alice.name], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!alices.iter().any(|name| name == "Pentax_K10D.jpg" || name == "x.jpg"), "bob's photo in alice's space: {alices:?}");
+    assert!(!alices.iter().any(|name| name.ends_with("_sm.jpg") || name == "library.db"), "{alices:?}");
+    let listed: Vec<String> = alice.items("Foto").iter().filter_map(|i| i["filename"].as_str().map(String::from)).collect();
+    assert!(!listed.iter().any(|n| n == "Pentax_K10D.jpg"), "{listed:?}");
+    // Bob's photo is still his.
+    let bob = logged_in(&s, &s.bob);
+    assert!(bob.item_id("Foto", "Pentax_K10D.jpg").is_some());
+}
+
+/// Finding 10 (in part): `Index get` and `BackgroundTask.Info` speak of the caller's own library. Work waiting in
+/// bob's space (an import held back, a video of his being transcoded) is counted for bob, and alice sees neither
+/// the count nor his video's id; before the fix both were the whole daemon's.
+#[test]
+fn index_and_background_tasks_show_only_the_callers_work() {
+    let s = setup();
+    let (alice, bob) = (logged_in(&s, &s.alice), logged_in(&s, &s.bob));
+    let bobs_photo = bob.item_id("Foto", "Pentax_K10D.jpg").unwrap();
+    settled(&s.lib);
+    let db = s.lib.db();
+    let bobs_space: i64 =
+        db.query_row("SELECT id FROM space WHERE owner_name = ?1", [s.bob.name], |r| r.get(0)).unwrap();
+    // An import that waits (as after a storage failure), and his photo's row made a running transcode.
+    db.execute(
+        "INSERT INTO job (kind, key, payload, state, created_at, updated_at, not_before)
+         VALUES ('import', 'held', json_object('space', ?1, 'root', '/nowhere', 'path', 'held.jpg'), 'queued', 0, 0, 4000000000)",
+        [bobs_space],
+    )
+    .unwrap();
+    db.execute("UPDATE item SET type = 'video', video_state = 'running', video_progress = 0.5 WHERE id = ?1", [bobs_photo])
+        .unwrap();
+    assert_eq!(bob.call("SYNO.Foto.Index", "get", 1, &[])["data"]["basic"], 1, "bob's own work is counted");
+    assert_eq!(alice.call("SYNO.Foto.Index", "get", 1, &[])["data"]["basic"], 0, "not alice's");
+    let tasks = |api: &Api| api.call("SYNO.Foto.BackgroundTask.Info", "list_user_task", 1, &[]).to_string();
+    assert!(tasks(&bob).contains(&format!("\"item_id\":{bobs_photo}")), "{}", tasks(&bob));
+    assert!(!tasks(&alice).contains(&bobs_photo.to_string()), "{}", tasks(&alice));
+    assert!(!tasks(&alice).contains("\"index\""), "{}", tasks(&alice));
+}
+
+/// Finding 10 (in part): a session ends when its account's password is changed, or the account is locked, as
+/// DSM ends them; before the fix a stolen session outlived both. (dave is this test's alone: his password
+/// changes.)
+#[test]
+fn a_changed_password_or_a_locked_account_ends_its_sessions() {
+    let s = setup();
+    let dave = photosd_tests::test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP]);
+    let me = |api: &Api| api.call("SYNO.Foto.UserInfo", "me", 1, &[]);
+    let mut api = Api::new(&s.daemon.base_url());
+    assert_eq!(api.login(dave.name, dave.password)["success"], true);
+    assert_eq!(me(&api)["data"]["name"], dave.name);
+    let run = |command: &str, args: &[&str], input: Option<&str>| {
+        let mut child = std::process::Command::new(command)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.unwrap_or("").as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success(), "{command} {args:?}");
+    };
+    run("usermod", &["--lock", dave.name], None);
+    assert_eq!(error_code(&me(&api)), 119, "a locked account's session is over");
+    run("usermod", &["--unlock", dave.name], None);
+    assert_eq!(error_code(&me(&api)), 119, "and stays over once unlocked");
+    assert_eq!(api.login(dave.name, dave.password)["success"], true);
+    let mut other = Api::new(&s.daemon.base_url());
+    assert_eq!(other.login(dave.name, dave.password)["success"], true);
+    run("chpasswd", &[], Some(&format!("{}:{}\n", dave.name, dave.password)));
+    assert_eq!(error_code(&me(&api)), 119, "a new password (even the same one) ends every session");
+    assert_eq!(error_code(&me(&other)), 119);
+    assert_eq!(api.login(dave.name, dave.password)["success"], true, "a new login works");
+    assert_eq!(me(&api)["data"]["name"], dave.name);
+}
+
+/// Finding 10 (in part): the recycle bin photosd makes in a home is the home's user's, with the home's mode, so
+/// that she can open it and restore what she deleted; before the fix it was photosd's (0750 under systemd's umask).
+#[test]
+fn the_recycle_bin_belongs_to_the_user() {
+    use std::os::unix::fs::MetadataExt;
+    let s = setup();
+    homes_of_their_own(&s);
+    let alice = logged_in(&s, &s.alice);
+    let id = alice.item_id("Foto", "Sony_HDR-HC3.jpg").unwrap();
+    let deleted = alice.call("SYNO.Foto.Browse.Item", "delete", 5, &[("id", &format!("[{id}]"))]);
+    assert_eq!(deleted["success"], true, "{deleted}");
+    let home = s.lib.photos().parent().unwrap().to_path_buf();
+    let bin = std::fs::metadata(home.join("#recycle")).unwrap();
+    assert_eq!((bin.uid(), bin.mode() & 0o7777), (s.alice.uid, 0o755), "the bin is alice's, as her home is");
+    as_user(&s.alice, &format!("cd '{}' && mv '#recycle/Photos/Sony_HDR-HC3.jpg' Photos/", home.display()));
+    photosd_tests::wait_for("the restored photo", 30, || alice.item_id("Foto", "Sony_HDR-HC3.jpg").is_some());
+}
+
+/// Finding 6: the Personal Space folder photosd makes for a user without one is given to her through the home's
+/// open descriptor, never by path. Erin (this test's alone) races it from her shell, swapping `~/Photos` for a
+/// link to a folder of root's as fast as she can while photosd makes it again and again; the folder of root's
+/// never becomes hers. Before the fix, a chown by path could follow her link.
+#[test]
+fn chown_after_create_dir_follows_a_swapped_in_symlink() {
+    use std::os::unix::fs::MetadataExt;
+    let s = setup();
+    let erin = photosd_tests::test_user("pdt-erin", "erin-Pa55word", &[photosd_tests::api_library::GROUP]);
+    homes_of_their_own(&s);
+    let home = s.lib.photos_of(erin.name).parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&home).unwrap();
+    assert!(std::process::Command::new("chown").arg(format!("{}:", erin.name)).arg(&home).status().unwrap().success());
+    let victim = s.lib.dir.path().join("roots-own");
+    std::fs::create_dir(&victim).unwrap();
+    let racer = std::process::Command::new("setpriv")
+        .args([&format!("--reuid={}", erin.uid), &format!("--regid={}", erin.uid), "--clear-groups", "--"])
+        .args(["python3", "-c"])
+        .arg(format!(
+            "import os, time\nend = time.time() + 8\np, v = '{}', '{}'\nwhile time.time() < end:\n    \
+             try: os.rmdir(p)\n    except OSError: pass\n    try: os.symlink(v, p)\n    except OSError: pass\n    \
+             try: os.unlink(p)\n    except OSError: pass\n",
+            home.join("Photos").display(),
+            victim.display()
+        ))
+        .spawn()
+        .unwrap();
+    let mut api = Api::new(&s.daemon.base_url());
+    assert_eq!(api.login(erin.name, erin.password)["success"], true);
+    let started = std::time::Instant::now();
+    let mut calls = 0;
+    while started.elapsed() < std::time::Duration::from_secs(7) {
+        api.call("SYNO.Foto.Browse.Item", "count", 5, &[]);
+        calls += 1;
+    }
+    let mut racer = racer;
+    racer.wait().unwrap();
+    let owner = std::fs::metadata(&victim).unwrap().uid();
+    assert_eq!(owner, 0, "root's folder was given to erin (after {calls} calls)");
 }

@@ -118,11 +118,12 @@ pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
 }
 
-/// `Index get`: how much indexing work is still waiting, by stage (0 everywhere when idle).
+/// `Index get`: how much indexing work of the caller's space is still waiting, by stage (0 everywhere when idle).
 pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
         "get" => {
-            let pending = ctx.app.db.call(|db| db.pending_jobs_by_kind()).await?;
+            let space = ctx.space().await?.id;
+            let pending = ctx.app.db.call(move |db| db.pending_jobs_in_space(space)).await?;
             let of = |kind: &str| pending.iter().find(|(k, _)| k == kind).map(|(_, n)| *n).unwrap_or(0);
             Ok(Reply::Data(json!({
                 "basic": of(crate::jobs::pipeline::IMPORT),
@@ -162,20 +163,27 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
 }
 
-/// `BackgroundTask.Info`: the long-running work of the library, as tasks with a completion count. Indexing and
-/// transcoding are reported while they run.
+/// `BackgroundTask.Info`: the long-running work of the caller's space, as tasks with a completion count. Indexing
+/// and transcoding are reported while they run; another user's work, or a video the caller may not see, is not.
 pub async fn background_tasks(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     if !matches!(call.method.as_str(), "list_user_task" | "get_status") {
         return Err(ApiError::NoSuchMethod);
     }
-    let pending = ctx.app.db.call(|db| db.pending_jobs_by_kind()).await?;
-    let transcodes = ctx.app.db.call(|db| db.transcodes()).await?;
+    let space = ctx.space().await?;
+    let space_id = space.id;
+    let pending = ctx.app.db.call(move |db| db.pending_jobs_in_space(space_id)).await?;
+    let mut transcodes = Vec::new();
+    for t in ctx.app.db.call(|db| db.transcodes()).await?.into_iter().filter(|t| t.state == "running") {
+        if ctx.item(&space, t.item_id).await.is_ok() {
+            transcodes.push(t);
+        }
+    }
     let mut list = Vec::new();
     let queued: i64 = pending.iter().filter(|(k, _)| k != crate::jobs::pipeline::TRANSCODE).map(|(_, n)| n).sum();
     if queued > 0 {
         list.push(json!({ "id": 1, "operation": "index", "status": "processing", "total": queued, "completion": 0 }));
     }
-    for t in transcodes.iter().filter(|t| t.state == "running") {
+    for t in &transcodes {
         list.push(json!({
             "id": 1_000_000 + t.item_id, "operation": "video_convert", "status": "processing",
             "total": 100, "completion": (t.progress.unwrap_or(0.0) * 100.0).round() as i64, "item_id": t.item_id,

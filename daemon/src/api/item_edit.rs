@@ -103,7 +103,14 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             let mut recycled = Vec::new();
             for id in ids {
                 let mut with_pair = vec![id];
-                with_pair.extend(ctx.app.db.call(move |db| db.live_video_of(id)).await?);
+                // A Live Photo's video goes with it, if the caller may manage the video too (it is normally
+                // beside its photo, but a move on disk can part them); otherwise it stays, as its own item.
+                if let Some(video) = ctx.app.db.call(move |db| db.live_video_of(id)).await? {
+                    match managed(ctx, space, video).await {
+                        true => with_pair.push(video),
+                        false => tracing::info!(user = ctx.caller.name, video, "a Live Photo's video stays: not the caller's to delete"),
+                    }
+                }
                 for id in with_pair {
                     let file = ctx.item_file(space, id).await?;
                     recycled.push(recycle(ctx, space, &file).await?);
@@ -170,6 +177,14 @@ async fn record_move(
     let (space_id, from, to) = (space.id, join(&file.folder, &file.filename), join(to_folder, to_name));
     ctx.app.db.call(move |db| db.move_item((space_id, &from), (space_id, &to))).await?;
     Ok(())
+}
+
+/// Whether the caller may manage item `id` of this space (and see it at all).
+async fn managed(ctx: &Ctx, space: &Space, id: i64) -> bool {
+    match ctx.item(space, id).await {
+        Ok(item) => ctx.require_on_item(space, &item, Role::Manage).await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// Moves one file to the recycle bin and forgets its item.

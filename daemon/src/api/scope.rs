@@ -154,27 +154,19 @@ impl Ctx {
 }
 
 /// Makes `<home>/Photos` for a user who has none yet, owned by them. The home itself must exist: photosd never
-/// creates homes.
+/// creates homes. The user owns the home and may swap a symlink in at any moment, so the folder is made and given
+/// away through the home's open descriptor, never by path (a chown by path would follow the link).
 fn create_personal_root(root: &Path, uid: u32, gid: u32) -> Result<(), ApiError> {
     let home = root.parent().ok_or_else(|| ApiError::NotFound("no home".into()))?;
-    if !std::fs::symlink_metadata(home).is_ok_and(|m| m.is_dir()) {
-        return Err(ApiError::NotFound(format!("home {} does not exist", home.display())));
-    }
-    match std::fs::create_dir(root) {
+    let name = root.file_name().and_then(|n| n.to_str()).ok_or_else(|| ApiError::NotFound("no folder name".into()))?;
+    match crate::service::space_fs::create_dir(home, "", name, uid, gid) {
         Ok(()) => {
-            let given =
-                nix::unistd::chown(root, Some(nix::unistd::Uid::from_raw(uid)), Some(nix::unistd::Gid::from_raw(gid)));
-            crate::service::space_fs::hand_over(given, &root.display().to_string())?;
             tracing::info!(root = %root.display(), "created a Personal Space");
             Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            if std::fs::symlink_metadata(root).is_ok_and(|m| m.is_dir()) {
-                Ok(())
-            } else {
-                Err(ApiError::NotFound(format!("{} is not a folder", root.display())))
-            }
-        }
-        Err(e) => Err(e.into()),
+        Err(ApiError::Exists) if crate::service::space_fs::open_dir(root, "").is_ok() => Ok(()),
+        Err(ApiError::Exists) => Err(ApiError::NotFound(format!("{} is not a folder", root.display()))),
+        Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(format!("home {} does not exist", home.display()))),
+        Err(e) => Err(e),
     }
 }

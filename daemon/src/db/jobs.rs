@@ -132,11 +132,17 @@ impl Db {
     }
 
     /// Queued and running jobs per kind.
-    pub fn pending_jobs_by_kind(&self) -> Result<Vec<(String, i64)>, DbError> {
+    /// How many jobs of each kind are queued or running for one space: a user is told of their own library's work,
+    /// never of another's. A job names its space (import, purge) or its item (thumbnails, transcode).
+    pub fn pending_jobs_in_space(&self, space_id: i64) -> Result<Vec<(String, i64)>, DbError> {
         let conn = self.lock();
-        let mut stmt =
-            conn.prepare_cached("SELECT kind, count(*) FROM job WHERE state IN ('queued', 'running') GROUP BY kind")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT j.kind, count(*) FROM job j LEFT JOIN item i ON i.id = json_extract(j.payload, '$.item')
+             WHERE j.state IN ('queued', 'running')
+               AND coalesce(json_extract(j.payload, '$.space'), i.space_id) = ?1
+             GROUP BY j.kind",
+        )?;
+        let rows = stmt.query_map([space_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -17,6 +17,7 @@ mod thumbs;
 mod timeline;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_job_delay.sql"),
     include_str!("migrations/0008_space_device.sql"),
     include_str!("migrations/0009_tags_per_space.sql"),
+    include_str!("migrations/0010_session_credential.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,19 @@ pub enum DbError {
     DataDir { path: String, source: std::io::Error },
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+/// How many virtual-machine steps of a statement pass between two checks that its caller still waits (a few
+/// milliseconds of work).
+const PROGRESS_STEPS: i32 = 50_000;
+
+fn caller_stopped_waiting() -> bool {
+    ABANDONED.with(|flag| flag.borrow().as_ref().is_some_and(|f| f.load(Ordering::Relaxed)))
+}
+
+thread_local! {
+    /// The abandoned-flag of the `Db::call` running on this blocking thread, read by the progress handler.
+    static ABANDONED: std::cell::RefCell<Option<Arc<AtomicBool>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// A handle to the library database. Cloning is cheap; all clones share one connection.
@@ -79,6 +94,9 @@ impl Db {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut conn, &path.display().to_string())?;
+        // Every few thousand steps of a statement, SQLite asks whether to go on: not once the caller it runs for
+        // has stopped waiting (see `call`).
+        conn.progress_handler(PROGRESS_STEPS, Some(caller_stopped_waiting))?;
         Ok(Db { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -87,14 +105,43 @@ impl Db {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` on tokio's blocking pool, so async tasks never wait on SQLite directly.
+    /// Runs `f` on tokio's blocking pool, so async tasks never wait on SQLite directly. When the caller stops
+    /// waiting (a request past its time limit, or its client gone, drops this future), `f` does not start if it
+    /// has not yet, and a statement it is running is interrupted: one user's slow call does not keep the one
+    /// connection from everyone else.
     pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&Db) -> Result<T, DbError> + Send + 'static,
     {
+        /// Raises the flag when dropped: when the call returns, or when its caller stops waiting.
+        struct Abandon(Arc<AtomicBool>);
+        impl Drop for Abandon {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
         let db = self.clone();
-        tokio::task::spawn_blocking(move || f(&db)).await.map_err(|e| DbError::Task(e.to_string()))?
+        let abandon = Abandon(Arc::new(AtomicBool::new(false)));
+        let flag = abandon.0.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            if flag.load(Ordering::Relaxed) {
+                return Err(DbError::Task("the caller stopped waiting".into()));
+            }
+            /// Clears this thread's flag however `f` ends, panics included: the thread serves other calls next.
+            struct Running;
+            impl Drop for Running {
+                fn drop(&mut self) {
+                    ABANDONED.with(|current| *current.borrow_mut() = None);
+                }
+            }
+            ABANDONED.with(|current| *current.borrow_mut() = Some(flag));
+            let _running = Running;
+            f(&db)
+        });
+        let result = task.await.map_err(|e| DbError::Task(e.to_string()))?;
+        drop(abandon);
+        result
     }
 
     #[cfg(test)]

@@ -12,6 +12,8 @@ pub struct Session {
     pub user_name: String,
     pub created_at: i64,
     pub last_seen: i64,
+    /// The account's credential at login (`ffi::credential_stamp`), when photosd could read it.
+    pub credential: Option<String>,
 }
 
 fn key(sid: &str) -> String {
@@ -19,12 +21,12 @@ fn key(sid: &str) -> String {
 }
 
 impl Db {
-    pub fn create_session(&self, sid: &str, token: &str, uid: u32, user: &str, ip: &str) -> Result<(), DbError> {
+    pub fn create_session(&self, sid: &str, token: &str, user: (u32, &str), ip: &str, credential: Option<&str>) -> Result<(), DbError> {
         let t = now();
         self.lock().execute(
-            "INSERT INTO session (sid_hash, syno_token, uid, user_name, client_ip, created_at, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![key(sid), token, uid, user, ip, t],
+            "INSERT INTO session (sid_hash, syno_token, uid, user_name, client_ip, created_at, last_seen, credential)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+            params![key(sid), token, user.0, user.1, ip, t, credential],
         )?;
         Ok(())
     }
@@ -35,7 +37,7 @@ impl Db {
         let conn = self.lock();
         let found = conn
             .query_row(
-                "SELECT syno_token, uid, user_name, created_at, last_seen FROM session WHERE sid_hash = ?1",
+                "SELECT syno_token, uid, user_name, created_at, last_seen, credential FROM session WHERE sid_hash = ?1",
                 [key(sid)],
                 |r| {
                     Ok(Session {
@@ -44,6 +46,7 @@ impl Db {
                         user_name: r.get(2)?,
                         created_at: r.get(3)?,
                         last_seen: r.get(4)?,
+                        credential: r.get(5)?,
                     })
                 },
             )
@@ -85,7 +88,7 @@ mod tests {
     fn sessions_are_found_by_sid_and_expire() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        db.create_session("secret-sid", "tok", 1001, "alice", "127.0.0.1").unwrap();
+        db.create_session("secret-sid", "tok", (1001, "alice"), "127.0.0.1", None).unwrap();
         let stored: String = db.lock().query_row("SELECT sid_hash FROM session", [], |r| r.get(0)).unwrap();
         assert_ne!(stored, "secret-sid", "only a hash is stored");
         match db.session("secret-sid", 60, 3600).unwrap() {

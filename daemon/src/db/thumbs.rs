@@ -9,10 +9,12 @@ use super::{Db, DbError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThumbSource {
     pub item_id: i64,
-    /// Absolute path of the original.
+    /// Absolute path of the original, to name it in the log.
     pub path: String,
     pub hash: Option<String>,
     pub size: u64,
+    /// Where it is opened: its space's root, its folder there, its name.
+    pub at: (String, String, String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +43,7 @@ impl Db {
         Ok(conn
             .query_row(
                 &format!(
-                    "SELECT i.id, {ABSOLUTE_PATH}, i.hash, i.size
+                    "SELECT i.id, {ABSOLUTE_PATH}, i.hash, i.size, s.root, f.path, i.filename
                      FROM item i JOIN folder f ON f.id = i.folder_id JOIN space s ON s.id = i.space_id WHERE i.id = ?1"
                 ),
                 [item_id],
@@ -51,6 +53,7 @@ impl Db {
                         path: r.get(1)?,
                         hash: r.get(2)?,
                         size: r.get::<_, i64>(3)? as u64,
+                        at: (r.get(4)?, r.get(5)?, r.get(6)?),
                     })
                 },
             )
@@ -110,6 +113,8 @@ impl Db {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoSource {
     pub path: String,
+    /// Where it is opened: its space's root, its folder there, its name.
+    pub at: (String, String, String),
     pub hash: Option<String>,
     pub kind: String,
     pub mime: Option<String>,
@@ -124,7 +129,8 @@ impl Db {
         Ok(conn
             .query_row(
                 &format!(
-                    "SELECT {ABSOLUTE_PATH}, i.hash, i.type, i.mime, i.video_codec, i.audio_codec, i.size
+                    "SELECT {ABSOLUTE_PATH}, i.hash, i.type, i.mime, i.video_codec, i.audio_codec, i.size, s.root,
+                            f.path, i.filename
                      FROM item i JOIN folder f ON f.id = i.folder_id JOIN space s ON s.id = i.space_id WHERE i.id = ?1"
                 ),
                 [item_id],
@@ -137,6 +143,7 @@ impl Db {
                         video_codec: r.get(4)?,
                         audio_codec: r.get(5)?,
                         size: r.get::<_, i64>(6)? as u64,
+                        at: (r.get(7)?, r.get(8)?, r.get(9)?),
                     })
                 },
             )

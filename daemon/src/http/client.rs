@@ -1,6 +1,6 @@
 //! Who is on the other end of a request: the client's address and scheme, taken from `X-Forwarded-For` and
-//! `X-Forwarded-Proto` only when the connection comes from a trusted reverse proxy (loopback, by default);
-//! anyone else could write those headers to dodge the login rate limit.
+//! `X-Forwarded-Proto` only when the connection comes from an address listed in `server.trusted_proxies` (none by
+//! default, not even loopback: any local process could otherwise claim any address to dodge the login limit).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -18,9 +18,7 @@ pub struct Client {
 impl Client {
     pub fn from_request<B>(config: &Config, peer: SocketAddr, request: &Request<B>) -> Client {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-        let trusted = config.server.trusted_proxies.iter().any(|p| *p == peer.ip())
-            || (config.server.trusted_proxies.is_empty() && peer.ip().is_loopback());
-        if !trusted {
+        if !config.server.trusted_proxies.contains(&peer.ip()) {
             return Client { ip: peer.ip(), https: false };
         }
         // The proxy appends the address it saw: the last entry is the one it vouches for.

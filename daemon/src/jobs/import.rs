@@ -9,9 +9,19 @@ use super::pipeline::{ImportPayload, PurgePayload};
 use super::{JobError, Progress};
 use crate::app::App;
 use crate::media::Reading;
+use crate::service::space_fs;
 
 pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
     meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
+}
+
+fn stat_mtime_ns(stat: &nix::sys::stat::FileStat) -> i64 {
+    stat.st_mtime * 1_000_000_000 + stat.st_mtime_nsec
+}
+
+/// The file at the job's path now, looked up through no symlink: `None` when it is gone or not a regular file.
+fn current(job: &ImportPayload) -> Result<Option<nix::sys::stat::FileStat>, JobError> {
+    space_fs::stat_file(Path::new(&job.root), &job.path).map_err(|e| JobError::Retry(format!("cannot look: {e}")))
 }
 
 pub async fn run(
@@ -21,21 +31,23 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<Option<i64>, JobError> {
     let full = Path::new(&job.root).join(&job.path);
-    let before = match std::fs::symlink_metadata(&full) {
-        Ok(m) if m.is_file() => m,
+    // Opened here, beneath the space's root and through no symlink (a folder on the way swapped for a link to
+    // another user's photos leads nowhere), and handed to the worker open.
+    let source = match space_fs::open_source_at(Path::new(&job.root), &job.path) {
+        Ok(source) => source,
+        Err(e) if current(job)?.is_some() => return Err(JobError::Retry(format!("cannot open: {e}"))),
         // Gone (or replaced by something that is not a file) since the job was queued.
-        _ => {
+        Err(_) => {
             let (space, path) = (job.space, job.path.clone());
             app.db.call(move |db| db.delete_item(space, &path)).await?;
             return Ok(None);
         }
     };
+    let before = source.file().metadata().map_err(|e| JobError::Retry(format!("cannot read: {e}")))?;
     // Ask the kernel to start reading the file now: while this job waits for a free worker, the disk is
     // already fetching it (only a readahead hint; the daemon itself never parses the bytes).
-    if let Ok(file) = crate::media::input::open_regular(&full) {
-        let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
-    }
-    let reading = match app.workers.read(&full, true, before.len()).await {
+    let _ = nix::fcntl::posix_fadvise(source.file(), 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
+    let reading = match app.workers.read(&source, true).await {
         Ok(r) => r,
         // The worker crashed, hung or ran out of memory on this file: retry once, then flag the file.
         Err(e) if last_attempt => Reading {
@@ -51,8 +63,11 @@ pub async fn run(
         },
         Err(e) => return Err(JobError::Retry(e.to_string())),
     };
-    let after = std::fs::symlink_metadata(&full).map_err(|e| JobError::Retry(format!("file vanished: {e}")))?;
-    if after.len() != before.len() || mtime_ns(&after) != mtime_ns(&before) {
+    drop(source);
+    // Still the file that was read, unchanged: the same inode at the path, with the same size and time.
+    let after = current(job)?.ok_or_else(|| JobError::Retry("file vanished".into()))?;
+    let same_file = after.st_ino == before.ino() && after.st_dev == before.dev();
+    if !same_file || after.st_size as u64 != before.len() || stat_mtime_ns(&after) != mtime_ns(&before) {
         // Still being written: read it again once it settles.
         let next = super::pipeline::import(job.space, &job.root, &job.path);
         app.db.call(move |db| db.enqueue(&[next])).await?;
@@ -63,13 +78,13 @@ pub async fn run(
     }
     progress.bytes.fetch_add(before.len(), Ordering::Relaxed);
     let (space, path, mtime) = (job.space, job.path.clone(), mtime_ns(&before));
-    let checked = full.clone();
+    let root = job.root.clone();
     let outcome = app
         .db
         .call(move |db| {
             // The watcher may have recorded a delete or a rename while the worker read: a file that is gone by
             // now must not come back as a ghost row.
-            if !std::fs::symlink_metadata(&checked).is_ok_and(|m| m.is_file()) {
+            if !space_fs::stat_file(Path::new(&root), &path).is_ok_and(|s| s.is_some()) {
                 db.delete_item(space, &path)?;
                 return Ok(None);
             }

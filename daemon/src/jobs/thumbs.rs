@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::JobError;
 use crate::app::App;
 use crate::media::input::OutputError;
-use crate::service::thumbs;
+use crate::service::{space_fs, thumbs};
 
 pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), JobError> {
     let Some(source) = app.db.call(move |db| db.thumb_source(item)).await? else {
@@ -25,7 +25,13 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
         return Ok(());
     }
     let request = thumbs::request(&data_dir, &source.path, &hash, app.config.thumbnails.quality);
-    let error = match app.workers.thumbs(request, source.size).await {
+    let (root, folder, name) = &source.at;
+    let opened = match space_fs::open_source(std::path::Path::new(root), folder, name) {
+        Ok(opened) => opened,
+        // Gone or changed since: its import sees to it.
+        Err(e) => return Err(JobError::Retry(format!("cannot open {}: {e}", source.path))),
+    };
+    let error = match app.workers.thumbs(request, &opened).await {
         Ok(Ok(report)) => {
             tracing::debug!(file = %source.path, decoded = %report.decoded, "thumbnails ready");
             None

@@ -12,6 +12,7 @@ use super::JobError;
 use crate::app::App;
 use crate::media::input::OutputError;
 use crate::media::transcode::browser_plays;
+use crate::service::space_fs;
 use crate::service::stream::transcode_path;
 use crate::worker::WorkerError;
 
@@ -36,6 +37,10 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool, shutdown: &Cance
         app.db.call(move |db| db.set_video_state(item, "ready", Some(1.0), None)).await?;
         return Ok(());
     }
+    // Opened beneath the space's root through no symlink, and handed to the worker open.
+    let (root, folder, name) = &video.at;
+    let opened = space_fs::open_source(std::path::Path::new(root), folder, name)
+        .map_err(|e| JobError::Retry(format!("cannot open {}: {e}", video.path)))?;
     if !app.db.call(move |db| db.start_transcode(item)).await? {
         tracing::info!(file = %video.path, "transcode cancelled before it started");
         return Ok(());
@@ -46,8 +51,7 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool, shutdown: &Cance
     let mut on_progress = move |done: f64| {
         let _ = progress_tx.send(done);
     };
-    let path = std::path::Path::new(&video.path);
-    let answer = app.transcoder.transcode(path, &out, video.size, &mut on_progress, &cancel).await;
+    let answer = app.transcoder.transcode(&opened, &out, &mut on_progress, &cancel).await;
     recorder.abort();
     let outcome = match answer {
         Ok(Ok(())) => None,

@@ -1,12 +1,15 @@
-//! Random access to a file being read, with its first bytes kept in memory: most metadata sits in the head,
-//! and the rest (a HEIF Exif item at the end, TIFF IFDs anywhere) is read on demand with `pread`. Every read is
-//! bounded, so a lying length field cannot make a worker allocate gigabytes.
+//! The file being read, and how it is read. A `Source` is opened once, by the daemon beneath its space's root
+//! and through no symlink (or by a command, from the path it was given), and handed to the worker as an open
+//! descriptor: nothing in a worker ever opens a photo by its path, so no symlink or rename can redirect it. Every
+//! reader reads that descriptor with `pread` at a position of its own. `Input` keeps the first bytes in memory
+//! (most metadata sits in the head) and reads the rest on demand; every read is bounded, so a lying length field
+//! cannot make a worker allocate gigabytes.
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How much of each file is read up front: the EXIF of nearly every JPEG; larger blocks are read on demand.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -25,11 +28,73 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
-/// A path naming exactly the file already opened as `file`, for libraries that open by name (libheif,
-/// FFmpeg): reopening through /proc/self/fd cannot be redirected by a rename or a symlink swapped in since.
-pub fn proc_path(file: &File) -> std::path::PathBuf {
-    use std::os::fd::AsRawFd;
-    std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
+/// A photo or video to read, already open. `path` only names it (its extension, a date in its name, the log).
+pub struct Source {
+    pub path: PathBuf,
+    file: File,
+    pub len: u64,
+    /// Its XMP sidecar, when it has one.
+    pub sidecar: Option<File>,
+}
+
+impl Source {
+    /// Wraps a file opened elsewhere; anything but a regular file is refused.
+    pub fn new(path: PathBuf, file: File, sidecar: Option<File>) -> io::Result<Source> {
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        }
+        Ok(Source { path, file, len: meta.len(), sidecar })
+    }
+
+    /// Opens the file a command was given by its path, with its sidecar.
+    pub fn open(path: &Path) -> io::Result<Source> {
+        let sidecar = crate::media::sidecar::candidates(path).iter().find_map(|p| open_regular(p).ok());
+        Source::new(path.to_path_buf(), open_regular(path)?, sidecar)
+    }
+
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// A reader from the start of the file, at a position of its own.
+    pub fn reader(&self) -> io::Result<SourceReader> {
+        Ok(SourceReader { file: self.file.try_clone()?, position: 0, len: self.len })
+    }
+
+    /// Reads the whole file into `buffer` (cleared first).
+    pub fn read_all(&self, buffer: &mut Vec<u8>) -> io::Result<()> {
+        buffer.clear();
+        self.reader()?.read_to_end(buffer).map(|_| ())
+    }
+}
+
+/// Reads a `Source` with `pread`: any number of them read one descriptor, each at its own position.
+pub struct SourceReader {
+    file: File,
+    position: u64,
+    len: u64,
+}
+
+impl Read for SourceReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.position)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl io::Seek for SourceReader {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let position = match to {
+            io::SeekFrom::Start(n) => Some(n),
+            io::SeekFrom::End(n) => self.len.checked_add_signed(n),
+            io::SeekFrom::Current(n) => self.position.checked_add_signed(n),
+        };
+        self.position =
+            position.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the file"))?;
+        Ok(self.position)
+    }
 }
 
 /// Why an output (a thumbnail, a transcode) was not made: the source file's fault, which is final, or photosd's
@@ -119,12 +184,10 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn open(path: &Path) -> io::Result<Input> {
-        let file = open_regular(path)?;
-        let len = file.metadata()?.len();
-        let mut head = Vec::with_capacity(HEAD_BYTES.min(len as usize));
-        (&file).take(HEAD_BYTES as u64).read_to_end(&mut head)?;
-        Ok(Input { file, len, head })
+    pub fn of(source: &Source) -> io::Result<Input> {
+        let mut head = Vec::with_capacity(HEAD_BYTES.min(source.len as usize));
+        source.reader()?.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+        Ok(Input { file: source.file.try_clone()?, len: source.len, head })
     }
 
     /// `len` bytes at `offset`, from the head when they are there. Fails past the end of the file.

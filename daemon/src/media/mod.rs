@@ -37,55 +37,44 @@ const BOILERPLATE_DESCRIPTIONS: &[&str] = &[
     "Exif_JPEG_PICTURE",
 ];
 
-/// Reads everything photosd stores about `path`. Never panics on bad input by design, but it runs in a worker
-/// anyway, because the parsers below it are not all ours. A file that cannot be read gives a Reading with
+/// Reads everything photosd stores about an open file. Never panics on bad input by design, but it runs in a
+/// worker anyway, because the parsers below it are not all ours. A file that cannot be read gives a Reading with
 /// `error` set, so it is still indexed and flagged.
-pub fn read_file(path: &Path, with_hash: bool) -> Reading {
-    let mut reading = Reading { path: path.display().to_string(), ..Reading::default() };
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            reading.error = Some(format!("cannot open: {e}"));
-            return reading;
-        }
-    };
-    reading.size = meta.len();
-    let mtime = meta.modified().ok();
+pub fn read_source(source: &input::Source, with_hash: bool) -> Reading {
+    let mut reading = Reading { path: source.path.display().to_string(), size: source.len, ..Reading::default() };
+    let mtime = source.file().metadata().and_then(|m| m.modified()).ok();
     if with_hash {
         // Start reading the whole file in the background now, so the disk works while the metadata is parsed
         // and the hash then mostly finds the file in memory.
-        if let Ok(file) = input::open_regular(path) {
-            let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
-        }
+        let _ = nix::fcntl::posix_fadvise(source.file(), 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_WILLNEED);
     }
-    if let Err(e) = read_into(path, &mut reading) {
+    if let Err(e) = read_into(source, &mut reading) {
         reading.error = Some(e);
     }
-    sidecar::apply(path, &mut reading);
+    sidecar::apply(source.sidecar.as_ref(), &mut reading);
     if with_hash {
-        match hash_file(path) {
+        match hash_source(source) {
             Ok(h) => reading.hash = Some(h),
             Err(e) => reading.error = reading.error.take().or(Some(format!("cannot read: {e}"))),
         }
     }
-    fill_taken_fallbacks(path, mtime, &mut reading);
+    fill_taken_fallbacks(&source.path, mtime, &mut reading);
     reading.sanitize();
     reading
 }
 
-fn read_into(path: &Path, reading: &mut Reading) -> Result<(), String> {
-    let input = Input::open(path).map_err(|e| format!("cannot open: {e}"))?;
+fn read_into(source: &input::Source, reading: &mut Reading) -> Result<(), String> {
+    let input = Input::of(source).map_err(|e| format!("cannot read: {e}"))?;
     if input.len == 0 {
         return Err("empty file".into());
     }
+    let path = source.path.as_path();
     let (format, mime) = detect::detect(path, &input.head);
     reading.mime = mime;
     match format {
         Format::Video => {
             reading.kind = MediaKind::Video;
-            // FFmpeg opens by name: hand it the file already opened, so a swapped-in symlink cannot redirect it.
-            let opened = input::open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
-            let result = video::read(&input::proc_path(&opened), reading);
+            let result = video::read(source, reading);
             video::read_container_dates(&input, reading);
             result
         }
@@ -246,13 +235,13 @@ fn fill_taken_fallbacks(path: &Path, mtime: Option<std::time::SystemTime>, readi
 
 /// BLAKE3 of the whole file, in 1 MiB reads. The kernel's readahead (told the read is sequential) keeps the
 /// disk busy; the job runner keeps every worker fed, so hashing runs at the disk's pace (docs/benchmarks.md).
-pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = input::open_regular(path)?;
-    let _ = nix::fcntl::posix_fadvise(&file, 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL);
+pub fn hash_source(source: &input::Source) -> std::io::Result<String> {
+    let _ = nix::fcntl::posix_fadvise(source.file(), 0, 0, nix::fcntl::PosixFadviseAdvice::POSIX_FADV_SEQUENTIAL);
+    let mut reader = source.reader()?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf)?;
+        let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }

@@ -17,17 +17,19 @@ pub fn sidecar_path(original: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Lays the sidecar's values over what the file said.
-pub fn apply(original: &Path, reading: &mut Reading) {
+/// Where the sidecar of `original` may be, in the order they are tried: photosd's own form, then Adobe's.
+pub fn candidates(original: &Path) -> Vec<PathBuf> {
     let adobe = original.with_extension("xmp");
-    let opened = super::input::open_regular(&sidecar_path(original)).or_else(|e| {
-        if adobe != original {
-            super::input::open_regular(&adobe)
-        } else {
-            Err(e)
-        }
-    });
-    let Ok(file) = opened else { return };
+    let mut found = vec![sidecar_path(original)];
+    if adobe != original {
+        found.push(adobe);
+    }
+    found
+}
+
+/// Lays the values of the sidecar (already open) over what the file said.
+pub fn apply(sidecar: Option<&std::fs::File>, reading: &mut Reading) {
+    let Some(file) = sidecar else { return };
     let mut packet = Vec::new();
     if file.take(MAX_SIDECAR).read_to_end(&mut packet).is_err() {
         return;

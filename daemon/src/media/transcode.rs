@@ -186,7 +186,7 @@ fn h264_bit_rate(width: u32, height: u32, fps: f64) -> usize {
 }
 
 pub fn transcode(
-    src: &std::path::Path,
+    src: &crate::media::input::Source,
     dst: &std::path::Path,
     mut progress: impl FnMut(f64),
 ) -> Result<(), ffmpeg::Error> {
@@ -354,17 +354,16 @@ pub fn browser_plays(video_codec: Option<&str>, audio_codec: Option<&str>, mime:
 /// Transcodes `src` into `dst` through a temp file beside it. `progress` gets the fraction done (0 to 1) as the
 /// source is read; cancelling is killing the process (the daemon then removes the temp file).
 pub fn transcode_file(
-    src: &std::path::Path,
+    src: &crate::media::input::Source,
     dst: &std::path::Path,
     progress: impl FnMut(f64),
 ) -> Result<(), OutputError> {
     crate::media::video::init();
-    let file = crate::media::input::open_regular(src).map_err(|e| format!("cannot open: {e}"))?;
     if let Some(dir) = dst.parent() {
         crate::media::input::check_writable(dir)?;
     }
     crate::media::input::write_beside_then_rename(dst, |tmp| {
-        transcode(&crate::media::input::proc_path(&file), tmp, progress).map_err(|e| match e {
+        transcode(src, tmp, progress).map_err(|e| match e {
             // Only the output is written: these are the data dir's, never the video's.
             ffmpeg::Error::Other { errno }
                 if [Errno::ENOSPC, Errno::EDQUOT, Errno::EROFS, Errno::EACCES, Errno::EPERM]

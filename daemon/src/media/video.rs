@@ -2,7 +2,6 @@
 //! rotation (display matrix), creation time, GPS (ISO 6709, Apple and Android keys) and Apple's Live Photo
 //! content identifier. Only containers are parsed here; nothing is decoded.
 
-use std::path::Path;
 
 use ffmpeg::codec::packet::side_data::Type as SideDataType;
 use ffmpeg::media::Type as StreamType;
@@ -18,13 +17,8 @@ pub fn init() {
     ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
 }
 
-pub fn read(path: &Path, reading: &mut Reading) -> Result<(), String> {
-    if path.to_str().is_none() {
-        return Err("file name is not valid UTF-8, which FFmpeg cannot open".into());
-    }
-    // An absolute path keeps FFmpeg from reading "name:with:colons.mp4" as a protocol.
-    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
-    let input = crate::ffi::open_media(&absolute).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
+pub fn read(source: &crate::media::input::Source, reading: &mut Reading) -> Result<(), String> {
+    let input = crate::ffi::open_media(source).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
     let duration = input.duration();
     if duration > 0 {
         reading.duration = Some(duration as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));

@@ -88,23 +88,33 @@ pub async fn login(
         syno_token: random_token(12),
     };
     let sid = random_token(24);
+    let credential = crate::ffi::credential_stamp(&caller.name);
     let (s, c, ip_text) = (sid.clone(), caller.clone(), ip.to_string());
-    app.db.call(move |db| db.create_session(&s, &c.syno_token, c.uid, &c.name, &ip_text)).await?;
+    app.db
+        .call(move |db| db.create_session(&s, &c.syno_token, (c.uid, &c.name), &ip_text, credential.as_deref()))
+        .await?;
     tracing::info!(%ip, account, "logged in");
     Ok(NewSession { sid, caller })
 }
 
 /// The caller of a request carrying session `sid`: 119 for an unknown session, 106 for an expired one, 105 when
-/// the user has lost the Photos privilege since logging in.
+/// the user has lost the Photos privilege since logging in. A session whose account has had its password changed,
+/// or was locked or expired, since the login is ended (119).
 pub async fn caller(app: &Arc<App>, sid: &str) -> Result<Caller, ApiError> {
     let idle = app.config.auth.session_idle_minutes * 60;
     let max_age = app.config.auth.session_max_days * 86_400;
-    let sid = sid.to_string();
+    let (sid, sid_for_removal) = (sid.to_string(), sid.to_string());
     let session = match app.db.call(move |db| db.session(&sid, idle, max_age)).await? {
         SessionLookup::Valid(s) => s,
         SessionLookup::Expired => return Err(ApiError::SessionTimeout),
         SessionLookup::Unknown => return Err(ApiError::NoSession),
     };
+    if session.credential.is_some() && crate::ffi::credential_stamp(&session.user_name) != session.credential {
+        let sid = sid_for_removal;
+        app.db.call(move |db| db.delete_session(&sid)).await?;
+        tracing::info!(account = session.user_name, "session ended: the account's password changed, or it was locked");
+        return Err(ApiError::NoSession);
+    }
     let user = uzers::get_user_by_uid(session.uid).ok_or(ApiError::Forbidden)?;
     if !crate::spaces::may_use_photos(&app.config.spaces, &user) {
         return Err(ApiError::Forbidden);

@@ -96,7 +96,8 @@ mod tests {
         let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
         assert!(write(dir.path(), "", "a.jpg", &values, uid, gid).unwrap());
         let mut reading = crate::media::Reading::default();
-        crate::media::sidecar::apply(&dir.path().join("a.jpg"), &mut reading);
+        let source = crate::media::input::Source::open(&dir.path().join("a.jpg")).unwrap();
+        crate::media::sidecar::apply(source.sidecar.as_ref(), &mut reading);
         assert_eq!(reading.description.as_deref(), Some("Fish & <chips>"));
         assert_eq!(reading.rating, Some(4));
         assert_eq!(reading.tags, ["Iceland", "Aurora \"borealis\""]);

@@ -104,6 +104,40 @@ pub fn open_file(root: &Path, rel: &str, name: &str) -> std::io::Result<std::fs:
     Ok(file)
 }
 
+/// Opens `folder/name` under `root` to be read in a worker, with its XMP sidecar when it has one, through no
+/// symlink anywhere on the way.
+pub fn open_source(root: &Path, folder: &str, name: &str) -> std::io::Result<crate::media::input::Source> {
+    let file = open_file(root, folder, name)?;
+    let sidecar = crate::media::sidecar::candidates(Path::new(name))
+        .iter()
+        .filter_map(|candidate| candidate.to_str())
+        .find_map(|candidate| open_file(root, folder, candidate).ok());
+    let path = root.join(join(folder, name));
+    crate::media::input::Source::new(path, file, sidecar)
+}
+
+/// `open_source` for a path relative to the space root, as jobs carry them.
+pub fn open_source_at(root: &Path, rel: &str) -> std::io::Result<crate::media::input::Source> {
+    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    open_source(root, folder, name)
+}
+
+/// Size, times and identity of `rel` under `root` as it is now, through no symlink: `None` when nothing is
+/// there, or something that is not a regular file.
+pub fn stat_file(root: &Path, rel: &str) -> std::io::Result<Option<nix::sys::stat::FileStat>> {
+    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let dir = match open_dir(root, folder) {
+        Ok(dir) => dir,
+        Err(e) if matches!(e.raw_os_error(), Some(nix::libc::ENOENT | nix::libc::ENOTDIR | nix::libc::ELOOP)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    match nix::sys::stat::fstatat(&dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Ok(stat) if stat.st_mode & nix::libc::S_IFMT == nix::libc::S_IFREG => Ok(Some(stat)),
+        Ok(_) | Err(nix::errno::Errno::ENOENT) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

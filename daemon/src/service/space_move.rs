@@ -75,8 +75,9 @@ fn to_bin(
     // The bin's own folders are made without validation of `#recycle` itself, which validate_name refuses.
     let first = target_dir.split('/').next().unwrap_or_default().to_string();
     let share_dir = open_dir(&share, "").map_err(|e| ApiError::Internal(format!("{}: {e}", share.display())))?;
-    match nix::sys::stat::mkdirat(&share_dir, first.as_str(), nix::sys::stat::Mode::from_bits_truncate(0o755)) {
-        Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+    match nix::sys::stat::mkdirat(&share_dir, first.as_str(), nix::sys::stat::Mode::from_bits_truncate(0o700)) {
+        Ok(()) => like_its_share(&share_dir, &first)?,
+        Err(nix::errno::Errno::EEXIST) => {}
         Err(e) => return Err(ApiError::Internal(format!("cannot make {first}: {e}"))),
     }
     ensure_dirs(&share.join(&first), target_dir.split_once('/').map(|(_, rest)| rest).unwrap_or(""), uid, gid)?;
@@ -87,6 +88,24 @@ fn to_bin(
         false => rename_to_free_name(&from, name, &to, name)?,
     };
     Ok(format!("{target_dir}/{binned}"))
+}
+
+/// A new bin belongs to whoever owns its share, with the share's mode: the home's user can open their own
+/// `~/#recycle` and restore from it (photosd's umask, 0027 under systemd, made it photosd's 0750 before), and a
+/// shared folder's group keeps its rights.
+fn like_its_share(share: &std::os::fd::OwnedFd, bin: &str) -> Result<(), ApiError> {
+    let flags = nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC;
+    let made = nix::fcntl::openat(share, bin, flags, nix::sys::stat::Mode::empty())
+        .map_err(|e| ApiError::Internal(format!("{bin}: {e}")))?;
+    let owner = nix::sys::stat::fstat(share).map_err(|e| ApiError::Internal(format!("{bin}: {e}")))?;
+    nix::sys::stat::fchmod(&made, nix::sys::stat::Mode::from_bits_truncate(owner.st_mode & 0o7777))
+        .map_err(|e| ApiError::Internal(format!("{bin}: {e}")))?;
+    let given = nix::unistd::fchown(
+        &made,
+        Some(nix::unistd::Uid::from_raw(owner.st_uid)),
+        Some(nix::unistd::Gid::from_raw(owner.st_gid)),
+    );
+    super::space_fs::hand_over(given, bin)
 }
 
 #[cfg(test)]

@@ -28,15 +28,9 @@ const UPLOAD_PREFIX: &str = ".photosd-upload-";
 
 /// An upload's temp file nobody has written to for an hour: its upload ended without cleaning up (the daemon
 /// was killed). A live upload writes continuously, so it is never taken for one.
-pub fn is_stale_upload(name: &str, entry: &std::fs::DirEntry) -> bool {
-    name.starts_with(UPLOAD_PREFIX)
-        && name.ends_with(".part")
-        && entry
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > std::time::Duration::from_secs(3600))
+pub fn is_stale_upload(name: &str, modified_secs: i64) -> bool {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    name.starts_with(UPLOAD_PREFIX) && name.ends_with(".part") && now - modified_secs > 3600
 }
 
 pub struct TempFile {

@@ -6,12 +6,20 @@
 //! until the space is back or `photosd index --accept-missing` confirms it.
 
 use std::collections::HashMap;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+
+use nix::dir::{Dir, Type};
+use nix::errno::Errno;
+use nix::fcntl::{openat, AtFlags, OFlag};
+use nix::sys::stat::{fstatat, Mode};
+use nix::unistd::{unlinkat, UnlinkatFlags};
 
 use super::ignore::{is_ignored_dir, is_ignored_file};
 use crate::db::{Db, DbError, NewJob, Space, StoredFile};
 use crate::jobs::pipeline;
+use crate::service::{space_fs, space_write};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ReconcileSummary {
@@ -43,45 +51,85 @@ impl Walk {
     }
 }
 
-/// Walks `root/rel` (not following symlinks), collecting media files and folders, skipping ignored names.
-/// `before_listing` is called with each folder before its entries are read: the watcher adds its inotify watch
-/// there, so a file created while the walk runs is either listed or reported by inotify, never neither.
-pub fn walk(root: &Path, rel: &str, out: &mut Walk, before_listing: &mut dyn FnMut(&str)) {
-    before_listing(rel);
-    let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(folder = %dir.display(), "cannot list: {e}");
-                out.unreadable.push(rel.to_string());
-            }
-            return;
+/// Walks `root/rel`, collecting media files and folders, skipping ignored names. It goes from folder to folder by
+/// open descriptors (`openat` with `O_NOFOLLOW`), never by path: a symlink anywhere, even one swapped in for a
+/// folder while the walk runs, is not followed (it could lead to another user's photos, or to the data dir).
+/// `before_listing` is called with each folder, open, before its entries are read: the watcher adds its inotify
+/// watch there, so a file created while the walk runs is either listed or reported by inotify, never neither.
+pub fn walk(root: &Path, rel: &str, out: &mut Walk, before_listing: &mut dyn FnMut(&str, BorrowedFd)) {
+    match space_fs::open_dir(root, rel) {
+        Ok(dir) => walk_dir(root, dir, rel, out, before_listing),
+        Err(e) => not_listed(root, rel, &e, out),
+    }
+}
+
+/// Records why `rel` was not walked: gone, or not a folder (a symlink) is nothing to list; anything else leaves
+/// what the database holds under it unknown, not gone.
+fn not_listed(root: &Path, rel: &str, error: &std::io::Error, out: &mut Walk) {
+    match error.raw_os_error().map(Errno::from_raw) {
+        Some(Errno::ENOENT) => {}
+        Some(Errno::ELOOP | Errno::ENOTDIR) => {
+            tracing::debug!(folder = %root.join(rel).display(), "not walked: not a folder (a symlink?)");
         }
+        _ => {
+            tracing::warn!(folder = %root.join(rel).display(), "cannot list: {error}");
+            out.unreadable.push(rel.to_string());
+        }
+    }
+}
+
+fn walk_dir(root: &Path, dir: OwnedFd, rel: &str, out: &mut Walk, before_listing: &mut dyn FnMut(&str, BorrowedFd)) {
+    before_listing(rel, dir.as_fd());
+    let mut listing = match Dir::from_fd(dir) {
+        Ok(listing) => listing,
+        Err(e) => return not_listed(root, rel, &e.into(), out),
     };
-    for entry in entries.flatten() {
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            tracing::warn!(path = %entry.path().display(), "skipped: the name is not valid UTF-8");
+    let entries: Vec<(std::ffi::CString, Option<Type>)> =
+        listing.iter().flatten().map(|e| (e.file_name().to_owned(), e.file_type())).collect();
+    for (raw_name, kind) in entries {
+        let Ok(name) = raw_name.to_str() else {
+            tracing::warn!(folder = rel, name = ?raw_name, "skipped: the name is not valid UTF-8");
             continue;
         };
-        let Ok(file_type) = entry.file_type() else { continue };
-        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-        if file_type.is_dir() {
-            if !is_ignored_dir(&name) {
-                out.dirs.push(child.clone());
-                walk(root, &child, out, before_listing);
-            }
-        } else if file_type.is_file() && crate::service::space_write::is_stale_upload(&name, &entry) {
-            // A temp file of an upload cut off by a killed daemon: nobody will finish it.
-            match std::fs::remove_file(entry.path()) {
-                Ok(()) => tracing::info!(file = %entry.path().display(), "removed an interrupted upload"),
-                Err(e) => tracing::warn!(file = %entry.path().display(), "cannot remove an interrupted upload: {e}"),
-            }
-        } else if file_type.is_file() && !is_ignored_file(&name) {
-            if let Ok(meta) = entry.metadata() {
-                out.files.insert(child, (meta.len(), meta.mtime() * 1_000_000_000 + meta.mtime_nsec()));
-            }
+        if name == "." || name == ".." {
+            continue;
         }
+        let child = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
+        // Some file systems do not say the type in a listing: ask, without following a symlink.
+        let stat = || fstatat(&listing, name, AtFlags::AT_SYMLINK_NOFOLLOW).ok();
+        let kind = kind.or_else(|| stat().map(|s| type_of(s.st_mode)));
+        match kind {
+            Some(Type::Directory) if !is_ignored_dir(name) => {
+                out.dirs.push(child.clone());
+                let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_RDONLY;
+                match openat(&listing, name, flags, Mode::empty()) {
+                    Ok(sub) => walk_dir(root, sub, &child, out, before_listing),
+                    Err(e) => not_listed(root, &child, &e.into(), out),
+                }
+            }
+            Some(Type::File) => {
+                let Some(meta) = stat().filter(|s| type_of(s.st_mode) == Type::File) else { continue };
+                if space_write::is_stale_upload(name, meta.st_mtime) {
+                    // A temp file of an upload cut off by a killed daemon: nobody will finish it.
+                    match unlinkat(&listing, name, UnlinkatFlags::NoRemoveDir) {
+                        Ok(()) => tracing::info!(file = child, "removed an interrupted upload"),
+                        Err(e) => tracing::warn!(file = child, "cannot remove an interrupted upload: {e}"),
+                    }
+                } else if !is_ignored_file(name) {
+                    out.files.insert(child, (meta.st_size as u64, meta.st_mtime * 1_000_000_000 + meta.st_mtime_nsec));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn type_of(mode: nix::libc::mode_t) -> Type {
+    match mode & nix::libc::S_IFMT {
+        nix::libc::S_IFDIR => Type::Directory,
+        nix::libc::S_IFREG => Type::File,
+        nix::libc::S_IFLNK => Type::Symlink,
+        _ => Type::Fifo,
     }
 }
 
@@ -91,7 +139,8 @@ pub fn walk(root: &Path, rel: &str, out: &mut Walk, before_listing: &mut dyn FnM
 pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<ReconcileSummary, DbError> {
     let root = Path::new(&space.root);
     let stored = db.stored_files(space.id)?;
-    let device = match std::fs::metadata(root) {
+    // The root itself may not be a symlink either (a user who owns the folder above could swap one in).
+    let device = match std::fs::symlink_metadata(root) {
         Ok(meta) if meta.is_dir() => meta.dev(),
         _ => {
             tracing::error!(space = %space.root, items = stored.len(), "the space's folder is not there (not mounted?): nothing of it is marked missing until it is back");
@@ -107,7 +156,7 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
         _ => db.set_space_device(space.id, device)?,
     }
     let mut found = Walk::default();
-    walk(root, "", &mut found, &mut |_| {});
+    walk(root, "", &mut found, &mut |_, _| {});
     for dir in &found.dirs {
         db.ensure_folder(space.id, dir)?;
     }
@@ -146,14 +195,13 @@ fn changed_files(space: &Space, stored: &HashMap<String, StoredFile>, disk: &Dis
 /// file may have been edited just before it moved. Returns the jobs queued.
 pub fn reconcile_moved(db: &Db, space: &Space, rel: &str) -> Result<usize, DbError> {
     let root = Path::new(&space.root);
-    let full = root.join(rel);
     let mut found = Walk::default();
-    match std::fs::symlink_metadata(&full) {
-        Ok(m) if m.is_dir() => walk(root, rel, &mut found, &mut |_| {}),
-        Ok(m) if m.is_file() => {
-            found.files.insert(rel.to_string(), (m.len(), m.mtime() * 1_000_000_000 + m.mtime_nsec()));
-        }
-        _ => return Ok(0),
+    if space_fs::open_dir(root, rel).is_ok() {
+        walk(root, rel, &mut found, &mut |_, _| {});
+    } else if let Ok(Some(stat)) = space_fs::stat_file(root, rel) {
+        found.files.insert(rel.to_string(), (stat.st_size as u64, stat.st_mtime * 1_000_000_000 + stat.st_mtime_nsec));
+    } else {
+        return Ok(0);
     }
     let stored = db.stored_files(space.id)?;
     let jobs = changed_files(space, &stored, &found.files);

@@ -3,6 +3,7 @@
 //! runner's. Overflow and an exhausted watch limit fall back to reconcile scans, so no change is ever lost.
 
 use std::collections::HashMap;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +24,6 @@ const MASK: WatchMask = WatchMask::CLOSE_WRITE
     .union(WatchMask::MOVED_FROM)
     .union(WatchMask::MOVED_TO)
     .union(WatchMask::ONLYDIR)
-    .union(WatchMask::DONT_FOLLOW)
     .union(WatchMask::EXCL_UNLINK);
 
 struct MovedFrom {
@@ -143,9 +143,11 @@ impl Watcher {
         let mut added: Vec<(WatchDescriptor, String)> = Vec::new();
         let (watches, limit_hit) = (&mut self.watches, &mut self.watch_limit_hit);
         let fallback_secs = self.app.config.watch.fallback_rescan_secs;
-        walk(root, rel, &mut found, &mut |dir| {
+        walk(root, rel, &mut found, &mut |dir, opened| {
             let path = if dir.is_empty() { root.to_path_buf() } else { root.join(dir) };
-            match watches.add(&path, MASK) {
+            // The folder the walk holds open, through /proc: a path could meanwhile name a symlink.
+            let held = format!("/proc/self/fd/{}", opened.as_raw_fd());
+            match watches.add(&held, MASK) {
                 Ok(wd) => added.push((wd, dir.to_string())),
                 Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ENOSPC as i32) => {
                     if !*limit_hit {
@@ -332,7 +334,8 @@ impl Watcher {
             tracing::error!("cannot record the removal of {}: {e}", from.path);
         }
         let root = self.spaces.get(&from.space).map(|s| s.root.clone());
-        if root.is_some_and(|r| Path::new(&r).join(&from.path).is_dir()) {
+        // Through no symlink: a link put where the folder was is not a folder of the space.
+        if root.is_some_and(|r| crate::service::space_fs::open_dir(Path::new(&r), &from.path).is_ok()) {
             self.folder_appeared(from.space, &from.path).await;
         }
     }

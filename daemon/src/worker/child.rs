@@ -1,5 +1,5 @@
-//! The worker process (`photosd worker`): reads requests on stdin, answers on stdout, under the rlimits the
-//! daemon asked for. It is the only place where untrusted files are parsed, so a crash or hang costs one worker,
+//! The worker process (`photosd worker`): takes requests, with the files they read already open, on its stdin
+//! socket, and answers on stdout, under the rlimits the daemon asked for. It is the only place where untrusted files are parsed, so a crash or hang costs one worker,
 //! never the daemon.
 
 use std::io::Write;
@@ -7,7 +7,7 @@ use std::path::Path;
 
 use nix::sys::resource::{getrlimit, getrusage, setrlimit, Resource, UsageWho};
 
-use super::protocol::{encode, read_frame_blocking, Request, Response};
+use super::protocol::{encode, receive, Request, Response};
 use crate::media;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -36,67 +36,85 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
         crate::ffi::set_nice(args.nice)?;
     }
     media::video::init();
+    // The daemon made the request socket this process's stdin.
     let stdin = std::io::stdin();
-    let mut input = stdin.lock();
     let stdout = std::io::stdout();
-    while let Some(frame) = read_frame_blocking(&mut input)? {
-        let request: Request = serde_json::from_slice(&frame)?;
-        // Hashing costs grow with the file: one more CPU second per 20 MB, so a large video is not cut short.
-        let path = match &request {
-            Request::Read { path, .. } => path,
-            Request::Thumbs(t) => &t.path,
-            Request::Transcode { path, .. } => path,
+    while let Some((request, files)) = receive(std::os::fd::AsFd::as_fd(&stdin))? {
+        let mut files = files.into_iter();
+        let path = std::path::PathBuf::from(request.path());
+        let source = match files.next() {
+            Some(file) => media::input::Source::new(path, file, files.next()),
+            None => Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file came with the request")),
         };
-        let size = std::fs::symlink_metadata(path).map(|m| m.len()).unwrap_or(0);
+        // Hashing costs grow with the file: one more CPU second per 20 MB, so a large video is not cut short.
+        let size = source.as_ref().map_or(0, |s| s.len);
         limit_cpu_for_next_job(args.cpu_secs + size / 20_000_000)?;
-        let response = match request {
-            Request::Read { path, hash } => {
-                let path_ref = Path::new(&path);
-                let reading = std::panic::catch_unwind(|| media::read_file(path_ref, hash)).unwrap_or_else(|panic| {
-                    // Size and hash need no parsing: keep them, so the file is not re-read at every scan.
-                    media::Reading {
-                        path: path.clone(),
-                        size: std::fs::symlink_metadata(path_ref).map(|m| m.len()).unwrap_or(0),
-                        hash: if hash { media::hash_file(path_ref).ok() } else { None },
-                        error: Some(format!("the metadata parser failed on this file: {}", panic_message(&panic))),
-                        ..Default::default()
-                    }
-                });
-                Response::Read(Box::new(reading))
-            }
-            Request::Transcode { path, out } => {
-                let mut reported = -1.0;
-                let report = |done: f64| {
-                    // Whole percents: a few hundred small frames for any video, however many packets it has.
-                    let done = (done * 100.0).floor() / 100.0;
-                    if done > reported {
-                        reported = done;
-                        let mut out = stdout.lock();
-                        let _ = out.write_all(&encode(&Response::Progress(done))).and_then(|()| out.flush());
-                    }
-                };
-                let transcode = || media::transcode::transcode_file(Path::new(&path), Path::new(&out), report);
-                Response::Transcoded(std::panic::catch_unwind(std::panic::AssertUnwindSafe(transcode)).unwrap_or_else(
-                    |panic| Err(format!("the transcoder failed on this file: {}", panic_message(&panic)).into()),
-                ))
-            }
-            Request::Thumbs(request) => {
-                let result = std::panic::catch_unwind(|| media::thumb::render(&request))
-                    .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()));
-                // JPEGs reuse the worker's kept buffers; other decoders (libheif, FFmpeg) leave large free
-                // blocks behind, which go back to the kernel at once.
-                let ext = media::detect::extension(Path::new(&request.path));
-                if !matches!(ext.as_str(), "jpg" | "jpeg" | "jpe") {
-                    crate::ffi::release_free_memory();
-                }
-                Response::Thumbs(result)
-            }
+        let response = match source {
+            Ok(source) => answer(request, &source, &stdout),
+            Err(e) => refuse(request, &e),
         };
         let mut out = stdout.lock();
         out.write_all(&encode(&response))?;
         out.flush()?;
     }
     Ok(())
+}
+
+fn answer(request: Request, source: &media::input::Source, stdout: &std::io::Stdout) -> Response {
+    match request {
+        Request::Read { hash, .. } => {
+            let reading = std::panic::catch_unwind(|| media::read_source(source, hash)).unwrap_or_else(|panic| {
+                // Size and hash need no parsing: keep them, so the file is not re-read at every scan.
+                media::Reading {
+                    path: source.path.display().to_string(),
+                    size: source.len,
+                    hash: if hash { media::hash_source(source).ok() } else { None },
+                    error: Some(format!("the metadata parser failed on this file: {}", panic_message(&panic))),
+                    ..Default::default()
+                }
+            });
+            Response::Read(Box::new(reading))
+        }
+        Request::Transcode { out, .. } => {
+            let mut reported = -1.0;
+            let report = |done: f64| {
+                // Whole percents: a few hundred small frames for any video, however many packets it has.
+                let done = (done * 100.0).floor() / 100.0;
+                if done > reported {
+                    reported = done;
+                    let mut out = stdout.lock();
+                    let _ = out.write_all(&encode(&Response::Progress(done))).and_then(|()| out.flush());
+                }
+            };
+            let transcode = || media::transcode::transcode_file(source, Path::new(&out), report);
+            Response::Transcoded(std::panic::catch_unwind(std::panic::AssertUnwindSafe(transcode)).unwrap_or_else(
+                |panic| Err(format!("the transcoder failed on this file: {}", panic_message(&panic)).into()),
+            ))
+        }
+        Request::Thumbs(request) => {
+            let result = std::panic::catch_unwind(|| media::thumb::render(&request, source))
+                .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()));
+            // JPEGs reuse the worker's kept buffers; other decoders (libheif, FFmpeg) leave large free
+            // blocks behind, which go back to the kernel at once.
+            let ext = media::detect::extension(&source.path);
+            if !matches!(ext.as_str(), "jpg" | "jpeg" | "jpe") {
+                crate::ffi::release_free_memory();
+            }
+            Response::Thumbs(result)
+        }
+    }
+}
+
+/// The answer to a request whose file did not come, or is not a regular file.
+fn refuse(request: Request, error: &std::io::Error) -> Response {
+    let reason = format!("cannot read: {error}");
+    match request {
+        Request::Read { path, .. } => {
+            Response::Read(Box::new(media::Reading { path, error: Some(reason), ..Default::default() }))
+        }
+        Request::Thumbs(_) => Response::Thumbs(Err(reason.into())),
+        Request::Transcode { .. } => Response::Transcoded(Err(reason.into())),
+    }
 }
 
 /// The kernel stops the worker (SIGXCPU) once this job has used `secs` more CPU seconds than the worker had so

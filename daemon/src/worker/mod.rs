@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use std::os::fd::{AsRawFd, RawFd};
+
+use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::media::input::OutputError;
+use crate::media::input::{OutputError, Source};
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
-use protocol::{encode, read_frame, Request, Response};
+use protocol::{read_frame, send, Request, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -36,7 +37,8 @@ pub enum WorkerError {
 
 struct Worker {
     child: Child,
-    stdin: ChildStdin,
+    /// The request socket (the worker's stdin is its other end).
+    socket: tokio::net::UnixStream,
     stdout: ChildStdout,
 }
 
@@ -89,18 +91,17 @@ impl WorkerPool {
         Ok(pool)
     }
 
-    /// Transcodes `path` to `out`, calling `on_progress` with the fraction done. When `cancel` fires, the worker
+    /// Transcodes `source` to `out`, calling `on_progress` with the fraction done. When `cancel` fires, the worker
     /// is killed and its temp file removed. A transcode that fails for any reason leaves nothing at `out`.
     pub async fn transcode(
         &self,
-        path: &Path,
+        source: &Source,
         out: &Path,
-        size_hint: u64,
         on_progress: &mut (dyn FnMut(f64) + Send),
         cancel: &CancellationToken,
     ) -> Result<Result<(), OutputError>, WorkerError> {
-        let request = Request::Transcode { path: path.display().to_string(), out: out.display().to_string() };
-        let answer = self.exchange(&request, size_hint, on_progress, Some(cancel)).await;
+        let request = Request::Transcode { path: source.path.display().to_string(), out: out.display().to_string() };
+        let answer = self.exchange(&request, source, on_progress, Some(cancel)).await;
         if answer.is_err() {
             remove_partial_output(out);
         }
@@ -115,8 +116,8 @@ impl WorkerPool {
     }
 
     /// Reads a file's metadata (and its hash) in a worker.
-    pub async fn read(&self, path: &Path, hash: bool, size_hint: u64) -> Result<Reading, WorkerError> {
-        match self.call(&Request::Read { path: path.display().to_string(), hash }, size_hint).await? {
+    pub async fn read(&self, source: &Source, hash: bool) -> Result<Reading, WorkerError> {
+        match self.call(&Request::Read { path: source.path.display().to_string(), hash }, source).await? {
             Response::Read(reading) => Ok(*reading),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
@@ -127,14 +128,14 @@ impl WorkerPool {
     pub async fn thumbs(
         &self,
         request: ThumbRequest,
-        size_hint: u64,
+        source: &Source,
     ) -> Result<Result<ThumbReport, OutputError>, WorkerError> {
-        let _heavy = match crate::media::detect::is_heif_name(Path::new(&request.path)) {
+        let _heavy = match crate::media::detect::is_heif_name(&source.path) {
             true => Some(self.heavy.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?),
             false => None,
         };
         let targets: Vec<PathBuf> = request.sizes.iter().map(|s| PathBuf::from(&s.path)).collect();
-        let answer = self.call(&Request::Thumbs(request), size_hint).await;
+        let answer = self.call(&Request::Thumbs(request), source).await;
         if answer.is_err() {
             targets.iter().for_each(|t| remove_partial_output(t));
         }
@@ -144,15 +145,16 @@ impl WorkerPool {
         }
     }
 
-    async fn call(&self, request: &Request, size_hint: u64) -> Result<Response, WorkerError> {
-        self.exchange(request, size_hint, &mut |_| {}, None).await
+    async fn call(&self, request: &Request, source: &Source) -> Result<Response, WorkerError> {
+        self.exchange(request, source, &mut |_| {}, None).await
     }
 
-    /// Sends one request and reads frames until its answer, passing progress frames to `on_progress`.
+    /// Sends one request with the source's descriptors, and reads frames until its answer, passing progress
+    /// frames to `on_progress`.
     async fn exchange(
         &self,
         request: &Request,
-        size_hint: u64,
+        source: &Source,
         on_progress: &mut (dyn FnMut(f64) + Send),
         cancel: Option<&CancellationToken>,
     ) -> Result<Response, WorkerError> {
@@ -162,11 +164,11 @@ impl WorkerPool {
             None => self.spawn()?,
         };
         // Hashing a large video takes time on a slow disk: one more second per 50 MB.
-        let deadline = self.timeout + Duration::from_secs(size_hint / 50_000_000);
-        let request = encode(request);
+        let deadline = self.timeout + Duration::from_secs(source.len / 50_000_000);
+        let mut files: Vec<RawFd> = vec![source.file().as_raw_fd()];
+        files.extend(source.sidecar.as_ref().map(|f| f.as_raw_fd()));
         let exchange = async {
-            worker.stdin.write_all(&request).await?;
-            worker.stdin.flush().await?;
+            send(&worker.socket, request, &files).await?;
             loop {
                 let frame = read_frame(&mut worker.stdout).await?;
                 match serde_json::from_slice(&frame) {
@@ -206,12 +208,12 @@ impl WorkerPool {
         }
     }
 
-    /// Stops the idle workers: closing a worker's stdin ends its loop, and waiting reaps it, so its CPU time is
+    /// Stops the idle workers: closing a worker's request socket ends its loop, and waiting reaps it, so its CPU time is
     /// accounted to photosd and no process outlives the daemon.
     pub async fn shutdown(&self) {
         let workers: Vec<Worker> = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
         for mut worker in workers {
-            drop(worker.stdin);
+            drop(worker.socket);
             if tokio::time::timeout(Duration::from_secs(5), worker.child.wait()).await.is_err() {
                 let _ = worker.child.kill().await;
             }
@@ -219,9 +221,16 @@ impl WorkerPool {
     }
 
     fn spawn(&self) -> Result<Worker, WorkerError> {
+        use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+        let spawn_error = |source: std::io::Error| WorkerError::Spawn { exe: self.exe.display().to_string(), source };
+        let (ours, theirs) =
+            socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(|e| spawn_error(e.into()))?;
+        let ours = std::os::unix::net::UnixStream::from(ours);
+        ours.set_nonblocking(true).map_err(spawn_error)?;
+        let socket = tokio::net::UnixStream::from_std(ours).map_err(spawn_error)?;
         let mut child = Command::new(&self.exe)
             .args(&self.args)
-            .stdin(std::process::Stdio::piped())
+            .stdin(std::process::Stdio::from(theirs))
             .stdout(std::process::Stdio::piped())
             // C libraries print to stderr (dav1d's "Frame size … exceeds limit" through libheif): it goes to the
             // log, not the terminal.
@@ -235,13 +244,12 @@ impl WorkerPool {
             .env("MALLOC_TRIM_THRESHOLD_", "8388608")
             .kill_on_drop(true)
             .spawn()
-            .map_err(|source| WorkerError::Spawn { exe: self.exe.display().to_string(), source })?;
-        let stdin = child.stdin.take().ok_or_else(|| WorkerError::Protocol("no stdin".into()))?;
+            .map_err(spawn_error)?;
         let stdout = child.stdout.take().ok_or_else(|| WorkerError::Protocol("no stdout".into()))?;
         if let Some(stderr) = child.stderr.take() {
             tokio::spawn(log_stderr(stderr, child.id().unwrap_or(0)));
         }
-        Ok(Worker { child, stdin, stdout })
+        Ok(Worker { child, socket, stdout })
     }
 }
 

@@ -1,6 +1,8 @@
-//! The wire between the daemon and a worker: length-prefixed frames (u32 little-endian length, then JSON) over
-//! the worker's stdin and stdout. One request, one final response, in order; a transcode may send `Progress`
-//! frames before its final response.
+//! The wire between the daemon and a worker. Requests go down a Unix socket (`SOCK_SEQPACKET`, the worker's
+//! stdin), one datagram each: JSON with the open descriptors of the files it reads attached (`SCM_RIGHTS`), so a
+//! worker reads what the daemon opened and never opens a photo by its path. Answers come back on the worker's
+//! stdout as length-prefixed frames (u32 little-endian length, then JSON). One request, one final response, in
+//! order; a transcode may send `Progress` frames before its final response.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,14 +13,28 @@ use crate::media::Reading;
 /// A frame larger than this is a bug or a broken worker, never a real message.
 pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 
+/// The largest request datagram: a request names files, it never carries them.
+pub const MAX_REQUEST: usize = 64 * 1024;
+
+/// What a worker is asked. `path` only names the file (its extension, a date in its name, the log); the file
+/// itself comes as the first descriptor attached, a `Read`'s XMP sidecar as the second when there is one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Request {
-    /// Read metadata (and the content hash when `hash`) of the file at `path`.
+    /// Read metadata (and the content hash when `hash`).
     Read { path: String, hash: bool },
     /// Render the thumbnails of one file.
     Thumbs(ThumbRequest),
     /// Make a browser-playable copy of a video at `out`.
     Transcode { path: String, out: String },
+}
+
+impl Request {
+    pub fn path(&self) -> &str {
+        match self {
+            Request::Read { path, .. } | Request::Transcode { path, .. } => path,
+            Request::Thumbs(t) => &t.path,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,23 +55,6 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     frame
 }
 
-/// Reads one frame from a blocking reader (the worker's side). `Ok(None)` at a clean end of input.
-pub fn read_frame_blocking(reader: &mut impl std::io::Read) -> std::io::Result<Option<Vec<u8>>> {
-    let mut len = [0u8; 4];
-    match reader.read_exact(&mut len) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
-    }
-    let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("frame of {len} bytes")));
-    }
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body)?;
-    Ok(Some(body))
-}
-
 /// Reads one frame from an async reader (the daemon's side).
 pub async fn read_frame(reader: &mut (impl tokio::io::AsyncRead + Unpin)) -> std::io::Result<Vec<u8>> {
     use tokio::io::AsyncReadExt;
@@ -68,4 +67,53 @@ pub async fn read_frame(reader: &mut (impl tokio::io::AsyncRead + Unpin)) -> std
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body).await?;
     Ok(body)
+}
+
+/// Sends one request with the descriptors of the files it reads, in one datagram, so that they cannot part.
+/// (`socket` is a `SOCK_SEQPACKET` socket; tokio has no type of its own for one, and only its readiness is used.)
+pub async fn send(
+    socket: &tokio::net::UnixStream,
+    request: &Request,
+    files: &[std::os::fd::RawFd],
+) -> std::io::Result<()> {
+    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
+    use std::os::fd::AsRawFd;
+    let body = serde_json::to_vec(request).expect("protocol messages always serialise");
+    let rights = [ControlMessage::ScmRights(files)];
+    let control = if files.is_empty() { &rights[..0] } else { &rights[..] };
+    socket
+        .async_io(tokio::io::Interest::WRITABLE, || {
+            let iov = [std::io::IoSlice::new(&body)];
+            sendmsg::<()>(socket.as_raw_fd(), &iov, control, MsgFlags::MSG_NOSIGNAL, None).map_err(std::io::Error::from)
+        })
+        .await
+        .map(|_| ())
+}
+
+/// Receives one request and the files that came with it (the worker's side, blocking). `Ok(None)` once the
+/// daemon closed the socket.
+pub fn receive(socket: std::os::fd::BorrowedFd) -> std::io::Result<Option<(Request, Vec<std::fs::File>)>> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::AsRawFd;
+    let mut buffer = vec![0u8; MAX_REQUEST];
+    let mut control = nix::cmsg_space!([std::os::fd::RawFd; 4]);
+    let (len, truncated, files) = {
+        let mut iov = [std::io::IoSliceMut::new(&mut buffer)];
+        let message = recvmsg::<()>(socket.as_raw_fd(), &mut iov, Some(&mut control), MsgFlags::MSG_CMSG_CLOEXEC)?;
+        let mut files = Vec::new();
+        for control in message.cmsgs()? {
+            if let ControlMessageOwned::ScmRights(fds) = control {
+                files.extend(crate::ffi::adopt_received(fds));
+            }
+        }
+        (message.bytes, message.flags.intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC), files)
+    };
+    if len == 0 {
+        return Ok(None);
+    }
+    if truncated {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a request larger than a worker takes"));
+    }
+    let request = serde_json::from_slice(&buffer[..len])?;
+    Ok(Some((request, files)))
 }

@@ -2,12 +2,10 @@
 //! size. JPEG uses libjpeg-turbo's DCT scaling (M/8), HEIF/AVIF libheif (which applies irot/imir itself), RAW
 //! files their embedded preview, videos a frame from FFmpeg; the rest goes through the `image` crate.
 
-use std::path::Path;
-
 use super::pixels::Pixels;
 use super::{frame, raw_preview};
 use crate::media::detect::{self, Format};
-use crate::media::input::{open_regular, proc_path, Input};
+use crate::media::input::{Input, Source};
 
 pub struct Decoded {
     pub pixels: Pixels,
@@ -21,10 +19,11 @@ pub struct Decoded {
 /// The most a decoded image may hold, in pixels: a bigger claim is a decompression bomb, not a photo.
 const MAX_PIXELS: u64 = 200_000_000;
 
-pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
-    let data_head = read_head(path)?;
+pub fn decode(source: &Source, target_short_side: u32) -> Result<Decoded, String> {
+    let path = source.path.as_path();
+    let data_head = read_head(source)?;
     let (format, _) = detect::detect(path, &data_head);
-    let reading = crate::media::read_file(path, false);
+    let reading = crate::media::read_source(source, false);
     let orientation = reading.orientation.unwrap_or(1);
     if !matches!(format, Format::Jpeg | Format::TiffRaw | Format::Cr3 | Format::Raf) {
         // Other decoders allocate their own buffers: give the kept ones back to malloc for them to reuse.
@@ -32,23 +31,23 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
     }
     match format {
         Format::Jpeg => {
-            let mut decoded = with_file_bytes(path, |data| decode_jpeg(data, target_short_side))?;
+            let mut decoded = with_file_bytes(source, |data| decode_jpeg(data, target_short_side))?;
             decoded.orientation = orientation;
             Ok(decoded)
         }
         // HEIF/AVIF image sequences (msf1, avis) and some files libheif rejects still play as movies.
-        Format::Heif => decode_heif(path, target_short_side).or_else(|heif_error| {
+        Format::Heif => decode_heif(source, target_short_side).or_else(|heif_error| {
             if !data_head.windows(4).any(|w| w == b"moov")
                 && !data_head.get(8..12).is_some_and(|b| b == b"msf1" || b == b"avis")
             {
                 return Err(heif_error);
             }
-            frame::poster(path, target_short_side)
+            frame::poster(source, target_short_side)
                 .map(|(pixels, _)| Decoded { pixels, orientation: 1, icc: None, how: "heif sequence frame".into() })
                 .map_err(|_| heif_error)
         }),
         Format::TiffRaw | Format::Cr3 | Format::Raf | Format::Mrw | Format::Crw | Format::X3f | Format::Kyocera => {
-            let preview = with_file_bytes(path, |data| match raw_preview::largest_jpeg(data) {
+            let preview = with_file_bytes(source, |data| match raw_preview::largest_jpeg(data) {
                 Some(preview) => decode_jpeg(preview, target_short_side).map(Some),
                 None => Ok(None),
             })?;
@@ -56,9 +55,9 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
                 Some(decoded) => decoded,
                 // Some DNGs and old NEFs keep only an uncompressed RGB preview, as the first TIFF page.
                 // or only a page FFmpeg's TIFF decoder reads
-                None if format == Format::TiffRaw => decode_with_image_crate(path)
+                None if format == Format::TiffRaw => decode_with_image_crate(source)
                     .or_else(|e| {
-                        frame::poster(path, target_short_side)
+                        frame::poster(source, target_short_side)
                             .map(|(pixels, _)| Decoded { pixels, orientation: 1, icc: None, how: "tiff page".into() })
                             .map_err(|_| e)
                     })
@@ -71,11 +70,11 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
         }
         // FFmpeg decodes JPEG 2000 (OpenJPEG) and JPEG XL (libjxl) stills as one-frame videos.
         Format::Jp2 | Format::Jxl => {
-            let (pixels, _) = frame::poster(path, target_short_side)?;
+            let (pixels, _) = frame::poster(source, target_short_side)?;
             Ok(Decoded { pixels, orientation, icc: None, how: "ffmpeg still".into() })
         }
         Format::Video => {
-            let (pixels, rotation) = frame::poster(path, target_short_side)?;
+            let (pixels, rotation) = frame::poster(source, target_short_side)?;
             let orientation = match rotation {
                 90 => 6,
                 180 => 3,
@@ -85,7 +84,7 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
             Ok(Decoded { pixels, orientation, icc: None, how: "video frame".into() })
         }
         Format::Png | Format::Webp | Format::Gif | Format::Bmp | Format::Tiff | Format::OtherImage => {
-            let mut decoded = decode_with_image_crate(path)?;
+            let mut decoded = decode_with_image_crate(source)?;
             // A PNG's eXIf orientation is not applied, as libvips (and so Immich) and most viewers do not: the
             // corpus sample orientation/photoprism/rotate6.png is upright as stored and tagged 6.
             decoded.orientation = if format == Format::Png { 1 } else { orientation };
@@ -95,10 +94,10 @@ pub fn decode(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
     }
 }
 
-fn read_head(path: &Path) -> Result<Vec<u8>, String> {
+fn read_head(source: &Source) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut head = Vec::with_capacity(4096);
-    open_regular(path).and_then(|f| f.take(4096).read_to_end(&mut head)).map_err(|e| format!("cannot read: {e}"))?;
+    source.reader().and_then(|r| r.take(4096).read_to_end(&mut head)).map_err(|e| format!("cannot read: {e}"))?;
     Ok(head)
 }
 
@@ -132,11 +131,9 @@ fn release_kept_buffers() {
 }
 
 /// Runs `f` on the whole file, read into the worker's kept buffer.
-fn with_file_bytes<T>(path: &Path, f: impl FnOnce(&[u8]) -> Result<T, String>) -> Result<T, String> {
-    use std::io::Read;
+fn with_file_bytes<T>(source: &Source, f: impl FnOnce(&[u8]) -> Result<T, String>) -> Result<T, String> {
     with_kept(&FILE_BYTES, |buffer| {
-        buffer.clear();
-        open_regular(path).and_then(|mut file| file.read_to_end(buffer)).map_err(|e| format!("cannot read: {e}"))?;
+        source.read_all(buffer).map_err(|e| format!("cannot read: {e}"))?;
         f(buffer)
     })
 }
@@ -261,24 +258,25 @@ fn jpeg_icc_profile(data: &[u8]) -> Option<Vec<u8>> {
     Some(chunks.into_iter().flat_map(|(_, c)| c.iter().copied()).collect())
 }
 
-fn decode_heif(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
-    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma, SecurityLimits};
-    let file = open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
-    let name = proc_path(&file).display().to_string();
+fn decode_heif(source: &Source, target_short_side: u32) -> Result<Decoded, String> {
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma, SecurityLimits, StreamReader};
     let mut context = HeifContext::new().map_err(|e| e.to_string())?;
     // Our own pixel cap, set explicitly: libheif's default limits also bound the AV1 decoder's frame size, and
     // refuse some valid cropped AVIFs.
     let mut limits = SecurityLimits::new();
     limits.set_max_image_size_pixels(MAX_PIXELS);
     context.set_security_limits(&limits).map_err(|e| e.to_string())?;
-    context.read_file(&name).map_err(|e| format!("libheif cannot read this file: {e}"))?;
+    let reader = source.reader().map_err(|e| format!("cannot read: {e}"))?;
+    context
+        .read_reader(Box::new(StreamReader::new(reader, source.len)))
+        .map_err(|e| format!("libheif cannot read this file: {e}"))?;
     // One decoding thread: there is already one worker per core, and every extra thread costs a malloc arena
     // of address space under the worker's limit.
     context.set_max_decoding_threads(1);
     // A rotation alone (how phones store portrait photos) is applied by photosd to the small thumbnail, not by
     // libheif to the full-size image: that rotated copy was the largest allocation of a 16 MP HEIC. Mirrors and
     // crops are left to libheif.
-    let transforms = Input::open(path).ok().and_then(|input| crate::media::bmff::read_heif(&input));
+    let transforms = Input::of(source).ok().and_then(|input| crate::media::bmff::read_heif(&input));
     let rotate_ourselves = transforms.as_ref().is_some_and(|t| !t.other_transforms);
     let orientation = match transforms.as_ref().map(|t| t.rotation_quarters) {
         Some(1) if rotate_ourselves => 8,
@@ -320,9 +318,9 @@ fn decode_heif(path: &Path, target_short_side: u32) -> Result<Decoded, String> {
     Ok(Decoded { pixels, orientation, icc, how: "heif".into() })
 }
 
-fn decode_with_image_crate(path: &Path) -> Result<Decoded, String> {
+fn decode_with_image_crate(source: &Source) -> Result<Decoded, String> {
     use image::ImageDecoder;
-    let file = open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = source.reader().map_err(|e| format!("cannot read: {e}"))?;
     let mut reader = image::ImageReader::new(std::io::BufReader::new(file));
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(1 << 30);

@@ -1,21 +1,19 @@
 //! The poster frame of a video: the first frame at or after 1 s (or the first frame of a shorter clip),
 //! decoded by FFmpeg and scaled to RGB at the smallest size that still covers the target.
 
-use std::path::Path;
-
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling::{Context as Scaler, Flags};
 use ffmpeg_next as ffmpeg;
 
 use super::pixels::Pixels;
+use crate::media::input::Source;
 
 const POSTER_AT_SECONDS: f64 = 1.0;
 
 /// Returns the frame and the clockwise rotation that displays it upright.
-pub fn poster(path: &Path, target_short_side: u32) -> Result<(Pixels, i32), String> {
+pub fn poster(source: &Source, target_short_side: u32) -> Result<(Pixels, i32), String> {
     crate::media::video::init();
-    let file = crate::media::input::open_regular(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut input = crate::ffi::open_media(&crate::media::input::proc_path(&file))
+    let mut input = crate::ffi::open_media(source)
         .map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
     let stream = input
         .streams()

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::media::input::OutputError;
+use crate::media::input::{OutputError, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThumbSize {
@@ -47,16 +47,15 @@ pub struct ThumbReport {
     pub decoded: String,
 }
 
-/// Renders every size in `request`, largest first, each from the previous one.
-pub fn render(request: &ThumbRequest) -> Result<ThumbReport, OutputError> {
-    let path = Path::new(&request.path);
+/// Renders every size in `request` from `source`, largest first, each from the previous one.
+pub fn render(request: &ThumbRequest, source: &Source) -> Result<ThumbReport, OutputError> {
     let largest = request.sizes.iter().map(|s| s.short_side).max().ok_or("no thumbnail size asked for")?;
     for size in &request.sizes {
         if let Some(dir) = Path::new(&size.path).parent() {
             crate::media::input::check_writable(dir)?;
         }
     }
-    let decoded = decode::decode(path, largest)?;
+    let decoded = decode::decode(source, largest)?;
     let how = decoded.how.clone();
     // Largest first: each smaller size is resized from the one before it, which is cheap and sharp enough.
     let mut sizes: Vec<&ThumbSize> = request.sizes.iter().collect();
