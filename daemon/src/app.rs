@@ -45,8 +45,15 @@ impl App {
                 "items an older photosd marked broken because its data directory refused their files are queued again"
             );
         }
-        let workers = WorkerPool::new(&config)?;
-        let transcoder = WorkerPool::transcoder(&config)?;
+        // Workers may write these and nothing else (they must exist for the sandbox to name them).
+        let trees: Vec<_> = crate::service::thumbs::TREES.iter().map(|t| config.storage.data_dir.join(t)).collect();
+        for tree in &trees {
+            if let Err(e) = std::fs::create_dir_all(tree) {
+                tracing::warn!(folder = %tree.display(), "cannot create: {e}; thumbnails wait until it can be");
+            }
+        }
+        let workers = WorkerPool::new(&config)?.writing_to(&trees);
+        let transcoder = WorkerPool::transcoder(&config)?.writing_to(&trees);
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
             pam_slots: Semaphore::new(4),

@@ -5,12 +5,16 @@
 //! photosd stays that user and says in the log what it cannot do.
 //!
 //! Kept: CAP_DAC_READ_SEARCH (read every space, and /etc/shadow for PAM), CAP_DAC_OVERRIDE (write uploads and
-//! folders into users' own folders), CAP_CHOWN (hand those files to their user), CAP_FOWNER (set their time).
-//! Workers get CAP_DAC_READ_SEARCH only, as an ambient capability: they read files, nothing else.
+//! folders into users' own folders, which photosd does not own: without it every write would have to be made as
+//! its user, which needs CAP_SETUID, and that would let photosd become root again), CAP_CHOWN (hand those files
+//! to their user), CAP_FOWNER (set their time). Workers get no capability: they read only the files photosd opens
+//! for them (see `worker`).
 //! This runs before the async runtime starts, because capabilities belong to threads and new threads inherit
 //! them from the thread that makes them.
 
 use caps::{CapSet, Capability, CapsHashSet};
+
+use crate::service::thumbs::TREES;
 use nix::unistd::{geteuid, setgroups, setresgid, setresuid, Group, Uid, User};
 
 const KEPT: [Capability; 4] =
@@ -46,9 +50,9 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     let kept: CapsHashSet = KEPT.into_iter().collect();
     caps::set(None, CapSet::Permitted, &kept)?;
     caps::set(None, CapSet::Effective, &kept)?;
-    let workers: CapsHashSet = [Capability::CAP_DAC_READ_SEARCH].into_iter().collect();
-    caps::set(None, CapSet::Inheritable, &workers)?;
-    caps::raise(None, CapSet::Ambient, Capability::CAP_DAC_READ_SEARCH)?;
+    // Nothing is passed on to the processes photosd starts (workers, PAM's helper).
+    caps::clear(None, CapSet::Inheritable)?;
+    caps::clear(None, CapSet::Ambient)?;
     nix::sys::prctl::set_keepcaps(false)?;
     anyhow::ensure!(setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).is_err(), "root could be regained");
     tracing::info!(user, uid = account.uid.as_raw(), "dropped root; kept file-access capabilities only");
@@ -59,7 +63,6 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
 /// these are ever handed over, so a data dir pointed by mistake at a folder with other things in it keeps them.
 const FILES: [&str; 5] = ["library.db", "library.db-wal", "library.db-shm", "library.db-journal", "login-key.pem"];
 /// Derived files, as `<tree>/ab/cd/<hash>_<suffix>` (service::thumbs::derived_path): two levels of folders.
-const TREES: [&str; 2] = ["thumbs", "video"];
 
 /// Gives back to the service user what a photosd run as root before this version left root's in the data dir: the
 /// database and the login key, and every folder of thumbnails and transcodes (photosd cannot

@@ -24,7 +24,7 @@ pub struct ThumbArgs {
 pub async fn run(config: &Config, args: ThumbArgs) -> anyhow::Result<()> {
     use futures_util::stream::{self, StreamExt};
     std::fs::create_dir_all(&args.out)?;
-    let pool = WorkerPool::new(config)?;
+    let pool = WorkerPool::new(config)?.writing_to(std::slice::from_ref(&args.out));
     let names: Vec<&str> = match args.size.as_str() {
         "all" => SIZES.iter().map(|(n, _)| *n).collect(),
         one => vec![one],

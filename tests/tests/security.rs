@@ -459,6 +459,8 @@ fn index_and_background_tasks_show_only_the_callers_work() {
 fn a_changed_password_or_a_locked_account_ends_its_sessions() {
     let s = setup();
     let dave = photosd_tests::test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP]);
+    // A run cut short while dave was locked leaves him locked.
+    let _ = std::process::Command::new("usermod").args(["--unlock", dave.name]).output();
     let me = |api: &Api| api.call("SYNO.Foto.UserInfo", "me", 1, &[]);
     let mut api = Api::new(&s.daemon.base_url());
     assert_eq!(api.login(dave.name, dave.password)["success"], true);
@@ -543,4 +545,73 @@ fn chown_after_create_dir_follows_a_swapped_in_symlink() {
     racer.wait().unwrap();
     let owner = std::fs::metadata(&victim).unwrap().uid();
     assert_eq!(owner, 0, "root's folder was given to erin (after {calls} calls)");
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+            stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)?.parse::<u32>().ok()) == Some(pid)
+        })
+        .collect()
+}
+
+/// One field of /proc/<pid>/status.
+fn status_field(pid: u32, field: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix(&format!("{field}:"))).unwrap_or_default().trim().to_string()
+}
+
+/// Finding 5: a worker has no capability at all and no way to gain one, runs under a seccomp filter, in a user
+/// and network namespace of its own, and may open no file but in the data dir's thumbnail and transcode folders:
+/// not the database, not /etc/shadow, though it runs as photosd's user. Before the fix it ran with
+/// CAP_DAC_READ_SEARCH, with no filter, on the host's network, and could open anything photosd could.
+#[test]
+fn the_worker_is_barely_sandboxed() {
+    let s = setup();
+    let daemon = s.daemon.pid();
+    let workers = children_of(daemon);
+    assert!(!workers.is_empty(), "the daemon keeps its workers after thumbnailing");
+    let namespace = |pid: u32, kind: &str| std::fs::read_link(format!("/proc/{pid}/ns/{kind}")).unwrap();
+    let photosd = nix::unistd::User::from_name("photosd").unwrap().expect("tests/setup.sh makes photosd").uid.as_raw();
+    for pid in workers {
+        assert_eq!(status_field(pid, "Uid"), format!("{photosd}\t{photosd}\t{photosd}\t{photosd}"), "worker {pid}");
+        for caps in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
+            assert_eq!(status_field(pid, caps), "0000000000000000", "{caps} of worker {pid}");
+        }
+        assert_eq!(status_field(pid, "NoNewPrivs"), "1");
+        assert_eq!(status_field(pid, "Seccomp"), "2", "a seccomp filter");
+        assert_ne!(namespace(pid, "net"), namespace(daemon, "net"), "a network namespace of its own");
+        assert_ne!(namespace(pid, "user"), namespace(daemon, "user"), "a user namespace of its own");
+    }
+    // The same sandbox, entered by `photosd worker --sandbox-check` as photosd's user with the daemon's writable
+    // folders, tries what a decoder exploit would.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(s.lib.dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let data = s.lib.data();
+    let (thumbs, db) = (data.join("thumbs"), data.join("library.db"));
+    let probe = thumbs.join("probe");
+    std::fs::write(&probe, b"").unwrap();
+    assert!(std::process::Command::new("chown").arg("photosd:").arg(&probe).status().unwrap().success());
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=photosd", "--regid=photosd", "--init-groups", "--"])
+        .arg(photosd_tests::photosd_bin())
+        .args(["worker", "--writable"])
+        .arg(&thumbs)
+        .arg("--sandbox-check")
+        .args([db.as_path(), std::path::Path::new("/etc/shadow"), std::path::Path::new("/etc/passwd"), probe.as_path()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["missing"], serde_json::json!([]), "{report}");
+    let probe = probe.display().to_string();
+    assert_eq!(report["read"], serde_json::json!([probe]), "only its own folder: {report}");
+    assert_eq!(report["write"], serde_json::json!([probe]), "{report}");
+    assert_eq!((report["socket"].as_bool(), report["process"].as_bool()), (Some(false), Some(false)), "{report}");
 }

@@ -107,6 +107,20 @@ pub enum OutputError {
     Storage(String),
 }
 
+impl OutputError {
+    /// The same, its reason cut to a few KB: what a worker says is stored and shown, and it may be compromised.
+    pub fn bounded(self) -> OutputError {
+        let cut = |mut reason: String| {
+            reason.truncate(reason.floor_char_boundary(4096));
+            reason
+        };
+        match self {
+            OutputError::File(reason) => OutputError::File(cut(reason)),
+            OutputError::Storage(reason) => OutputError::Storage(cut(reason)),
+        }
+    }
+}
+
 impl From<String> for OutputError {
     fn from(reason: String) -> Self {
         OutputError::File(reason)

@@ -125,7 +125,71 @@ impl Reading {
             self.taken_source = None;
         }
     }
+
+    /// A worker's answer as the daemon accepts it: the worker is assumed compromised, so every value is held to
+    /// what a real file can give (numbers in range, strings of sane length, a hash that is a BLAKE3 hex digest),
+    /// and what the daemon knows itself (the path, the size of the file it opened) is its own.
+    pub fn from_worker(mut self, path: &str, size: u64) -> Reading {
+        self.sanitize();
+        self.path = path.to_string();
+        self.size = size;
+        let short = |v: &mut Option<String>| {
+            if v.as_ref().is_some_and(|s| s.len() > MAX_FIELD) {
+                *v = None;
+            }
+        };
+        for v in [
+            &mut self.mime,
+            &mut self.taken_source,
+            &mut self.make,
+            &mut self.model,
+            &mut self.lens,
+            &mut self.video_codec,
+            &mut self.audio_codec,
+            &mut self.content_id,
+        ] {
+            short(v);
+        }
+        if self.description.as_ref().is_some_and(|d| d.len() > MAX_DESCRIPTION) {
+            self.description = None;
+        }
+        if let Some(error) = &mut self.error {
+            error.truncate(error.floor_char_boundary(MAX_DESCRIPTION));
+        }
+        self.tags.retain(|t| !t.is_empty() && t.len() <= MAX_FIELD);
+        self.tags.truncate(MAX_TAGS);
+        let dimension = |v: &mut Option<u32>| {
+            if v.is_some_and(|x| x == 0 || x > MAX_DIMENSION) {
+                *v = None;
+            }
+        };
+        dimension(&mut self.width);
+        dimension(&mut self.height);
+        if self.orientation.is_some_and(|o| !(1..=8).contains(&o)) {
+            self.orientation = None;
+        }
+        if self.rating.is_some_and(|r| !(-1..=5).contains(&r)) {
+            self.rating = None;
+        }
+        if self.rotation.is_some_and(|r| ![0, 90, 180, 270].contains(&r)) {
+            self.rotation = None;
+        }
+        let is_digest = |h: &String| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if self.hash.as_ref().is_some_and(|h| !is_digest(h)) {
+            self.hash = None;
+            self.error = Some("the worker answered with an invalid hash".into());
+        }
+        self
+    }
 }
+
+/// The longest make, model, codec, tag... a worker's answer may hold, in bytes.
+const MAX_FIELD: usize = 256;
+/// The longest description or error message, in bytes.
+const MAX_DESCRIPTION: usize = 16 * 1024;
+const MAX_TAGS: usize = 200;
+/// The largest width or height: far above any camera or video.
+const MAX_DIMENSION: u32 = 1_000_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reading {

@@ -13,6 +13,9 @@ pub fn short_side(size: &str) -> Option<u32> {
     SIZES.iter().find(|(name, _)| *name == size).map(|(_, px)| *px)
 }
 
+/// The folders of derived files (thumbnails, transcodes): the only ones workers may write to.
+pub const TREES: [&str; 2] = ["thumbs", "video"];
+
 /// Where a file derived from content `hash` lives: `<data>/<kind>/ab/cd/<hash>_<suffix>`, two levels of
 /// folders so none holds more than a few thousand entries on a million-photo library.
 pub fn derived_path(data_dir: &Path, kind: &str, hash: &str, suffix: &str) -> PathBuf {
@@ -25,7 +28,7 @@ pub fn derived_path(data_dir: &Path, kind: &str, hash: &str, suffix: &str) -> Pa
 pub fn sweep_partial_files(data_dir: &Path) -> usize {
     let subdirs =
         |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir());
-    ["thumbs", "video"]
+    TREES
         .into_iter()
         .flat_map(|kind| subdirs(data_dir.join(kind)))
         .flat_map(subdirs)

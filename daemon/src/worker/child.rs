@@ -1,6 +1,6 @@
 //! The worker process (`photosd worker`): takes requests, with the files they read already open, on its stdin
-//! socket, and answers on stdout, under the rlimits the daemon asked for. It is the only place where untrusted files are parsed, so a crash or hang costs one worker,
-//! never the daemon.
+//! socket, and answers on stdout, under the rlimits the daemon asked for and in its sandbox (`sandbox`). It is
+//! the only place where untrusted files are parsed, so a crash or hang costs one worker, never the daemon.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +21,13 @@ pub struct WorkerArgs {
     /// Scheduling priority (0 normal … 19 idle CPU only).
     #[arg(long, default_value_t = 0)]
     pub nice: i32,
+    /// A folder the worker may write to (thumbnails, transcodes); it may write nowhere else. Repeatable.
+    #[arg(long)]
+    pub writable: Vec<std::path::PathBuf>,
+    /// Enter the sandbox, then try what it should refuse (open FILEs for reading and writing, make a socket,
+    /// start a process) and print, as JSON, what it could do; for checking a machine and for the tests.
+    #[arg(long, num_args = 0.., value_name = "FILE")]
+    pub sandbox_check: Option<Vec<std::path::PathBuf>>,
 }
 
 pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
@@ -34,6 +41,14 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
     }
     if args.nice > 0 {
         crate::ffi::set_nice(args.nice)?;
+    }
+    let missing = super::sandbox::enter(&args.writable);
+    if let Some(files) = &args.sandbox_check {
+        println!("{}", super::sandbox::check(&missing, files));
+        return Ok(());
+    }
+    for missing in missing {
+        eprintln!("photosd worker: sandbox weaker than it should be: {missing}");
     }
     media::video::init();
     // The daemon made the request socket this process's stdin.

@@ -4,6 +4,7 @@
 
 pub mod child;
 mod protocol;
+mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -80,6 +81,16 @@ impl WorkerPool {
         })
     }
 
+    /// The folders the workers may write to (each with what is under it); they may write nowhere else. The
+    /// library's pools write thumbnails and transcodes under the data dir; `photosd thumb` its `--out` folder.
+    pub fn writing_to(mut self, folders: &[PathBuf]) -> WorkerPool {
+        for folder in folders {
+            self.args.push("--writable".into());
+            self.args.push(folder.display().to_string());
+        }
+        self
+    }
+
     /// The transcoding pool: `video.concurrent_transcodes` workers (one by default) at a lower CPU priority,
     /// with a deadline fit for a long video on a slow NAS, and the CPU budget of a whole working day.
     pub fn transcoder(config: &Config) -> std::io::Result<WorkerPool> {
@@ -106,7 +117,7 @@ impl WorkerPool {
             remove_partial_output(out);
         }
         match answer? {
-            Response::Transcoded(result) => Ok(result),
+            Response::Transcoded(result) => Ok(result.map_err(OutputError::bounded)),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
     }
@@ -117,8 +128,9 @@ impl WorkerPool {
 
     /// Reads a file's metadata (and its hash) in a worker.
     pub async fn read(&self, source: &Source, hash: bool) -> Result<Reading, WorkerError> {
-        match self.call(&Request::Read { path: source.path.display().to_string(), hash }, source).await? {
-            Response::Read(reading) => Ok(*reading),
+        let path = source.path.display().to_string();
+        match self.call(&Request::Read { path: path.clone(), hash }, source).await? {
+            Response::Read(reading) => Ok(reading.from_worker(&path, source.len)),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
     }
@@ -140,7 +152,14 @@ impl WorkerPool {
             targets.iter().for_each(|t| remove_partial_output(t));
         }
         match answer? {
-            Response::Thumbs(result) => Ok(result),
+            // Only the files asked for, under the names asked for.
+            Response::Thumbs(Ok(report))
+                if report.files.iter().any(|f| !targets.iter().any(|t| t.as_os_str() == f.path.as_str()))
+                    || report.decoded.len() > 200 =>
+            {
+                Err(WorkerError::Protocol("the worker reported thumbnails it was not asked for".into()))
+            }
+            Response::Thumbs(result) => Ok(result.map_err(OutputError::bounded)),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
     }
