@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 mod api_client;
 pub mod api_library;
+pub mod live;
 mod users;
 pub use api_client::{error_code, multipart_body, Api};
 pub use users::{test_user, TestUser};
@@ -297,4 +298,19 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// The worker processes of `daemon` whose command line contains `needle`.
+pub fn workers_of(daemon: u32, needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return vec![] };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).unwrap_or("");
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            ppid == daemon.to_string() && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
+        })
+        .collect()
 }

@@ -306,6 +306,11 @@ fn one_user_can_freeze_everyone() {
     let keyword = serde_json::to_string("canon eos").unwrap();
     let search = [("keyword", keyword.as_str()), ("offset", "0"), ("limit", "10")];
     assert_eq!(alice.call("SYNO.Foto.Search.Search", "list_item", 6, &search)["success"], true);
+    // 5,000 photos by 11 tags is past the 50,000 taggings one call may make.
+    let tags: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
+    let ids = format!("[{}]", many[..5000].join(","));
+    let tagging = [("id", ids.as_str()), ("tag", &format!("[{}]", tags.join(",")))];
+    assert_eq!(error_code(&alice.call("SYNO.Foto.Browse.Item", "add_tag", 5, &tagging)), 114);
 }
 
 /// Finding 10 (in part): the session cookie photosd sets is its own, not DSM's `id`: on a NAS both share the host,
@@ -547,20 +552,6 @@ fn chown_after_create_dir_follows_a_swapped_in_symlink() {
     assert_eq!(owner, 0, "root's folder was given to erin (after {calls} calls)");
 }
 
-/// The processes whose parent is `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|child| {
-            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-            // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-            stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)?.parse::<u32>().ok()) == Some(pid)
-        })
-        .collect()
-}
-
 /// One field of /proc/<pid>/status.
 fn status_field(pid: u32, field: &str) -> String {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -575,7 +566,7 @@ fn status_field(pid: u32, field: &str) -> String {
 fn the_worker_is_barely_sandboxed() {
     let s = setup();
     let daemon = s.daemon.pid();
-    let workers = children_of(daemon);
+    let workers = photosd_tests::workers_of(daemon, "worker");
     assert!(!workers.is_empty(), "the daemon keeps its workers after thumbnailing");
     let namespace = |pid: u32, kind: &str| std::fs::read_link(format!("/proc/{pid}/ns/{kind}")).unwrap();
     let photosd = nix::unistd::User::from_name("photosd").unwrap().expect("tests/setup.sh makes photosd").uid.as_raw();
@@ -614,4 +605,111 @@ fn the_worker_is_barely_sandboxed() {
     assert_eq!(report["read"], serde_json::json!([probe]), "only its own folder: {report}");
     assert_eq!(report["write"], serde_json::json!([probe]), "{report}");
     assert_eq!((report["socket"].as_bool(), report["process"].as_bool()), (Some(false), Some(false)), "{report}");
+}
+
+/// Finding 8 (in part): a call past its time limit (here 1 s) stops its query, so one user's slow search does not
+/// hold the library's one database connection from everyone else. Alice searches 300,000 photos with 16 words, of
+/// which the first 15 are in every photo's folder name and the last in none, so that every row is checked 64
+/// times and none is found: seconds of work. Bob's next call is answered at once; before the fix he waited until
+/// her query ended.
+#[test]
+fn a_timed_out_call_stops_its_query() {
+    let s = setup();
+    let photosd_tests::api_library::Setup { lib, daemon, alice, bob, .. } = s;
+    daemon.stop();
+    let daemon = photosd_tests::Daemon::launch(
+        &lib,
+        std::path::Path::new(""),
+        &[("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP), ("PHOTOSD_SERVER_REQUEST_TIMEOUT_SECS", "1")],
+    );
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
+        "mike", "november", "oscar",
+    ];
+    std::fs::create_dir(lib.photos().join(words.join(" "))).unwrap();
+    photosd_tests::wait_for("the new folder", 30, || {
+        lib.db().query_row("SELECT count(*) FROM folder WHERE name = ?1", [words.join(" ")], |r| r.get::<_, i64>(0)).unwrap_or(0) == 1
+    });
+    settled(&lib);
+    lib.db()
+        .execute(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000)
+             INSERT INTO item (space_id, folder_id, filename, size, mtime_ns, type, taken_ts, added_at, indexed_at)
+             SELECT f.space_id, f.id, 'x' || n.x || '.jpg', 1, 0, 'photo', n.x, 0, 0 FROM n, folder f WHERE f.name = ?1",
+            [words.join(" ")],
+        )
+        .unwrap();
+    let mut keyword: Vec<&str> = words.to_vec();
+    keyword.push("zulu");
+    let keyword = serde_json::to_string(&keyword.join(" ")).unwrap();
+    let bob_name = bob.name;
+    let (alice, bob) = {
+        let mut a = Api::new(&daemon.base_url());
+        assert_eq!(a.login(alice.name, alice.password)["success"], true);
+        let mut b = Api::new(&daemon.base_url());
+        assert_eq!(b.login(bob.name, bob.password)["success"], true);
+        (a, b)
+    };
+    let search = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let answer = alice.call("SYNO.Foto.Search.Search", "list_item", 6, &[("keyword", &keyword), ("offset", "0"), ("limit", "10")]);
+        (answer, started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    assert_eq!(bob.call("SYNO.Foto.UserInfo", "me", 1, &[])["data"]["name"], bob_name);
+    let waited = started.elapsed();
+    let (answer, searched) = search.join().unwrap();
+    println!("alice's search answered in {searched:?} ({answer}); bob waited {waited:?}");
+    assert_eq!(answer["success"], false, "the search ran past its limit: {answer}");
+    assert!(waited < std::time::Duration::from_secs(2), "bob waited {waited:?} for alice's abandoned query");
+}
+
+/// Finding 10 (in part): deleting a Live Photo takes its video to the bin only if the caller may manage the
+/// video too. Alice manages the Shared Space folder "Mine" and may only view "Theirs"; the video of her Live
+/// Photo was moved into "Theirs" on disk (it stays the photo's). Deleting the photo bins the photo and leaves
+/// the video; before the fix it binned the video too.
+#[test]
+fn a_live_photos_video_is_deleted_only_with_the_right_to() {
+    let shared = tempfile::tempdir().unwrap();
+    for folder in ["Mine", "Theirs"] {
+        std::fs::create_dir_all(shared.path().join(folder)).unwrap();
+    }
+    photosd_tests::live::write_live_pair(&shared.path().join("Mine"), "IMG_0001", photosd_tests::live::ID, photosd_tests::live::ID);
+    let admins = "photosd-test-admins";
+    let s = photosd_tests::api_library::setup_with_shared(Some((shared.path(), admins)));
+    let dave = photosd_tests::test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
+    let (alice, admin) = (logged_in(&s, &s.alice), logged_in(&s, &dave));
+    let root = admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let folder_id = |name: &str| {
+        photosd_tests::api_library::list(&root).iter().find(|f| f["name"] == name).unwrap()["id"].to_string()
+    };
+    let role = |role: &str| {
+        format!(r#"[{{"role":"none","member":{{"type":"everyone"}}}},{{"role":"{role}","action":"update","member":{{"type":"user","id":{}}}}}]"#, s.alice.uid)
+    };
+    for (folder, alices) in [("/Mine", "manage"), ("/Theirs", "view")] {
+        let set = admin.call(
+            "SYNO.FotoTeam.Sharing.FolderPermission",
+            "update",
+            1,
+            &[("id", &folder_id(folder)), ("permission", &role(alices))],
+        );
+        assert_eq!(set["success"], true, "{set}");
+    }
+    std::fs::rename(shared.path().join("Mine/IMG_0001.MOV"), shared.path().join("Theirs/IMG_0001.MOV")).unwrap();
+    photosd_tests::wait_for("the video's move", 30, || {
+        s.lib
+            .db()
+            .query_row(
+                "SELECT f.name FROM item i JOIN folder f ON f.id = i.folder_id WHERE i.filename = 'IMG_0001.MOV'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .is_ok_and(|folder| folder == "Theirs")
+    });
+    let photo = s.lib.db().query_row("SELECT id FROM item WHERE filename = 'IMG_0001.JPG'", [], |r| r.get::<_, i64>(0)).unwrap();
+    let deleted = alice.call("SYNO.FotoTeam.Browse.Item", "delete", 5, &[("id", &format!("[{photo}]"))]);
+    assert_eq!(deleted["success"], true, "{deleted}");
+    assert!(!shared.path().join("Mine/IMG_0001.JPG").exists(), "her photo is in the bin");
+    assert!(shared.path().join("Theirs/IMG_0001.MOV").exists(), "the video she may not manage stays: {deleted}");
 }

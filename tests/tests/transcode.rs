@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use photosd_tests::{corpus, json_lines, photosd, wait_for, Daemon, Library};
+use photosd_tests::{corpus, json_lines, photosd, wait_for, workers_of, Daemon, Library};
 
 fn probe(path: &std::path::Path, entries: &str) -> String {
     let out = Command::new("ffprobe")
@@ -86,21 +86,6 @@ fn videos_browsers_cannot_play_get_a_playable_transcode() {
     let state: Option<String> =
         conn.query_row("SELECT video_state FROM item WHERE filename = 'orientation.mp4'", [], |r| r.get(0)).unwrap();
     assert_eq!(state.as_deref(), Some("original"), "H.264 in MP4 plays in browsers as it is");
-}
-
-/// The worker processes of `daemon` whose command line contains `needle`.
-fn workers_of(daemon: u32, needle: &str) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return vec![] };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let ppid = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).unwrap_or("");
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            ppid == daemon.to_string() && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
-        })
-        .collect()
 }
 
 /// The nice value (field 19 of /proc/PID/stat) of a process.

@@ -94,10 +94,11 @@ impl Ctx {
             .db
             .call(move |db| db.albums(uid, space_id, Some(&wanted), AlbumSort::CreateTime, true, 0, limit))
             .await?;
-        if let Some(missing) = ids.iter().find(|id| !found.iter().any(|a| a.id == **id)) {
+        let present: std::collections::HashSet<i64> = found.iter().map(|a| a.id).collect();
+        if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {
             return Err(ApiError::NotFound(format!("album {missing}")));
         }
-        found.sort_by_key(|a| ids.iter().position(|&i| i == a.id));
+        super::params::in_asked_order(&mut found, &ids, |a| a.id);
         Ok(found)
     }
 

@@ -38,7 +38,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let mut rows =
                 ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?;
             // In the order asked for; ids of other spaces are simply absent, as deleted ones are on DSM.
-            rows.sort_by_key(|r| ids.iter().position(|&i| i == r.id));
+            super::params::in_asked_order(&mut rows, &ids, |r| r.id);
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }

@@ -11,9 +11,16 @@ use crate::service::permissions::Role;
 use crate::service::space_fs::join;
 use crate::service::space_move;
 
+/// The most (photo, tag) pairs one `add_tag` or `remove_tag` may change: a few seconds of work at most.
+const MAX_TAGGINGS: usize = 50_000;
+
 pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiError> {
     let p = &call.params;
     let ids = p.ids("id")?;
+    // One transaction holds the database: 5,000 photos by 5,000 tags would be 25 million rows.
+    if matches!(call.method.as_str(), "add_tag" | "remove_tag") && ids.len().saturating_mul(p.ids("tag")?.len()) > MAX_TAGGINGS {
+        return Err(ApiError::BadParameter("tag".into()));
+    }
     // A copy only reads its originals; everything else changes them.
     let need = if call.method == "copy" { Role::Download } else { Role::Manage };
     for id in &ids {
