@@ -55,6 +55,8 @@ for d in camera_jpeg heic video orientation; do
 done
 [[ -d $corpus/other_formats ]] && find "$corpus/other_formats" -type f -exec cp -n {} "$shared/Formats/" \;
 chown -R "$account:" "$demo/homes/$account"
+# photosd's workers run as an account of their own (photosd-worker): they must pass through to the data dir.
+chmod o+x "$demo"
 # The user who ran the demo through sudo may drop photos in, as the account's own files.
 if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
   setfacl -R -m "u:$SUDO_USER:rwX,d:u:$SUDO_USER:rwX" "$photos"

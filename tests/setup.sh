@@ -34,12 +34,15 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The service account `photosd serve` becomes when started as root (the tests start it as root).
-if ! id photosd >/dev/null 2>&1; then
-  echo "setup: creating the photosd service user" >&2
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  $sudo useradd --system --no-create-home --shell /usr/sbin/nologin photosd
-fi
+# The service account `photosd serve` becomes when started as root (the tests start it as root), and the one its
+# workers run as (workers.run_as), which owns nothing.
+for account in photosd photosd-worker; do
+  if ! id "$account" >/dev/null 2>&1; then
+    echo "setup: creating the $account system user" >&2
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo useradd --system --no-create-home --shell /usr/sbin/nologin "$account"
+  fi
+done
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is needed: https://rustup.rs" >&2; exit 2; }
 # The third-party Python clients of the API tests, in a virtualenv inside the build tree (made again on a clean
 # clone; pip fetches from PyPI).

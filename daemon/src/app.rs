@@ -52,8 +52,8 @@ impl App {
                 tracing::warn!(folder = %tree.display(), "cannot create: {e}; thumbnails wait until it can be");
             }
         }
-        let workers = WorkerPool::new(&config)?.writing_to(&trees);
-        let transcoder = WorkerPool::transcoder(&config)?.writing_to(&trees);
+        let workers = WorkerPool::new(&config)?.writing_to(&trees).for_the_library();
+        let transcoder = WorkerPool::transcoder(&config)?.writing_to(&trees).for_the_library();
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
             pam_slots: Semaphore::new(4),

@@ -121,6 +121,7 @@ pub struct WatchConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkersConfig {
+    pub run_as: String,
     pub count: usize,
     pub timeout_secs: u64,
     pub memory_limit_mb: u64,

@@ -43,6 +43,14 @@ pub fn credential_stamp(account: &str) -> Option<String> {
     }
 }
 
+/// Forks this process. Only for a caller that knows no other thread exists: the child would hold copies of
+/// locks other threads held, and deadlock on the first.
+pub fn fork_while_single_threaded() -> nix::Result<nix::unistd::ForkResult> {
+    // SAFETY: the one caller (the worker launcher, at start) runs before the async runtime or any other thread
+    // is started, so the child is a complete copy of a single-threaded process.
+    unsafe { nix::unistd::fork() }
+}
+
 /// Every account in the passwd database (files, NIS, LDAP: whatever NSS serves).
 pub fn all_users() -> Vec<uzers::User> {
     // SAFETY: getpwent keeps global state; collecting at once on one thread, and the only caller (space

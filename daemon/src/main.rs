@@ -83,7 +83,11 @@ fn main() -> std::process::ExitCode {
     init_logging(&config);
     // Bind, then stop being root, before any thread exists (capabilities are per thread). Every command that
     // writes to the data dir runs as the service user, so that nothing in it is left root's.
-    let drop_root = || privileges::drop_to(&config.server.run_as, &config.storage.data_dir);
+    // The launcher of workers is forked first, while photosd is root and has no other thread.
+    let drop_root = || {
+        worker::launcher::start(&config.workers.run_as)?;
+        privileges::drop_to(&config.server.run_as, &config.storage.data_dir)
+    };
     let started = match &cli.command {
         Command::Serve => {
             http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l)))

@@ -8,7 +8,8 @@
 //! folders into users' own folders, which photosd does not own: without it every write would have to be made as
 //! its user, which needs CAP_SETUID, and that would let photosd become root again), CAP_CHOWN (hand those files
 //! to their user), CAP_FOWNER (set their time). Workers get no capability: they read only the files photosd opens
-//! for them (see `worker`).
+//! for them (see `worker`), and run as their own account, started by the launcher (`worker::launcher`), which
+//! photosd forks before it drops root.
 //! This runs before the async runtime starts, because capabilities belong to threads and new threads inherit
 //! them from the thread that makes them.
 
@@ -21,6 +22,7 @@ const KEPT: [Capability; 4] =
     [Capability::CAP_DAC_READ_SEARCH, Capability::CAP_DAC_OVERRIDE, Capability::CAP_CHOWN, Capability::CAP_FOWNER];
 
 pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let workers = crate::worker::launcher::get().map(|l| nix::unistd::Gid::from_raw(l.account.1));
     if !geteuid().is_root() {
         let me = User::from_uid(geteuid())?.map(|u| u.name).unwrap_or_else(|| geteuid().to_string());
         tracing::warn!(
@@ -38,6 +40,9 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     // The database, thumbnails and transcodes belong to the service user.
     std::fs::create_dir_all(data_dir)?;
     hand_over(data_dir, account.uid, account.gid)?;
+    if let Some(group) = workers {
+        open_to_workers(data_dir, account.uid, group);
+    }
     let mut groups = vec![account.gid];
     // pam_unix's helper checks passwords for members of `shadow` when the capability is not enough.
     if let Some(shadow) = Group::from_name("shadow")? {
@@ -57,6 +62,43 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).is_err(), "root could be regained");
     tracing::info!(user, uid = account.uid.as_raw(), "dropped root; kept file-access capabilities only");
     Ok(())
+}
+
+/// Opens the data dir to the workers' account, which may then write thumbnails and transcodes, and nothing else:
+/// the data dir itself becomes `photosd:<workers' group>` 0710 (they may pass, not list or read), and each of
+/// `TREES`, with the two levels of folders under it, `photosd:<workers' group>` 2770 (setgid, so what they write
+/// there keeps the group). Done at every start, so that an older library is opened too; what cannot be changed
+/// is logged, and thumbnails then fail as the data dir's problem, never the photo's.
+fn open_to_workers(data_dir: &std::path::Path, owner: Uid, group: nix::unistd::Gid) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let open = |dir: &std::path::Path, mode: u32| {
+        let Ok(meta) = std::fs::symlink_metadata(dir) else { return false };
+        if !meta.is_dir() {
+            return false;
+        }
+        if meta.gid() != group.as_raw() || meta.mode() & 0o7777 != mode {
+            let changed = nix::unistd::chown(dir, Some(owner), Some(group))
+                .map_err(std::io::Error::from)
+                .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)));
+            if let Err(e) = changed {
+                tracing::warn!(folder = %dir.display(), "cannot open to the workers: {e}");
+            }
+        }
+        true
+    };
+    open(data_dir, 0o710);
+    for tree in TREES {
+        let root = data_dir.join(tree);
+        let _ = std::fs::create_dir_all(&root);
+        open(&root, 0o2770);
+        for level1 in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            if open(&level1.path(), 0o2770) {
+                for level2 in std::fs::read_dir(level1.path()).into_iter().flatten().flatten() {
+                    open(&level2.path(), 0o2770);
+                }
+            }
+        }
+    }
 }
 
 /// What photosd keeps in its data dir besides `TREES`: the database with its journals, and the login key. Only

@@ -19,9 +19,12 @@ else
   # An empty list meant loopback in earlier versions; it now means none.
   sed -i 's|^trusted_proxies = \[\]$|trusted_proxies = ["127.0.0.1", "::1"]|' "$root/etc/photosd/photosd.toml"
 fi
-if [[ -z "$root" ]] && ! id photosd >/dev/null 2>&1; then
-  useradd --system --no-create-home --shell /usr/sbin/nologin photosd
-fi
+# The service user, and the one its workers run as (they parse untrusted files, and own nothing).
+for account in photosd photosd-worker; do
+  if [[ -z "$root" ]] && ! id "$account" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$account"
+  fi
+done
 install -d -m 0750 "$root/var/lib/photosd"
 [[ -n "$root" ]] || chown photosd:photosd /var/lib/photosd
 install -D -m 0644 package/linux/photosd.service "$root/etc/systemd/system/photosd.service"

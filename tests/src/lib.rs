@@ -62,6 +62,8 @@ impl Library {
     /// A library whose Personal Space belongs to `user` (a real account in the passwd database).
     pub fn for_user(user: &str) -> Library {
         let dir = tempfile::tempdir().expect("temp dir");
+        // Others may pass (not list), as through /var/lib: photosd's workers run as an account of their own.
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711)).unwrap();
         let lib = Library { dir, user: user.to_string() };
         std::fs::create_dir_all(lib.photos()).unwrap();
         std::fs::create_dir_all(lib.data()).unwrap();
@@ -307,10 +309,18 @@ pub fn workers_of(daemon: u32, needle: &str) -> Vec<u32> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let ppid = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1)).unwrap_or("");
+            let ppid = parent_of(*pid);
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            ppid == daemon.to_string() && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
+            // Started by the daemon, or by its worker launcher (a child of the daemon's).
+            (ppid == Some(daemon) || ppid.and_then(parent_of) == Some(daemon))
+                && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
         })
         .collect()
+}
+
+/// The parent of process `pid`.
+pub fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+    stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()
 }

@@ -3,6 +3,8 @@
 //! the caller gets an error that says what happened to that file, and the pool carries on.
 
 pub mod child;
+pub mod launcher;
+mod process;
 mod protocol;
 mod sandbox;
 
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use std::os::fd::{AsRawFd, RawFd};
 
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::process::Command;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +22,7 @@ use crate::config::Config;
 use crate::media::input::{OutputError, Source};
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
+use process::WorkerProcess;
 use protocol::{read_frame, send, Request, Response};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,10 +40,10 @@ pub enum WorkerError {
 }
 
 struct Worker {
-    child: Child,
+    process: WorkerProcess,
     /// The request socket (the worker's stdin is its other end).
     socket: tokio::net::UnixStream,
-    stdout: ChildStdout,
+    stdout: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
 }
 
 pub struct WorkerPool {
@@ -54,6 +57,8 @@ pub struct WorkerPool {
     heavy: Semaphore,
     /// Idle workers. A std mutex: it is held only to push or pop, never across an await.
     idle: Mutex<Vec<Worker>>,
+    /// Whether workers are started by the launcher, as the workers' account (see `for_the_library`).
+    launched: bool,
 }
 
 impl WorkerPool {
@@ -78,7 +83,15 @@ impl WorkerPool {
             slots: Semaphore::new(config.worker_count()),
             heavy: Semaphore::new(1),
             idle: Mutex::new(Vec::new()),
+            launched: false,
         })
+    }
+
+    /// The library's pools (not a command's, which writes where its user says) start their workers through the
+    /// launcher, as the workers' account, when there is one.
+    pub fn for_the_library(mut self) -> WorkerPool {
+        self.launched = launcher::get().is_some();
+        self
     }
 
     /// The folders the workers may write to (each with what is under it); they may write nowhere else. The
@@ -206,7 +219,7 @@ impl WorkerPool {
         let outcome = tokio::select! {
             outcome = tokio::time::timeout(deadline, exchange) => outcome,
             () = cancelled => {
-                let _ = worker.child.kill().await;
+                worker.process.kill().await;
                 return Err(WorkerError::Cancelled);
             }
         };
@@ -216,12 +229,12 @@ impl WorkerPool {
                 Ok(response)
             }
             Ok(Ok(Err(protocol))) => {
-                let _ = worker.child.kill().await;
+                worker.process.kill().await;
                 Err(protocol)
             }
-            Ok(Err(_)) => Err(WorkerError::Crashed(describe_exit(&mut worker.child).await)),
+            Ok(Err(_)) => Err(WorkerError::Crashed(worker.process.describe_exit().await)),
             Err(_) => {
-                let _ = worker.child.kill().await;
+                worker.process.kill().await;
                 Err(WorkerError::Timeout(deadline.as_secs()))
             }
         }
@@ -233,20 +246,30 @@ impl WorkerPool {
         let workers: Vec<Worker> = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
         for mut worker in workers {
             drop(worker.socket);
-            if tokio::time::timeout(Duration::from_secs(5), worker.child.wait()).await.is_err() {
-                let _ = worker.child.kill().await;
-            }
+            worker.process.describe_exit().await;
         }
     }
 
     fn spawn(&self) -> Result<Worker, WorkerError> {
         use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
         let spawn_error = |source: std::io::Error| WorkerError::Spawn { exe: self.exe.display().to_string(), source };
+        let request_socket = |fd: std::os::fd::OwnedFd| {
+            let socket = std::os::unix::net::UnixStream::from(fd);
+            socket.set_nonblocking(true)?;
+            tokio::net::UnixStream::from_std(socket)
+        };
+        if let Some(launcher) = launcher::get().filter(|_| self.launched) {
+            let exe = self.exe.display().to_string();
+            let launched = launcher.spawn(&exe, &self.args, &WORKER_ENV).map_err(spawn_error)?;
+            let stdout = tokio::net::unix::pipe::Receiver::from_owned_fd(launched.stdout).map_err(spawn_error)?;
+            let stderr = tokio::net::unix::pipe::Receiver::from_owned_fd(launched.stderr).map_err(spawn_error)?;
+            tokio::spawn(log_stderr(stderr, launched.pid));
+            let socket = request_socket(launched.socket).map_err(spawn_error)?;
+            return Ok(Worker { process: WorkerProcess::Launched(launched.pid), socket, stdout: Box::new(stdout) });
+        }
         let (ours, theirs) =
             socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(|e| spawn_error(e.into()))?;
-        let ours = std::os::unix::net::UnixStream::from(ours);
-        ours.set_nonblocking(true).map_err(spawn_error)?;
-        let socket = tokio::net::UnixStream::from_std(ours).map_err(spawn_error)?;
+        let socket = request_socket(ours).map_err(spawn_error)?;
         let mut child = Command::new(&self.exe)
             .args(&self.args)
             .stdin(std::process::Stdio::from(theirs))
@@ -254,13 +277,7 @@ impl WorkerPool {
             // C libraries print to stderr (dav1d's "Frame size … exceeds limit" through libheif): it goes to the
             // log, not the terminal.
             .stderr(std::process::Stdio::piped())
-            // glibc reserves 64 MB of address space per thread arena; two arenas keep decoder threads from
-            // using up the worker's address-space limit without using any more memory.
-            .env("MALLOC_ARENA_MAX", "2")
-            // Decode buffers of tens of MB come from the heap and stay there between jobs, instead of fresh
-            // zeroed pages from the kernel each time: a fifth of the thumbnailing CPU went to page faults.
-            .env("MALLOC_MMAP_THRESHOLD_", "33554432")
-            .env("MALLOC_TRIM_THRESHOLD_", "8388608")
+            .envs(WORKER_ENV)
             .kill_on_drop(true)
             .spawn()
             .map_err(spawn_error)?;
@@ -268,14 +285,25 @@ impl WorkerPool {
         if let Some(stderr) = child.stderr.take() {
             tokio::spawn(log_stderr(stderr, child.id().unwrap_or(0)));
         }
-        Ok(Worker { child, socket, stdout })
+        Ok(Worker { process: WorkerProcess::Own(child), socket, stdout: Box::new(stdout) })
     }
 }
+
+/// The environment of every worker.
+const WORKER_ENV: [(&str, &str); 3] = [
+    // glibc reserves 64 MB of address space per thread arena; two arenas keep decoder threads from using up the
+    // worker's address-space limit without using any more memory.
+    ("MALLOC_ARENA_MAX", "2"),
+    // Decode buffers of tens of MB come from the heap and stay there between jobs, instead of fresh zeroed pages
+    // from the kernel each time: a fifth of the thumbnailing CPU went to page faults.
+    ("MALLOC_MMAP_THRESHOLD_", "33554432"),
+    ("MALLOC_TRIM_THRESHOLD_", "8388608"),
+];
 
 /// Logs what a worker prints to stderr, line by line, until it exits. Its own last words ("photosd worker: …")
 /// are a warning; what the C libraries say about a file is detail, since the file's verdict comes back in the
 /// answer. Long lines are cut: a crafted file must not flood the log.
-async fn log_stderr(stderr: tokio::process::ChildStderr, pid: u32) {
+async fn log_stderr(stderr: impl tokio::io::AsyncRead + Unpin, pid: u32) {
     use tokio::io::AsyncBufReadExt;
     let mut lines = tokio::io::BufReader::new(stderr).split(b'\n');
     while let Ok(Some(line)) = lines.next_segment().await {
@@ -293,24 +321,5 @@ async fn log_stderr(stderr: tokio::process::ChildStderr, pid: u32) {
 fn remove_partial_output(target: &Path) {
     if let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str())) {
         crate::media::input::remove_partial_outputs(dir, name);
-    }
-}
-
-async fn describe_exit(child: &mut Child) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    let status = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
-        Ok(Ok(status)) => status,
-        _ => {
-            let _ = child.kill().await;
-            return "it stopped answering".into();
-        }
-    };
-    match status.signal() {
-        Some(9) => "killed (signal 9)".into(),
-        Some(6) => "aborted (signal 6), usually out of memory under the worker memory limit".into(),
-        Some(11) => "segmentation fault (signal 11)".into(),
-        Some(24) => "CPU time limit exceeded (signal 24)".into(),
-        Some(n) => format!("signal {n}"),
-        None => format!("exit status {}", status.code().unwrap_or(-1)),
     }
 }

@@ -69,30 +69,18 @@ pub async fn read_frame(reader: &mut (impl tokio::io::AsyncRead + Unpin)) -> std
     Ok(body)
 }
 
-/// Sends one request with the descriptors of the files it reads, in one datagram, so that they cannot part.
-/// (`socket` is a `SOCK_SEQPACKET` socket; tokio has no type of its own for one, and only its readiness is used.)
-pub async fn send(
-    socket: &tokio::net::UnixStream,
-    request: &Request,
-    files: &[std::os::fd::RawFd],
-) -> std::io::Result<()> {
+/// Sends one datagram with `files` attached (`SCM_RIGHTS`), so that they cannot part from it. On a non-blocking
+/// socket this may fail with `WouldBlock`.
+pub fn send_datagram(socket: std::os::fd::RawFd, body: &[u8], files: &[std::os::fd::RawFd]) -> std::io::Result<()> {
     use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
-    use std::os::fd::AsRawFd;
-    let body = serde_json::to_vec(request).expect("protocol messages always serialise");
     let rights = [ControlMessage::ScmRights(files)];
     let control = if files.is_empty() { &rights[..0] } else { &rights[..] };
-    socket
-        .async_io(tokio::io::Interest::WRITABLE, || {
-            let iov = [std::io::IoSlice::new(&body)];
-            sendmsg::<()>(socket.as_raw_fd(), &iov, control, MsgFlags::MSG_NOSIGNAL, None).map_err(std::io::Error::from)
-        })
-        .await
-        .map(|_| ())
+    let iov = [std::io::IoSlice::new(body)];
+    sendmsg::<()>(socket, &iov, control, MsgFlags::MSG_NOSIGNAL, None).map(|_| ()).map_err(std::io::Error::from)
 }
 
-/// Receives one request and the files that came with it (the worker's side, blocking). `Ok(None)` once the
-/// daemon closed the socket.
-pub fn receive(socket: std::os::fd::BorrowedFd) -> std::io::Result<Option<(Request, Vec<std::fs::File>)>> {
+/// Receives one datagram (blocking) and the files that came with it. `Ok(None)` once the other end is closed.
+pub fn receive_datagram(socket: std::os::fd::BorrowedFd) -> std::io::Result<Option<(Vec<u8>, Vec<std::fs::File>)>> {
     use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
     use std::os::fd::AsRawFd;
     let mut buffer = vec![0u8; MAX_REQUEST];
@@ -112,8 +100,31 @@ pub fn receive(socket: std::os::fd::BorrowedFd) -> std::io::Result<Option<(Reque
         return Ok(None);
     }
     if truncated {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a request larger than a worker takes"));
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a message larger than expected"));
     }
-    let request = serde_json::from_slice(&buffer[..len])?;
-    Ok(Some((request, files)))
+    buffer.truncate(len);
+    Ok(Some((buffer, files)))
+}
+
+/// Sends one request with the descriptors of the files it reads.
+/// (`socket` is a `SOCK_SEQPACKET` socket; tokio has no type of its own for one, and only its readiness is used.)
+pub async fn send(
+    socket: &tokio::net::UnixStream,
+    request: &Request,
+    files: &[std::os::fd::RawFd],
+) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let body = serde_json::to_vec(request).expect("protocol messages always serialise");
+    socket
+        .async_io(tokio::io::Interest::WRITABLE, || send_datagram(socket.as_raw_fd(), &body, files))
+        .await
+}
+
+/// Receives one request and the files that came with it (the worker's side, blocking). `Ok(None)` once the
+/// daemon closed the socket.
+pub fn receive(socket: std::os::fd::BorrowedFd) -> std::io::Result<Option<(Request, Vec<std::fs::File>)>> {
+    match receive_datagram(socket)? {
+        Some((body, files)) => Ok(Some((serde_json::from_slice(&body)?, files))),
+        None => Ok(None),
+    }
 }

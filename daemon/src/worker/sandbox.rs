@@ -3,14 +3,14 @@
 //! - a user and a network namespace of its own: no network at all, and no capability over anything outside;
 //! - no capabilities, and no way to gain any (no_new_privs);
 //! - no file to open but in the folders it writes to (thumbnails, transcodes), with Landlock: not the database,
-//!   not the login key, not /etc/shadow, though it runs as photosd's user;
+//!   not the login key, not /etc/shadow;
 //! - a seccomp filter refusing what decoding never needs: sockets, other processes (ptrace, signals to others,
 //!   exec, fork), namespaces and mounts, kernel keys, BPF, io_uring, identity changes.
 //!
 //! It reads only the descriptors the daemon hands it (see `protocol`). What the kernel does not offer (user
 //! namespaces turned off, a kernel older than Landlock, as on most NAS) is reported, and the rest still applies.
-//! It runs as photosd's own user: another would need photosd to keep CAP_SETUID, which is the power to become
-//! root again.
+//! It runs as an account of its own (`workers.run_as`, started by `launcher`) when photosd was started as root,
+//! else as photosd's user, which Landlock then keeps off photosd's own files.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
