@@ -19,6 +19,8 @@ packages=(
   # the DSM simulator grants the package user ACLs on the homes, as DSM does; the package is run in an empty
   # root with a static busybox, DSM's shell
   acl busybox-static
+  # the security tests hold a syscall of the daemon's with strace's fault injection to win a race every time
+  strace
 )
 # Node.js and npm build the web portal (daemon/build.rs): Debian's, unless the machine has its own already.
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then

@@ -512,9 +512,10 @@ fn the_recycle_bin_belongs_to_the_user() {
 }
 
 /// Finding 6: the Personal Space folder photosd makes for a user without one is given to her through the home's
-/// open descriptor, never by path. Erin (this test's alone) races it from her shell, swapping `~/Photos` for a
-/// link to a folder of root's as fast as she can while photosd makes it again and again; the folder of root's
-/// never becomes hers. Before the fix, a chown by path could follow her link.
+/// open descriptor, never by path. The race is won every time: strace, attached to the daemon, holds each of its
+/// chown calls for 300 ms, and erin (this test's alone), in a shell of her own, swaps the new `~/Photos` for a link
+/// to a folder of root's as soon as it appears. That folder never becomes hers. Before the fix, the chown by path
+/// followed her link and gave her root's folder.
 #[test]
 fn chown_after_create_dir_follows_a_swapped_in_symlink() {
     use std::os::unix::fs::MetadataExt;
@@ -526,30 +527,39 @@ fn chown_after_create_dir_follows_a_swapped_in_symlink() {
     assert!(std::process::Command::new("chown").arg(format!("{}:", erin.name)).arg(&home).status().unwrap().success());
     let victim = s.lib.dir.path().join("roots-own");
     std::fs::create_dir(&victim).unwrap();
+    let pid = s.daemon.pid().to_string();
+    let mut tracer = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=chown,lchown,fchown,fchownat"])
+        .args(["-e", "inject=chown,lchown,fchown,fchownat:delay_enter=300000", "-p", &pid])
+        .spawn()
+        .expect("strace (tests/setup.sh installs it)");
+    photosd_tests::wait_for("strace to attach", 10, || status_field(s.daemon.pid(), "TracerPid") != "0");
     let racer = std::process::Command::new("setpriv")
         .args([&format!("--reuid={}", erin.uid), &format!("--regid={}", erin.uid), "--clear-groups", "--"])
-        .args(["python3", "-c"])
+        .args(["/usr/bin/python3", "-c"])
         .arg(format!(
-            "import os, time\nend = time.time() + 8\np, v = '{}', '{}'\nwhile time.time() < end:\n    \
-             try: os.rmdir(p)\n    except OSError: pass\n    try: os.symlink(v, p)\n    except OSError: pass\n    \
-             try: os.unlink(p)\n    except OSError: pass\n",
+            "import os, time\np, v = '{}', '{}'\nend = time.time() + 15\n\
+             while time.time() < end:\n    \
+             if os.path.isdir(p) and not os.path.islink(p):\n        \
+             os.rmdir(p); os.symlink(v, p); print('swapped', flush=True); break\n    \
+             time.sleep(0.0005)\n",
             home.join("Photos").display(),
             victim.display()
         ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut api = Api::new(&s.daemon.base_url());
     assert_eq!(api.login(erin.name, erin.password)["success"], true);
-    let started = std::time::Instant::now();
-    let mut calls = 0;
-    while started.elapsed() < std::time::Duration::from_secs(7) {
-        api.call("SYNO.Foto.Browse.Item", "count", 5, &[]);
-        calls += 1;
-    }
-    let mut racer = racer;
-    racer.wait().unwrap();
-    let owner = std::fs::metadata(&victim).unwrap().uid();
-    assert_eq!(owner, 0, "root's folder was given to erin (after {calls} calls)");
+    // Her first look at her Personal Space makes it.
+    api.call("SYNO.Foto.Browse.Item", "count", 5, &[]);
+    let swapped = racer.wait_with_output().unwrap();
+    let _ = tracer.kill();
+    let _ = tracer.wait();
+    let said = String::from_utf8_lossy(&swapped.stdout);
+    assert_eq!(said.trim(), "swapped", "erin swapped the folder for her link: {}", String::from_utf8_lossy(&swapped.stderr));
+    assert_eq!(std::fs::metadata(&victim).unwrap().uid(), 0, "root's folder was given to erin");
 }
 
 /// One field of /proc/<pid>/status.
