@@ -259,6 +259,41 @@ fn most_of_a_space_vanishing_at_once_is_not_believed() {
     assert_eq!(lib.items().len(), 4);
 }
 
+/// Finding 9: what the scan did not believe is said in the API too. Alice's 25 photos were indexed, 20 vanished
+/// while photosd was down; the daemon keeps them, and `Index get` tells her how many and why, until the space is
+/// whole again.
+#[test]
+fn the_api_says_what_was_held_back() {
+    let alice = photosd_tests::test_user("pdt-alice", "alice-Pa55word", &[photosd_tests::api_library::GROUP]);
+    let lib = photosd_tests::Library::for_user(alice.name);
+    for n in 0..25 {
+        std::fs::copy(photosd_tests::sample_jpeg(), lib.photos().join(format!("photo{n}.jpg"))).unwrap();
+    }
+    index(&lib, &[]);
+    let away = lib.dir.path().join("away");
+    std::fs::create_dir(&away).unwrap();
+    for n in 0..20 {
+        std::fs::rename(lib.photos().join(format!("photo{n}.jpg")), away.join(format!("photo{n}.jpg"))).unwrap();
+    }
+    let group = [("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP)];
+    let daemon = photosd_tests::Daemon::launch(&lib, std::path::Path::new(""), &group);
+    let mut api = Api::new(&daemon.base_url());
+    assert_eq!(api.login(alice.name, alice.password)["success"], true);
+    let held = api.call("SYNO.Foto.Index", "get", 1, &[]);
+    assert_eq!(held["data"]["held_back"]["files"], 20, "{held}");
+    assert!(held["data"]["held_back"]["reason"].as_str().is_some_and(|r| r.contains("vanished at once")), "{held}");
+    assert_eq!(items_ok(&lib), 25, "nothing marked missing");
+    // Back in place: the next scan (at the next start) finds the space whole, and says so.
+    daemon.stop();
+    for n in 0..20 {
+        std::fs::rename(away.join(format!("photo{n}.jpg")), lib.photos().join(format!("photo{n}.jpg"))).unwrap();
+    }
+    let daemon = photosd_tests::Daemon::launch(&lib, std::path::Path::new(""), &group);
+    let mut api = Api::new(&daemon.base_url());
+    assert_eq!(api.login(alice.name, alice.password)["success"], true);
+    assert_eq!(api.call("SYNO.Foto.Index", "get", 1, &[])["data"]["held_back"]["files"], 0);
+}
+
 /// Finding 2: tags belong to a space. Bob cannot put alice's tag on his photo (642, as for a tag that does not
 /// exist) nor read its name through his photo; creating a tag of the same name gives him his own, not an oracle of
 /// hers; and his tag list never holds hers.

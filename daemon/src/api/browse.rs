@@ -123,9 +123,12 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
         "get" => {
             let space = ctx.space().await?.id;
-            let pending = ctx.app.db.call(move |db| db.pending_jobs_in_space(space)).await?;
+            let (pending, (held_back, reason)) =
+                ctx.app.db.call(move |db| Ok((db.pending_jobs_in_space(space)?, db.space_held_back(space)?))).await?;
             let of = |kind: &str| pending.iter().find(|(k, _)| k == kind).map(|(_, n)| *n).unwrap_or(0);
             Ok(Reply::Data(json!({
+                // photosd's own: files the last scan found gone but did not believe (an unmounted share), and why.
+                "held_back": { "files": held_back, "reason": reason },
                 "basic": of(crate::jobs::pipeline::IMPORT),
                 "metadata": of(crate::jobs::pipeline::IMPORT),
                 "thumbnail": of(crate::jobs::pipeline::THUMBS),

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_space_device.sql"),
     include_str!("migrations/0009_tags_per_space.sql"),
     include_str!("migrations/0010_session_credential.sql"),
+    include_str!("migrations/0011_space_held_back.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

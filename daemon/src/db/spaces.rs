@@ -101,4 +101,22 @@ impl Db {
         self.lock().execute("UPDATE space SET root_device = ?2 WHERE id = ?1", params![space_id, device as i64])?;
         Ok(())
     }
+
+    /// Records what the last reconcile of a space did not believe gone (0 and no reason when it was whole).
+    pub fn set_space_held_back(&self, space_id: i64, files: usize, reason: Option<&str>) -> Result<(), DbError> {
+        self.lock().execute(
+            "UPDATE space SET held_back = ?2, held_back_reason = ?3 WHERE id = ?1",
+            params![space_id, files as i64, reason],
+        )?;
+        Ok(())
+    }
+
+    /// How many files of the space the last reconcile did not believe gone, and why.
+    pub fn space_held_back(&self, space_id: i64) -> Result<(i64, Option<String>), DbError> {
+        Ok(self.lock().query_row(
+            "SELECT held_back, held_back_reason FROM space WHERE id = ?1",
+            [space_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
 }

@@ -140,17 +140,22 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     let root = Path::new(&space.root);
     let stored = db.stored_files(space.id)?;
     // The root itself may not be a symlink either (a user who owns the folder above could swap one in).
+    // Nothing is marked missing, and the space says why (in the log, and to Index get).
+    let hold_back = |files: usize, reason: &str| -> Result<ReconcileSummary, DbError> {
+        db.set_space_held_back(space.id, files, Some(reason))?;
+        Ok(ReconcileSummary { held_back: files, ..Default::default() })
+    };
     let device = match std::fs::symlink_metadata(root) {
         Ok(meta) if meta.is_dir() => meta.dev(),
         _ => {
             tracing::error!(space = %space.root, items = stored.len(), "the space's folder is not there (not mounted?): nothing of it is marked missing until it is back");
-            return Ok(ReconcileSummary { held_back: stored.len(), ..Default::default() });
+            return hold_back(stored.len(), "the space's folder is not there (not mounted?)");
         }
     };
     match db.space_device(space.id)? {
         Some(recorded) if recorded != device && !accept_missing => {
             tracing::error!(space = %space.root, items = stored.len(), device, recorded, "the space's folder is on another file system than when it was indexed (a share not mounted?): nothing of it is marked missing until it is back (or `photosd index --accept-missing` says it moved)");
-            return Ok(ReconcileSummary { held_back: stored.len(), ..Default::default() });
+            return hold_back(stored.len(), "the space's folder is on another file system than when it was indexed (a share not mounted?)");
         }
         Some(recorded) if recorded == device => {}
         _ => db.set_space_device(space.id, device)?,
@@ -170,6 +175,10 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     if !accept_missing && stored.len() >= MASS_VANISH_MIN_ITEMS && missing.len() * 2 > stored.len() {
         tracing::error!(space = %space.root, gone = missing.len(), items = stored.len(), "most of the space vanished at once (a disk failing, a share half mounted?): nothing is marked missing; if the files were removed on purpose, run `photosd index --accept-missing`");
         held_back = std::mem::take(&mut missing).len();
+    }
+    match held_back {
+        0 => db.set_space_held_back(space.id, 0, None)?,
+        n => db.set_space_held_back(space.id, n, Some("most of the space vanished at once (a disk failing, a share half mounted?)"))?,
     }
     let jobs = changed_files(space, &stored, disk);
     db.mark_missing(&missing)?;
