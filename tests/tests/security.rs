@@ -493,18 +493,18 @@ fn index_and_background_tasks_show_only_the_callers_work() {
 }
 
 /// Finding 10 (in part): a session ends when its account's password is changed, or the account is locked, as
-/// DSM ends them; before the fix a stolen session outlived both. (dave is this test's alone: his password
-/// changes.)
+/// DSM ends them; before the fix a stolen session outlived both. (grace is this test's alone: her password
+/// changes, and she is locked a while.)
 #[test]
 fn a_changed_password_or_a_locked_account_ends_its_sessions() {
     let s = setup();
-    let dave = photosd_tests::test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP]);
-    // A run cut short while dave was locked leaves him locked.
-    let _ = std::process::Command::new("usermod").args(["--unlock", dave.name]).output();
+    let grace = photosd_tests::test_user("pdt-grace", "grace-Pa55word", &[photosd_tests::api_library::GROUP]);
+    // A run cut short while grace was locked leaves her locked.
+    let _ = std::process::Command::new("usermod").args(["--unlock", grace.name]).output();
     let me = |api: &Api| api.call("SYNO.Foto.UserInfo", "me", 1, &[]);
     let mut api = Api::new(&s.daemon.base_url());
-    assert_eq!(api.login(dave.name, dave.password)["success"], true);
-    assert_eq!(me(&api)["data"]["name"], dave.name);
+    assert_eq!(api.login(grace.name, grace.password)["success"], true);
+    assert_eq!(me(&api)["data"]["name"], grace.name);
     let run = |command: &str, args: &[&str], input: Option<&str>| {
         let mut child = std::process::Command::new(command)
             .args(args)
@@ -514,18 +514,18 @@ fn a_changed_password_or_a_locked_account_ends_its_sessions() {
         child.stdin.take().unwrap().write_all(input.unwrap_or("").as_bytes()).unwrap();
         assert!(child.wait().unwrap().success(), "{command} {args:?}");
     };
-    run("usermod", &["--lock", dave.name], None);
+    run("usermod", &["--lock", grace.name], None);
     assert_eq!(error_code(&me(&api)), 119, "a locked account's session is over");
-    run("usermod", &["--unlock", dave.name], None);
+    run("usermod", &["--unlock", grace.name], None);
     assert_eq!(error_code(&me(&api)), 119, "and stays over once unlocked");
-    assert_eq!(api.login(dave.name, dave.password)["success"], true);
+    assert_eq!(api.login(grace.name, grace.password)["success"], true);
     let mut other = Api::new(&s.daemon.base_url());
-    assert_eq!(other.login(dave.name, dave.password)["success"], true);
-    run("chpasswd", &[], Some(&format!("{}:{}\n", dave.name, dave.password)));
+    assert_eq!(other.login(grace.name, grace.password)["success"], true);
+    run("chpasswd", &[], Some(&format!("{}:{}\n", grace.name, grace.password)));
     assert_eq!(error_code(&me(&api)), 119, "a new password (even the same one) ends every session");
     assert_eq!(error_code(&me(&other)), 119);
-    assert_eq!(api.login(dave.name, dave.password)["success"], true, "a new login works");
-    assert_eq!(me(&api)["data"]["name"], dave.name);
+    assert_eq!(api.login(grace.name, grace.password)["success"], true, "a new login works");
+    assert_eq!(me(&api)["data"]["name"], grace.name);
 }
 
 /// Finding 10 (in part): the recycle bin photosd makes in a home is the home's user's, with the home's mode, so
@@ -725,8 +725,8 @@ fn a_live_photos_video_is_deleted_only_with_the_right_to() {
     photosd_tests::live::write_live_pair(&shared.path().join("Mine"), "IMG_0001", photosd_tests::live::ID, photosd_tests::live::ID);
     let admins = "photosd-test-admins";
     let s = photosd_tests::api_library::setup_with_shared(Some((shared.path(), admins)));
-    let dave = photosd_tests::test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
-    let (alice, admin) = (logged_in(&s, &s.alice), logged_in(&s, &dave));
+    let frank = photosd_tests::test_user("pdt-frank", "frank-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
+    let (alice, admin) = (logged_in(&s, &s.alice), logged_in(&s, &frank));
     let root = admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
     let folder_id = |name: &str| {
         photosd_tests::api_library::list(&root).iter().find(|f| f["name"] == name).unwrap()["id"].to_string()
