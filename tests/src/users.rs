@@ -28,6 +28,14 @@ pub fn test_user(name: &'static str, password: &'static str, groups: &[&str]) ->
     if !groups.is_empty() {
         run(Command::new("usermod").args(["--append", "--groups", &groups.join(","), name]));
     }
+    // A test cut short while it had the account locked (the session tests lock one) leaves it locked.
+    let locked = || {
+        let status = Command::new("passwd").args(["--status", name]).output().unwrap();
+        String::from_utf8_lossy(&status.stdout).split_whitespace().nth(1) == Some("L")
+    };
+    if !new && locked() {
+        run(Command::new("usermod").args(["--unlock", name]));
+    }
     // Only a new account gets its password: setting it again (even to the same one) ends the account's sessions,
     // and the tests of one binary share their accounts while they run in parallel.
     if new {
