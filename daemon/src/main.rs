@@ -89,9 +89,7 @@ fn main() -> std::process::ExitCode {
         privileges::drop_to(&config.server.run_as, &config.storage.data_dir)
     };
     let started = match &cli.command {
-        Command::Serve => {
-            http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l)))
-        }
+        Command::Serve => http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l))),
         Command::Index(_) => drop_root().map(|()| None),
         // Only on a library that exists: a mistyped --data is reported, not made.
         Command::Transcodes(_) if config.db_path().exists() => drop_root().map(|()| None),

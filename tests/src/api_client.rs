@@ -92,8 +92,7 @@ impl Api {
     /// Whether the thumbnail `size` (`sm`, `m`, `xl`) of an item is served, as a JPEG.
     pub fn thumbnail_served(&self, family: &str, id: i64, size: &str) -> bool {
         let id = id.to_string();
-        let response =
-            self.get_raw(&format!("SYNO.{family}.Thumbnail"), "get", 2, &[("id", &id), ("size", size)], &[]);
+        let response = self.get_raw(&format!("SYNO.{family}.Thumbnail"), "get", 2, &[("id", &id), ("size", size)], &[]);
         response.status() == 200 && response.header("content-type") == Some("image/jpeg")
     }
 

@@ -34,7 +34,12 @@ pub fn photosd_bin() -> PathBuf {
 
 /// Runs photosd with `args`, with a clean environment for its settings.
 pub fn photosd(args: &[&str]) -> Output {
-    Command::new(photosd_bin()).args(args).env_remove("PHOTOSD_CONFIG").env_remove("PHOTOSD_BIN").output().expect("photosd runs")
+    Command::new(photosd_bin())
+        .args(args)
+        .env_remove("PHOTOSD_CONFIG")
+        .env_remove("PHOTOSD_BIN")
+        .output()
+        .expect("photosd runs")
 }
 
 /// Parses JSON lines.

@@ -160,7 +160,8 @@ fn uploads_land_whole_owned_by_the_user_and_indexed() {
     assert_eq!(replaced["success"], true, "{replaced}");
     assert_eq!(std::fs::read(folder.join("portrait.jpg")).unwrap(), newer);
     let month = String::from_utf8_lossy(&now.stdout).trim().to_string();
-    let binned = s.lib.photos().parent().unwrap().join("#recycle/Photos/PhotoLibrary").join(&month).join("portrait.jpg");
+    let binned =
+        s.lib.photos().parent().unwrap().join("#recycle/Photos/PhotoLibrary").join(&month).join("portrait.jpg");
     assert_eq!(std::fs::read(&binned).unwrap(), jpeg, "the overwritten original is restorable from the bin");
 
     let folders = api.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);

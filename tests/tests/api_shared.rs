@@ -251,8 +251,10 @@ fn home_assistants_synology_library_from_pypi_reaches_both_spaces() {
     assert_eq!(got["shared"][0]["is_shared"], true);
 
     let personal = got["downloaded"]["personal"]["file_name"].as_str().unwrap();
-    let originals =
-        [("personal", s.lib.photos().join("trip").join(personal)), ("shared", shared.path().join("Family/reunion.jpg"))];
+    let originals = [
+        ("personal", s.lib.photos().join("trip").join(personal)),
+        ("shared", shared.path().join("Family/reunion.jpg")),
+    ];
     for (space, original) in originals {
         let downloaded = std::fs::read(out_dir.path().join(format!("{space}.original"))).unwrap();
         assert!(downloaded == std::fs::read(&original).unwrap(), "{space}: the original, byte for byte");

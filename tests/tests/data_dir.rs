@@ -15,7 +15,8 @@ fn service_uid() -> u32 {
 /// the workers' account (tests/setup.sh makes both): nothing of root's.
 fn not_the_services(data: &Path) -> Vec<String> {
     let uid = service_uid();
-    let workers = nix::unistd::User::from_name("photosd-worker").unwrap().expect("tests/setup.sh makes it").uid.as_raw();
+    let workers =
+        nix::unistd::User::from_name("photosd-worker").unwrap().expect("tests/setup.sh makes it").uid.as_raw();
     let derived = |p: &Path| p.starts_with(data.join("thumbs")) || p.starts_with(data.join("video"));
     std::iter::once(data.to_path_buf())
         .chain(files_under(data))
@@ -63,10 +64,9 @@ fn index_as_root_then_serve_gives_a_new_photo_its_thumbnails() {
     // What a photosd run as root before this version left behind: root's files in the data dir, and a photo
     // marked broken because the workers could not write its thumbnails there.
     let refused = "cannot write /data/thumbs/ab/.x_sm.jpg.9.part: Permission denied (os error 13)";
-    let marked = lib.db().execute(
-        "UPDATE item SET thumb_state = 'broken', thumb_error = ?1 WHERE filename = 'first.jpg'",
-        [refused],
-    );
+    let marked = lib
+        .db()
+        .execute("UPDATE item SET thumb_state = 'broken', thumb_error = ?1 WHERE filename = 'first.jpg'", [refused]);
     assert_eq!(marked.unwrap(), 1);
     // Everything in the data dir is root's but the folders `thumbs` and `video`, which `serve` made: a shard
     // folder of root's (`thumbs/ab`) is what keeps the workers from writing a new photo's thumbnails.

@@ -104,9 +104,11 @@ fn sign_in_and_see_the_sample(demo: &Demo, personal: usize) -> Api {
         items.len() >= personal && items.iter().all(|i| i["additional"]["thumbnail"]["sm"] != "notready")
     });
     let items = listed();
-    let ready: Vec<&serde_json::Value> = items.iter().filter(|i| i["additional"]["thumbnail"]["sm"] == "ready").collect();
+    let ready: Vec<&serde_json::Value> =
+        items.iter().filter(|i| i["additional"]["thumbnail"]["sm"] == "ready").collect();
     assert!(ready.len() * 10 >= items.len() * 9, "{} of {} items have thumbnails", ready.len(), items.len());
-    let served = |family: &str, item: &serde_json::Value| api.thumbnail_served(family, item["id"].as_i64().unwrap(), "sm");
+    let served =
+        |family: &str, item: &serde_json::Value| api.thumbnail_served(family, item["id"].as_i64().unwrap(), "sm");
     assert!(ready.iter().take(20).all(|i| served("Foto", i)), "the thumbnails said ready are served");
     photosd_tests::wait_for("photos in the Shared Space", 60, || {
         let shared = api.items("FotoTeam");

@@ -66,7 +66,15 @@ fn pre_login_memory_exhaustion() {
     // Sent by hand: photosd answers as soon as the limit is passed, before the client has sent it all, and an
     // HTTP client library takes the closed connection for a failure of its own.
     let boundary = "b";
-    let body = photosd_tests::multipart_body(boundary, "SYNO.Foto.Upload.Item", "upload", alice.sid.as_deref(), &fields, "x.jpg", b"not read");
+    let body = photosd_tests::multipart_body(
+        boundary,
+        "SYNO.Foto.Upload.Item",
+        "upload",
+        alice.sid.as_deref(),
+        &fields,
+        "x.jpg",
+        b"not read",
+    );
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
     let head = format!(
         "POST /photo/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nX-SYNO-TOKEN: {}\r\nConnection: close\r\n\
@@ -304,14 +312,33 @@ fn tag_names_leak_between_users() {
     let created = alice.call("SYNO.Foto.Browse.GeneralTag", "create", 1, &[("name", "\"alice-secret\"")]);
     let hers = created["data"]["tag"]["id"].as_i64().expect("a tag id");
     let her_photo = alice.item_id("Foto", "Sony_HDR-HC3.jpg").unwrap().to_string();
-    let tagged = alice.call("SYNO.Foto.Browse.Item", "add_tag", 5, &[("id", &format!("[{her_photo}]")), ("tag", &format!("[{hers}]"))]);
+    let tagged = alice.call(
+        "SYNO.Foto.Browse.Item",
+        "add_tag",
+        5,
+        &[("id", &format!("[{her_photo}]")), ("tag", &format!("[{hers}]"))],
+    );
     assert_eq!(tagged["success"], true, "{tagged}");
 
     let his_photo = bob.item_id("Foto", "Pentax_K10D.jpg").unwrap().to_string();
-    let borrowed = bob.call("SYNO.Foto.Browse.Item", "add_tag", 5, &[("id", &format!("[{his_photo}]")), ("tag", &format!("[{hers}]"))]);
+    let borrowed = bob.call(
+        "SYNO.Foto.Browse.Item",
+        "add_tag",
+        5,
+        &[("id", &format!("[{his_photo}]")), ("tag", &format!("[{hers}]"))],
+    );
     assert_eq!(error_code(&borrowed), 642, "another user's tag is unknown");
-    assert_eq!(error_code(&bob.call("SYNO.Foto.Browse.Item", "remove_tag", 5, &[("id", &format!("[{his_photo}]")), ("tag", &format!("[{hers}]"))])), 642);
-    let his = bob.call("SYNO.Foto.Browse.Item", "get", 5, &[("id", &format!("[{his_photo}]")), ("additional", "[\"tag\"]")]);
+    assert_eq!(
+        error_code(&bob.call(
+            "SYNO.Foto.Browse.Item",
+            "remove_tag",
+            5,
+            &[("id", &format!("[{his_photo}]")), ("tag", &format!("[{hers}]"))]
+        )),
+        642
+    );
+    let his =
+        bob.call("SYNO.Foto.Browse.Item", "get", 5, &[("id", &format!("[{his_photo}]")), ("additional", "[\"tag\"]")]);
     assert!(!his.to_string().contains("alice-secret"), "{his}");
     let same_name = bob.call("SYNO.Foto.Browse.GeneralTag", "create", 1, &[("name", "\"alice-secret\"")]);
     assert_ne!(same_name["data"]["tag"]["id"].as_i64(), Some(hers), "bob's tag of that name is his own");
@@ -454,9 +481,13 @@ fn symlink_escape_in_the_indexer() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(!alices.iter().any(|name| name == "Pentax_K10D.jpg" || name == "x.jpg"), "bob's photo in alice's space: {alices:?}");
+    assert!(
+        !alices.iter().any(|name| name == "Pentax_K10D.jpg" || name == "x.jpg"),
+        "bob's photo in alice's space: {alices:?}"
+    );
     assert!(!alices.iter().any(|name| name.ends_with("_sm.jpg") || name == "library.db"), "{alices:?}");
-    let listed: Vec<String> = alice.items("Foto").iter().filter_map(|i| i["filename"].as_str().map(String::from)).collect();
+    let listed: Vec<String> =
+        alice.items("Foto").iter().filter_map(|i| i["filename"].as_str().map(String::from)).collect();
     assert!(!listed.iter().any(|n| n == "Pentax_K10D.jpg"), "{listed:?}");
     // Bob's photo is still his.
     let bob = logged_in(&s, &s.bob);
@@ -482,8 +513,11 @@ fn index_and_background_tasks_show_only_the_callers_work() {
         [bobs_space],
     )
     .unwrap();
-    db.execute("UPDATE item SET type = 'video', video_state = 'running', video_progress = 0.5 WHERE id = ?1", [bobs_photo])
-        .unwrap();
+    db.execute(
+        "UPDATE item SET type = 'video', video_state = 'running', video_progress = 0.5 WHERE id = ?1",
+        [bobs_photo],
+    )
+    .unwrap();
     assert_eq!(bob.call("SYNO.Foto.Index", "get", 1, &[])["data"]["basic"], 1, "bob's own work is counted");
     assert_eq!(alice.call("SYNO.Foto.Index", "get", 1, &[])["data"]["basic"], 0, "not alice's");
     let tasks = |api: &Api| api.call("SYNO.Foto.BackgroundTask.Info", "list_user_task", 1, &[]).to_string();
@@ -504,11 +538,8 @@ fn a_changed_password_or_a_locked_account_ends_its_sessions() {
     assert_eq!(api.login(grace.name, grace.password)["success"], true);
     assert_eq!(me(&api)["data"]["name"], grace.name);
     let run = |command: &str, args: &[&str], input: Option<&str>| {
-        let mut child = std::process::Command::new(command)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            std::process::Command::new(command).args(args).stdin(std::process::Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(input.unwrap_or("").as_bytes()).unwrap();
         assert!(child.wait().unwrap().success(), "{command} {args:?}");
     };
@@ -591,7 +622,12 @@ fn chown_after_create_dir_follows_a_swapped_in_symlink() {
     let _ = tracer.kill();
     let _ = tracer.wait();
     let said = String::from_utf8_lossy(&swapped.stdout);
-    assert_eq!(said.trim(), "swapped", "erin swapped the folder for her link: {}", String::from_utf8_lossy(&swapped.stderr));
+    assert_eq!(
+        said.trim(),
+        "swapped",
+        "erin swapped the folder for her link: {}",
+        String::from_utf8_lossy(&swapped.stderr)
+    );
     assert_eq!(std::fs::metadata(&victim).unwrap().uid(), 0, "root's folder was given to erin");
 }
 
@@ -665,7 +701,10 @@ fn a_timed_out_call_stops_its_query() {
     let daemon = photosd_tests::Daemon::launch(
         &lib,
         std::path::Path::new(""),
-        &[("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP), ("PHOTOSD_SERVER_REQUEST_TIMEOUT_SECS", "1")],
+        &[
+            ("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP),
+            ("PHOTOSD_SERVER_REQUEST_TIMEOUT_SECS", "1"),
+        ],
     );
     let words = [
         "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
@@ -673,7 +712,10 @@ fn a_timed_out_call_stops_its_query() {
     ];
     std::fs::create_dir(lib.photos().join(words.join(" "))).unwrap();
     photosd_tests::wait_for("the new folder", 30, || {
-        lib.db().query_row("SELECT count(*) FROM folder WHERE name = ?1", [words.join(" ")], |r| r.get::<_, i64>(0)).unwrap_or(0) == 1
+        lib.db()
+            .query_row("SELECT count(*) FROM folder WHERE name = ?1", [words.join(" ")], |r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+            == 1
     });
     settled(&lib);
     lib.db()
@@ -697,7 +739,12 @@ fn a_timed_out_call_stops_its_query() {
     };
     let search = std::thread::spawn(move || {
         let started = std::time::Instant::now();
-        let answer = alice.call("SYNO.Foto.Search.Search", "list_item", 6, &[("keyword", &keyword), ("offset", "0"), ("limit", "10")]);
+        let answer = alice.call(
+            "SYNO.Foto.Search.Search",
+            "list_item",
+            6,
+            &[("keyword", &keyword), ("offset", "0"), ("limit", "10")],
+        );
         (answer, started.elapsed())
     });
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -720,7 +767,12 @@ fn a_live_photos_video_is_deleted_only_with_the_right_to() {
     for folder in ["Mine", "Theirs"] {
         std::fs::create_dir_all(shared.path().join(folder)).unwrap();
     }
-    photosd_tests::live::write_live_pair(&shared.path().join("Mine"), "IMG_0001", photosd_tests::live::ID, photosd_tests::live::ID);
+    photosd_tests::live::write_live_pair(
+        &shared.path().join("Mine"),
+        "IMG_0001",
+        photosd_tests::live::ID,
+        photosd_tests::live::ID,
+    );
     let admins = "photosd-test-admins";
     let s = photosd_tests::api_library::setup_with_shared(Some((shared.path(), admins)));
     let frank = photosd_tests::test_user("pdt-frank", "frank-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
@@ -730,7 +782,10 @@ fn a_live_photos_video_is_deleted_only_with_the_right_to() {
         photosd_tests::api_library::list(&root).iter().find(|f| f["name"] == name).unwrap()["id"].to_string()
     };
     let role = |role: &str| {
-        format!(r#"[{{"role":"none","member":{{"type":"everyone"}}}},{{"role":"{role}","action":"update","member":{{"type":"user","id":{}}}}}]"#, s.alice.uid)
+        format!(
+            r#"[{{"role":"none","member":{{"type":"everyone"}}}},{{"role":"{role}","action":"update","member":{{"type":"user","id":{}}}}}]"#,
+            s.alice.uid
+        )
     };
     for (folder, alices) in [("/Mine", "manage"), ("/Theirs", "view")] {
         let set = admin.call(
@@ -752,7 +807,11 @@ fn a_live_photos_video_is_deleted_only_with_the_right_to() {
             )
             .is_ok_and(|folder| folder == "Theirs")
     });
-    let photo = s.lib.db().query_row("SELECT id FROM item WHERE filename = 'IMG_0001.JPG'", [], |r| r.get::<_, i64>(0)).unwrap();
+    let photo = s
+        .lib
+        .db()
+        .query_row("SELECT id FROM item WHERE filename = 'IMG_0001.JPG'", [], |r| r.get::<_, i64>(0))
+        .unwrap();
     let deleted = alice.call("SYNO.FotoTeam.Browse.Item", "delete", 5, &[("id", &format!("[{photo}]"))]);
     assert_eq!(deleted["success"], true, "{deleted}");
     assert!(!shared.path().join("Mine/IMG_0001.JPG").exists(), "her photo is in the bin");

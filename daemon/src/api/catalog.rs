@@ -52,7 +52,12 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
         let getinfo = || vec!["getinfo".to_string()];
         apis.insert(
             "SYNO.DSM.Info".into(),
-            ApiDef { min_version: 1, max_version: 2, auth_level: 1, methods: BTreeMap::from([(1, getinfo()), (2, getinfo())]) },
+            ApiDef {
+                min_version: 1,
+                max_version: 2,
+                auth_level: 1,
+                methods: BTreeMap::from([(1, getinfo()), (2, getinfo())]),
+            },
         );
         apis
     })

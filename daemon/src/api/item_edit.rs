@@ -18,7 +18,9 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
     let p = &call.params;
     let ids = p.ids("id")?;
     // One transaction holds the database: 5,000 photos by 5,000 tags would be 25 million rows.
-    if matches!(call.method.as_str(), "add_tag" | "remove_tag") && ids.len().saturating_mul(p.ids("tag")?.len()) > MAX_TAGGINGS {
+    if matches!(call.method.as_str(), "add_tag" | "remove_tag")
+        && ids.len().saturating_mul(p.ids("tag")?.len()) > MAX_TAGGINGS
+    {
         return Err(ApiError::BadParameter("tag".into()));
     }
     // A copy only reads its originals; everything else changes them.
@@ -115,7 +117,11 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
                 if let Some(video) = ctx.app.db.call(move |db| db.live_video_of(id)).await? {
                     match managed(ctx, space, video).await {
                         true => with_pair.push(video),
-                        false => tracing::info!(user = ctx.caller.name, video, "a Live Photo's video stays: not the caller's to delete"),
+                        false => tracing::info!(
+                            user = ctx.caller.name,
+                            video,
+                            "a Live Photo's video stays: not the caller's to delete"
+                        ),
                     }
                 }
                 for id in with_pair {

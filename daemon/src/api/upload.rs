@@ -196,7 +196,9 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         })
         .await;
         match binned {
-            Ok(Some(binned)) => tracing::info!(user = ctx.caller.name, name, binned, "the overwritten original is in the recycle bin"),
+            Ok(Some(binned)) => {
+                tracing::info!(user = ctx.caller.name, name, binned, "the overwritten original is in the recycle bin")
+            }
             Ok(None) => {}
             Err(e) => {
                 temp.discard();

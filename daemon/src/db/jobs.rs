@@ -223,8 +223,7 @@ mod tests {
         let again = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
         assert_eq!((again.id, again.attempts), (first.id, 1), "an attempt counts only when the file is tried");
         db.retry_job_later(again.id, "disk full").unwrap();
-        let wait: i64 =
-            db.lock().query_row("SELECT not_before - updated_at FROM job", [], |r| r.get(0)).unwrap();
+        let wait: i64 = db.lock().query_row("SELECT not_before - updated_at FROM job", [], |r| r.get(0)).unwrap();
         assert_eq!(wait, 10, "longer the second time");
     }
 

@@ -21,7 +21,14 @@ fn key(sid: &str) -> String {
 }
 
 impl Db {
-    pub fn create_session(&self, sid: &str, token: &str, user: (u32, &str), ip: &str, credential: Option<&str>) -> Result<(), DbError> {
+    pub fn create_session(
+        &self,
+        sid: &str,
+        token: &str,
+        user: (u32, &str),
+        ip: &str,
+        credential: Option<&str>,
+    ) -> Result<(), DbError> {
         let t = now();
         self.lock().execute(
             "INSERT INTO session (sid_hash, syno_token, uid, user_name, client_ip, created_at, last_seen, credential)

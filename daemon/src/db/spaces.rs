@@ -113,10 +113,8 @@ impl Db {
 
     /// How many files of the space the last reconcile did not believe gone, and why.
     pub fn space_held_back(&self, space_id: i64) -> Result<(i64, Option<String>), DbError> {
-        Ok(self.lock().query_row(
-            "SELECT held_back, held_back_reason FROM space WHERE id = ?1",
-            [space_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        Ok(self.lock().query_row("SELECT held_back, held_back_reason FROM space WHERE id = ?1", [space_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
     }
 }

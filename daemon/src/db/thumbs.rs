@@ -64,7 +64,8 @@ impl Db {
     /// (its messages for an output it could not write, never a file's fault): their state is cleared, and their
     /// ids returned (thumbnails, transcodes), to be queued again.
     pub fn clear_storage_failures(&self) -> Result<(Vec<i64>, Vec<i64>), DbError> {
-        const REFUSED: &str = "(ERR LIKE 'cannot write %' OR ERR LIKE 'cannot create %' OR ERR LIKE 'cannot move % into place%'
+        const REFUSED: &str =
+            "(ERR LIKE 'cannot write %' OR ERR LIKE 'cannot create %' OR ERR LIKE 'cannot move % into place%'
             OR ERR LIKE '%No space left on device%' OR ERR LIKE '%Read-only file system%'
             OR (ERR LIKE '%Permission denied%' AND ERR NOT LIKE 'cannot open%' AND ERR NOT LIKE 'cannot read%'))";
         let mut conn = self.lock();
@@ -266,7 +267,8 @@ mod tests {
             items.push(item);
         }
         let (thumbs, videos) = db.clear_storage_failures().unwrap();
-        let expected: Vec<i64> = items.iter().zip(reasons).filter(|(_, (_, retried))| *retried).map(|(i, _)| *i).collect();
+        let expected: Vec<i64> =
+            items.iter().zip(reasons).filter(|(_, (_, retried))| *retried).map(|(i, _)| *i).collect();
         assert_eq!((thumbs, videos), (expected, vec![]));
         assert_eq!(db.clear_storage_failures().unwrap(), (vec![], vec![]), "once");
     }

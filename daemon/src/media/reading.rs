@@ -174,7 +174,8 @@ impl Reading {
         if self.rotation.is_some_and(|r| ![0, 90, 180, 270].contains(&r)) {
             self.rotation = None;
         }
-        let is_digest = |h: &String| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let is_digest =
+            |h: &String| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if self.hash.as_ref().is_some_and(|h| !is_digest(h)) {
             self.hash = None;
             self.error = Some("the worker answered with an invalid hash".into());

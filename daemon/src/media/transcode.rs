@@ -223,7 +223,7 @@ pub fn transcode(
     ve.set_height(oh);
     ve.set_format(Pixel::YUV420P);
     ve.set_time_base(v_tb); // keep source pts untouched (VFR-safe)
-    // OpenH264's rate control works per frame at this rate; without one it would take 1/time_base (90,000 fps).
+                            // OpenH264's rate control works per frame at this rate; without one it would take 1/time_base (90,000 fps).
     let fps = if rate.numerator() > 0 && rate.denominator() > 0 { rate } else { Rational(30, 1) };
     ve.set_frame_rate(Some(fps));
     ve.set_bit_rate(h264_bit_rate(ow, oh, f64::from(fps)));

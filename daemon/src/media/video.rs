@@ -2,7 +2,6 @@
 //! rotation (display matrix), creation time, GPS (ISO 6709, Apple and Android keys) and Apple's Live Photo
 //! content identifier. Only containers are parsed here; nothing is decoded.
 
-
 use ffmpeg::codec::packet::side_data::Type as SideDataType;
 use ffmpeg::media::Type as StreamType;
 use ffmpeg_next as ffmpeg;

@@ -128,7 +128,9 @@ pub fn stat_file(root: &Path, rel: &str) -> std::io::Result<Option<nix::sys::sta
     let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     let dir = match open_dir(root, folder) {
         Ok(dir) => dir,
-        Err(e) if matches!(e.raw_os_error(), Some(nix::libc::ENOENT | nix::libc::ENOTDIR | nix::libc::ELOOP)) => return Ok(None),
+        Err(e) if matches!(e.raw_os_error(), Some(nix::libc::ENOENT | nix::libc::ENOTDIR | nix::libc::ELOOP)) => {
+            return Ok(None)
+        }
         Err(e) => return Err(e),
     };
     match nix::sys::stat::fstatat(&dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {

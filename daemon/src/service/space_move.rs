@@ -45,7 +45,14 @@ pub fn recycle_location(space_root: &Path, personal: bool) -> (std::path::PathBu
 
 /// Moves `dir/name` of the space into its recycle bin at the same relative path, as "name (2)" if a deleted
 /// file of that name is already there. Returns the path in the bin (relative to the bin's share).
-pub fn recycle(space_root: &Path, personal: bool, dir: &str, name: &str, uid: u32, gid: u32) -> Result<String, ApiError> {
+pub fn recycle(
+    space_root: &Path,
+    personal: bool,
+    dir: &str,
+    name: &str,
+    uid: u32,
+    gid: u32,
+) -> Result<String, ApiError> {
     to_bin(space_root, personal, dir, name, (uid, gid), false)
 }
 

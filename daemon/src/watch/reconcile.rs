@@ -155,7 +155,10 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     match db.space_device(space.id)? {
         Some(recorded) if recorded != device && !accept_missing => {
             tracing::error!(space = %space.root, items = stored.len(), device, recorded, "the space's folder is on another file system than when it was indexed (a share not mounted?): nothing of it is marked missing until it is back (or `photosd index --accept-missing` says it moved)");
-            return hold_back(stored.len(), "the space's folder is on another file system than when it was indexed (a share not mounted?)");
+            return hold_back(
+                stored.len(),
+                "the space's folder is on another file system than when it was indexed (a share not mounted?)",
+            );
         }
         Some(recorded) if recorded == device => {}
         _ => db.set_space_device(space.id, device)?,
@@ -178,7 +181,11 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     }
     match held_back {
         0 => db.set_space_held_back(space.id, 0, None)?,
-        n => db.set_space_held_back(space.id, n, Some("most of the space vanished at once (a disk failing, a share half mounted?)"))?,
+        n => db.set_space_held_back(
+            space.id,
+            n,
+            Some("most of the space vanished at once (a disk failing, a share half mounted?)"),
+        )?,
     }
     let jobs = changed_files(space, &stored, disk);
     db.mark_missing(&missing)?;

@@ -107,8 +107,9 @@ fn answer(request: Request, source: &media::input::Source, stdout: &std::io::Std
             ))
         }
         Request::Thumbs(request) => {
-            let result = std::panic::catch_unwind(|| media::thumb::render(&request, source))
-                .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()));
+            let result = std::panic::catch_unwind(|| media::thumb::render(&request, source)).unwrap_or_else(|panic| {
+                Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into())
+            });
             // JPEGs reuse the worker's kept buffers; other decoders (libheif, FFmpeg) leave large free
             // blocks behind, which go back to the kernel at once.
             let ext = media::detect::extension(&source.path);

@@ -30,17 +30,30 @@ pub struct Launcher {
 #[derive(Debug, Serialize, Deserialize)]
 enum Call {
     /// Start `exe args`, with these environment variables.
-    Spawn { exe: String, args: Vec<String>, env: Vec<(String, String)> },
-    Kill { pid: u32 },
+    Spawn {
+        exe: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+    },
+    Kill {
+        pid: u32,
+    },
     /// How the worker ended: waits up to 5 s for it, then kills it.
-    Exit { pid: u32 },
+    Exit {
+        pid: u32,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 enum Answer {
     /// The worker's request socket, stdout and stderr come attached, in that order.
-    Spawned { pid: u32 },
-    Exited { signal: Option<i32>, code: Option<i32> },
+    Spawned {
+        pid: u32,
+    },
+    Exited {
+        signal: Option<i32>,
+        code: Option<i32>,
+    },
     Failed(String),
 }
 

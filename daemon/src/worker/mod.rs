@@ -267,8 +267,8 @@ impl WorkerPool {
             let socket = request_socket(launched.socket).map_err(spawn_error)?;
             return Ok(Worker { process: WorkerProcess::Launched(launched.pid), socket, stdout: Box::new(stdout) });
         }
-        let (ours, theirs) =
-            socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(|e| spawn_error(e.into()))?;
+        let (ours, theirs) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
+            .map_err(|e| spawn_error(e.into()))?;
         let socket = request_socket(ours).map_err(spawn_error)?;
         let mut child = Command::new(&self.exe)
             .args(&self.args)

@@ -115,9 +115,7 @@ pub async fn send(
 ) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let body = serde_json::to_vec(request).expect("protocol messages always serialise");
-    socket
-        .async_io(tokio::io::Interest::WRITABLE, || send_datagram(socket.as_raw_fd(), &body, files))
-        .await
+    socket.async_io(tokio::io::Interest::WRITABLE, || send_datagram(socket.as_raw_fd(), &body, files)).await
 }
 
 /// Receives one request and the files that came with it (the worker's side, blocking). `Ok(None)` once the

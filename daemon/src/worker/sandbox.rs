@@ -51,7 +51,9 @@ fn own_namespaces() -> anyhow::Result<()> {
 /// Landlock: every file access is refused except under `writable`. Files already open (the ones the daemon
 /// passes, the libraries loaded at start) are not affected.
 fn confine_files(writable: &[PathBuf]) -> anyhow::Result<()> {
-    use landlock::{path_beneath_rules, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, ABI};
+    use landlock::{
+        path_beneath_rules, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, ABI,
+    };
     let abi = ABI::V3;
     let status = Ruleset::default()
         .handle_access(AccessFs::from_all(abi))?
@@ -164,21 +166,19 @@ fn filter_system_calls() -> anyhow::Result<()> {
     let pid = std::process::id() as u64;
     let mut refused: BTreeMap<i64, Vec<SeccompRule>> = REFUSED.iter().map(|&call| (call, Vec::new())).collect();
     // A new thread (decoders run a few) is allowed, a new process is not.
-    let no_thread = SeccompCondition::new(
-        0,
-        SeccompCmpArgLen::Qword,
-        SeccompCmpOp::MaskedEq(nix::libc::CLONE_THREAD as u64),
-        0,
-    )?;
+    let no_thread =
+        SeccompCondition::new(0, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(nix::libc::CLONE_THREAD as u64), 0)?;
     refused.insert(nix::libc::SYS_clone, vec![SeccompRule::new(vec![no_thread])?]);
     // A signal only to itself (abort() raises SIGABRT with tgkill).
     let elsewhere = SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, pid)?;
     refused.insert(nix::libc::SYS_tgkill, vec![SeccompRule::new(vec![elsewhere])?]);
-    let refuse = SeccompFilter::new(refused, SeccompAction::Allow, SeccompAction::Errno(nix::libc::EPERM as u32), arch)?;
+    let refuse =
+        SeccompFilter::new(refused, SeccompAction::Allow, SeccompAction::Errno(nix::libc::EPERM as u32), arch)?;
     // clone3 passes its flags in memory, where a filter cannot look: it answers "not implemented", and the C
     // library falls back to clone, whose flags are checked above.
     let clone3 = BTreeMap::from([(nix::libc::SYS_clone3, Vec::new())]);
-    let old_clone = SeccompFilter::new(clone3, SeccompAction::Allow, SeccompAction::Errno(nix::libc::ENOSYS as u32), arch)?;
+    let old_clone =
+        SeccompFilter::new(clone3, SeccompAction::Allow, SeccompAction::Errno(nix::libc::ENOSYS as u32), arch)?;
     for filter in [refuse, old_clone] {
         let program: seccompiler::BpfProgram = filter.try_into()?;
         seccompiler::apply_filter(&program)?;

@@ -13,8 +13,7 @@ const POSTER_AT_SECONDS: f64 = 1.0;
 /// Returns the frame and the clockwise rotation that displays it upright.
 pub fn poster(source: &Source, target_short_side: u32) -> Result<(Pixels, i32), String> {
     crate::media::video::init();
-    let mut input = crate::ffi::open_media(source)
-        .map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
+    let mut input = crate::ffi::open_media(source).map_err(|e| format!("FFmpeg cannot read this video: {e}"))?;
     let stream = input
         .streams()
         .filter(|s| s.parameters().medium() == ffmpeg::media::Type::Video)
