@@ -202,6 +202,88 @@ fn folder_permissions_decide_who_sees_and_changes_what() {
     assert!(!list(&members).iter().any(|m| m["name"] == s.carol.name), "carol may not use Photos");
 }
 
+/// A folder with rules of its own keeps them when it is renamed and moved on disk (over SMB, or with `mv`) while the
+/// daemon runs, exactly as through the API: a user the rules do not admit still gets 642 on the folder and its
+/// items, and sees no more of the Shared Space than before.
+#[test]
+fn folder_rules_follow_a_rename_and_a_move_made_on_disk() {
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(shared.path().join("Family")).unwrap();
+    std::fs::create_dir_all(shared.path().join("Archive")).unwrap();
+    std::fs::create_dir_all(shared.path().join("Private/Deeper")).unwrap();
+    for name in ["a.jpg", "b.jpg"] {
+        std::fs::copy(sample_jpeg(), shared.path().join("Family").join(name)).unwrap();
+    }
+    for name in ["s1.jpg", "s2.jpg", "s3.jpg"] {
+        std::fs::copy(sample_jpeg(), shared.path().join("Private").join(name)).unwrap();
+    }
+    std::fs::copy(sample_jpeg(), shared.path().join("Private/Deeper/s4.jpg")).unwrap();
+    let admins = "photosd-test-admins";
+    let s = setup_with_shared(Some((shared.path(), admins)));
+    let dave = test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
+    let (alice, admin) = (logged_in(&s, &s.alice), logged_in(&s, &dave));
+    let root = admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let private = list(&root).iter().find(|f| f["name"] == "/Private").expect("Private is indexed")["id"].to_string();
+    let only_admins = r#"[{"role":"none","member":{"type":"everyone"}}]"#;
+    let set = admin.call(
+        "SYNO.FotoTeam.Sharing.FolderPermission",
+        "update",
+        1,
+        &[("id", &private), ("permission", only_admins)],
+    );
+    assert_eq!(set["success"], true, "{set}");
+    let visible = |api: &photosd_tests::Api| {
+        let items = api.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("limit", "100")]);
+        assert_eq!(items["success"], true, "{items}");
+        let mut names: Vec<String> = list(&items).iter().map(|i| i["filename"].as_str().unwrap().to_string()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(visible(&alice), ["a.jpg", "b.jpg"]);
+    let secret_ids: Vec<String> = {
+        let items = admin.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("limit", "100")]);
+        list(&items)
+            .iter()
+            .filter(|i| i["filename"].as_str().unwrap().starts_with('s'))
+            .map(|i| i["id"].to_string())
+            .collect()
+    };
+    assert_eq!(secret_ids.len(), 4);
+
+    // Renamed on disk, then moved into another folder, while the daemon runs.
+    let admin_sees_folder = |path: &str| {
+        let name = format!("\"{path}\"");
+        admin.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", &name)])["success"] == true
+    };
+    std::fs::rename(shared.path().join("Private"), shared.path().join("Renamed")).unwrap();
+    photosd_tests::wait_for("the rename to be seen", 30, || admin_sees_folder("/Renamed/Deeper"));
+    assert_eq!(visible(&alice), ["a.jpg", "b.jpg"], "the rules went with the rename");
+    std::fs::rename(shared.path().join("Renamed"), shared.path().join("Archive/Moved")).unwrap();
+    photosd_tests::wait_for("the move to be seen", 30, || admin_sees_folder("/Archive/Moved/Deeper"));
+    assert_eq!(visible(&alice), ["a.jpg", "b.jpg"], "the rules went with the move");
+    assert_eq!(alice.call("SYNO.FotoTeam.Browse.Item", "count", 5, &[])["data"]["count"], 2);
+
+    // Every road to the folder and its items is as closed as before.
+    let moved = admin.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Archive/Moved\"")]);
+    let moved = moved["data"]["folder"]["id"].to_string();
+    assert_eq!(moved, private, "the folder kept its id");
+    assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("id", &moved)])), 642);
+    assert_eq!(
+        error_code(&alice.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Archive/Moved/Deeper\"")])),
+        642
+    );
+    let archive = alice.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Archive\"")]);
+    let archive = archive["data"]["folder"]["id"].to_string();
+    let children = alice.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", &archive), ("limit", "10")]);
+    assert!(list(&children).is_empty(), "{children}");
+    for id in &secret_ids {
+        assert!(list(&alice.call("SYNO.FotoTeam.Browse.Item", "get", 5, &[("id", &format!("[{id}]"))])).is_empty());
+        assert_eq!(error_code(&alice.call("SYNO.FotoTeam.Thumbnail", "get", 2, &[("id", id), ("size", "sm")])), 642);
+    }
+    let config = admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "get_config", 1, &[("id", &moved)]);
+    assert_eq!(config["data"]["inherited"], false, "{config}");
+}
+
 /// Home Assistant's Synology library (`py-synologydsm-api` from PyPI), as published: it logs in as on DSM
 /// (asking `SYNO.DSM.Info` right after, which photosd answers on plain Linux), lists the albums and an album's
 /// items of the Personal Space, searches it, lists the Shared Space, and downloads a thumbnail and the original

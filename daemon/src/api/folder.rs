@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::{blocking, Call, Ctx, Reply};
 use crate::db::{FolderRow, Space};
 use crate::service::permissions::Role;
-use crate::service::{space_fs, space_move};
+use crate::service::{library, space_fs, space_move};
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -79,13 +79,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             .await?;
             let to = space_fs::join(&parent.path, &name);
             let (space_id, from) = (space.id, folder.path.clone());
-            ctx.app
-                .db
-                .call(move |db| {
-                    db.move_folder((space_id, &from), (space_id, &to))?;
-                    db.carry_folder_rules(space_id, &from, &to)
-                })
-                .await?;
+            ctx.app.db.call(move |db| library::moved(db, (space_id, &from), (space_id, &to), true)).await?;
             let renamed = ctx.folder(&space, folder.id).await?;
             Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &renamed) })))
         }
@@ -102,13 +96,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
                 blocking(move || space_move::recycle(std::path::Path::new(&root), personal, &dir, &name, uid, gid))
                     .await?;
                 let (space_id, path) = (space.id, folder.path.clone());
-                ctx.app
-                    .db
-                    .call(move |db| {
-                        db.delete_folder(space_id, &path)?;
-                        db.drop_folder_rules(space_id, &path)
-                    })
-                    .await?;
+                ctx.app.db.call(move |db| library::deleted(db, space_id, &path, true)).await?;
                 tracing::info!(user = ctx.caller.name, folder = folder.path, "moved to the recycle bin");
             }
             Ok(Reply::Done)

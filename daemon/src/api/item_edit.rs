@@ -9,7 +9,7 @@ use super::{blocking, Call, Ctx, Reply};
 use crate::db::{ItemEdit, ItemFile, Space};
 use crate::service::permissions::Role;
 use crate::service::space_fs::join;
-use crate::service::space_move;
+use crate::service::{library, space_move};
 
 /// The most (photo, tag) pairs one `add_tag` or `remove_tag` may change: a few seconds of work at most.
 const MAX_TAGGINGS: usize = 50_000;
@@ -188,7 +188,7 @@ async fn record_move(
     to_name: &str,
 ) -> Result<(), ApiError> {
     let (space_id, from, to) = (space.id, join(&file.folder, &file.filename), join(to_folder, to_name));
-    ctx.app.db.call(move |db| db.move_item((space_id, &from), (space_id, &to))).await?;
+    ctx.app.db.call(move |db| library::moved(db, (space_id, &from), (space_id, &to), false)).await?;
     Ok(())
 }
 
@@ -214,6 +214,6 @@ pub async fn recycle(ctx: &Ctx, space: &Space, file: &ItemFile) -> Result<String
     .await?;
     let (space_id, path) = (space.id, join(&file.folder, &file.filename));
     tracing::info!(user = ctx.caller.name, file = path, "moved to the recycle bin");
-    ctx.app.db.call(move |db| db.delete_item(space_id, &path)).await?;
+    ctx.app.db.call(move |db| library::deleted(db, space_id, &path, false)).await?;
     Ok(binned)
 }

@@ -81,6 +81,17 @@ impl Db {
             params![to_space, to_path, from_path, from_space],
         )?;
         tx.execute("UPDATE folder SET parent_id = ?1, name = ?2 WHERE id = ?3", params![parent_id, name, id])?;
+        // Its permission rules, and those of the folders under it, go with it in the same transaction: a crash
+        // between the two would leave the folder open to everyone its parent admits. Rules left at the
+        // destination by a folder that vanished there belong to that other folder, not to this one.
+        let subtree_rules = "space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')";
+        tx.execute(&format!("DELETE FROM folder_permission WHERE {subtree_rules}"), params![to_space, to_path])?;
+        tx.execute(
+            &format!(
+                "UPDATE folder_permission SET space_id = ?3, path = ?4 || substr(path, length(?2) + 1) WHERE {subtree_rules}"
+            ),
+            params![from_space, from_path, to_space, to_path],
+        )?;
         // Items follow their folders (and are present again if a running reconcile had marked them missing).
         tx.execute(
             "UPDATE item SET space_id = ?1, state = CASE WHEN state = 'missing' THEN 'ok' ELSE state END WHERE folder_id IN
@@ -91,10 +102,29 @@ impl Db {
         Ok(true)
     }
 
-    /// Removes a folder, its subfolders and their items. Returns the number of items removed.
+    /// Removes a folder, its subfolders and their items. Returns the number of items removed. The folder
+    /// permission rules stay, keyed by path (a folder that a sync tool removes and puts back keeps them); see
+    /// [`Db::forget_folder`].
     pub fn delete_folder(&self, space_id: i64, path: &str) -> Result<usize, DbError> {
+        self.delete_folder_tx(space_id, path, false)
+    }
+
+    /// Removes a folder as `delete_folder` does, and its permission rules with it: it is gone on purpose, and a new
+    /// folder of its name must not inherit them.
+    pub fn forget_folder(&self, space_id: i64, path: &str) -> Result<usize, DbError> {
+        self.delete_folder_tx(space_id, path, true)
+    }
+
+    fn delete_folder_tx(&self, space_id: i64, path: &str, with_rules: bool) -> Result<usize, DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
+        if with_rules {
+            tx.execute(
+                "DELETE FROM folder_permission
+                 WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+                params![space_id, path],
+            )?;
+        }
         let subtree =
             "SELECT id FROM folder WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')";
         let items = tx.execute(&format!("DELETE FROM item WHERE folder_id IN ({subtree})"), params![space_id, path])?;

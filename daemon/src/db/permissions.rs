@@ -43,23 +43,4 @@ impl Db {
         tx.commit()?;
         Ok(())
     }
-
-    /// A folder was renamed or moved through the API: its rules, and those of folders under it, go with it.
-    pub fn carry_folder_rules(&self, space_id: i64, from: &str, to: &str) -> Result<(), DbError> {
-        self.lock().execute(
-            "UPDATE folder_permission SET path = ?3 || substr(path, length(?2) + 1)
-             WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
-            params![space_id, from, to],
-        )?;
-        Ok(())
-    }
-
-    /// A folder was deleted through the API: a new folder of the same name must not inherit its rules.
-    pub fn drop_folder_rules(&self, space_id: i64, path: &str) -> Result<(), DbError> {
-        self.lock().execute(
-            "DELETE FROM folder_permission WHERE space_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
-            params![space_id, path],
-        )?;
-        Ok(())
-    }
 }

@@ -9,7 +9,7 @@ use super::pipeline::{ImportPayload, PurgePayload};
 use super::{JobError, Progress};
 use crate::app::App;
 use crate::media::Reading;
-use crate::service::space_fs;
+use crate::service::{library, space_fs};
 
 pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
     meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
@@ -39,7 +39,7 @@ pub async fn run(
         // Gone (or replaced by something that is not a file) since the job was queued.
         Err(_) => {
             let (space, path) = (job.space, job.path.clone());
-            app.db.call(move |db| db.delete_item(space, &path)).await?;
+            app.db.call(move |db| library::vanished(db, space, &path, false)).await?;
             return Ok(None);
         }
     };
@@ -85,7 +85,7 @@ pub async fn run(
             // The watcher may have recorded a delete or a rename while the worker read: a file that is gone by
             // now must not come back as a ghost row.
             if !space_fs::stat_file(Path::new(&root), &path).is_ok_and(|s| s.is_some()) {
-                db.delete_item(space, &path)?;
+                library::vanished(db, space, &path, false)?;
                 return Ok(None);
             }
             db.upsert_item(space, &path, mtime, &reading).map(Some)
@@ -107,7 +107,7 @@ pub async fn purge(app: &Arc<App>, job: &PurgePayload) -> Result<(), JobError> {
                 let gone = std::fs::symlink_metadata(Path::new(&root).join(&path))
                     .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
                 if !path.is_empty() && gone {
-                    folders += db.delete_folder(space, &path)?;
+                    folders += library::vanished(db, space, &path, true)?;
                 }
             }
             if items + folders > 0 {

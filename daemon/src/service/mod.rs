@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod dsm_auth;
+pub mod library;
 pub mod login_crypto;
 pub mod login_guard;
 pub mod permissions;

@@ -16,6 +16,7 @@ use super::reconcile::{reconcile, reconcile_moved, walk, DiskFiles, Walk};
 use crate::app::App;
 use crate::db::{NewJob, Space};
 use crate::jobs::pipeline;
+use crate::service::library;
 
 const MASK: WatchMask = WatchMask::CLOSE_WRITE
     .union(WatchMask::MODIFY)
@@ -243,17 +244,15 @@ impl Watcher {
     /// A rename or move inside the spaces: the item (or folder) keeps its id and all attached to it.
     async fn moved(&mut self, from_space: i64, from: &str, to_space: i64, to: &str, is_dir: bool) {
         let (f, t) = (from.to_string(), to.to_string());
-        let done = if is_dir {
+        if is_dir {
             for (s, path) in self.dirs.values_mut() {
                 if *s == from_space && (path == from || path.starts_with(&format!("{from}/"))) {
                     *s = to_space;
                     *path = format!("{to}{}", &path[from.len()..]);
                 }
             }
-            self.app.db.call(move |db| db.move_folder((from_space, &f), (to_space, &t))).await
-        } else {
-            self.app.db.call(move |db| db.move_item((from_space, &f), (to_space, &t))).await
-        };
+        }
+        let done = self.app.db.call(move |db| library::moved(db, (from_space, &f), (to_space, &t), is_dir)).await;
         match done {
             Ok(true) => {
                 tracing::debug!(from, to, "moved");
@@ -299,14 +298,12 @@ impl Watcher {
 
     async fn remove_path(&mut self, space: i64, rel: &str, is_dir: bool) {
         let r = rel.to_string();
-        let result = if is_dir {
+        if is_dir {
             for wd in self.watches_under(space, rel) {
                 self.dirs.remove(&wd);
             }
-            self.app.db.call(move |db| db.delete_folder(space, &r)).await.map(|n| n > 0)
-        } else {
-            self.app.db.call(move |db| db.delete_item(space, &r)).await
-        };
+        }
+        let result = self.app.db.call(move |db| library::vanished(db, space, &r, is_dir)).await;
         if let Err(e) = result {
             tracing::error!("cannot record the removal of {rel}: {e}");
         }
@@ -330,7 +327,7 @@ impl Watcher {
             self.dirs.remove(&wd);
         }
         let (space, path) = (from.space, from.path.clone());
-        if let Err(e) = self.app.db.call(move |db| db.delete_folder(space, &path)).await {
+        if let Err(e) = self.app.db.call(move |db| library::vanished(db, space, &path, true)).await {
             tracing::error!("cannot record the removal of {}: {e}", from.path);
         }
         let root = self.spaces.get(&from.space).map(|s| s.root.clone());
