@@ -106,7 +106,7 @@ pub struct SpacesConfig {
     pub allowed_group: String,
     pub shared_root: String,
     /// What every Photos user may do in Shared Space folders that no folder rule covers.
-    pub shared_default_role: crate::service::permissions::Role,
+    pub shared_default_role: crate::domain::Role,
     pub discovery_interval_secs: u64,
 }
 

@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod config;
 mod db;
+mod domain;
 mod ffi;
 mod http;
 mod inspect;

@@ -9,7 +9,8 @@ use super::error::ApiError;
 use super::params::Params;
 use super::scope::Scope;
 use super::{Call, Ctx, Reply};
-use crate::db::{AlbumRow, AlbumSort, ItemFilter, ItemSort, Reach, Space};
+use crate::db::{AlbumRow, AlbumSort, ItemSort, Reach, Space};
+use crate::domain::ItemQuery;
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     if ctx.scope != Scope::Personal {
@@ -24,7 +25,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "count" if condition => Ok(Reply::Data(json!({ "count": 0 }))),
         _ if condition => Err(ApiError::NotFound("condition albums are not supported yet".into())),
         "list" => {
-            let (offset, limit) = super::item::page(p)?;
+            let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
             let (uid, space_id) = (ctx.caller.uid, ctx.space().await?.id);
             let rows =
@@ -145,7 +146,7 @@ async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Res
     let cover_rows = match (additional.iter().any(|a| a == "thumbnail"), rows.first()) {
         (true, Some(first)) if !covers.is_empty() => {
             let (reach, limit) = (Reach::whole(first.space_id), covers.len() as i64);
-            let filter = ItemFilter { ids: Some(covers), ..Default::default() };
+            let filter = ItemQuery { ids: Some(covers), ..Default::default() };
             ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?
         }
         _ => Vec::new(),

@@ -32,8 +32,20 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
         return Err(ApiError::Blocked);
     }
     // An encrypted login form carries its fields inside one parameter named by the encryption key.
-    let fields = match crate::service::login_crypto::decrypt_form(app, &call.params).await {
-        Ok(Some(fields)) => fields,
+    let sealed = call.params.raw(crate::service::login_crypto::CIPHER_KEY).map(str::to_string);
+    let decrypted = match sealed {
+        Some(sealed) => crate::service::login_crypto::decrypt_form(&app.login_keys, &sealed).await.map(Some),
+        None => Ok(None),
+    };
+    // The decrypted fields are merged over the plain ones.
+    let fields = match decrypted {
+        Ok(Some(decrypted)) => {
+            let mut merged = call.params.clone();
+            for (k, v) in decrypted {
+                merged.insert(&k, v);
+            }
+            merged
+        }
         Ok(None) => call.params.clone(),
         Err(reason) => {
             app.login_guard.attempt(ip, "");

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
-use crate::db::{ItemFilter, ItemSort};
+use crate::db::ItemSort;
+use crate::domain::ItemQuery;
 
 /// Items per timeline section: a client loads one section of thumbnails at a time.
 const SECTION_ITEMS: i64 = 200;
@@ -63,17 +64,17 @@ pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
     match call.method.as_str() {
         "list" => {
-            let (offset, limit) = super::item::page(&call.params)?;
+            let (offset, limit) = call.params.page()?;
             let rows = ctx
                 .app
                 .db
-                .call(move |db| db.list_items(&reach, &ItemFilter::default(), ItemSort::AddedTime, true, offset, limit))
+                .call(move |db| db.list_items(&reach, &ItemQuery::default(), ItemSort::AddedTime, true, offset, limit))
                 .await?;
             let list = super::item_json::items_json(ctx, &space, &rows, &call.params.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
         "count" => Ok(Reply::Data(json!({
-            "count": ctx.app.db.call(move |db| db.count_items(&reach, &ItemFilter::default())).await?
+            "count": ctx.app.db.call(move |db| db.count_items(&reach, &ItemQuery::default())).await?
         }))),
         _ => Err(ApiError::NoSuchMethod),
     }
@@ -85,7 +86,7 @@ pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let p = &call.params;
     match call.method.as_str() {
         "list" | "count" => {
-            let (offset, limit) = if call.method == "list" { super::item::page(p)? } else { (0, i64::MAX) };
+            let (offset, limit) = if call.method == "list" { p.page()? } else { (0, i64::MAX) };
             let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, offset, limit)).await?;
             if call.method == "count" {
                 return Ok(Reply::Data(json!({ "count": tags.len() })));

@@ -94,3 +94,26 @@ impl From<std::io::Error> for ApiError {
         ApiError::Internal(format!("file system: {e}"))
     }
 }
+
+/// The service's errors, each to the `ApiError` of the same meaning (and so to its Synology code).
+impl From<crate::domain::Error> for ApiError {
+    fn from(e: crate::domain::Error) -> Self {
+        use crate::domain::Error;
+        match e {
+            Error::NotFound(what) => ApiError::NotFound(what),
+            Error::Exists => ApiError::Exists,
+            Error::Forbidden => ApiError::Forbidden,
+            Error::BadParameter(name) => ApiError::BadParameter(name),
+            Error::NoSession => ApiError::NoSession,
+            Error::SessionTimeout => ApiError::SessionTimeout,
+            Error::BadCredentials => ApiError::BadCredentials,
+            Error::AccountDisabled => ApiError::AccountDisabled,
+            Error::NoAppPermission => ApiError::NoAppPermission,
+            Error::OtpRequired => ApiError::OtpRequired,
+            Error::OtpFailed => ApiError::OtpFailed,
+            Error::OtpEnforced => ApiError::OtpEnforced,
+            Error::Blocked => ApiError::Blocked,
+            Error::Internal(message) => ApiError::Internal(message),
+        }
+    }
+}

@@ -24,7 +24,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         }
         "list" => {
             let parent = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
-            let (offset, limit) = super::item::page(p)?;
+            let (offset, limit) = p.page()?;
             let descending = p.opt_str("sort_direction")?.as_deref() == Some("desc");
             let children = visible_children(ctx, &space, &parent, descending, offset, limit).await?;
             Ok(Reply::Data(json!({ "list": folders_json(ctx, &space, &children, p).await? })))

@@ -145,7 +145,7 @@ pub async fn list_user_group(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> 
             .collect();
         list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
         list.extend(groups.into_iter().map(|(gid, name)| json!({ "id": gid, "name": name, "type": "group" })));
-        Ok(list)
+        Ok::<_, ApiError>(list)
     })
     .await?;
     Ok(Reply::Data(json!({ "list": list })))

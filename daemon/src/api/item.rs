@@ -6,10 +6,8 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::params::Params;
 use super::{Call, Ctx, Reply};
-use crate::db::{ItemFilter, ItemSort, Space};
-
-/// Synology's own ceiling for one page.
-pub const MAX_LIMIT: i64 = 5000;
+use crate::db::{ItemSort, Space};
+use crate::domain::ItemQuery;
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -17,7 +15,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
         "list" | "list_with_filter" => {
             let filter = filter(ctx, &space, p).await?;
-            let (offset, limit) = page(p)?;
+            let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
             let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
             let rows =
@@ -32,7 +30,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         }
         "get" => {
             let ids = p.ids("id")?;
-            let filter = ItemFilter { ids: Some(ids.clone()), ..Default::default() };
+            let filter = ItemQuery { ids: Some(ids.clone()), ..Default::default() };
             let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
             let limit = ids.len() as i64;
             let mut rows =
@@ -54,15 +52,6 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
 }
 
 /// `offset` (default 0) and `limit` (required, 1 to 5000).
-pub fn page(p: &Params) -> Result<(i64, i64), ApiError> {
-    let offset = p.opt_int("offset")?.unwrap_or(0);
-    let limit = p.int("limit")?;
-    if offset < 0 || !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::missing("limit"));
-    }
-    Ok((offset, limit))
-}
-
 fn sort(p: &Params) -> Result<(ItemSort, bool), ApiError> {
     let sort = match p.opt_str("sort_by")?.as_deref() {
         None | Some("takentime" | "default" | "time") => ItemSort::TakenTime,
@@ -83,12 +72,12 @@ fn sort(p: &Params) -> Result<(ItemSort, bool), ApiError> {
 /// The narrowing parameters of list and count, in both their plain form (`folder_id`, `start_time`, `type`,
 /// `general_tag_id`) and the `*_with_filter` form (`folder=[…]`, `time=[{start_time,end_time}]`, `rating=[…]`,
 /// `general_tag=[…]`, `item_type=[…]`).
-async fn filter(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemFilter, ApiError> {
+async fn filter(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuery, ApiError> {
     if p.has("person_id") || p.has("concept_id") || p.has("geocoding_id") {
         // People, subjects and places come with their own issues; until then none exist.
         return Err(ApiError::NotFound("no such person, subject or place".into()));
     }
-    let mut filter = ItemFilter::default();
+    let mut filter = ItemQuery::default();
     if let Some(album) = p.opt_int("album_id")? {
         filter.album_id = Some(ctx.album_in(space, album).await?);
     }

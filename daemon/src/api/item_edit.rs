@@ -69,7 +69,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             blocking(move || {
                 space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n)?;
                 space_move::follow_sidecar(std::path::Path::new(&root), &f.folder, &f.filename, &f.folder, &n);
-                Ok(())
+                Ok::<_, crate::domain::Error>(())
             })
             .await?;
             record_move(ctx, space, &file, &file.folder, &name).await?;
@@ -84,7 +84,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
                 blocking(move || {
                     space_move::rename(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename)?;
                     space_move::follow_sidecar(std::path::Path::new(&root), &f.folder, &f.filename, &to, &f.filename);
-                    Ok(())
+                    Ok::<_, crate::domain::Error>(())
                 })
                 .await?;
                 record_move(ctx, space, &file, &target.path, &file.filename).await?;
@@ -209,7 +209,7 @@ pub async fn recycle(ctx: &Ctx, space: &Space, file: &ItemFile) -> Result<String
         let binned = space_move::recycle(root, personal, &f.folder, &f.filename, uid, gid)?;
         // Its sidecar goes too (when it has one), so restoring the photo brings its edits back.
         let _ = space_move::recycle(root, personal, &f.folder, &format!("{}.xmp", f.filename), uid, gid);
-        Ok(binned)
+        Ok::<_, crate::domain::Error>(binned)
     })
     .await?;
     let (space_id, path) = (space.id, join(&file.folder, &file.filename));

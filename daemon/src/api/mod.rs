@@ -30,7 +30,8 @@ use hyper::{header, HeaderMap, Method, Request, Response};
 use serde_json::{json, Value};
 
 use crate::app::App;
-use crate::http::{body, Body, Client};
+use crate::http::body::{self, Body};
+use crate::http::client::Client;
 use crate::service::auth::Caller;
 use error::ApiError;
 use params::Params;
@@ -86,7 +87,7 @@ pub async fn serve(
         let named = pairs.iter().find(|(k, _)| k == "_sid").map(|(_, v)| v.clone());
         if let Some(sid) = named.or_else(|| session_cookie(&parts.headers)).filter(|s| !s.is_empty()) {
             if let Err(e) = crate::service::auth::caller(&app, &sid).await {
-                return envelope(Err(e));
+                return envelope(Err(e.into()));
             }
         }
         let stall = Duration::from_secs(app.config.server.stall_timeout_secs);
@@ -236,10 +237,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Runs file-system work (which may block on a slow disk) on the blocking pool.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+pub async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?.map_err(Into::into)
 }
 
 /// The session a request's cookies name: photosd's own cookie, else `id`, which clients written for Synology Photos

@@ -8,8 +8,11 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
-/// The most ids one call may name, as Synology's page limit (`Browse.Item` lists at most 5,000).
-pub const MAX_IDS: usize = super::item::MAX_LIMIT as usize;
+/// The largest page a list may ask for, as Synology's (`Browse.Item` lists at most 5,000).
+pub const MAX_LIMIT: i64 = 5000;
+
+/// The most ids one call may name: one page.
+pub const MAX_IDS: usize = MAX_LIMIT as usize;
 
 #[derive(Debug, Default, Clone)]
 pub struct Params {
@@ -32,6 +35,16 @@ impl Params {
 
     pub fn has(&self, name: &str) -> bool {
         self.values.contains_key(name)
+    }
+
+    /// The page a list asks for: `offset` (0 by default) and `limit` (1 to `MAX_LIMIT`, required).
+    pub fn page(&self) -> Result<(i64, i64), ApiError> {
+        let offset = self.opt_int("offset")?.unwrap_or(0);
+        let limit = self.int("limit")?;
+        if offset < 0 || !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::missing("limit"));
+        }
+        Ok((offset, limit))
     }
 
     /// A string: JSON-quoted (`"x"`) or plain (`x`).

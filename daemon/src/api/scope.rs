@@ -157,6 +157,7 @@ impl Ctx {
 /// creates homes. The user owns the home and may swap a symlink in at any moment, so the folder is made and given
 /// away through the home's open descriptor, never by path (a chown by path would follow the link).
 fn create_personal_root(root: &Path, uid: u32, gid: u32) -> Result<(), ApiError> {
+    use crate::domain::Error;
     let home = root.parent().ok_or_else(|| ApiError::NotFound("no home".into()))?;
     let name = root.file_name().and_then(|n| n.to_str()).ok_or_else(|| ApiError::NotFound("no folder name".into()))?;
     match crate::service::space_fs::create_dir(home, "", name, uid, gid) {
@@ -164,9 +165,9 @@ fn create_personal_root(root: &Path, uid: u32, gid: u32) -> Result<(), ApiError>
             tracing::info!(root = %root.display(), "created a Personal Space");
             Ok(())
         }
-        Err(ApiError::Exists) if crate::service::space_fs::open_dir(root, "").is_ok() => Ok(()),
-        Err(ApiError::Exists) => Err(ApiError::NotFound(format!("{} is not a folder", root.display()))),
-        Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(format!("home {} does not exist", home.display()))),
-        Err(e) => Err(e),
+        Err(Error::Exists) if crate::service::space_fs::open_dir(root, "").is_ok() => Ok(()),
+        Err(Error::Exists) => Err(ApiError::NotFound(format!("{} is not a folder", root.display()))),
+        Err(Error::NotFound(_)) => Err(ApiError::NotFound(format!("home {} does not exist", home.display()))),
+        Err(e) => Err(e.into()),
     }
 }

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::params::Params;
 use super::{Call, Ctx, Reply};
-use crate::db::{Facet, ItemFilter, ItemSort, Space};
+use crate::db::{ItemSort, Space};
+use crate::domain::{Facet, ItemQuery};
 use crate::service::permissions::Role;
 
 /// The facets, with the parameter name each one has in requests and answers.
@@ -32,7 +33,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match (call.api.ends_with("Search.Filter"), call.method.as_str()) {
         (true, "list") => filter_list(ctx, &space).await,
         (false, "list_item") | (false, "count_item") => {
-            let mut filter = ItemFilter { keyword: Some(keyword(p)?), ..Default::default() };
+            let mut filter = ItemQuery { keyword: Some(keyword(p)?), ..Default::default() };
             filter.start_time = p.opt_int("start_time")?;
             filter.end_time = p.opt_int("end_time")?;
             let reach = ctx.reach(&space, Role::View).await?;
@@ -41,7 +42,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                     json!({ "count": ctx.app.db.call(move |db| db.count_items(&reach, &filter)).await? }),
                 ));
             }
-            let (offset, limit) = super::item::page(p)?;
+            let (offset, limit) = p.page()?;
             let rows = ctx
                 .app
                 .db

@@ -173,7 +173,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     }
     if duplicate == Duplicate::Ignore {
         let (root, folder, n) = (root.clone(), folder_path.clone(), name.clone());
-        if blocking(move || Ok(exists(&root, &folder, &n))).await? {
+        if blocking(move || Ok::<_, ApiError>(exists(&root, &folder, &n))).await? {
             return Ok(Reply::Data(
                 json!({ "action": "ignore", "id": existing_id(ctx, &space, &folder_path, &name).await? }),
             ));

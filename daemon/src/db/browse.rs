@@ -2,102 +2,11 @@
 //! the folders of a space. Missing files and the video halves of Live Photos are never listed: a Live Photo is
 //! one item, as in Synology Photos.
 
-use std::sync::Arc;
-
 use rusqlite::{params_from_iter, types::Value, OptionalExtension, Row};
 
+use super::query::{where_clause, Reach};
 use super::{Db, DbError};
-
-/// The part of a space one caller may see: all of it, or only the items of some of its folders (the Shared
-/// Space's folder permissions). Every list and aggregate of items takes one, so none can forget it.
-#[derive(Debug, Clone)]
-pub struct Reach {
-    pub space_id: i64,
-    /// When set, the only folders whose items show, as a JSON array (read by `json_each`, so that a long list
-    /// costs one parameter).
-    folders: Option<Arc<str>>,
-}
-
-impl Reach {
-    pub fn whole(space_id: i64) -> Reach {
-        Reach { space_id, folders: None }
-    }
-
-    pub fn folders(space_id: i64, ids: &[i64]) -> Reach {
-        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        Reach { space_id, folders: Some(list.into()) }
-    }
-
-    pub fn is_whole(&self) -> bool {
-        self.folders.is_none()
-    }
-
-    /// The condition on the items lists show (`alias` is the item table's alias) and its values.
-    pub(crate) fn clause(&self, alias: &str) -> (String, Vec<Value>) {
-        let (sql, values) = self.files_clause(alias);
-        (format!("{sql} AND {alias}.live_photo_id IS NULL"), values)
-    }
-
-    /// The same for every file, the video halves of Live Photos included.
-    pub(crate) fn files_clause(&self, alias: &str) -> (String, Vec<Value>) {
-        let mut sql = format!("{alias}.space_id = ? AND {alias}.state <> 'missing'");
-        let mut values: Vec<Value> = vec![self.space_id.into()];
-        if let Some(folders) = &self.folders {
-            sql.push_str(&format!(" AND {alias}.folder_id IN (SELECT value FROM json_each(?))"));
-            values.push(Value::Text(folders.to_string()));
-        }
-        (sql, values)
-    }
-}
-
-/// What an item list may be narrowed to. Every field is optional; all given ones apply.
-#[derive(Debug, Clone, Default)]
-pub struct ItemFilter {
-    pub ids: Option<Vec<i64>>,
-    pub folder_id: Option<i64>,
-    /// Items of this album (the caller's ownership of it is checked before).
-    pub album_id: Option<i64>,
-    pub start_time: Option<i64>,
-    pub end_time: Option<i64>,
-    pub types: Vec<String>,
-    pub ratings: Vec<i64>,
-    pub tag_ids: Vec<i64>,
-    /// All tags must match, instead of any.
-    pub all_tags: bool,
-    /// Words to find in the file name, description, tags or folder path (all of them, anywhere).
-    pub keyword: Option<String>,
-    /// Items whose facet value is one of these (camera, lens, ISO...).
-    pub facets: Vec<(super::timeline::Facet, Vec<String>)>,
-}
-
-impl ItemFilter {
-    /// Whether any field narrows the list. Destructured, so that a new field cannot be forgotten here.
-    pub fn narrows(&self) -> bool {
-        let ItemFilter {
-            ids,
-            folder_id,
-            album_id,
-            start_time,
-            end_time,
-            types,
-            ratings,
-            tag_ids,
-            all_tags: _,
-            keyword,
-            facets,
-        } = self;
-        ids.is_some()
-            || folder_id.is_some()
-            || album_id.is_some()
-            || start_time.is_some()
-            || end_time.is_some()
-            || !types.is_empty()
-            || !ratings.is_empty()
-            || !tag_ids.is_empty()
-            || keyword.is_some()
-            || !facets.is_empty()
-    }
-}
+use crate::domain::ItemQuery;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemSort {
@@ -188,69 +97,11 @@ fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
     })
 }
 
-/// The WHERE clause and its values for what a caller sees of a space, narrowed by a filter.
-pub(crate) fn where_clause(reach: &Reach, filter: &ItemFilter) -> (String, Vec<Value>) {
-    let (mut sql, mut values) = reach.clause("i");
-    let mut list = |sql: &mut String, column: &str, items: Vec<Value>| {
-        sql.push_str(&format!(" AND {column} IN ({})", vec!["?"; items.len()].join(",")));
-        values.extend(items);
-    };
-    if let Some(ids) = &filter.ids {
-        list(&mut sql, "i.id", ids.iter().map(|&i| i.into()).collect());
-    }
-    if !filter.types.is_empty() {
-        list(&mut sql, "i.type", filter.types.iter().map(|t| t.clone().into()).collect());
-    }
-    if !filter.ratings.is_empty() {
-        list(&mut sql, "coalesce(i.rating, 0)", filter.ratings.iter().map(|&r| r.into()).collect());
-    }
-    if let Some(folder) = filter.folder_id {
-        sql.push_str(" AND i.folder_id = ?");
-        values.push(folder.into());
-    }
-    if let Some(album) = filter.album_id {
-        sql.push_str(" AND i.id IN (SELECT item_id FROM album_item WHERE album_id = ?)");
-        values.push(album.into());
-    }
-    if let Some(start) = filter.start_time {
-        sql.push_str(" AND i.taken_ts >= ?");
-        values.push(start.into());
-    }
-    if let Some(end) = filter.end_time {
-        sql.push_str(" AND i.taken_ts < ?");
-        values.push(end.into());
-    }
-    for word in filter.keyword.iter().flat_map(|k| k.split_whitespace()) {
-        let like = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        sql.push_str(
-            " AND (i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
-                   OR EXISTS (SELECT 1 FROM item_tag it JOIN tag t ON t.id = it.tag_id
-                              WHERE it.item_id = i.id AND t.name LIKE ? ESCAPE '\\')
-                   OR EXISTS (SELECT 1 FROM folder f WHERE f.id = i.folder_id AND f.path LIKE ? ESCAPE '\\'))",
-        );
-        values.extend(std::iter::repeat_n(Value::from(like), 4));
-    }
-    for (facet, wanted) in &filter.facets {
-        let marks = vec!["?"; wanted.len()].join(",");
-        sql.push_str(&format!(" AND {} IN ({marks})", facet.expression()));
-        values.extend(wanted.iter().map(|v| Value::from(v.clone())));
-    }
-    if !filter.tag_ids.is_empty() {
-        let marks = vec!["?"; filter.tag_ids.len()].join(",");
-        let need = if filter.all_tags { filter.tag_ids.len() } else { 1 };
-        sql.push_str(&format!(
-            " AND (SELECT count(*) FROM item_tag t WHERE t.item_id = i.id AND t.tag_id IN ({marks})) >= {need}"
-        ));
-        values.extend(filter.tag_ids.iter().map(|&t| Value::from(t)));
-    }
-    (sql, values)
-}
-
 impl Db {
     pub fn list_items(
         &self,
         reach: &Reach,
-        filter: &ItemFilter,
+        filter: &ItemQuery,
         sort: ItemSort,
         descending: bool,
         offset: i64,
@@ -285,7 +136,7 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn count_items(&self, reach: &Reach, filter: &ItemFilter) -> Result<i64, DbError> {
+    pub fn count_items(&self, reach: &Reach, filter: &ItemQuery) -> Result<i64, DbError> {
         let (clause, values) = where_clause(reach, filter);
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!("SELECT count(*) FROM item i WHERE {clause}"))?;

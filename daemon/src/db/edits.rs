@@ -53,7 +53,7 @@ impl Db {
 
 impl Db {
     /// What an item's sidecar should say: its description, rating, tags, and its date when a user set it.
-    pub fn sidecar_values(&self, item_id: i64) -> Result<crate::service::sidecar_write::SidecarValues, DbError> {
+    pub fn sidecar_values(&self, item_id: i64) -> Result<crate::domain::SidecarValues, DbError> {
         let conn = self.lock();
         let (description, rating, taken_local) = conn.query_row(
             "SELECT i.description, i.rating,
@@ -66,7 +66,7 @@ impl Db {
             "SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = ?1 ORDER BY t.name",
         )?;
         let tags = stmt.query_map([item_id], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-        Ok(crate::service::sidecar_write::SidecarValues { description, rating, taken_local, tags })
+        Ok(crate::domain::SidecarValues { description, rating, taken_local, tags })
     }
 }
 

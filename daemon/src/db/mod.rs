@@ -10,6 +10,7 @@ mod folders;
 mod items;
 mod jobs;
 mod permissions;
+mod query;
 mod sessions;
 mod spaces;
 mod tags;
@@ -23,14 +24,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use albums::{AlbumRow, AlbumSort};
-pub use browse::{ItemFile, ItemFilter, ItemRow, ItemSort, Reach};
+pub use browse::{ItemFile, ItemRow, ItemSort};
 pub use edits::ItemEdit;
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::{Job, NewJob};
+pub use query::Reach;
 pub use sessions::SessionLookup;
 pub use spaces::{Space, SpaceKind};
-pub use timeline::Facet;
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -57,6 +58,12 @@ pub enum DbError {
     DataDir { path: String, source: std::io::Error },
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+impl From<DbError> for crate::domain::Error {
+    fn from(e: DbError) -> Self {
+        crate::domain::Error::Internal(format!("database: {e}"))
+    }
 }
 
 /// How many virtual-machine steps of a statement pass between two checks that its caller still waits (a few

@@ -4,7 +4,7 @@
 use rusqlite::params;
 
 use super::{Db, DbError};
-use crate::service::permissions::{Member, Role, Rule};
+use crate::domain::{Member, Role, Rule};
 
 impl Db {
     /// Every rule of a space.

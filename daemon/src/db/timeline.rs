@@ -3,8 +3,9 @@
 
 use rusqlite::params_from_iter;
 
-use super::browse::{where_clause, Reach};
-use super::{Db, DbError, ItemFilter};
+use super::query::{where_clause, Reach};
+use super::{Db, DbError};
+use crate::domain::{Facet, ItemQuery};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineBucket {
@@ -27,7 +28,7 @@ impl Db {
                 vec![reach.space_id.into()],
             ),
             false => {
-                let (clause, values) = where_clause(reach, &ItemFilter::default());
+                let (clause, values) = where_clause(reach, &ItemQuery::default());
                 (format!("SELECT i.taken_ts / 86400 AS day, count(*) FROM item i WHERE {clause} GROUP BY day ORDER BY day DESC"), values)
             }
         };
@@ -95,7 +96,7 @@ impl Db {
 
     /// Distinct non-empty values of one column among the visible items of a space, most used first.
     pub fn distinct_values(&self, reach: &Reach, column: Facet) -> Result<Vec<String>, DbError> {
-        let expr = column.expression();
+        let expr = super::query::facet_expression(column);
         let (clause, values) = reach.clause("i");
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
@@ -107,36 +108,10 @@ impl Db {
     }
 }
 
-/// A filterable property of items, as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Facet {
-    Camera,
-    Lens,
-    Iso,
-    Aperture,
-    FocalLength,
-    ExposureTime,
-}
-
-impl Facet {
-    /// The SQL text of the facet's value for one item; also used to filter by it.
-    pub fn expression(self) -> &'static str {
-        match self {
-            Facet::Camera => "trim(coalesce(make, '') || ' ' || coalesce(model, ''))",
-            Facet::Lens => "lens",
-            Facet::Iso => "CAST(iso AS TEXT)",
-            Facet::Aperture => "printf('F%g', round(f_number, 1))",
-            Facet::FocalLength => "printf('%g mm', round(focal_length, 1))",
-            Facet::ExposureTime => "CASE WHEN exposure_time >= 1 THEN printf('%g s', exposure_time)
-                                    WHEN exposure_time > 0 THEN printf('1/%d s', CAST(round(1.0 / exposure_time) AS INTEGER)) END",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{ItemFilter, ItemSort, SpaceKind};
+    use crate::db::{ItemSort, SpaceKind};
     use crate::media::{Reading, Taken};
 
     fn reading(ts: i64) -> Reading {
@@ -168,12 +143,12 @@ mod tests {
         assert_eq!(total, expected.len() as i64, "the day counts follow inserts, deletes and missing files");
         for offset in [0, 999, 1001, 1777, 2900] {
             let page = db
-                .list_items(&Reach::whole(space.id), &ItemFilter::default(), ItemSort::TakenTime, true, offset, 50)
+                .list_items(&Reach::whole(space.id), &ItemQuery::default(), ItemSort::TakenTime, true, offset, 50)
                 .unwrap();
             let want: Vec<i64> = expected.iter().skip(offset as usize).take(50).map(|(_, id)| *id).collect();
             assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), want, "descending, offset {offset}");
             let page = db
-                .list_items(&Reach::whole(space.id), &ItemFilter::default(), ItemSort::TakenTime, false, offset, 50)
+                .list_items(&Reach::whole(space.id), &ItemQuery::default(), ItemSort::TakenTime, false, offset, 50)
                 .unwrap();
             let want: Vec<i64> = expected.iter().rev().skip(offset as usize).take(50).map(|(_, id)| *id).collect();
             assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), want, "ascending, offset {offset}");

@@ -5,7 +5,7 @@
 //! everywhere else under `/photo/` (`web`).
 
 pub mod body;
-mod client;
+pub mod client;
 pub mod files;
 mod web;
 pub mod zip;

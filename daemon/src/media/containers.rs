@@ -4,36 +4,12 @@
 
 use exif::Context;
 
+use super::blocks::Blocks;
 use super::bmff;
 use super::detect::Format;
 use super::input::Input;
 use super::legacy_raw;
 use super::tiff_ifd;
-
-/// Fields some RAW formats store outside any TIFF block.
-#[derive(Default)]
-pub struct Direct {
-    pub make: Option<String>,
-    pub model: Option<String>,
-    pub taken: Option<time::PrimitiveDateTime>,
-    /// Which field `taken` came from, for `taken_source`.
-    pub taken_source: &'static str,
-}
-
-#[derive(Default)]
-pub struct Blocks {
-    pub direct: Direct,
-    /// TIFF-structured blocks, with the context their IFD0 fields belong to (CR3 splits Exif and GPS out).
-    pub tiff: Vec<(Vec<u8>, Option<Context>)>,
-    pub xmp: Vec<Vec<u8>>,
-    pub iptc: Option<Vec<u8>>,
-    /// Stored pixel size, before any orientation.
-    pub size: Option<(u32, u32)>,
-    /// RAW files: the largest full-resolution image found in the IFDs, used when EXIF gives no size.
-    pub fallback_size: Option<(u32, u32)>,
-    /// HEIF: the container's rotation (irot, quarter turns), which is applied to the pixels instead of EXIF's.
-    pub heif_rotation: Option<u8>,
-}
 
 pub fn read_blocks(format: Format, input: &Input) -> Result<Blocks, String> {
     match format {

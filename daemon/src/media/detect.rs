@@ -75,7 +75,7 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
     if head.starts_with(b"FOVb") {
         return (Format::X3f, Some("image/x-sigma-x3f".into()));
     }
-    if super::legacy_raw::is_kyocera(head) {
+    if is_kyocera(head) {
         return (Format::Kyocera, Some("image/x-kyocera-raw".into()));
     }
     if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") {
@@ -167,4 +167,9 @@ pub fn detect(path: &Path, head: &[u8]) -> (Format, Option<String>) {
         (_, m) => m,
     };
     (format, mime)
+}
+
+/// Kyocera's RAW files (Contax N Digital) carry their maker's name backwards at 0x19.
+fn is_kyocera(head: &[u8]) -> bool {
+    head.get(0x19..0x20) == Some(b"ARECOYK")
 }

@@ -2,7 +2,7 @@
 //! blocks), Canon CRW (CIFF heaps), Sigma X3F (UTF-16 property lists) and Kyocera RAW (fixed offsets, strings
 //! stored reversed). No maintained crate reads their metadata; each reader is small and checks every offset.
 
-use super::containers::{Blocks, Direct};
+use super::blocks::{Blocks, Direct};
 use super::input::Input;
 use super::taken::parse_datetime;
 
@@ -189,8 +189,4 @@ pub fn kyocera(input: &Input) -> Blocks {
         taken_source: "MakerNotes:DateTimeOriginal",
     };
     blocks
-}
-
-pub fn is_kyocera(head: &[u8]) -> bool {
-    head.get(0x19..0x20) == Some(b"ARECOYK")
 }

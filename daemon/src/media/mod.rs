@@ -1,6 +1,7 @@
 //! Media reading: turns one file into a [`Reading`]. This code parses untrusted bytes, so it runs only inside
 //! `photosd worker` processes (see `worker`), never in the daemon itself.
 
+mod blocks;
 pub mod bmff;
 mod containers;
 pub mod detect;

@@ -3,7 +3,66 @@
 
 use time::{Date, Month, PrimitiveDateTime, Time};
 
-use super::reading::Taken;
+/// When the photo was taken, as the camera's clock showed it, with the UTC offset when the file tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    pub local: time::PrimitiveDateTime,
+    pub offset_minutes: Option<i32>,
+}
+
+impl Taken {
+    /// `YYYY-MM-DDTHH:MM:SS`, plus `±HH:MM` when the offset is known.
+    pub fn to_iso(&self) -> String {
+        let l = self.local;
+        let mut s = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            l.year(),
+            l.month() as u8,
+            l.day(),
+            l.hour(),
+            l.minute(),
+            l.second()
+        );
+        if let Some(m) = self.offset_minutes {
+            let sign = if m < 0 { '-' } else { '+' };
+            s.push_str(&format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60));
+        }
+        s
+    }
+
+    pub fn from_iso(s: &str) -> Option<Taken> {
+        let local = parse_datetime(s.get(..19)?)?;
+        let rest = &s[19..];
+        let offset_minutes = if rest.is_empty() { None } else { Some(parse_offset(rest)?) };
+        Some(Taken { local, offset_minutes })
+    }
+
+    /// Seconds since the epoch of the local time read as if it were UTC: what the timeline sorts and groups by,
+    /// so a photo taken at 9:00 in Tokyo shows at 9:00, as in Synology Photos.
+    pub fn local_timestamp(&self) -> i64 {
+        self.local.assume_utc().unix_timestamp()
+    }
+}
+
+pub(super) mod taken_iso {
+    use super::Taken;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<Taken>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&t.to_iso()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Taken>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s {
+            None => Ok(None),
+            Some(s) => Taken::from_iso(&s).map(Some).ok_or_else(|| serde::de::Error::custom(format!("bad time {s}"))),
+        }
+    }
+}
 
 /// Parses "YYYY:MM:DD HH:MM:SS" or "YYYY-MM-DDTHH:MM[:SS]", by position, so a following offset ("-04:00")
 /// is never taken for seconds. Zeroed or impossible dates ("0000:00:00 00:00:00") give None.

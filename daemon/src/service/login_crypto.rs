@@ -14,9 +14,6 @@ use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
 
-use crate::api::params::Params;
-use crate::app::App;
-
 pub const CIPHER_KEY: &str = "__cIpHeRtExT";
 pub const CIPHER_TOKEN: &str = "__cIpHeRtOkEn";
 /// How old the server time inside an encrypted form may be.
@@ -110,10 +107,9 @@ fn openssl_aes_decrypt(passphrase: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     decryptor.decrypt_padded_vec_mut::<Pkcs7>(ciphertext).ok()
 }
 
-/// The fields of an encrypted login form, merged over the plain ones; `Ok(None)` when the form is not encrypted.
-pub async fn decrypt_form(app: &Arc<App>, params: &Params) -> Result<Option<Params>, String> {
-    let Some(sealed) = params.raw(CIPHER_KEY).map(str::to_string) else { return Ok(None) };
-    let keys = app.login_keys.clone();
+/// The fields of an encrypted login form (the value of its `CIPHER_KEY` field), checked to be recent.
+pub async fn decrypt_form(keys: &Arc<LoginKeys>, sealed: &str) -> Result<Vec<(String, String)>, String> {
+    let (keys, sealed) = (keys.clone(), sealed.to_string());
     let fields = tokio::task::spawn_blocking(move || keys.decrypt(&sealed)).await.map_err(|e| e.to_string())??;
     let sent_at: i64 = fields
         .iter()
@@ -123,11 +119,7 @@ pub async fn decrypt_form(app: &Arc<App>, params: &Params) -> Result<Option<Para
     if (crate::db::now() - sent_at).abs() > MAX_FORM_AGE_SECS {
         return Err("the encrypted form is too old (replayed?)".into());
     }
-    let mut merged = params.clone();
-    for (k, v) in fields {
-        merged.insert(&k, v);
-    }
-    Ok(Some(merged))
+    Ok(fields)
 }
 
 #[cfg(test)]

@@ -6,19 +6,11 @@ use std::io::Write;
 use std::path::Path;
 
 use super::space_write::{Duplicate, TempFile};
-use crate::api::error::ApiError;
+use crate::domain::Error;
+use crate::domain::SidecarValues;
 
 /// The marker photosd puts in its own sidecars.
 const CREATOR: &str = "photosd";
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SidecarValues {
-    pub description: Option<String>,
-    pub rating: Option<i64>,
-    /// `YYYY-MM-DDTHH:MM:SS`, when the user corrected the date.
-    pub taken_local: Option<String>,
-    pub tags: Vec<String>,
-}
 
 /// Writes (or rewrites) the sidecar of `folder/filename`. Returns false when a foreign sidecar is in the way.
 pub fn write(
@@ -28,7 +20,7 @@ pub fn write(
     values: &SidecarValues,
     uid: u32,
     gid: u32,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let name = format!("{filename}.xmp");
     if let Ok(mut existing) = super::space_fs::open_file(root, folder, &name) {
         let mut head = String::new();

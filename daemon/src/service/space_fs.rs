@@ -8,14 +8,14 @@ use std::path::Path;
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::Mode;
 
-use crate::api::error::ApiError;
+use crate::domain::Error;
 
 /// The longest file or folder name most file systems take, in bytes.
 const MAX_NAME: usize = 255;
 
 /// Checks a single file or folder name from a request: not empty, no `/` or NUL, not `.`/`..`, not too long,
 /// and not a name the indexer ignores (dotfiles, `@eaDir`, `#recycle`...), which would vanish from the library.
-pub fn validate_name(name: &str) -> Result<(), ApiError> {
+pub fn validate_name(name: &str) -> Result<(), Error> {
     let bad = name.is_empty()
         || name.len() > MAX_NAME
         || name.contains(['/', '\0'])
@@ -24,7 +24,7 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
         || name.trim() != name
         || crate::watch::ignore::is_ignored_dir(name);
     if bad {
-        return Err(ApiError::BadParameter("name".into()));
+        return Err(Error::BadParameter("name".into()));
     }
     Ok(())
 }
@@ -52,13 +52,13 @@ pub fn open_dir(root: &Path, rel: &str) -> std::io::Result<OwnedFd> {
 }
 
 /// Makes folder `name` in `parent` (relative to `root`), owned by `uid:gid`. `Exists` if it is there already.
-pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> Result<(), ApiError> {
+pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> Result<(), Error> {
     validate_name(name)?;
-    let dir = open_dir(root, parent).map_err(|e| ApiError::NotFound(format!("{parent}: {e}")))?;
+    let dir = open_dir(root, parent).map_err(|e| Error::NotFound(format!("{parent}: {e}")))?;
     match nix::sys::stat::mkdirat(&dir, name, Mode::from_bits_truncate(0o755)) {
         Ok(()) => {}
-        Err(nix::errno::Errno::EEXIST) => return Err(ApiError::Exists),
-        Err(e) => return Err(ApiError::Internal(format!("mkdir {name}: {e}"))),
+        Err(nix::errno::Errno::EEXIST) => return Err(Error::Exists),
+        Err(e) => return Err(Error::Internal(format!("mkdir {name}: {e}"))),
     }
     let given = nix::unistd::fchownat(
         &dir,
@@ -74,14 +74,14 @@ pub fn create_dir(root: &Path, parent: &str, name: &str, uid: u32, gid: u32) -> 
 /// own user, never root) the file stays the service's, and the share's inherited ACLs give the user their
 /// access, as DSM does for every package that writes into shares. With it, a refusal is a real failure (a
 /// root-squashed NFS share, say) and the call fails rather than leave a file its user cannot change.
-pub fn hand_over(given: nix::Result<()>, name: &str) -> Result<(), ApiError> {
+pub fn hand_over(given: nix::Result<()>, name: &str) -> Result<(), Error> {
     match given {
         Ok(()) => Ok(()),
         Err(nix::errno::Errno::EPERM) if !may_chown() => {
             tracing::debug!(name, "not allowed to change owners: the share's ACLs decide access");
             Ok(())
         }
-        Err(e) => Err(ApiError::Internal(format!("chown {name}: {e}"))),
+        Err(e) => Err(Error::Internal(format!("chown {name}: {e}"))),
     }
 }
 
@@ -170,6 +170,6 @@ mod tests {
         assert!(!outside.join("x").exists());
         create_dir(&space, "real", "x", uid, gid).unwrap();
         assert!(space.join("real/x").is_dir());
-        assert!(matches!(create_dir(&space, "real", "x", uid, gid), Err(ApiError::Exists)));
+        assert!(matches!(create_dir(&space, "real", "x", uid, gid), Err(Error::Exists)));
     }
 }

@@ -8,19 +8,19 @@ use nix::fcntl::{renameat2, RenameFlags};
 
 use super::space_fs::{open_dir, validate_name};
 use super::space_write::{ensure_dirs, link_to_free_name, rename_to_free_name};
-use crate::api::error::ApiError;
+use crate::domain::Error;
 
 /// Renames `from_dir/from_name` to `to_dir/to_name` (both relative to `root`), failing with `Exists` rather
 /// than replacing anything.
-pub fn rename(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_name: &str) -> Result<(), ApiError> {
+pub fn rename(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_name: &str) -> Result<(), Error> {
     validate_name(to_name)?;
-    let from = open_dir(root, from_dir).map_err(|e| ApiError::NotFound(format!("{from_dir}: {e}")))?;
-    let to = open_dir(root, to_dir).map_err(|e| ApiError::NotFound(format!("{to_dir}: {e}")))?;
+    let from = open_dir(root, from_dir).map_err(|e| Error::NotFound(format!("{from_dir}: {e}")))?;
+    let to = open_dir(root, to_dir).map_err(|e| Error::NotFound(format!("{to_dir}: {e}")))?;
     match renameat2(&from, from_name, &to, to_name, RenameFlags::RENAME_NOREPLACE) {
         Ok(()) => Ok(()),
-        Err(nix::errno::Errno::EEXIST) => Err(ApiError::Exists),
-        Err(nix::errno::Errno::ENOENT) => Err(ApiError::NotFound(format!("{from_dir}/{from_name}"))),
-        Err(e) => Err(ApiError::Internal(format!("rename {from_name}: {e}"))),
+        Err(nix::errno::Errno::EEXIST) => Err(Error::Exists),
+        Err(nix::errno::Errno::ENOENT) => Err(Error::NotFound(format!("{from_dir}/{from_name}"))),
+        Err(e) => Err(Error::Internal(format!("rename {from_name}: {e}"))),
     }
 }
 
@@ -28,7 +28,7 @@ pub fn rename(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_nam
 pub fn follow_sidecar(root: &Path, from_dir: &str, from_name: &str, to_dir: &str, to_name: &str) {
     let (from, to) = (format!("{from_name}.xmp"), format!("{to_name}.xmp"));
     if let Err(e) = rename(root, from_dir, &from, to_dir, &to) {
-        if !matches!(e, ApiError::NotFound(_)) {
+        if !matches!(e, Error::NotFound(_)) {
             tracing::warn!(sidecar = from, "the sidecar did not follow its photo: {e}");
         }
     }
@@ -45,14 +45,7 @@ pub fn recycle_location(space_root: &Path, personal: bool) -> (std::path::PathBu
 
 /// Moves `dir/name` of the space into its recycle bin at the same relative path, as "name (2)" if a deleted
 /// file of that name is already there. Returns the path in the bin (relative to the bin's share).
-pub fn recycle(
-    space_root: &Path,
-    personal: bool,
-    dir: &str,
-    name: &str,
-    uid: u32,
-    gid: u32,
-) -> Result<String, ApiError> {
+pub fn recycle(space_root: &Path, personal: bool, dir: &str, name: &str, uid: u32, gid: u32) -> Result<String, Error> {
     to_bin(space_root, personal, dir, name, (uid, gid), false)
 }
 
@@ -65,7 +58,7 @@ pub fn recycle_copy(
     name: &str,
     uid: u32,
     gid: u32,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     to_bin(space_root, personal, dir, name, (uid, gid), true)
 }
 
@@ -76,20 +69,20 @@ fn to_bin(
     name: &str,
     (uid, gid): (u32, u32),
     link: bool,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     let (share, bin) = recycle_location(space_root, personal);
     let target_dir = if dir.is_empty() { bin } else { format!("{bin}/{dir}") };
     // The bin's own folders are made without validation of `#recycle` itself, which validate_name refuses.
     let first = target_dir.split('/').next().unwrap_or_default().to_string();
-    let share_dir = open_dir(&share, "").map_err(|e| ApiError::Internal(format!("{}: {e}", share.display())))?;
+    let share_dir = open_dir(&share, "").map_err(|e| Error::Internal(format!("{}: {e}", share.display())))?;
     match nix::sys::stat::mkdirat(&share_dir, first.as_str(), nix::sys::stat::Mode::from_bits_truncate(0o700)) {
         Ok(()) => like_its_share(&share_dir, &first)?,
         Err(nix::errno::Errno::EEXIST) => {}
-        Err(e) => return Err(ApiError::Internal(format!("cannot make {first}: {e}"))),
+        Err(e) => return Err(Error::Internal(format!("cannot make {first}: {e}"))),
     }
     ensure_dirs(&share.join(&first), target_dir.split_once('/').map(|(_, rest)| rest).unwrap_or(""), uid, gid)?;
-    let from = open_dir(space_root, dir).map_err(|e| ApiError::NotFound(format!("{dir}: {e}")))?;
-    let to = open_dir(&share, &target_dir).map_err(|e| ApiError::Internal(format!("{target_dir}: {e}")))?;
+    let from = open_dir(space_root, dir).map_err(|e| Error::NotFound(format!("{dir}: {e}")))?;
+    let to = open_dir(&share, &target_dir).map_err(|e| Error::Internal(format!("{target_dir}: {e}")))?;
     let binned = match link {
         true => link_to_free_name(&from, name, &to, name)?,
         false => rename_to_free_name(&from, name, &to, name)?,
@@ -100,13 +93,13 @@ fn to_bin(
 /// A new bin belongs to whoever owns its share, with the share's mode: the home's user can open their own
 /// `~/#recycle` and restore from it (photosd's umask, 0027 under systemd, made it photosd's 0750 before), and a
 /// shared folder's group keeps its rights.
-fn like_its_share(share: &std::os::fd::OwnedFd, bin: &str) -> Result<(), ApiError> {
+fn like_its_share(share: &std::os::fd::OwnedFd, bin: &str) -> Result<(), Error> {
     let flags = nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC;
     let made = nix::fcntl::openat(share, bin, flags, nix::sys::stat::Mode::empty())
-        .map_err(|e| ApiError::Internal(format!("{bin}: {e}")))?;
-    let owner = nix::sys::stat::fstat(share).map_err(|e| ApiError::Internal(format!("{bin}: {e}")))?;
+        .map_err(|e| Error::Internal(format!("{bin}: {e}")))?;
+    let owner = nix::sys::stat::fstat(share).map_err(|e| Error::Internal(format!("{bin}: {e}")))?;
     nix::sys::stat::fchmod(&made, nix::sys::stat::Mode::from_bits_truncate(owner.st_mode & 0o7777))
-        .map_err(|e| ApiError::Internal(format!("{bin}: {e}")))?;
+        .map_err(|e| Error::Internal(format!("{bin}: {e}")))?;
     let given = nix::unistd::fchown(
         &made,
         Some(nix::unistd::Uid::from_raw(owner.st_uid)),
@@ -133,7 +126,7 @@ mod tests {
         std::fs::write(space.join("trip/b.jpg"), b"3").unwrap();
         assert!(matches!(rename(&space, "trip", "b.jpg", "", "a.jpg"), Ok(())));
         std::fs::write(space.join("trip/c.jpg"), b"4").unwrap();
-        assert!(matches!(rename(&space, "trip", "c.jpg", "", "a.jpg"), Err(ApiError::Exists)));
+        assert!(matches!(rename(&space, "trip", "c.jpg", "", "a.jpg"), Err(Error::Exists)));
         assert_eq!(std::fs::read(space.join("a.jpg")).unwrap(), b"3", "never replaced");
     }
 }

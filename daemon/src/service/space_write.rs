@@ -10,7 +10,7 @@ use nix::sys::stat::Mode;
 use nix::unistd::{Gid, Uid, UnlinkatFlags};
 
 use super::space_fs::{open_dir, validate_name};
-use crate::api::error::ApiError;
+use crate::domain::Error;
 
 /// What to do when a file of the same name is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +40,11 @@ pub struct TempFile {
 }
 
 /// Creates the folders of `rel` under `root` that do not exist yet, owned by `uid:gid`.
-pub fn ensure_dirs(root: &Path, rel: &str, uid: u32, gid: u32) -> Result<(), ApiError> {
+pub fn ensure_dirs(root: &Path, rel: &str, uid: u32, gid: u32) -> Result<(), Error> {
     let mut done = String::new();
     for part in rel.split('/').filter(|p| !p.is_empty()) {
         match super::space_fs::create_dir(root, &done, part, uid, gid) {
-            Ok(()) | Err(ApiError::Exists) => {}
+            Ok(()) | Err(Error::Exists) => {}
             Err(e) => return Err(e),
         }
         done = if done.is_empty() { part.to_string() } else { format!("{done}/{part}") };
@@ -59,12 +59,12 @@ pub fn exists(root: &Path, rel: &str, name: &str) -> bool {
 }
 
 impl TempFile {
-    pub fn create(root: &Path, rel: &str) -> Result<TempFile, ApiError> {
-        let dir = open_dir(root, rel).map_err(|e| ApiError::NotFound(format!("{rel}: {e}")))?;
+    pub fn create(root: &Path, rel: &str) -> Result<TempFile, Error> {
+        let dir = open_dir(root, rel).map_err(|e| Error::NotFound(format!("{rel}: {e}")))?;
         let temp_name = format!("{UPLOAD_PREFIX}{}.part", super::auth::random_token(8));
         let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         let fd = openat(&dir, temp_name.as_str(), flags, Mode::from_bits_truncate(0o644))
-            .map_err(|e| ApiError::Internal(format!("cannot create a temp file in {rel}: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot create a temp file in {rel}: {e}")))?;
         Ok(TempFile { dir, temp_name, file: std::fs::File::from(fd) })
     }
 
@@ -77,7 +77,7 @@ impl TempFile {
         uid: u32,
         gid: u32,
         mtime: Option<i64>,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<String>, Error> {
         let result = self.finish(name, duplicate, uid, gid, mtime);
         if !matches!(result, Ok(Some(_))) {
             self.discard();
@@ -92,9 +92,9 @@ impl TempFile {
         uid: u32,
         gid: u32,
         mtime: Option<i64>,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<String>, Error> {
         validate_name(name)?;
-        let io = |what: &str, e: nix::errno::Errno| ApiError::Internal(format!("{what}: {e}"));
+        let io = |what: &str, e: nix::errno::Errno| Error::Internal(format!("{what}: {e}"));
         self.file.sync_all()?;
         super::space_fs::hand_over(
             nix::unistd::fchown(&self.file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))),
@@ -128,14 +128,14 @@ impl TempFile {
 
 /// Renames `from_name` to `name` in `to`, or to the first free "name (2)", "name (3)"...: never replacing a file.
 /// Returns the name used.
-pub fn rename_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, ApiError> {
+pub fn rename_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, Error> {
     place_at_free_name(from_name, name, |candidate| {
         renameat2(from, from_name, to, candidate, RenameFlags::RENAME_NOREPLACE)
     })
 }
 
 /// The same as `rename_to_free_name`, with a hard link: `from_name` stays where it is.
-pub fn link_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, ApiError> {
+pub fn link_to_free_name(from: &OwnedFd, from_name: &str, to: &OwnedFd, name: &str) -> Result<String, Error> {
     place_at_free_name(from_name, name, |candidate| {
         nix::unistd::linkat(from, from_name, to, candidate, nix::fcntl::AtFlags::empty())
     })
@@ -146,18 +146,18 @@ fn place_at_free_name(
     from_name: &str,
     name: &str,
     mut place: impl FnMut(&str) -> nix::Result<()>,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     for n in 1..10_000 {
         let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
         match place(candidate.as_str()) {
             Ok(()) => return Ok(candidate),
             Err(nix::errno::Errno::EEXIST) => continue,
-            Err(nix::errno::Errno::ENOENT) => return Err(ApiError::NotFound(from_name.to_string())),
+            Err(nix::errno::Errno::ENOENT) => return Err(Error::NotFound(from_name.to_string())),
             // EXDEV (another file system) included: refuse rather than copy and unlink an original.
-            Err(e) => return Err(ApiError::Internal(format!("cannot move {from_name}: {e}"))),
+            Err(e) => return Err(Error::Internal(format!("cannot move {from_name}: {e}"))),
         }
     }
-    Err(ApiError::Exists)
+    Err(Error::Exists)
 }
 
 /// "IMG_1.jpg" → "IMG_1 (2).jpg".

@@ -1,0 +1,68 @@
+//! `ItemQuery`: which items a list, a count, a search, the timeline or a facet covers, as one typed value. The API
+//! builds it from request parameters (`api::query`), `db::query` compiles it to SQL, and a conditional album will
+//! store it as it is (it is serde-serialisable). Who may see what is not part of it: `db::Reach` narrows every
+//! query to the caller's part of a space.
+
+use serde::{Deserialize, Serialize};
+
+/// What an item list is narrowed to. Every field is optional; all given ones apply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemQuery {
+    pub ids: Option<Vec<i64>>,
+    pub folder_id: Option<i64>,
+    /// Items of this album (the caller's ownership of it is checked before).
+    pub album_id: Option<i64>,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub types: Vec<String>,
+    pub ratings: Vec<i64>,
+    pub tag_ids: Vec<i64>,
+    /// All tags must match, instead of any.
+    pub all_tags: bool,
+    /// Words to find in the file name, description, tags or folder path (all of them, anywhere).
+    pub keyword: Option<String>,
+    /// Items whose facet value is one of these (camera, lens, ISO...).
+    pub facets: Vec<(Facet, Vec<String>)>,
+}
+
+impl ItemQuery {
+    /// Whether any field narrows the list. Destructured, so that a new field cannot be forgotten here.
+    pub fn narrows(&self) -> bool {
+        let ItemQuery {
+            ids,
+            folder_id,
+            album_id,
+            start_time,
+            end_time,
+            types,
+            ratings,
+            tag_ids,
+            all_tags: _,
+            keyword,
+            facets,
+        } = self;
+        ids.is_some()
+            || folder_id.is_some()
+            || album_id.is_some()
+            || start_time.is_some()
+            || end_time.is_some()
+            || !types.is_empty()
+            || !ratings.is_empty()
+            || !tag_ids.is_empty()
+            || keyword.is_some()
+            || !facets.is_empty()
+    }
+}
+
+/// A filterable property of items, as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Facet {
+    Camera,
+    Lens,
+    Iso,
+    Aperture,
+    FocalLength,
+    ExposureTime,
+}
