@@ -46,6 +46,15 @@ for account in photosd photosd-worker; do
   fi
 done
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is needed: https://rustup.rs" >&2; exit 2; }
+# The form checks of tests/run.sh: rustfmt and clippy, from rustup when the toolchain came without them.
+for pair in fmt:rustfmt clippy:clippy; do
+  command="${pair%%:*}" component="${pair##*:}"
+  if ! cargo "$command" --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null || { echo "setup: cargo $command is needed (rustup component add $component)" >&2; exit 2; }
+    echo "setup: installing the Rust component $component" >&2
+    rustup component add "$component"
+  fi
+done
 # The third-party Python clients of the API tests, in a virtualenv inside the build tree (made again on a clean
 # clone; pip fetches from PyPI).
 venv="$(dirname "$0")/../target/pyenv"

@@ -84,7 +84,7 @@ pub fn open_media(
             return Err(ffmpeg_next::Error::Other { errno: nix::libc::ENOMEM });
         }
         (*ps).pb = io.as_mut_ptr();
-        (*ps).flags |= AVFMT_FLAG_CUSTOM_IO as i32;
+        (*ps).flags |= AVFMT_FLAG_CUSTOM_IO;
         let opened = avformat_open_input(&mut ps, hint_ptr, std::ptr::null_mut(), std::ptr::null_mut());
         if opened != 0 {
             return Err(ffmpeg_next::Error::from(opened));

@@ -104,7 +104,6 @@ fn open_to_workers(data_dir: &std::path::Path, owner: Uid, group: nix::unistd::G
 /// What photosd keeps in its data dir besides `TREES`: the database with its journals, and the login key. Only
 /// these are ever handed over, so a data dir pointed by mistake at a folder with other things in it keeps them.
 const FILES: [&str; 5] = ["library.db", "library.db-wal", "library.db-shm", "library.db-journal", "login-key.pem"];
-/// Derived files, as `<tree>/ab/cd/<hash>_<suffix>` (service::thumbs::derived_path): two levels of folders.
 
 /// Gives back to the service user what a photosd run as root before this version left root's in the data dir: the
 /// database and the login key, and every folder of thumbnails and transcodes (photosd cannot

@@ -101,15 +101,23 @@ impl Library {
         conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
         conn
     }
-    /// Items as (relative path, id, state, size).
+    /// Items as (relative path, id, state, size); none before the daemon made its database. Any other error
+    /// fails the test: an unreadable library is not an empty one.
     pub fn items(&self) -> Vec<(String, i64, String, i64)> {
-        let Ok(conn) = rusqlite::Connection::open(self.data().join("library.db")) else { return Vec::new() };
-        let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
-        let Ok(mut stmt) = conn.prepare(
+        let path = self.data().join("library.db");
+        if !path.exists() {
+            return Vec::new();
+        }
+        let conn = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        let mut stmt = match conn.prepare(
             "SELECT CASE WHEN f.path = '' THEN i.filename ELSE f.path || '/' || i.filename END, i.id, i.state, i.size
              FROM item i JOIN folder f ON f.id = i.folder_id ORDER BY 1",
-        ) else {
-            return Vec::new();
+        ) {
+            Ok(stmt) => stmt,
+            // The daemon has created the file but not yet its tables.
+            Err(e) if e.to_string().contains("no such table") => return Vec::new(),
+            Err(e) => panic!("cannot read the items of {}: {e}", path.display()),
         };
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
     }

@@ -22,9 +22,11 @@ impl Score {
             self.misses.push(what());
         }
     }
+    /// A criterion that scored nothing (its reference readings missing, or no file of its kind) is 0%, a
+    /// failure: it would otherwise pass on nothing.
     fn percent(&self) -> f64 {
         if self.scored == 0 {
-            100.0
+            0.0
         } else {
             100.0 * self.correct as f64 / self.scored as f64
         }
@@ -42,6 +44,8 @@ fn metadata_matches_exiftool_on_the_corpus() {
     let out = std::process::Command::new("python3").arg(&script).arg(&corpus).output().expect("python3 runs");
     assert!(out.status.success(), "ground_truth.py failed: {}", String::from_utf8_lossy(&out.stderr));
     let expected = json_lines(&out.stdout);
+    // The reference readings are exiftool's and ffprobe's, stored with the corpus: without them nothing is scored.
+    assert!(expected.len() > 500, "the corpus has {} files with reference readings", expected.len());
     let files: Vec<String> = expected
         .iter()
         .filter(|e| e["exiftool_ok"] == true && e["kind"] != "sidecar")
@@ -70,33 +74,33 @@ fn metadata_matches_exiftool_on_the_corpus() {
         let (em, emo) = (text(&e["make"]), text(&e["model"]));
         if em.is_some() || emo.is_some() {
             let ok = (em.is_none() || text(&a["make"]) == em) && (emo.is_none() || text(&a["model"]) == emo);
-            score(&mut camera, ok, path, &format!("{em:?} {emo:?}"), &format!("{:?} {:?}", a["make"], a["model"]));
+            score(&mut camera, ok, path, format!("{em:?} {emo:?}"), format!("{:?} {:?}", a["make"], a["model"]));
         }
         match e["gps"].as_array() {
             Some(fix) => {
                 let (lat, lon) = (fix[0].as_f64().unwrap(), fix[1].as_f64().unwrap());
                 let ok = a["gps"]["lat"].as_f64().is_some_and(|v| (v - lat).abs() <= 1e-5)
                     && a["gps"]["lon"].as_f64().is_some_and(|v| (v - lon).abs() <= 1e-5);
-                score(&mut gps, ok, path, &format!("{lat},{lon}"), &a["gps"]);
+                score(&mut gps, ok, path, format!("{lat},{lon}"), &a["gps"]);
             }
             None => score(&mut no_gps, a["gps"].is_null(), path, "no GPS", &a["gps"]),
         }
         if !is_video {
             let want = e["orientation"].as_u64().unwrap_or(1);
             let got = a["orientation"].as_u64().unwrap_or(1);
-            score(&mut orientation, want == got, path, &want, &got);
+            score(&mut orientation, want == got, path, want, got);
         }
         if let (Some(w), Some(h)) = (e["width"].as_u64(), e["height"].as_u64()) {
             let got = (a["width"].as_u64(), a["height"].as_u64());
-            score(&mut size, got == (Some(w), Some(h)), path, &format!("{w}x{h}"), &got);
+            score(&mut size, got == (Some(w), Some(h)), path, format!("{w}x{h}"), got);
         }
         if is_video && e["ffprobe_ok"] == true {
             if let Some(d) = e["duration"].as_f64() {
                 let ok = a["duration"].as_f64().is_some_and(|g| (g - d).abs() <= 0.1);
-                score(&mut duration, ok, path, &d, &a["duration"]);
+                score(&mut duration, ok, path, d, &a["duration"]);
             }
             let want = e["rotation"].as_i64().unwrap_or(0);
-            score(&mut rotation, a["rotation"].as_i64().unwrap_or(0) == want, path, &want, &a["rotation"]);
+            score(&mut rotation, a["rotation"].as_i64().unwrap_or(0) == want, path, want, &a["rotation"]);
         }
     }
     let table = [

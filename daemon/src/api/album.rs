@@ -99,7 +99,7 @@ impl Ctx {
         if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {
             return Err(ApiError::NotFound(format!("album {missing}")));
         }
-        super::params::in_asked_order(&mut found, &ids, |a| a.id);
+        super::params::in_asked_order(&mut found, ids, |a| a.id);
         Ok(found)
     }
 

@@ -37,6 +37,9 @@ pub struct TranscodeState {
     pub error: Option<String>,
 }
 
+/// (video_state, hash) of an item.
+type VideoState = (Option<String>, Option<String>);
+
 impl Db {
     pub fn thumb_source(&self, item_id: i64) -> Result<Option<ThumbSource>, DbError> {
         let conn = self.lock();
@@ -232,7 +235,8 @@ impl Db {
         Ok(())
     }
 
-    pub fn video_state(&self, item_id: i64) -> Result<Option<(Option<String>, Option<String>)>, DbError> {
+    /// The item's transcode state and content hash, when the item exists.
+    pub fn video_state(&self, item_id: i64) -> Result<Option<VideoState>, DbError> {
         Ok(self
             .lock()
             .query_row("SELECT video_state, hash FROM item WHERE id = ?1", [item_id], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -207,9 +207,12 @@ fn item_types(iinf: &[u8]) -> Vec<(u32, [u8; 4], Option<Vec<u8>>)> {
         .collect()
 }
 
-/// (item id, construction method, extents) from `iloc`.
-fn item_locations(iloc: &[u8]) -> Vec<(u32, u8, Vec<(u64, u64)>)> {
-    let parse = || -> Option<Vec<(u32, u8, Vec<(u64, u64)>)>> {
+/// (item id, construction method, extents (offset, length)) of one item.
+type ItemLocation = (u32, u8, Vec<(u64, u64)>);
+
+/// Every item's location, from `iloc`.
+fn item_locations(iloc: &[u8]) -> Vec<ItemLocation> {
+    let parse = || -> Option<Vec<ItemLocation>> {
         let mut c = Cursor::new(iloc);
         let version = c.u8()?;
         c.take(3)?;

@@ -172,7 +172,7 @@ pub fn check_writable(dir: &Path) -> Result<(), OutputError> {
     File::create(&probe).map_err(|e| storage(format!("cannot write {}: {e}", probe.display())))?;
     let _ = std::fs::remove_file(&probe);
     let fs = nix::sys::statvfs::statvfs(dir).map_err(|e| storage(format!("cannot stat {}: {e}", dir.display())))?;
-    let free = u64::from(fs.blocks_available()).saturating_mul(u64::from(fs.fragment_size()));
+    let free = fs.blocks_available().saturating_mul(fs.fragment_size());
     if free < MIN_FREE_BYTES {
         return Err(storage(format!("cannot write {}: No space left on device ({free} bytes free)", dir.display())));
     }

@@ -82,12 +82,8 @@ fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Bloc
             }
             0x080a => {
                 // Make is a fixed 6-byte field, the model follows (exiftool's CanonRawMakeModel).
-                let text = |b: &[u8]| {
-                    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-                    Some(String::from_utf8_lossy(&b[..end]).trim().to_string()).filter(|s| !s.is_empty())
-                };
-                blocks.direct.make = text(&value[..value.len().min(6)]);
-                blocks.direct.model = value.get(6..).and_then(text);
+                blocks.direct.make = c_text(&value[..value.len().min(6)]);
+                blocks.direct.model = value.get(6..).and_then(c_text);
             }
             0x180e if value.len() >= 4 => {
                 // Seconds since 1970 of the camera's local clock.
@@ -109,6 +105,12 @@ fn ciff_heap(data: &[u8], start: usize, end: usize, depth: u8, blocks: &mut Bloc
 
 /// X3F (Sigma/Foveon): sizes in the header; make, model and time in a PROP section listed in the directory
 /// whose offset is the file's last four bytes.
+/// A fixed-size text field: up to its first NUL, trimmed; nothing when empty.
+fn c_text(b: &[u8]) -> Option<String> {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    Some(String::from_utf8_lossy(&b[..end]).trim().to_string()).filter(|s| !s.is_empty())
+}
+
 pub fn x3f(input: &Input) -> Blocks {
     let mut blocks = Blocks::default();
     let Ok(data) = input.all() else { return blocks };

@@ -71,7 +71,7 @@ impl Reading {
     /// A worker's answer as the daemon accepts it: the worker is assumed compromised, so every value is held to
     /// what a real file can give (numbers in range, strings of sane length, a hash that is a BLAKE3 hex digest),
     /// and what the daemon knows itself (the path, the size of the file it opened) is its own.
-    pub fn from_worker(mut self, path: &str, size: u64) -> Reading {
+    pub fn accepted_from_worker(mut self, path: &str, size: u64) -> Reading {
         self.sanitize();
         self.path = path.to_string();
         self.size = size;

@@ -12,7 +12,7 @@ pub struct Taken {
 
 impl Taken {
     /// `YYYY-MM-DDTHH:MM:SS`, plus `±HH:MM` when the offset is known.
-    pub fn to_iso(&self) -> String {
+    pub fn to_iso(self) -> String {
         let l = self.local;
         let mut s = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",

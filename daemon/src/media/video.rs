@@ -123,20 +123,6 @@ pub fn parse_iso6709(s: &str) -> Option<Gps> {
     Some(Gps { lat, lon, alt })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso6709() {
-        let g = parse_iso6709("+35.6586+139.7454+040.000/").unwrap();
-        assert_eq!((g.lat, g.lon, g.alt), (35.6586, 139.7454, Some(40.0)));
-        let g = parse_iso6709("-33.8688-070.6693/").unwrap();
-        assert_eq!((g.lat, g.lon, g.alt), (-33.8688, -70.6693, None));
-        assert!(parse_iso6709("+00.0000+000.0000/").is_none());
-    }
-}
-
 /// Dates FFmpeg does not expose: the QuickTime user-data date (`©day`, local time with offset, written by
 /// phones into MOV/3GP), and, for files FFmpeg cannot open at all, the ASF and Matroska header dates.
 pub fn read_container_dates(input: &Input, reading: &mut Reading) {
@@ -180,5 +166,19 @@ pub fn read_container_dates(input: &Input, reading: &mut Reading) {
                 Some(Taken { local: time::PrimitiveDateTime::new(t.date(), t.time()), offset_minutes: Some(0) });
             reading.taken_source = Some(source.into());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso6709() {
+        let g = parse_iso6709("+35.6586+139.7454+040.000/").unwrap();
+        assert_eq!((g.lat, g.lon, g.alt), (35.6586, 139.7454, Some(40.0)));
+        let g = parse_iso6709("-33.8688-070.6693/").unwrap();
+        assert_eq!((g.lat, g.lon, g.alt), (-33.8688, -70.6693, None));
+        assert!(parse_iso6709("+00.0000+000.0000/").is_none());
     }
 }

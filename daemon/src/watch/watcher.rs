@@ -86,7 +86,7 @@ impl Watcher {
         }
         // Queue what was still being debounced, so nothing seen is lost across the restart.
         let all: Vec<NewJob> =
-            watcher.pending.drain().map(|((s, p), _)| watcher_job(&watcher.spaces, s, &p)).flatten().collect();
+            watcher.pending.drain().filter_map(|((s, p), _)| watcher_job(&watcher.spaces, s, &p)).collect();
         let _ = watcher.app.db.call(move |db| db.enqueue(&all)).await;
         Ok(())
     }

@@ -143,7 +143,7 @@ impl WorkerPool {
     pub async fn read(&self, source: &Source, hash: bool) -> Result<Reading, WorkerError> {
         let path = source.path.display().to_string();
         match self.call(&Request::Read { path: path.clone(), hash }, source).await? {
-            Response::Read(reading) => Ok(reading.from_worker(&path, source.len)),
+            Response::Read(reading) => Ok(reading.accepted_from_worker(&path, source.len)),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
     }

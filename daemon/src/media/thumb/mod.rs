@@ -59,7 +59,7 @@ pub fn render(request: &ThumbRequest, source: &Source) -> Result<ThumbReport, Ou
     let how = decoded.how.clone();
     // Largest first: each smaller size is resized from the one before it, which is cheap and sharp enough.
     let mut sizes: Vec<&ThumbSize> = request.sizes.iter().collect();
-    sizes.sort_by(|a, b| b.short_side.cmp(&a.short_side));
+    sizes.sort_by_key(|s| std::cmp::Reverse(s.short_side));
     let mut current = decoded.pixels;
     let mut oriented = false;
     let mut files = Vec::new();
@@ -67,7 +67,7 @@ pub fn render(request: &ThumbRequest, source: &Source) -> Result<ThumbReport, Ou
         current = current.fit_short_side(size.short_side)?;
         if !oriented {
             // Orientation and colour are applied once, on the largest thumbnail: far fewer pixels than the source.
-            current = current.oriented(decoded.orientation).flattened().to_srgb(decoded.icc.as_deref());
+            current = current.oriented(decoded.orientation).flattened().into_srgb(decoded.icc.as_deref());
             oriented = true;
         }
         let jpeg = current.to_jpeg(request.quality)?;

@@ -96,7 +96,7 @@ impl Pixels {
 
     /// Converted from the embedded ICC profile (Display P3, Adobe RGB...) to sRGB. Without a profile, or with
     /// one that cannot be used, the pixels are taken to be sRGB already.
-    pub fn to_srgb(mut self, icc: Option<&[u8]>) -> Pixels {
+    pub fn into_srgb(mut self, icc: Option<&[u8]>) -> Pixels {
         let Some(icc) = icc else { return self };
         if self.channels != 3 {
             return self;

@@ -39,7 +39,7 @@ fn frame_size(data: &[u8]) -> Option<(u32, u32)> {
         let marker = *data.get(pos + 1)?;
         let len = u16::from_be_bytes([*data.get(pos + 2)?, *data.get(pos + 3)?]) as usize;
         match marker {
-            0xC0 | 0xC1 | 0xC2 => {
+            0xC0..=0xC2 => {
                 let body = data.get(pos + 4..pos + 2 + len)?;
                 let (precision, h, w, components) =
                     (body[0], u16::from_be_bytes([body[1], body[2]]), u16::from_be_bytes([body[3], body[4]]), body[5]);
