@@ -35,8 +35,8 @@ impl App {
         if !thumbs.is_empty() || !videos.is_empty() {
             let jobs: Vec<_> = thumbs
                 .iter()
-                .map(|&item| crate::jobs::pipeline::thumbs(item))
-                .chain(videos.iter().map(|&item| crate::jobs::pipeline::transcode(item)))
+                .map(|&item| crate::jobs::pipeline::Job::thumbs(item).queued())
+                .chain(videos.iter().map(|&item| crate::jobs::pipeline::Job::transcode(item).queued()))
                 .collect();
             db.enqueue(&jobs)?;
             tracing::info!(

@@ -36,7 +36,7 @@ pub async fn run(config: &Config, args: TranscodesArgs) -> anyhow::Result<()> {
             .call(move |db| {
                 let reset = db.reset_transcode(item)?;
                 if reset {
-                    db.enqueue(&[pipeline::transcode(item)])?;
+                    db.enqueue(&[pipeline::Job::transcode(item).queued()])?;
                 }
                 Ok(reset)
             })

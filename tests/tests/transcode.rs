@@ -19,6 +19,31 @@ fn rotation(path: &std::path::Path) -> i64 {
     probe(path, "stream_side_data=rotation").lines().next().and_then(|l| l.trim().parse().ok()).unwrap_or(0)
 }
 
+/// Each item gets the work it needs and no more: photos and a video browsers play as it is get their import and
+/// their thumbnails, and only the video browsers cannot play gets a transcode job.
+#[test]
+fn only_a_video_that_needs_it_gets_a_transcode_job() {
+    let lib = Library::new();
+    for name in ["one.jpg", "two.jpg"] {
+        std::fs::copy(photosd_tests::sample_jpeg(), lib.photos().join(name)).unwrap();
+    }
+    std::fs::copy(corpus().join("video/jcodec/orientation.mp4"), lib.photos().join("plays.mp4")).unwrap();
+    std::fs::copy(corpus().join("video/exiv2/small_video.mp4"), lib.photos().join("needs.mp4")).unwrap();
+    let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+    let out = photosd(&lib.args("index", &pattern, &data));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let jobs = stdout.lines().find_map(|l| l.trim().strip_prefix("jobs run: ")).unwrap_or_else(|| panic!("{stdout}"));
+    // (The purge follows every reconcile, once per space.)
+    assert_eq!(jobs, "import 4, purge 1, thumbs 4, transcode 1", "{stdout}");
+    let state = |name: &str| -> Option<String> {
+        lib.db().query_row("SELECT video_state FROM item WHERE filename = ?1", [name], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(state("plays.mp4").as_deref(), Some("original"), "streamed as it is");
+    assert_eq!(state("needs.mp4").as_deref(), Some("ready"));
+    assert_eq!(state("one.jpg"), None);
+}
+
 #[test]
 fn videos_browsers_cannot_play_get_a_playable_transcode() {
     let lib = Library::new();

@@ -130,10 +130,10 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({
                 // photosd's own: files the last scan found gone but did not believe (an unmounted share), and why.
                 "held_back": { "files": held_back, "reason": reason },
-                "basic": of(crate::jobs::pipeline::IMPORT),
-                "metadata": of(crate::jobs::pipeline::IMPORT),
-                "thumbnail": of(crate::jobs::pipeline::THUMBS),
-                "video_convert": of(crate::jobs::pipeline::TRANSCODE),
+                "basic": of(crate::jobs::pipeline::IMPORT.kind),
+                "metadata": of(crate::jobs::pipeline::IMPORT.kind),
+                "thumbnail": of(crate::jobs::pipeline::THUMBS.kind),
+                "video_convert": of(crate::jobs::pipeline::TRANSCODE.kind),
                 "face_extraction": 0, "person_clustering": 0, "concept_detection": 0, "geo_coding": 0,
             })))
         }
@@ -151,8 +151,8 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                     let jobs: Vec<_> = files
                         .iter()
                         .map(|(path, file)| match thumbnails_only {
-                            true => crate::jobs::pipeline::thumbs(file.id),
-                            false => crate::jobs::pipeline::import(space_id, &root, path),
+                            true => crate::jobs::pipeline::Job::thumbs(file.id).queued(),
+                            false => crate::jobs::pipeline::Job::import(space_id, &root, path).queued(),
                         })
                         .collect();
                     db.enqueue(&jobs)?;
@@ -183,7 +183,7 @@ pub async fn background_tasks(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError>
         }
     }
     let mut list = Vec::new();
-    let queued: i64 = pending.iter().filter(|(k, _)| k != crate::jobs::pipeline::TRANSCODE).map(|(_, n)| n).sum();
+    let queued: i64 = pending.iter().filter(|(k, _)| k != crate::jobs::pipeline::TRANSCODE.kind).map(|(_, n)| n).sum();
     if queued > 0 {
         list.push(json!({ "id": 1, "operation": "index", "status": "processing", "total": queued, "completion": 0 }));
     }

@@ -16,7 +16,7 @@ pub struct NewJob {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
+pub struct QueuedJob {
     pub id: i64,
     pub kind: String,
     pub key: String,
@@ -54,27 +54,22 @@ impl Db {
         Ok(())
     }
 
-    /// Claims the next runnable job. A `barrier_kind` job waits until no job of `waits_for` is queued or running:
-    /// the purge after a reconcile must not delete items that a pending import could still adopt. Jobs of
-    /// `long_kind` run in a lane of their own (`long`), so hours of them never hold up the rest.
-    pub fn claim_job(
-        &self,
-        barrier_kind: &str,
-        waits_for: &str,
-        long_kind: &str,
-        long: bool,
-    ) -> Result<Option<Job>, DbError> {
+    /// Claims the next runnable job of one of `kinds` (a lane's). A `barrier_kind` job waits until no job of
+    /// `waits_for` is queued or running: the purge after a reconcile must not delete items that a pending import
+    /// could still adopt.
+    pub fn claim_job(&self, kinds: &[&str], barrier_kind: &str, waits_for: &str) -> Result<Option<QueuedJob>, DbError> {
+        let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into());
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let job = tx
             .query_row(
                 "SELECT id, kind, key, payload, attempts FROM job
-                 WHERE state = 'queued' AND not_before <= ?5
+                 WHERE state = 'queued' AND not_before <= ?4
                    AND (kind <> ?1 OR NOT EXISTS (SELECT 1 FROM job w WHERE w.kind = ?2 AND w.state IN ('queued', 'running')))
-                   AND (kind = ?3) = ?4
+                   AND kind IN (SELECT value FROM json_each(?3))
                  ORDER BY priority, id LIMIT 1",
-                params![barrier_kind, waits_for, long_kind, long, now()],
-                |r| Ok(Job { id: r.get(0)?, kind: r.get(1)?, key: r.get(2)?, payload: r.get(3)?, attempts: r.get(4)? }),
+                params![barrier_kind, waits_for, kinds, now()],
+                |r| Ok(QueuedJob { id: r.get(0)?, kind: r.get(1)?, key: r.get(2)?, payload: r.get(3)?, attempts: r.get(4)? }),
             )
             .optional()?;
         if let Some(job) = &job {
@@ -84,7 +79,7 @@ impl Db {
             )?;
         }
         tx.commit()?;
-        Ok(job.map(|j| Job { attempts: j.attempts + 1, ..j }))
+        Ok(job.map(|j| QueuedJob { attempts: j.attempts + 1, ..j }))
     }
 
     pub fn finish_job(&self, id: i64) -> Result<(), DbError> {
@@ -167,6 +162,8 @@ impl Db {
 mod tests {
     use super::*;
 
+    const QUICK: [&str; 3] = ["import", "thumbs", "purge"];
+
     fn job(key: &str) -> NewJob {
         NewJob { kind: "import", key: key.into(), payload: "{}".into(), priority: 0 }
     }
@@ -177,11 +174,11 @@ mod tests {
         let db = Db::open(&dir.path().join("l.db")).unwrap();
         db.enqueue(&[job("a"), job("a")]).unwrap();
         assert_eq!(db.job_counts().unwrap().queued, 1);
-        let j = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let j = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         db.enqueue(&[job("a")]).unwrap();
         db.finish_job(j.id).unwrap();
         assert_eq!(db.job_counts().unwrap().queued, 1, "enqueued while running: runs again");
-        let j = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let j = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         db.finish_job(j.id).unwrap();
         assert_eq!(db.job_counts().unwrap(), JobCounts::default());
     }
@@ -191,15 +188,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
         db.enqueue(&[NewJob { kind: "purge", key: "1".into(), payload: "{}".into(), priority: -5 }, job("x")]).unwrap();
-        let first = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let first = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         assert_eq!(first.kind, "import", "purge waits for the import");
-        assert!(db.claim_job("purge", "import", "transcode", false).unwrap().is_none(), "import still running");
+        assert!(db.claim_job(&QUICK, "purge", "import").unwrap().is_none(), "import still running");
         db.fail_job(first.id, "boom", 2).unwrap();
-        let again = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let again = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         assert_eq!((again.kind.as_str(), again.attempts), ("import", 2));
         db.fail_job(again.id, "boom", 2).unwrap();
         assert_eq!(db.job_counts().unwrap().failed, 1);
-        assert_eq!(db.claim_job("purge", "import", "transcode", false).unwrap().unwrap().kind, "purge");
+        assert_eq!(db.claim_job(&QUICK, "purge", "import").unwrap().unwrap().kind, "purge");
     }
 
     #[test]
@@ -207,11 +204,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
         db.enqueue(&[job("refused"), job("other")]).unwrap();
-        let first = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let first = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         db.retry_job_later(first.id, "disk full").unwrap();
-        let next = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let next = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         assert_eq!(next.key, "other", "the queue goes on while the refused job waits");
-        assert!(db.claim_job("purge", "import", "transcode", false).unwrap().is_none(), "it waits 5 s");
+        assert!(db.claim_job(&QUICK, "purge", "import").unwrap().is_none(), "it waits 5 s");
         let (attempts, wait): (i64, i64) = db
             .lock()
             .query_row("SELECT attempts, not_before - updated_at FROM job WHERE id = ?1", [first.id], |r| {
@@ -220,7 +217,7 @@ mod tests {
             .unwrap();
         assert_eq!((attempts, wait), (0, 5));
         db.lock().execute("UPDATE job SET not_before = 0 WHERE id = ?1", [first.id]).unwrap();
-        let again = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let again = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         assert_eq!((again.id, again.attempts), (first.id, 1), "an attempt counts only when the file is tried");
         db.retry_job_later(again.id, "disk full").unwrap();
         let wait: i64 = db.lock().query_row("SELECT not_before - updated_at FROM job", [], |r| r.get(0)).unwrap();
@@ -233,9 +230,9 @@ mod tests {
         let db = Db::open(&dir.path().join("l.db")).unwrap();
         let long = NewJob { kind: "transcode", key: "1".into(), payload: "{}".into(), priority: -5 };
         db.enqueue(&[long, job("x")]).unwrap();
-        let short = db.claim_job("purge", "import", "transcode", false).unwrap().unwrap();
+        let short = db.claim_job(&QUICK, "purge", "import").unwrap().unwrap();
         assert_eq!(short.kind, "import", "the short lane skips the transcode though it comes first");
-        assert!(db.claim_job("purge", "import", "transcode", false).unwrap().is_none());
-        assert_eq!(db.claim_job("purge", "import", "transcode", true).unwrap().unwrap().kind, "transcode");
+        assert!(db.claim_job(&QUICK, "purge", "import").unwrap().is_none());
+        assert_eq!(db.claim_job(&["transcode"], "purge", "import").unwrap().unwrap().kind, "transcode");
     }
 }

@@ -28,7 +28,7 @@ pub use browse::{ItemFile, ItemRow, ItemSort};
 pub use edits::ItemEdit;
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
-pub use jobs::{Job, NewJob};
+pub use jobs::NewJob;
 pub use query::Reach;
 pub use sessions::SessionLookup;
 pub use spaces::{Space, SpaceKind};

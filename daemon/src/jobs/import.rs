@@ -5,9 +5,10 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::pipeline::{ImportPayload, PurgePayload};
+use super::pipeline::{FileRef, SpaceRef};
 use super::{JobError, Progress};
 use crate::app::App;
+use crate::media::transcode::browser_plays;
 use crate::media::Reading;
 use crate::service::{library, space_fs};
 
@@ -20,16 +21,16 @@ fn stat_mtime_ns(stat: &nix::sys::stat::FileStat) -> i64 {
 }
 
 /// The file at the job's path now, looked up through no symlink: `None` when it is gone or not a regular file.
-fn current(job: &ImportPayload) -> Result<Option<nix::sys::stat::FileStat>, JobError> {
+fn current(job: &FileRef) -> Result<Option<nix::sys::stat::FileStat>, JobError> {
     space_fs::stat_file(Path::new(&job.root), &job.path).map_err(|e| JobError::Retry(format!("cannot look: {e}")))
 }
 
 pub async fn run(
     app: &Arc<App>,
-    job: &ImportPayload,
+    job: &FileRef,
     last_attempt: bool,
     progress: &Progress,
-) -> Result<Option<i64>, JobError> {
+) -> Result<Option<(i64, Reading)>, JobError> {
     let full = Path::new(&job.root).join(&job.path);
     // Opened here, beneath the space's root and through no symlink (a folder on the way swapped for a link to
     // another user's photos leads nowhere), and handed to the worker open.
@@ -69,7 +70,7 @@ pub async fn run(
     let same_file = after.st_ino == before.ino() && after.st_dev == before.dev();
     if !same_file || after.st_size as u64 != before.len() || stat_mtime_ns(&after) != mtime_ns(&before) {
         // Still being written: read it again once it settles.
-        let next = super::pipeline::import(job.space, &job.root, &job.path);
+        let next = super::pipeline::Job::import(job.space, &job.root, &job.path).queued();
         app.db.call(move |db| db.enqueue(&[next])).await?;
         return Ok(None);
     }
@@ -79,7 +80,11 @@ pub async fn run(
     progress.bytes.fetch_add(before.len(), Ordering::Relaxed);
     let (space, path, mtime) = (job.space, job.path.clone(), mtime_ns(&before));
     let root = job.root.clone();
-    let outcome = app
+    // A video that browsers play as it is streams as it is: no transcode is queued for it.
+    let plays_as_is = reading.kind == crate::media::MediaKind::Video
+        && reading.error.is_none()
+        && browser_plays(reading.video_codec.as_deref(), reading.audio_codec.as_deref(), reading.mime.as_deref());
+    let stored = app
         .db
         .call(move |db| {
             // The watcher may have recorded a delete or a rename while the worker read: a file that is gone by
@@ -88,15 +93,19 @@ pub async fn run(
                 library::vanished(db, space, &path, false)?;
                 return Ok(None);
             }
-            db.upsert_item(space, &path, mtime, &reading).map(Some)
+            let outcome = db.upsert_item(space, &path, mtime, &reading)?;
+            if plays_as_is {
+                db.set_video_state(outcome.id(), "original", None, None)?;
+            }
+            Ok(Some((outcome, reading)))
         })
         .await?;
-    tracing::debug!(file = %full.display(), ?outcome, "imported");
-    Ok(outcome.map(|o| o.id()))
+    tracing::debug!(file = %full.display(), outcome = ?stored.as_ref().map(|s| &s.0), "imported");
+    Ok(stored.map(|(outcome, reading)| (outcome.id(), reading)))
 }
 
 /// Deletes the items a reconcile found missing (no import adopted them), and folders gone from disk.
-pub async fn purge(app: &Arc<App>, job: &PurgePayload) -> Result<(), JobError> {
+pub async fn purge(app: &Arc<App>, job: &SpaceRef) -> Result<(), JobError> {
     let (space, root) = (job.space, job.root.clone());
     app.db
         .call(move |db| {

@@ -1,5 +1,5 @@
-//! The job runner: as many loops as there are workers claim jobs from the persistent queue, run them, and
-//! enqueue what `pipeline::next` says follows. A failed job is retried once, then kept as failed with its error.
+//! The job runner: loops claim jobs from the persistent queue by lane, run them, and enqueue what
+//! `pipeline::next` says the item needs next. A failed job is retried once, then kept as failed with its error.
 
 mod import;
 pub mod pipeline;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::db::Job;
+use pipeline::{ItemFacts, Job, Lane};
 
 /// Two attempts: a worker crash can be bad luck once; twice on the same file, it is the file.
 pub const MAX_ATTEMPTS: i64 = 2;
@@ -24,6 +24,8 @@ pub struct Progress {
     pub done: AtomicU64,
     pub failed: AtomicU64,
     pub bytes: AtomicU64,
+    /// Jobs done, by kind.
+    pub done_by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
     /// Why photosd's own storage refuses work, while it does (see `JobError::Storage`).
     pub storage_failure: std::sync::Mutex<Option<String>>,
 }
@@ -48,8 +50,8 @@ impl Progress {
 pub enum JobError {
     #[error("{0}")]
     Db(#[from] crate::db::DbError),
-    #[error("bad job payload: {0}")]
-    Payload(#[from] serde_json::Error),
+    #[error("{0}")]
+    Payload(String),
     #[error("{0}")]
     Retry(String),
     /// photosd's own storage (the data dir unwritable, full or read-only) failed, not the file: the job goes back
@@ -81,24 +83,26 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, p
     // handed the worker its next file, so the disk and the workers never wait on SQLite.
     // Transcodes take minutes to hours: they get loops of their own, as many as may run at once.
     let loops = app.config.worker_count() * 2;
-    let lanes =
-        std::iter::repeat_n(false, loops).chain(std::iter::repeat_n(true, app.config.video.concurrent_transcodes));
+    let lanes = std::iter::repeat_n(Lane::Quick, loops)
+        .chain(std::iter::repeat_n(Lane::Long, app.config.video.concurrent_transcodes));
     let mut tasks = tokio::task::JoinSet::new();
-    for long in lanes {
+    for lane in lanes {
         let (app, shutdown, progress) = (app.clone(), shutdown.clone(), progress.clone());
-        tasks.spawn(async move { run_loop(&app, &shutdown, until_idle, long, &progress).await });
+        tasks.spawn(async move { run_loop(&app, &shutdown, until_idle, lane, &progress).await });
     }
     while tasks.join_next().await.is_some() {}
 }
 
-async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, long: bool, progress: &Progress) {
+async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool, lane: Lane, progress: &Progress) {
+    let kinds = pipeline::kinds_of(lane);
+    let (barrier, waits_for) = (pipeline::BARRIER.0.kind, pipeline::BARRIER.1.kind);
     loop {
         // `photosd index` stops at a storage failure, which would otherwise keep it waiting forever.
         if shutdown.is_cancelled() || (until_idle && progress.storage_failure().is_some()) {
             return;
         }
-        let claimed =
-            app.db.call(move |db| db.claim_job(pipeline::PURGE, pipeline::IMPORT, pipeline::TRANSCODE, long)).await;
+        let lane_kinds = kinds.clone();
+        let claimed = app.db.call(move |db| db.claim_job(&lane_kinds, barrier, waits_for)).await;
         let job = match claimed {
             Ok(Some(job)) => job,
             Ok(None) => {
@@ -123,14 +127,25 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
             }
         };
         let (id, kind) = (job.id, job.kind.clone());
-        let outcome = execute(app, &job, shutdown, progress).await;
+        let outcome = match Job::stored(&job.kind, &job.payload) {
+            Ok(typed) => {
+                execute(app, &typed, job.attempts >= MAX_ATTEMPTS, shutdown, progress).await.map(|f| (typed, f))
+            }
+            Err(e) => Err(JobError::Payload(e)),
+        };
         let recorded = match outcome {
-            Ok(item) => {
+            Ok((typed, item)) => {
                 if progress.storage_works() {
                     tracing::info!("the data directory takes writes again; jobs resumed");
                 }
                 progress.done.fetch_add(1, Ordering::Relaxed);
-                let next = pipeline::next(&kind, item);
+                *progress
+                    .done_by_kind
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(typed.stage().kind)
+                    .or_default() += 1;
+                let next = pipeline::queued(&pipeline::next(&typed, item.as_ref()));
                 app.db
                     .call(move |db| {
                         db.enqueue(&next)?;
@@ -170,44 +185,71 @@ async fn run_loop(app: &Arc<App>, shutdown: &CancellationToken, until_idle: bool
     }
 }
 
-/// Runs one job; returns the item it produced, if any.
+/// Runs one job; returns what is known of the item it produced or worked on, if any.
 async fn execute(
     app: &Arc<App>,
     job: &Job,
+    last_attempt: bool,
     shutdown: &CancellationToken,
     progress: &Progress,
-) -> Result<Option<i64>, JobError> {
-    match job.kind.as_str() {
-        pipeline::IMPORT => {
-            let payload: pipeline::ImportPayload = serde_json::from_str(&job.payload)?;
-            import::run(app, &payload, job.attempts >= MAX_ATTEMPTS, progress).await
+) -> Result<Option<ItemFacts>, JobError> {
+    match job {
+        Job::Import(file) => {
+            let item = import::run(app, file, last_attempt, progress).await?;
+            Ok(item.map(|(id, reading)| facts_of(app, id, &reading)))
         }
-        pipeline::THUMBS => {
-            let payload: pipeline::ItemPayload = serde_json::from_str(&job.payload)?;
-            thumbs::run(app, payload.item, job.attempts >= MAX_ATTEMPTS).await?;
-            Ok(Some(payload.item))
+        Job::Thumbs(i) => {
+            thumbs::run(app, i.item, last_attempt).await?;
+            item_facts(app, i.item).await
         }
-        pipeline::TRANSCODE => {
-            let payload: pipeline::ItemPayload = serde_json::from_str(&job.payload)?;
-            transcode::run(app, payload.item, job.attempts >= MAX_ATTEMPTS, shutdown).await?;
+        Job::Transcode(i) => {
+            transcode::run(app, i.item, last_attempt, shutdown).await?;
             Ok(None)
         }
-        pipeline::PURGE => {
-            let payload: pipeline::PurgePayload = serde_json::from_str(&job.payload)?;
-            import::purge(app, &payload).await?;
+        Job::Purge(space) => {
+            import::purge(app, space).await?;
             Ok(None)
         }
-        other => Err(JobError::Retry(format!("unknown job kind {other}"))),
     }
+}
+
+/// The facts of an item just read.
+fn facts_of(app: &App, id: i64, reading: &crate::media::Reading) -> ItemFacts {
+    let playable = crate::media::transcode::browser_plays(
+        reading.video_codec.as_deref(),
+        reading.audio_codec.as_deref(),
+        reading.mime.as_deref(),
+    );
+    let video = reading.kind == crate::media::MediaKind::Video && reading.error.is_none();
+    ItemFacts { id, kind: reading.kind, needs_transcode: video && !playable && app.config.video.transcode }
+}
+
+/// The facts of a stored item, or none when it is gone.
+async fn item_facts(app: &Arc<App>, id: i64) -> Result<Option<ItemFacts>, JobError> {
+    let Some(video) = app.db.call(move |db| db.video_source(id)).await? else { return Ok(None) };
+    let kind = match video.kind.as_str() {
+        "video" => crate::media::MediaKind::Video,
+        "live" => crate::media::MediaKind::Live,
+        _ => crate::media::MediaKind::Photo,
+    };
+    let playable = crate::media::transcode::browser_plays(
+        video.video_codec.as_deref(),
+        video.audio_codec.as_deref(),
+        video.mime.as_deref(),
+    );
+    let video = kind == crate::media::MediaKind::Video && video.hash.is_some();
+    Ok(Some(ItemFacts { id, kind, needs_transcode: video && !playable && app.config.video.transcode }))
 }
 
 /// Imports one file now, as the import job would, and queues what follows (thumbnails...): an upload answers
 /// with the new item's id. The watcher's own event for the same file later finds it already stored.
 pub async fn import_now(app: &Arc<App>, space: i64, root: &str, path: &str) -> Result<Option<i64>, JobError> {
-    let payload = pipeline::ImportPayload { space, root: root.to_string(), path: path.to_string() };
-    let item = import::run(app, &payload, true, &Progress::default()).await?;
-    let next = pipeline::next(pipeline::IMPORT, item);
+    let job = Job::import(space, root, path);
+    let Job::Import(file) = &job else { unreachable!("an import job") };
+    let item = import::run(app, file, true, &Progress::default()).await?;
+    let facts = item.as_ref().map(|(id, reading)| facts_of(app, *id, reading));
+    let next = pipeline::queued(&pipeline::next(&job, facts.as_ref()));
     app.db.call(move |db| db.enqueue(&next)).await?;
     app.jobs_ready.notify_waiters();
-    Ok(item)
+    Ok(item.map(|(id, _)| id))
 }

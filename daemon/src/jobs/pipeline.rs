@@ -1,84 +1,184 @@
-//! The chain of work for a file, in one place: what runs after each job. Later stages (thumbnails, geocoding,
-//! faces, subjects, transcodes) are added here and nowhere else.
+//! The chain of work for a file, in one place: the kinds of job (one `Job` variant per stage), their priorities
+//! and lanes as data, and `next`, which sees the item a job produced and queues only what that item needs. Later
+//! stages (geocoding, faces, subjects) are added here and nowhere else.
+
+use serde::{Deserialize, Serialize};
 
 use crate::db::NewJob;
+use crate::media::MediaKind;
 
-/// Job kinds and their priorities (lower runs first).
-pub const IMPORT: &str = "import";
-pub const PURGE: &str = "purge";
-pub const THUMBS: &str = "thumbs";
-pub const TRANSCODE: &str = "transcode";
-const IMPORT_PRIORITY: i64 = 10;
-// Thumbnails after imports: the library first shows every file (with placeholders), then fills them in.
-const THUMBS_PRIORITY: i64 = 20;
-// Transcodes last: they take minutes each and run one at a time.
-const TRANSCODE_PRIORITY: i64 = 50;
-const PURGE_PRIORITY: i64 = 100;
+/// One piece of work. Stored in the queue as its kind, a key (the same work queued twice is one job) and its
+/// payload as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Read a file (in a worker) and store what it holds.
+    Import(FileRef),
+    /// Delete what a reconcile scan found missing, once every import that could adopt it has run.
+    Purge(SpaceRef),
+    /// Render an item's thumbnails.
+    Thumbs(ItemRef),
+    /// Make a browser-playable copy of a video.
+    Transcode(ItemRef),
+}
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ImportPayload {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
     pub space: i64,
     pub root: String,
     /// Relative to the space root.
     pub path: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PurgePayload {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceRef {
     pub space: i64,
     pub root: String,
 }
 
-pub fn import(space: i64, root: &str, path: &str) -> NewJob {
-    let payload = ImportPayload { space, root: root.to_string(), path: path.to_string() };
-    NewJob {
-        kind: IMPORT,
-        key: format!("{space}:{path}"),
-        payload: serde_json::to_string(&payload).expect("payload serialises"),
-        priority: IMPORT_PRIORITY,
-    }
-}
-
-/// Deletes what a reconcile scan found missing, once every import that could adopt it has run.
-pub fn purge(space: i64, root: &str) -> NewJob {
-    let payload = PurgePayload { space, root: root.to_string() };
-    NewJob {
-        kind: PURGE,
-        key: space.to_string(),
-        payload: serde_json::to_string(&payload).expect("payload serialises"),
-        priority: PURGE_PRIORITY,
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ItemPayload {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRef {
     pub item: i64,
 }
 
-pub fn thumbs(item: i64) -> NewJob {
-    NewJob {
-        kind: THUMBS,
-        key: item.to_string(),
-        payload: serde_json::to_string(&ItemPayload { item }).expect("payload serialises"),
-        priority: THUMBS_PRIORITY,
-    }
+/// Which loops of the runner take a kind of job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Seconds each: imports, thumbnails, purges; two loops per worker.
+    Quick,
+    /// Minutes to hours each: transcodes, in loops of their own, so they never hold up the rest.
+    Long,
 }
 
-pub fn transcode(item: i64) -> NewJob {
-    NewJob {
-        kind: TRANSCODE,
-        key: item.to_string(),
-        payload: serde_json::to_string(&ItemPayload { item }).expect("payload serialises"),
-        priority: TRANSCODE_PRIORITY,
-    }
+/// A kind of job as data: its name in the queue, its priority (lower runs first) and its lane.
+pub struct Stage {
+    pub kind: &'static str,
+    pub priority: i64,
+    pub lane: Lane,
 }
 
-/// What follows a finished job: the whole chain for a file, in one place.
-/// import → thumbs → transcode (which does nothing for photos and for videos browsers play as they are)
-pub fn next(kind: &str, item_id: Option<i64>) -> Vec<NewJob> {
-    match (kind, item_id) {
-        (IMPORT, Some(item)) => vec![thumbs(item)],
-        (THUMBS, Some(item)) => vec![transcode(item)],
+pub const IMPORT: Stage = Stage { kind: "import", priority: 10, lane: Lane::Quick };
+/// After imports: the library first shows every file (with placeholders), then fills them in.
+pub const THUMBS: Stage = Stage { kind: "thumbs", priority: 20, lane: Lane::Quick };
+/// Last: they take minutes each and run one at a time.
+pub const TRANSCODE: Stage = Stage { kind: "transcode", priority: 50, lane: Lane::Long };
+/// Waits for every import (`BARRIER`), then runs after all else.
+pub const PURGE: Stage = Stage { kind: "purge", priority: 100, lane: Lane::Quick };
+pub const STAGES: [&Stage; 4] = [&IMPORT, &THUMBS, &TRANSCODE, &PURGE];
+/// A job of the first kind waits until no job of the second is queued or running: the purge after a reconcile
+/// must not delete items that a pending import could still adopt.
+pub const BARRIER: (&Stage, &Stage) = (&PURGE, &IMPORT);
+
+/// The kinds of job a lane runs.
+pub fn kinds_of(lane: Lane) -> Vec<&'static str> {
+    STAGES.iter().filter(|s| s.lane == lane).map(|s| s.kind).collect()
+}
+
+/// What the pipeline knows of the item a job produced or worked on, to decide what it needs next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemFacts {
+    pub id: i64,
+    pub kind: MediaKind,
+    /// A video that browsers cannot play as it is, in a library that makes playable copies.
+    pub needs_transcode: bool,
+}
+
+/// What follows a finished job, for the item it produced: the whole chain for a file, in one place.
+/// import → thumbs → transcode (only for a video that needs one)
+pub fn next(job: &Job, item: Option<&ItemFacts>) -> Vec<Job> {
+    let Some(item) = item else { return Vec::new() };
+    match job {
+        Job::Import(_) => vec![Job::Thumbs(ItemRef { item: item.id })],
+        Job::Thumbs(_) if item.kind == MediaKind::Video && item.needs_transcode => {
+            vec![Job::Transcode(ItemRef { item: item.id })]
+        }
         _ => Vec::new(),
+    }
+}
+
+impl Job {
+    pub fn import(space: i64, root: &str, path: &str) -> Job {
+        Job::Import(FileRef { space, root: root.to_string(), path: path.to_string() })
+    }
+
+    pub fn purge(space: i64, root: &str) -> Job {
+        Job::Purge(SpaceRef { space, root: root.to_string() })
+    }
+
+    pub fn thumbs(item: i64) -> Job {
+        Job::Thumbs(ItemRef { item })
+    }
+
+    pub fn transcode(item: i64) -> Job {
+        Job::Transcode(ItemRef { item })
+    }
+
+    pub fn stage(&self) -> &'static Stage {
+        match self {
+            Job::Import(_) => &IMPORT,
+            Job::Purge(_) => &PURGE,
+            Job::Thumbs(_) => &THUMBS,
+            Job::Transcode(_) => &TRANSCODE,
+        }
+    }
+
+    /// The job as the queue stores it.
+    pub fn queued(&self) -> NewJob {
+        let (key, payload) = match self {
+            Job::Import(f) => (format!("{}:{}", f.space, f.path), serde_json::to_string(f)),
+            Job::Purge(s) => (s.space.to_string(), serde_json::to_string(s)),
+            Job::Thumbs(i) | Job::Transcode(i) => (i.item.to_string(), serde_json::to_string(i)),
+        };
+        let stage = self.stage();
+        NewJob { kind: stage.kind, key, payload: payload.expect("a job serialises"), priority: stage.priority }
+    }
+
+    /// A job read back from the queue.
+    pub fn stored(kind: &str, payload: &str) -> Result<Job, String> {
+        let parsed = match kind {
+            k if k == IMPORT.kind => serde_json::from_str(payload).map(Job::Import),
+            k if k == PURGE.kind => serde_json::from_str(payload).map(Job::Purge),
+            k if k == THUMBS.kind => serde_json::from_str(payload).map(Job::Thumbs),
+            k if k == TRANSCODE.kind => serde_json::from_str(payload).map(Job::Transcode),
+            other => return Err(format!("unknown job kind {other}")),
+        };
+        parsed.map_err(|e| format!("bad {kind} job payload: {e}"))
+    }
+}
+
+/// Queue entries for many jobs.
+pub fn queued(jobs: &[Job]) -> Vec<NewJob> {
+    jobs.iter().map(Job::queued).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(kind: MediaKind, needs_transcode: bool) -> ItemFacts {
+        ItemFacts { id: 7, kind, needs_transcode }
+    }
+
+    #[test]
+    fn only_the_work_an_item_needs_follows() {
+        let import = Job::import(1, "/r", "a.jpg");
+        assert_eq!(next(&import, Some(&facts(MediaKind::Photo, false))), [Job::thumbs(7)]);
+        assert_eq!(next(&import, None), [], "a file that was not stored gets nothing");
+        assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Photo, false))), []);
+        assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Video, false))), [], "a video that plays as it is");
+        assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Video, true))), [Job::transcode(7)]);
+        assert_eq!(next(&Job::transcode(7), Some(&facts(MediaKind::Video, true))), []);
+        assert_eq!(next(&Job::purge(1, "/r"), None), []);
+    }
+
+    #[test]
+    fn jobs_read_back_as_they_were_queued() {
+        for job in [Job::import(1, "/r", "a b/c.jpg"), Job::purge(2, "/s"), Job::thumbs(3), Job::transcode(4)] {
+            let stored = job.queued();
+            assert_eq!(Job::stored(stored.kind, &stored.payload).unwrap(), job);
+        }
+        // What an older photosd queued reads the same.
+        assert_eq!(Job::stored("thumbs", r#"{"item":5}"#).unwrap(), Job::thumbs(5));
+        assert!(Job::stored("faces", "{}").is_err());
+        assert_eq!(kinds_of(Lane::Long), ["transcode"]);
     }
 }

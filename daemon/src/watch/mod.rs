@@ -141,6 +141,9 @@ pub async fn index_once(config: Config, args: IndexArgs) -> anyhow::Result<()> {
         files as f64 / seconds,
         mb / seconds
     );
+    let by_kind = progress.done_by_kind.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let by_kind: Vec<String> = by_kind.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+    println!("  jobs run: {}", if by_kind.is_empty() { "none".to_string() } else { by_kind.join(", ") });
     let summary = app.db.call(|db| db.library_summary()).await?;
     for (kind, count) in &summary.by_type {
         println!("  {kind}: {count}");

@@ -191,7 +191,7 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     db.mark_missing(&missing)?;
     db.enqueue(&jobs)?;
     if held_back == 0 {
-        db.enqueue(&[pipeline::purge(space.id, &space.root)])?;
+        db.enqueue(&[pipeline::Job::purge(space.id, &space.root).queued()])?;
     }
     let summary = ReconcileSummary { files: disk.len(), queued: jobs.len(), missing: missing.len(), held_back };
     tracing::info!(space = %space.root, files = summary.files, queued = summary.queued, missing = summary.missing, held_back, "reconciled");
@@ -202,7 +202,7 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
 fn changed_files(space: &Space, stored: &HashMap<String, StoredFile>, disk: &DiskFiles) -> Vec<NewJob> {
     disk.iter()
         .filter(|(path, (size, mtime))| stored.get(*path).is_none_or(|s| s.size != *size || s.mtime_ns != *mtime))
-        .map(|(path, _)| pipeline::import(space.id, &space.root, path))
+        .map(|(path, _)| pipeline::Job::import(space.id, &space.root, path).queued())
         .collect()
 }
 

@@ -367,5 +367,5 @@ impl Watcher {
 }
 
 fn watcher_job(spaces: &HashMap<i64, Space>, space: i64, path: &str) -> Option<NewJob> {
-    spaces.get(&space).map(|s| pipeline::import(space, &s.root, path))
+    spaces.get(&space).map(|s| pipeline::Job::import(space, &s.root, path).queued())
 }
