@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::service::login_crypto::LoginKeys;
 use crate::service::login_guard::LoginGuard;
-use crate::worker::WorkerPool;
+use crate::worker::{PoolSpec, WorkerPool};
 
 pub struct App {
     pub config: Config,
@@ -52,8 +52,8 @@ impl App {
                 tracing::warn!(folder = %tree.display(), "cannot create: {e}; thumbnails wait until it can be");
             }
         }
-        let workers = WorkerPool::new(&config)?.writing_to(&trees).for_the_library();
-        let transcoder = WorkerPool::transcoder(&config)?.writing_to(&trees).for_the_library();
+        let workers = WorkerPool::new(PoolSpec::media(&config).writing_to(&trees).for_the_library())?;
+        let transcoder = WorkerPool::new(PoolSpec::transcoder(&config).writing_to(&trees).for_the_library())?;
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
             pam_slots: Semaphore::new(4),

@@ -126,6 +126,7 @@ pub struct WorkersConfig {
     pub timeout_secs: u64,
     pub memory_limit_mb: u64,
     pub cpu_limit_secs: u64,
+    pub idle_exit_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::media::{detect, MediaKind, Reading};
-use crate::worker::WorkerPool;
+use crate::worker::{PoolSpec, WorkerPool};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct InspectArgs {
@@ -19,7 +19,7 @@ pub struct InspectArgs {
 
 pub async fn run(config: &Config, args: InspectArgs) -> anyhow::Result<()> {
     use futures_util::stream::{self, StreamExt};
-    let pool = WorkerPool::new(config)?;
+    let pool = WorkerPool::new(PoolSpec::media(config))?;
     let hash = !args.no_hash;
     let width = pool.size();
     let mut lines = stream::iter(args.files.iter())

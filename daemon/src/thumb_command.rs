@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::config::Config;
 use crate::media::thumb::{ThumbRequest, ThumbSize};
 use crate::service::thumbs::{short_side, SIZES};
-use crate::worker::WorkerPool;
+use crate::worker::{PoolSpec, WorkerPool};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ThumbArgs {
@@ -24,7 +24,7 @@ pub struct ThumbArgs {
 pub async fn run(config: &Config, args: ThumbArgs) -> anyhow::Result<()> {
     use futures_util::stream::{self, StreamExt};
     std::fs::create_dir_all(&args.out)?;
-    let pool = WorkerPool::new(config)?.writing_to(std::slice::from_ref(&args.out));
+    let pool = WorkerPool::new(PoolSpec::media(config).writing_to(std::slice::from_ref(&args.out)))?;
     let names: Vec<&str> = match args.size.as_str() {
         "all" => SIZES.iter().map(|(n, _)| *n).collect(),
         one => vec![one],

@@ -177,3 +177,25 @@ fn symlinks_are_not_followed() {
     let names: Vec<String> = lib.items().into_iter().map(|i| i.0).collect();
     assert_eq!(names, ["real.jpg"], "neither symlink became an item");
 }
+
+/// Workers with nothing to do exit after `workers.idle_exit_secs`, giving their memory back to the NAS, and the
+/// next file starts a new one.
+#[test]
+fn idle_workers_exit_and_come_back_for_the_next_file() {
+    let lib = Library::new();
+    let daemon = Daemon::start_with_env(&lib, &[("PHOTOSD_WORKERS_IDLE_EXIT_SECS", "2")]);
+    let thumbnailed = |name: &str| {
+        lib.db()
+            .query_row("SELECT thumb_state FROM item WHERE filename = ?1", [name], |r| r.get::<_, String>(0))
+            .is_ok_and(|state| state == "ready")
+    };
+    std::fs::copy(sample_jpeg(), lib.photos().join("first.jpg")).unwrap();
+    wait_for("first.jpg's thumbnails", 30, || thumbnailed("first.jpg"));
+    assert!(!photosd_tests::workers_of(daemon.pid(), "worker --memory-mb").is_empty(), "a worker did the work");
+    wait_for("the idle workers to exit", 10, || {
+        photosd_tests::workers_of(daemon.pid(), "worker --memory-mb").is_empty()
+    });
+    std::fs::copy(photosd_tests::corpus().join("heic/exiv2/IMG_3578.heic"), lib.photos().join("second.heic")).unwrap();
+    wait_for("second.heic's thumbnails, from a new worker", 30, || thumbnailed("second.heic"));
+    assert!(daemon.stop().success());
+}

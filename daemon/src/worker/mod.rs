@@ -1,4 +1,5 @@
-//! The worker pool: the one module that starts and talks to `photosd worker` processes. Each request gets a
+//! The worker pools: the one module that starts and talks to `photosd worker` processes. A pool is made from a
+//! `PoolSpec` (how many workers, their limits, how long they may idle). Each request gets a
 //! deadline; a worker that misses it is killed, and one that dies is replaced on the next request. Either way
 //! the caller gets an error that says what happened to that file, and the pool carries on.
 
@@ -9,7 +10,7 @@ mod protocol;
 mod sandbox;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use std::os::fd::{AsRawFd, RawFd};
@@ -46,23 +47,116 @@ struct Worker {
     stdout: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
 }
 
+/// What a pool is: how many workers, under which limits, for how long, writing where. Each pool is made from
+/// one; the worker's command line is derived from it, never patched.
+#[derive(Debug, Clone)]
+pub struct PoolSpec {
+    /// For the log.
+    pub name: &'static str,
+    pub workers: usize,
+    /// Address-space limit of each worker.
+    pub memory_mb: u64,
+    /// CPU seconds a worker may use before the kernel stops it.
+    pub cpu_secs: u64,
+    pub nice: i32,
+    /// How long one request may take (plus a second per 50 MB of its file).
+    pub timeout: Duration,
+    /// A worker idle this long exits; `None`: it stays until the pool stops.
+    pub idle_exit: Option<Duration>,
+    /// The folders the workers may write to (each with what is under it); they may write nowhere else.
+    pub writable: Vec<PathBuf>,
+    /// Whether workers are started by the launcher, as the workers' account (see `for_the_library`).
+    pub launched: bool,
+}
+
+impl PoolSpec {
+    /// The pool that reads files and renders thumbnails: `workers.count` workers under the `[workers]` limits.
+    pub fn media(config: &Config) -> PoolSpec {
+        PoolSpec {
+            name: "media",
+            workers: config.worker_count(),
+            memory_mb: config.workers.memory_limit_mb,
+            cpu_secs: config.workers.cpu_limit_secs,
+            nice: 0,
+            timeout: Duration::from_secs(config.workers.timeout_secs),
+            idle_exit: idle_exit(config),
+            writable: Vec::new(),
+            launched: false,
+        }
+    }
+
+    /// The transcoding pool: `video.concurrent_transcodes` workers at a lower CPU priority, with a deadline fit
+    /// for a long video on a slow NAS, and the CPU budget of a whole working day.
+    pub fn transcoder(config: &Config) -> PoolSpec {
+        PoolSpec {
+            name: "transcode",
+            workers: config.video.concurrent_transcodes,
+            cpu_secs: 8 * 3600,
+            nice: config.video.transcode_nice,
+            timeout: Duration::from_secs(6 * 3600),
+            ..PoolSpec::media(config)
+        }
+    }
+
+    /// The folders the workers may write to. The library's pools write thumbnails and transcodes under the data
+    /// dir; `photosd thumb` its `--out` folder.
+    pub fn writing_to(mut self, folders: &[PathBuf]) -> PoolSpec {
+        self.writable.extend(folders.iter().cloned());
+        self
+    }
+
+    /// The library's pools (not a command's, which writes where its user says) start their workers through the
+    /// launcher, as the workers' account, when there is one.
+    pub fn for_the_library(mut self) -> PoolSpec {
+        self.launched = launcher::get().is_some();
+        self
+    }
+
+    /// The worker's command line.
+    fn args(&self) -> Vec<String> {
+        let mut args: Vec<String> = vec![
+            "worker".into(),
+            "--memory-mb".into(),
+            self.memory_mb.to_string(),
+            "--cpu-secs".into(),
+            self.cpu_secs.to_string(),
+            "--nice".into(),
+            self.nice.to_string(),
+        ];
+        for folder in &self.writable {
+            args.push("--writable".into());
+            args.push(folder.display().to_string());
+        }
+        args
+    }
+}
+
+fn idle_exit(config: &Config) -> Option<Duration> {
+    Some(Duration::from_secs(config.workers.idle_exit_secs)).filter(|d| !d.is_zero())
+}
+
+/// An idle worker, and since when.
+type IdleWorkers = Mutex<Vec<(Worker, std::time::Instant)>>;
+
 pub struct WorkerPool {
+    spec: PoolSpec,
     exe: PathBuf,
     args: Vec<String>,
-    timeout: Duration,
     /// Bounds concurrent requests to the number of workers.
     slots: Semaphore,
     /// One HEIF/AVIF decode at a time: libheif and its HEVC decoder need ~100 MB for a 12-16 MP photo, and two
     /// at once would break the memory budget of a small NAS. JPEG and the rest are not held back.
     heavy: Semaphore,
     /// Idle workers. A std mutex: it is held only to push or pop, never across an await.
-    idle: Mutex<Vec<Worker>>,
-    /// Whether workers are started by the launcher, as the workers' account (see `for_the_library`).
-    launched: bool,
+    idle: Arc<IdleWorkers>,
 }
 
 impl WorkerPool {
-    pub fn new(config: &Config) -> std::io::Result<WorkerPool> {
+    pub fn new(spec: PoolSpec) -> std::io::Result<WorkerPool> {
+        let idle: Arc<IdleWorkers> = Arc::default();
+        if let (Some(after), Ok(runtime)) = (spec.idle_exit, tokio::runtime::Handle::try_current()) {
+            runtime.spawn(stop_idle_workers(Arc::downgrade(&idle), after, spec.name));
+        }
         Ok(WorkerPool {
             // Started by the NAS package's launcher, photosd's own file is the loader's: workers go through the
             // launcher, which brings the packaged libraries.
@@ -70,49 +164,12 @@ impl WorkerPool {
                 Some(launcher) => launcher.into(),
                 None => std::env::current_exe()?,
             },
-            args: vec![
-                "worker".into(),
-                "--memory-mb".into(),
-                config.workers.memory_limit_mb.to_string(),
-                "--cpu-secs".into(),
-                config.workers.cpu_limit_secs.to_string(),
-                "--nice".into(),
-                "0".into(),
-            ],
-            timeout: Duration::from_secs(config.workers.timeout_secs),
-            slots: Semaphore::new(config.worker_count()),
+            args: spec.args(),
+            slots: Semaphore::new(spec.workers),
             heavy: Semaphore::new(1),
-            idle: Mutex::new(Vec::new()),
-            launched: false,
+            idle,
+            spec,
         })
-    }
-
-    /// The library's pools (not a command's, which writes where its user says) start their workers through the
-    /// launcher, as the workers' account, when there is one.
-    pub fn for_the_library(mut self) -> WorkerPool {
-        self.launched = launcher::get().is_some();
-        self
-    }
-
-    /// The folders the workers may write to (each with what is under it); they may write nowhere else. The
-    /// library's pools write thumbnails and transcodes under the data dir; `photosd thumb` its `--out` folder.
-    pub fn writing_to(mut self, folders: &[PathBuf]) -> WorkerPool {
-        for folder in folders {
-            self.args.push("--writable".into());
-            self.args.push(folder.display().to_string());
-        }
-        self
-    }
-
-    /// The transcoding pool: `video.concurrent_transcodes` workers (one by default) at a lower CPU priority,
-    /// with a deadline fit for a long video on a slow NAS, and the CPU budget of a whole working day.
-    pub fn transcoder(config: &Config) -> std::io::Result<WorkerPool> {
-        let mut pool = WorkerPool::new(config)?;
-        pool.slots = Semaphore::new(config.video.concurrent_transcodes);
-        pool.timeout = Duration::from_secs(6 * 3600);
-        pool.args[4] = (8 * 3600).to_string(); // --cpu-secs
-        pool.args[6] = config.video.transcode_nice.to_string(); // --nice
-        Ok(pool)
     }
 
     /// Transcodes `source` to `out`, calling `on_progress` with the fraction done. When `cancel` fires, the worker
@@ -192,11 +249,11 @@ impl WorkerPool {
     ) -> Result<Response, WorkerError> {
         let _slot = self.slots.acquire().await.map_err(|e| WorkerError::Protocol(e.to_string()))?;
         let mut worker = match self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
-            Some(w) => w,
+            Some((w, _)) => w,
             None => self.spawn()?,
         };
         // Hashing a large video takes time on a slow disk: one more second per 50 MB.
-        let deadline = self.timeout + Duration::from_secs(source.len / 50_000_000);
+        let deadline = self.spec.timeout + Duration::from_secs(source.len / 50_000_000);
         let mut files: Vec<RawFd> = vec![source.file().as_raw_fd()];
         files.extend(source.sidecar.as_ref().map(|f| f.as_raw_fd()));
         let exchange = async {
@@ -225,7 +282,7 @@ impl WorkerPool {
         };
         match outcome {
             Ok(Ok(Ok(response))) => {
-                self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
+                self.idle.lock().unwrap_or_else(|p| p.into_inner()).push((worker, std::time::Instant::now()));
                 Ok(response)
             }
             Ok(Ok(Err(protocol))) => {
@@ -243,10 +300,9 @@ impl WorkerPool {
     /// Stops the idle workers: closing a worker's request socket ends its loop, and waiting reaps it, so its CPU time is
     /// accounted to photosd and no process outlives the daemon.
     pub async fn shutdown(&self) {
-        let workers: Vec<Worker> = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
-        for mut worker in workers {
-            drop(worker.socket);
-            worker.process.describe_exit().await;
+        let workers = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
+        for (worker, _) in workers {
+            stop(worker).await;
         }
     }
 
@@ -258,7 +314,7 @@ impl WorkerPool {
             socket.set_nonblocking(true)?;
             tokio::net::UnixStream::from_std(socket)
         };
-        if let Some(launcher) = launcher::get().filter(|_| self.launched) {
+        if let Some(launcher) = launcher::get().filter(|_| self.spec.launched) {
             let exe = self.exe.display().to_string();
             let launched = launcher.spawn(&exe, &self.args, &WORKER_ENV).map_err(spawn_error)?;
             let stdout = tokio::net::unix::pipe::Receiver::from_owned_fd(launched.stdout).map_err(spawn_error)?;
@@ -286,6 +342,33 @@ impl WorkerPool {
             tokio::spawn(log_stderr(stderr, child.id().unwrap_or(0)));
         }
         Ok(Worker { process: WorkerProcess::Own(child), socket, stdout: Box::new(stdout) })
+    }
+}
+
+/// Ends a worker: closing its request socket ends its loop, and waiting reaps it.
+async fn stop(mut worker: Worker) {
+    drop(worker.socket);
+    worker.process.describe_exit().await;
+}
+
+/// Stops the workers that have been idle for `after`, every few seconds, for as long as the pool exists.
+async fn stop_idle_workers(idle: std::sync::Weak<IdleWorkers>, after: Duration, pool: &'static str) {
+    let period = (after / 4).clamp(Duration::from_millis(250), Duration::from_secs(30));
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(idle) = idle.upgrade() else { return };
+        let expired: Vec<Worker> = {
+            let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+            let (expired, kept): (Vec<_>, Vec<_>) = idle.drain(..).partition(|(_, since)| since.elapsed() >= after);
+            *idle = kept;
+            expired.into_iter().map(|(w, _)| w).collect()
+        };
+        if !expired.is_empty() {
+            tracing::debug!(pool, workers = expired.len(), "idle workers exit");
+        }
+        for worker in expired {
+            stop(worker).await;
+        }
     }
 }
 
