@@ -26,7 +26,7 @@ pub struct App {
 
 impl App {
     pub fn open(config: Config) -> anyhow::Result<Arc<App>> {
-        let db = Db::open(&config.db_path())?;
+        let db = Db::open_with_readers(&config.db_path(), config.storage.db_readers)?;
         let requeued = db.requeue_interrupted_jobs()?;
         if requeued > 0 {
             tracing::info!(requeued, "jobs interrupted by the last shutdown will run again");

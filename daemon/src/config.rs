@@ -96,6 +96,7 @@ pub struct ServerConfig {
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
     pub data_dir: PathBuf,
+    pub db_readers: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

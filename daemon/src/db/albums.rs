@@ -116,7 +116,7 @@ impl Db {
             AlbumSort::StartTime => format!("min(i.taken_ts) {direction}, a.id {direction}"),
         };
         values.extend([Value::from(limit), Value::from(offset)]);
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT a.id, a.owner_uid, a.space_id, a.name, a.created_at, a.version,
                     count(i.id), min(i.taken_ts), max(i.taken_ts),
@@ -133,7 +133,7 @@ impl Db {
     }
 
     pub fn count_albums(&self, owner_uid: u32, space_id: i64) -> Result<i64, DbError> {
-        Ok(self.lock().query_row(
+        Ok(self.read().query_row(
             "SELECT count(*) FROM album WHERE owner_uid = ?1 AND space_id = ?2",
             params![owner_uid, space_id],
             |r| r.get(0),

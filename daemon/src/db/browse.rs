@@ -97,6 +97,12 @@ fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
     })
 }
 
+/// The statement behind `count_items`, and its values.
+pub(super) fn count_items_sql(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Value>) {
+    let (clause, values) = where_clause(reach, filter);
+    (format!("SELECT count(*) FROM item i WHERE {clause}"), values)
+}
+
 impl Db {
     pub fn list_items(
         &self,
@@ -107,6 +113,23 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ItemRow>, DbError> {
+        let (sql, values) = self.list_items_sql(reach, filter, sort, descending, offset, limit)?;
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(values), item_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The statement behind `list_items`, and its values.
+    pub(super) fn list_items_sql(
+        &self,
+        reach: &Reach,
+        filter: &ItemQuery,
+        sort: ItemSort,
+        descending: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(String, Vec<Value>), DbError> {
         let (mut clause, mut values) = where_clause(reach, filter);
         let mut offset = offset;
         // Deep pages of a whole space by date: start from the day the page falls in (see `seek_by_day`).
@@ -128,24 +151,19 @@ impl Db {
         };
         values.push(limit.into());
         values.push(offset.into());
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM item i WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?"
-        ))?;
-        let rows = stmt.query_map(params_from_iter(values), item_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok((format!("SELECT {ITEM_COLUMNS} FROM item i WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?"), values))
     }
 
     pub fn count_items(&self, reach: &Reach, filter: &ItemQuery) -> Result<i64, DbError> {
-        let (clause, values) = where_clause(reach, filter);
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!("SELECT count(*) FROM item i WHERE {clause}"))?;
+        let (sql, values) = count_items_sql(reach, filter);
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params_from_iter(values), |r| r.get(0))?)
     }
 
     /// One item, whatever its space (the caller checks access with `space_id`).
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM item i WHERE i.id = ?1 AND i.state <> 'missing'"))?;
         Ok(stmt.query_row([id], item_row).optional()?)
@@ -157,7 +175,7 @@ impl Db {
             return Ok(Vec::new());
         }
         let marks = vec!["?"; item_ids.len()].join(",");
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare(&format!(
             "SELECT it.item_id, t.id, t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id
              WHERE it.item_id IN ({marks}) ORDER BY t.name"
@@ -178,7 +196,7 @@ pub struct ItemFile {
 
 impl Db {
     pub fn item_file(&self, id: i64) -> Result<Option<ItemFile>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT s.root, f.path, i.filename, i.mime FROM item i JOIN folder f ON f.id = i.folder_id
              JOIN space s ON s.id = i.space_id WHERE i.id = ?1",
@@ -193,7 +211,7 @@ impl Db {
     /// Every file the reach shows under a folder (itself and all subfolders), as (folder path, file name), by
     /// path. Live Photo videos come along with their photos.
     pub fn files_under(&self, reach: &Reach, folder_path: &str) -> Result<Vec<(String, String)>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let prefix = if folder_path.is_empty() { String::new() } else { format!("{folder_path}/") };
         let (clause, mut values) = reach.files_clause("i");
         values.push(folder_path.to_string().into());
@@ -244,7 +262,7 @@ impl Db {
                 "i.filename = ? AND i.size = ?"
             }
         };
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT i.id FROM item i WHERE {clause} AND {test} LIMIT 1"))?;
         Ok(stmt.query_row(params_from_iter(values), |r| r.get(0)).optional()?)
     }

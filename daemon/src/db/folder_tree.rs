@@ -22,13 +22,13 @@ fn folder_row(r: &Row) -> rusqlite::Result<FolderRow> {
 
 impl Db {
     pub fn folder(&self, id: i64) -> Result<Option<FolderRow>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM folder WHERE id = ?1"))?;
         Ok(stmt.query_row([id], folder_row).optional()?)
     }
 
     pub fn folder_by_path(&self, space_id: i64, path: &str) -> Result<Option<FolderRow>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt =
             conn.prepare_cached(&format!("SELECT {COLUMNS} FROM folder WHERE space_id = ?1 AND path = ?2"))?;
         Ok(stmt.query_row(params![space_id, path], folder_row).optional()?)
@@ -47,7 +47,7 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<FolderRow>, DbError> {
         let direction = if descending { "DESC" } else { "ASC" };
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM folder WHERE parent_id = ?1 ORDER BY name COLLATE NOCASE {direction} LIMIT ?2 OFFSET ?3"
         ))?;
@@ -56,12 +56,12 @@ impl Db {
     }
 
     pub fn count_child_folders(&self, parent: i64) -> Result<i64, DbError> {
-        Ok(self.lock().query_row("SELECT count(*) FROM folder WHERE parent_id = ?1", [parent], |r| r.get(0))?)
+        Ok(self.read().query_row("SELECT count(*) FROM folder WHERE parent_id = ?1", [parent], |r| r.get(0))?)
     }
 
     /// The folder and its ancestors, from the root down.
     pub fn folder_chain(&self, id: i64) -> Result<Vec<FolderRow>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "WITH RECURSIVE up(id, depth) AS (SELECT ?1, 0 UNION ALL
                  SELECT f.parent_id, up.depth + 1 FROM folder f JOIN up ON f.id = up.id WHERE f.parent_id IS NOT NULL)

@@ -10,6 +10,8 @@ mod folders;
 mod items;
 mod jobs;
 mod permissions;
+#[cfg(test)]
+mod plans;
 mod query;
 mod sessions;
 mod spaces;
@@ -79,17 +81,28 @@ thread_local! {
     static ABANDONED: std::cell::RefCell<Option<Arc<AtomicBool>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// A handle to the library database. Cloning is cheap; all clones share one connection.
+/// A handle to the library database. Cloning is cheap; all clones share the same connections.
 ///
-/// One connection behind a `std::sync::Mutex` (not a tokio one): no `.await` ever happens while it is held, and
-/// SQLite serialises writers anyway. Async callers go through [`Db::call`], which runs on the blocking pool.
+/// One connection writes, behind a `std::sync::Mutex` (not a tokio one): no `.await` ever happens while it is
+/// held, and SQLite serialises writers anyway. Beside it, a few connections only read (`query_only`): in WAL mode
+/// they read the last committed state while the writer writes, so browsing never queues behind the indexer.
+/// Async callers go through [`Db::call`], which runs on the blocking pool.
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
+    /// Where the next read starts looking for a free reader.
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Db {
+    /// The database with only its writer connection (commands and tests); see [`Db::open_with_readers`].
     pub fn open(path: &Path) -> Result<Db, DbError> {
+        Db::open_with_readers(path, 0)
+    }
+
+    /// The database with `readers` read-only connections beside the writer (`storage.db_readers`).
+    pub fn open_with_readers(path: &Path, readers: usize) -> Result<Db, DbError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
@@ -105,12 +118,31 @@ impl Db {
         // Every few thousand steps of a statement, SQLite asks whether to go on: not once the caller it runs for
         // has stopped waiting (see `call`).
         conn.progress_handler(PROGRESS_STEPS, Some(caller_stopped_waiting))?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        let readers = (0..readers).map(|_| open_reader(path)).collect::<Result<Vec<_>, DbError>>()?;
+        Ok(Db { conn: Arc::new(Mutex::new(conn)), readers: readers.into(), next_reader: Arc::default() })
     }
 
+    /// The writer connection. Everything that changes the database goes through it.
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite itself consistent (transactions roll back on drop).
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A connection for a read: a free reader if there is one, else the next one in turn (or the writer when there
+    /// are no readers). Never take a second connection while holding one.
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.lock();
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for k in 0..self.readers.len() {
+            match self.readers[(start + k) % self.readers.len()].try_lock() {
+                Ok(reader) => return reader,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        self.readers[start % self.readers.len()].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` on tokio's blocking pool, so async tasks never wait on SQLite directly. When the caller stops
@@ -156,6 +188,15 @@ impl Db {
     pub fn schema_version(&self) -> Result<i64, DbError> {
         Ok(self.lock().query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// A connection that may only read (`PRAGMA query_only`), opened after the writer made the schema and WAL mode.
+fn open_reader(path: &Path) -> Result<Mutex<Connection>, DbError> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", true)?;
+    conn.progress_handler(PROGRESS_STEPS, Some(caller_stopped_waiting))?;
+    Ok(Mutex::new(conn))
 }
 
 fn migrate(conn: &mut Connection, path: &str) -> Result<(), DbError> {

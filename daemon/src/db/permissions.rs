@@ -9,7 +9,7 @@ use crate::domain::{Member, Role, Rule};
 impl Db {
     /// Every rule of a space.
     pub fn folder_rules(&self, space_id: i64) -> Result<Vec<Rule>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT path, member_type, member_id, role FROM folder_permission WHERE space_id = ?1
              ORDER BY path, member_type, member_id",

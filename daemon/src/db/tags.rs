@@ -38,7 +38,7 @@ impl Db {
 
     /// Which of `tag_ids` are tags of the space.
     pub fn tags_in_space(&self, space_id: i64, tag_ids: &[i64]) -> Result<Vec<i64>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached("SELECT id FROM tag WHERE id = ?1 AND space_id = ?2")?;
         let mut found = Vec::new();
         for &id in tag_ids {

@@ -2,10 +2,39 @@
 //! of the filter panel (cameras, lenses, exposure values, years) of one space's visible items.
 
 use rusqlite::params_from_iter;
+use rusqlite::types::Value;
 
 use super::query::{where_clause, Reach};
 use super::{Db, DbError};
 use crate::domain::{Facet, ItemQuery};
+
+/// The statement behind `timeline`, and its values.
+pub(super) fn timeline_sql(reach: &Reach) -> (String, Vec<Value>) {
+    match reach.is_whole() {
+        true => (
+            "SELECT day, count FROM timeline_day WHERE space_id = ? AND count > 0 ORDER BY day DESC".to_string(),
+            vec![reach.space_id.into()],
+        ),
+        false => {
+            let (clause, values) = where_clause(reach, &ItemQuery::default());
+            let sql = format!(
+                "SELECT i.taken_ts / 86400 AS day, count(*) FROM item i WHERE {clause} GROUP BY day ORDER BY day DESC"
+            );
+            (sql, values)
+        }
+    }
+}
+
+/// The statement behind `distinct_values`, and its values.
+pub(super) fn distinct_values_sql(reach: &Reach, column: Facet) -> (String, Vec<Value>) {
+    let expr = super::query::facet_expression(column);
+    let (clause, values) = reach.clause("i");
+    let sql = format!(
+        "SELECT v FROM (SELECT {expr} AS v, count(*) AS n FROM item i WHERE {clause} GROUP BY v)
+         WHERE v IS NOT NULL AND v <> '' ORDER BY n DESC, v"
+    );
+    (sql, values)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineBucket {
@@ -21,17 +50,8 @@ impl Db {
     /// limited to some folders counts its items. The rows come in day order and are turned into dates here,
     /// which is several times cheaper than formatting them in SQL.
     pub fn timeline(&self, reach: &Reach, by_month: bool) -> Result<Vec<TimelineBucket>, DbError> {
-        let conn = self.lock();
-        let (sql, values) = match reach.is_whole() {
-            true => (
-                "SELECT day, count FROM timeline_day WHERE space_id = ? AND count > 0 ORDER BY day DESC".to_string(),
-                vec![reach.space_id.into()],
-            ),
-            false => {
-                let (clause, values) = where_clause(reach, &ItemQuery::default());
-                (format!("SELECT i.taken_ts / 86400 AS day, count(*) FROM item i WHERE {clause} GROUP BY day ORDER BY day DESC"), values)
-            }
-        };
+        let conn = self.read();
+        let (sql, values) = timeline_sql(reach);
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(values))?;
         let mut buckets: Vec<TimelineBucket> = Vec::new();
@@ -56,7 +76,7 @@ impl Db {
         descending: bool,
         offset: i64,
     ) -> Result<Option<(i64, i64)>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let order = if descending { "DESC" } else { "ASC" };
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT day, count FROM timeline_day WHERE space_id = ?1 AND count > 0 ORDER BY day {order}"
@@ -85,7 +105,7 @@ impl Db {
         let (clause, mut values) = reach.clause("i");
         values.push(limit.into());
         values.push(offset.into());
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT t.id, t.name, count(*) FROM tag t JOIN item_tag it ON it.tag_id = t.id JOIN item i ON i.id = it.item_id
              WHERE {clause} GROUP BY t.id ORDER BY t.name COLLATE NOCASE LIMIT ? OFFSET ?"
@@ -96,13 +116,9 @@ impl Db {
 
     /// Distinct non-empty values of one column among the visible items of a space, most used first.
     pub fn distinct_values(&self, reach: &Reach, column: Facet) -> Result<Vec<String>, DbError> {
-        let expr = super::query::facet_expression(column);
-        let (clause, values) = reach.clause("i");
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT v FROM (SELECT {expr} AS v, count(*) AS n FROM item i WHERE {clause} GROUP BY v)
-             WHERE v IS NOT NULL AND v <> '' ORDER BY n DESC, v"
-        ))?;
+        let (sql, values) = distinct_values_sql(reach, column);
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
