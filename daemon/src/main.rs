@@ -8,11 +8,13 @@ mod db;
 mod domain;
 mod ffi;
 mod http;
+mod index_command;
 mod inspect;
 mod jobs;
 mod licenses_command;
 mod media;
 mod privileges;
+mod serve_command;
 mod service;
 mod spaces;
 mod thumb_command;
@@ -42,7 +44,7 @@ enum Command {
     /// Run the daemon: watch the spaces, index changes, until SIGTERM.
     Serve,
     /// Index every space once, with a progress bar, then print a summary.
-    Index(watch::IndexArgs),
+    Index(index_command::IndexArgs),
     /// Print what photosd reads from each file, one JSON object per line.
     Inspect(inspect::InspectArgs),
     /// Render thumbnails of files into a folder, through the indexer's workers.
@@ -106,8 +108,8 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve => watch::serve(config, listener.expect("bound above")).await,
-            Command::Index(args) => watch::index_once(config, args).await,
+            Command::Serve => serve_command::serve(config, listener.expect("bound above")).await,
+            Command::Index(args) => index_command::index_once(config, args).await,
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,

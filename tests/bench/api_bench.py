@@ -5,6 +5,12 @@ starts `photosd serve` on it, logs in as the first user (a real account, through
 and `Browse.Timeline get`. Also prints the daemon's RSS when idle. Run as root (it makes the account).
 
     tests/bench/api_bench.py [--items 1000000] [--users 10] [--dir /tmp/photosd-api-bench] [--requests 2000]
+                             [--while-indexing] [--bench-set target/bench-set]
+
+--while-indexing runs the same requests a second time while the daemon indexes the benchmark set at full speed:
+its photos are dropped into the user's Photos folder, round after round (each round's JPEGs made unique by a
+trailer after the image, so that every one is hashed and thumbnailed anew), until the requests are done. The
+indexing rate of that window (items imported and thumbnails made per second) is printed beside the latencies.
 
 Only the first user's files exist on disk (empty files, matching the database, so the start-up scan finds
 nothing to do); the other users' spaces exist only in the database, which is what the queries read.
@@ -22,7 +28,9 @@ import urllib.parse
 import urllib.request
 import json
 
-from benchlib import PHOTOSD, start_daemon
+import threading
+
+from benchlib import PHOTOSD, ROOT, ensure_bench_set, start_daemon
 
 USER, PASSWORD = "pdb-bench", "bench-Pa55word"
 FOLDERS = 100
@@ -108,14 +116,80 @@ def hey(url, requests):
     return pct.get("50"), pct.get("99"), int(errors.group(1)) if errors else 0
 
 
+class Feeder(threading.Thread):
+    """Drops the benchmark set's photos into `root`, a round at a time, until stopped."""
+
+    def __init__(self, bench_set, root):
+        super().__init__(daemon=True)
+        self.photos = [os.path.join(bench_set, sub, name) for sub in ("jpeg", "heic")
+                       for name in sorted(os.listdir(os.path.join(bench_set, sub)))]
+        self.root, self.stop, self.files = root, threading.Event(), 0
+
+    def run(self):
+        rounds = 0
+        while not self.stop.is_set():
+            folder = os.path.join(self.root, "incoming", f"round{rounds:03}")
+            os.makedirs(folder)
+            for path in self.photos:
+                if self.stop.is_set():
+                    return
+                name = os.path.basename(path)
+                if rounds and not name.lower().endswith(".jpg"):
+                    continue  # HEIC files only in the first round: a trailer is not theirs to carry
+                with open(path, "rb") as f:
+                    data = f.read()
+                if rounds:
+                    data += f"round {rounds}".encode()  # after the JPEG's end: a new hash, the same picture
+                tmp = os.path.join(folder, "." + name)
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                os.rename(tmp, os.path.join(folder, name))
+                self.files += 1
+                time.sleep(0.02)
+            rounds += 1
+
+
+def indexed(data):
+    """(items under incoming/, their thumbnails ready), read from the library database."""
+    db = sqlite3.connect(f"file:{os.path.join(data, 'library.db')}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*), coalesce(sum(i.thumb_state = 'ready'), 0) FROM item i JOIN folder f"
+                          " ON f.id = i.folder_id WHERE f.path LIKE 'incoming/%'").fetchone()
+    finally:
+        db.close()
+
+
+def measure(base, sid, per_user, requests):
+    rows = []
+    for label, offset in [("first page", 0), ("middle page", per_user // 2), ("last page", per_user - 100)]:
+        url = (f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=list&limit=100&offset={offset}"
+               f"&sort_by=takentime&sort_direction=desc&additional=%5B%22thumbnail%22%5D&_sid={sid}")
+        rows.append((f"Browse.Item list, limit 100, by date, {label} (offset {offset})", *hey(url, requests)))
+    for unit in ["day", "month"]:
+        url = f"{base}?api=SYNO.Foto.Browse.Timeline&version=5&method=get&timeline_group_unit=%22{unit}%22&_sid={sid}"
+        rows.append((f"Browse.Timeline get ({unit})", *hey(url, requests)))
+    return rows
+
+
+def table(rows, requests):
+    print("| request | p50 ms | p99 ms | 200 answers |")
+    print("|---|---|---|---|")
+    for label, p50, p99, ok in rows:
+        print(f"| {label} | {p50:.1f} | {p99:.1f} | {ok}/{requests} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--users", type=int, default=10)
     ap.add_argument("--dir", default="/tmp/photosd-api-bench")
     ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--while-indexing", action="store_true", help="measure again while the bench set is indexed")
+    ap.add_argument("--bench-set", default=os.path.join(ROOT, "target", "bench-set"))
     args = ap.parse_args()
     ensure_tools()
+    if args.while_indexing:
+        ensure_bench_set(args.bench_set)
     print(f"generating {args.items} items in {args.users} spaces under {args.dir}", file=sys.stderr)
     data, pattern = generate(args.dir, args.items, args.users)
     daemon, port = start_daemon(args.dir, data, pattern)
@@ -128,25 +202,32 @@ def main():
         per_user = count["data"]["count"]
         time.sleep(3)
         idle = rss_mb(daemon.pid)
-        rows = []
-        for label, offset in [("first page", 0), ("middle page", per_user // 2), ("last page", per_user - 100)]:
-            url = (f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=list&limit=100&offset={offset}"
-                   f"&sort_by=takentime&sort_direction=desc&additional=%5B%22thumbnail%22%5D&_sid={sid}")
-            rows.append((f"Browse.Item list, limit 100, by date, {label} (offset {offset})", *hey(url, args.requests)))
-        for unit in ["day", "month"]:
-            url = f"{base}?api=SYNO.Foto.Browse.Timeline&version=5&method=get&timeline_group_unit=%22{unit}%22&_sid={sid}"
-            rows.append((f"Browse.Timeline get ({unit})", *hey(url, args.requests)))
+        rows = measure(base, sid, per_user, args.requests)
         after = rss_mb(daemon.pid)
+        busy = None
+        if args.while_indexing:
+            feeder = Feeder(args.bench_set, os.path.join(args.dir, "homes", USER, "Photos"))
+            feeder.start()
+            time.sleep(5)  # the watcher's debounce, and the workers at work
+            before, started = indexed(data), time.monotonic()
+            busy = measure(base, sid, per_user, args.requests)
+            after_busy, seconds = indexed(data), time.monotonic() - started
+            feeder.stop.set()
+            feeder.join()
+            rate = ((after_busy[0] - before[0]) / seconds, (after_busy[1] - before[1]) / seconds)
     finally:
         daemon.terminate()
         daemon.wait()
-    print(f"\ncommand: tests/bench/api_bench.py --items {args.items} --users {args.users} --requests {args.requests}")
+    print(f"\ncommand: tests/bench/api_bench.py --items {args.items} --users {args.users} --requests {args.requests}"
+          + (" --while-indexing" if args.while_indexing else ""))
     print(f"library: {args.items} items in {args.users} spaces; the logged-in user's space holds {per_user}\n")
-    print("| request | p50 ms | p99 ms | 200 answers |")
-    print("|---|---|---|---|")
-    for label, p50, p99, ok in rows:
-        print(f"| {label} | {p50:.1f} | {p99:.1f} | {ok}/{args.requests} |")
+    print("idle:\n")
+    table(rows, args.requests)
     print(f"\nRSS of the daemon: {idle:.0f} MB idle after start and login, {after:.0f} MB after the runs")
+    if busy is not None:
+        print(f"\nwhile indexing ({feeder.files} photos dropped in; over the {seconds:.0f} s of requests, "
+              f"{rate[0]:.1f} photos imported/s and {rate[1]:.1f} thumbnailed/s):\n")
+        table(busy, args.requests)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
-//! Shared helpers for photosd's integration tests: where the binary and the corpus are, temp libraries, and
-//! running the real daemon.
+//! Shared helpers for photosd's integration tests: where the binary, the workspace and the corpus are, temp
+//! libraries (`Library`) and the real daemon on them (`Daemon`), waiting, and the daemon's worker processes.
+//! The API client is `api_client`, a library with users and a Shared Space `api_library`, system accounts
+//! `users`, Live Photo pairs `live`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

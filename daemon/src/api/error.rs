@@ -1,6 +1,7 @@
-//! `ApiError`: every way an API call can fail, each with its Synology error code. Handlers return it; `http/`
-//! turns it into the `{"success":false,"error":{"code":N}}` envelope in one place. The message is for the log;
-//! the caller only ever sees the code, so an error never reveals that something exists.
+//! `ApiError`: every way an API call can fail, each with its Synology error code, and the one mapping of the
+//! service's errors (`domain::Error`) onto them. Handlers return it; `api::serve` turns it into the
+//! `{"success":false,"error":{"code":N}}` envelope in one place. The message is for the log; the caller only ever
+//! sees the code, so an error never reveals that something exists.
 
 use crate::db::DbError;
 

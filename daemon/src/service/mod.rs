@@ -1,5 +1,8 @@
-//! The rules between the database, the files and the API: what a thumbnail or stream of an item is, and
-//! where it lives. Handlers (issue 4) call this; it never parses media itself.
+//! The service layer: the rules between the API, the database and the files. It owns sign-in and sessions
+//! (`auth`, `dsm_auth`, `login_*`), what folder rules give a caller (`permissions`), every change to the library
+//! whoever made it (`library`), safe file-system work inside a space (`space_fs`, `space_move`, `space_write`,
+//! `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`, `stream`). It never imports the
+//! API and never parses media itself; its errors are `domain::Error`.
 
 pub mod auth;
 pub mod dsm_auth;
