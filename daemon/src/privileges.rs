@@ -22,7 +22,8 @@ const KEPT: [Capability; 4] =
     [Capability::CAP_DAC_READ_SEARCH, Capability::CAP_DAC_OVERRIDE, Capability::CAP_CHOWN, Capability::CAP_FOWNER];
 
 pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
-    let workers = crate::worker::launcher::get().map(|l| nix::unistd::Gid::from_raw(l.account.1));
+    let workers =
+        crate::worker::launcher::get().map(|l| (Uid::from_raw(l.account.0), nix::unistd::Gid::from_raw(l.account.1)));
     if !geteuid().is_root() {
         let me = User::from_uid(geteuid())?.map(|u| u.name).unwrap_or_else(|| geteuid().to_string());
         tracing::warn!(
@@ -40,8 +41,16 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     // The database, thumbnails and transcodes belong to the service user.
     std::fs::create_dir_all(data_dir)?;
     hand_over(data_dir, account.uid, account.gid)?;
-    if let Some(group) = workers {
+    if let Some((worker_uid, group)) = workers {
         open_to_workers(data_dir, account.uid, group);
+        if let Some((folder, mode)) = closed_to(data_dir, worker_uid, group) {
+            tracing::error!(
+                folder = %folder.display(),
+                mode = format!("{mode:o}"),
+                "the workers' account cannot pass through this folder to the data dir: no thumbnail or transcode \
+                 can be made until it can (chmod o+x, or put the data dir elsewhere)"
+            );
+        }
     }
     let mut groups = vec![account.gid];
     // pam_unix's helper checks passwords for members of `shadow` when the capability is not enough.
@@ -62,6 +71,23 @@ pub fn drop_to(user: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).is_err(), "root could be regained");
     tracing::info!(user, uid = account.uid.as_raw(), "dropped root; kept file-access capabilities only");
     Ok(())
+}
+
+/// The first folder above `data_dir` that an account of `uid` and group `gid` (without capabilities) may not pass
+/// through, with its mode.
+fn closed_to(data_dir: &std::path::Path, uid: Uid, gid: nix::unistd::Gid) -> Option<(std::path::PathBuf, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let data_dir = std::fs::canonicalize(data_dir).ok()?;
+    data_dir.ancestors().skip(1).find_map(|folder| {
+        let meta = std::fs::metadata(folder).ok()?;
+        let mode = meta.mode() & 0o7777;
+        let passes = match (meta.uid() == uid.as_raw(), meta.gid() == gid.as_raw()) {
+            (true, _) => mode & 0o100 != 0,
+            (false, true) => mode & 0o010 != 0,
+            (false, false) => mode & 0o001 != 0,
+        };
+        (!passes).then(|| (folder.to_path_buf(), mode))
+    })
 }
 
 /// Opens the data dir to the workers' account, which may then write thumbnails and transcodes, and nothing else:

@@ -46,6 +46,8 @@ def tree_rss_kb(pid):
 
 def peak_rss_of_index(files, workers):
     tmp = tempfile.mkdtemp(prefix="photosd-thumb-rss-")
+    # Others may pass, as through /var/lib: run as root, photosd's workers are an account of their own.
+    os.chmod(tmp, 0o711)
     user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
     space = os.path.join(tmp, "homes", user, "Photos")
     os.makedirs(space)
@@ -59,6 +61,8 @@ def peak_rss_of_index(files, workers):
         peak = max(peak, tree_rss_kb(proc.pid))
         time.sleep(0.02)
     shutil.rmtree(tmp, ignore_errors=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"photosd index failed (exit status {proc.returncode}): the peak would mean nothing")
     return peak / 1024
 
 

@@ -124,3 +124,25 @@ fn a_data_dir_the_workers_cannot_write_is_retried_not_blamed_on_the_photo() {
     assert!(thumbnails_served(&api, id));
     assert!(daemon.log_text().contains("takes writes again"), "the log says work resumed");
 }
+
+/// A data dir behind a folder the workers' account cannot pass through (a root-only 0700 folder) is said so at
+/// start, naming the folder, and its thumbnails wait for the data dir instead of marking the photo broken.
+#[test]
+fn a_data_dir_the_workers_cannot_reach_is_named() {
+    let lib = Library::new();
+    std::fs::copy(sample_jpeg(), lib.photos().join("a.jpg")).unwrap();
+    let closed = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(closed.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let data = closed.path().join("data");
+    let (pattern, data_arg) = (lib.pattern(), data.display().to_string());
+    let out = photosd(&lib.args("index", &pattern, &data_arg));
+    let log = String::from_utf8_lossy(&out.stderr);
+    let said = format!("folder={} mode=\"700\"", closed.path().display());
+    assert!(log.contains("cannot pass through this folder to the data dir") && log.contains(&said), "{log}");
+    assert!(!out.status.success(), "index stops, saying the data dir refuses the thumbnails: {log}");
+    let broken: i64 = rusqlite::Connection::open(data.join("library.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM item WHERE thumb_state = 'broken' OR state = 'broken'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(broken, 0, "the photo is not to blame");
+}
