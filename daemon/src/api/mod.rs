@@ -16,6 +16,7 @@ mod item;
 mod item_edit;
 mod item_json;
 mod misc;
+mod query;
 mod scope;
 mod search;
 mod thumbnail;

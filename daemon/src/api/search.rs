@@ -5,27 +5,10 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use super::params::Params;
+use super::query::{facet_id, item_query, keyword, FACETS};
 use super::{Call, Ctx, Reply};
 use crate::db::{ItemSort, Space};
-use crate::domain::{Facet, ItemQuery};
 use crate::service::permissions::Role;
-
-/// The facets, with the parameter name each one has in requests and answers.
-const FACETS: [(&str, Facet); 6] = [
-    ("camera", Facet::Camera),
-    ("lens", Facet::Lens),
-    ("iso", Facet::Iso),
-    ("aperture", Facet::Aperture),
-    ("focal_length", Facet::FocalLength),
-    ("exposure_time", Facet::ExposureTime),
-];
-
-/// A stable id for a facet value: the same value always gets the same id, in every space.
-pub fn facet_id(value: &str) -> i64 {
-    let hash = blake3::hash(value.as_bytes());
-    i64::from(u32::from_le_bytes(hash.as_bytes()[..4].try_into().expect("4 bytes")) & 0x7fff_ffff)
-}
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -33,9 +16,9 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match (call.api.ends_with("Search.Filter"), call.method.as_str()) {
         (true, "list") => filter_list(ctx, &space).await,
         (false, "list_item") | (false, "count_item") => {
-            let mut filter = ItemQuery { keyword: Some(keyword(p)?), ..Default::default() };
-            filter.start_time = p.opt_int("start_time")?;
-            filter.end_time = p.opt_int("end_time")?;
+            // The keyword, narrowed by the same parameters as a list (time, type, folder, rating, tags...).
+            let mut filter = item_query(ctx, &space, p).await?;
+            filter.keyword = Some(keyword(p)?);
             let reach = ctx.reach(&space, Role::View).await?;
             if call.method == "count_item" {
                 return Ok(Reply::Data(
@@ -76,15 +59,6 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
 }
 
-fn keyword(p: &Params) -> Result<String, ApiError> {
-    let keyword = p.str("keyword")?;
-    // Each word is a few LIKE scans over the space: a bounded number of them.
-    if keyword.trim().is_empty() || keyword.len() > 256 || keyword.split_whitespace().count() > 16 {
-        return Err(ApiError::missing("keyword"));
-    }
-    Ok(keyword)
-}
-
 async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
     let reach = ctx.reach(space, Role::View).await?;
     let mut data = serde_json::Map::new();
@@ -119,18 +93,4 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
         .collect();
     data.insert("time".into(), Value::Array(time));
     Ok(Reply::Data(Value::Object(data)))
-}
-
-/// The facet parameters of `list_with_filter` (`camera=[id]`, `lens=[id]`...), resolved to their values.
-pub async fn facet_filters(ctx: &Ctx, space: &Space, p: &Params) -> Result<Vec<(Facet, Vec<String>)>, ApiError> {
-    let mut filters = Vec::new();
-    for (name, facet) in FACETS {
-        let Some(ids) = p.opt_ids(name)? else { continue };
-        let reach = ctx.reach(space, Role::View).await?;
-        let values = ctx.app.db.call(move |db| db.distinct_values(&reach, facet)).await?;
-        let wanted: Vec<String> = values.into_iter().filter(|v| ids.contains(&facet_id(v))).collect();
-        // An id that matches nothing here narrows to nothing, as it should.
-        filters.push((facet, if wanted.is_empty() { vec![String::new()] } else { wanted }));
-    }
-    Ok(filters)
 }

@@ -66,3 +66,30 @@ pub enum Facet {
     FocalLength,
     ExposureTime,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a conditional album will store reads back as it was; what it leaves out is no narrowing.
+    #[test]
+    fn a_query_reads_back_as_it_was_stored() {
+        let query = ItemQuery {
+            folder_id: Some(3),
+            start_time: Some(1_600_000_000),
+            types: vec!["photo".into(), "live".into()],
+            ratings: vec![5],
+            tag_ids: vec![7, 8],
+            all_tags: true,
+            keyword: Some("beach".into()),
+            facets: vec![(Facet::Camera, vec!["FUJIFILM X100V".into()])],
+            ..ItemQuery::default()
+        };
+        let stored = serde_json::to_string(&query).unwrap();
+        assert!(stored.contains(r#""camera""#), "{stored}");
+        assert_eq!(serde_json::from_str::<ItemQuery>(&stored).unwrap(), query);
+        let nothing: ItemQuery = serde_json::from_str("{}").unwrap();
+        assert!(!nothing.narrows());
+        assert!(query.narrows());
+    }
+}
