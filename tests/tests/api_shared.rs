@@ -284,6 +284,56 @@ fn folder_rules_follow_a_rename_and_a_move_made_on_disk() {
     assert_eq!(config["data"]["inherited"], false, "{config}");
 }
 
+/// The same while photosd is stopped: the reconcile scan at the next start recognises the renamed folder (its
+/// inode, holding its files), which keeps its id, items and rules; a user the rules do not admit sees no more.
+#[test]
+fn folder_rules_follow_a_rename_made_while_photosd_was_stopped() {
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(shared.path().join("Family")).unwrap();
+    std::fs::create_dir_all(shared.path().join("Private/Deeper")).unwrap();
+    std::fs::copy(sample_jpeg(), shared.path().join("Family/a.jpg")).unwrap();
+    std::fs::copy(sample_jpeg(), shared.path().join("Private/s1.jpg")).unwrap();
+    std::fs::copy(sample_jpeg(), shared.path().join("Private/Deeper/s2.jpg")).unwrap();
+    let admins = "photosd-test-admins";
+    let s = setup_with_shared(Some((shared.path(), admins)));
+    let dave = test_user("pdt-dave", "dave-Pa55word", &[photosd_tests::api_library::GROUP, admins]);
+    let admin = logged_in(&s, &dave);
+    let private = admin.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Private\"")]);
+    let private = private["data"]["folder"]["id"].to_string();
+    let only_admins = r#"[{"role":"none","member":{"type":"everyone"}}]"#;
+    let set = admin.call(
+        "SYNO.FotoTeam.Sharing.FolderPermission",
+        "update",
+        1,
+        &[("id", &private), ("permission", only_admins)],
+    );
+    assert_eq!(set["success"], true, "{set}");
+    let photosd_tests::api_library::Setup { lib, daemon, alice, .. } = s;
+    assert!(daemon.stop().success());
+
+    std::fs::rename(shared.path().join("Private"), shared.path().join("Renamed")).unwrap();
+    let daemon = photosd_tests::Daemon::launch(
+        &lib,
+        shared.path(),
+        &[("PHOTOSD_SPACES_ALLOWED_GROUP", photosd_tests::api_library::GROUP), ("PHOTOSD_AUTH_ADMIN_GROUP", admins)],
+    );
+    let mut admin = photosd_tests::Api::new(&daemon.base_url());
+    assert_eq!(admin.login(dave.name, dave.password)["success"], true);
+    let mut alice_api = photosd_tests::Api::new(&daemon.base_url());
+    assert_eq!(alice_api.login(alice.name, alice.password)["success"], true);
+    let renamed = || admin.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Renamed\"")]);
+    photosd_tests::wait_for("the start-up scan to find the renamed folder", 30, || renamed()["success"] == true);
+    let renamed = renamed();
+    assert_eq!(renamed["data"]["folder"]["id"].to_string(), private, "the same folder: {renamed}");
+    let config = admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "get_config", 1, &[("id", &private)]);
+    assert_eq!(config["data"]["inherited"], false, "its rules came along: {config}");
+    let items = alice_api.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("limit", "100")]);
+    let names: Vec<&str> = list(&items).iter().map(|i| i["filename"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a.jpg"], "{items}");
+    assert_eq!(error_code(&alice_api.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("id", &private)])), 642);
+    assert!(daemon.stop().success());
+}
+
 /// Home Assistant's Synology library (`py-synologydsm-api` from PyPI), as published: it logs in as on DSM
 /// (asking `SYNO.DSM.Info` right after, which photosd answers on plain Linux), lists the albums and an album's
 /// items of the Personal Space, searches it, lists the Shared Space, and downloads a thumbnail and the original

@@ -46,6 +46,32 @@ impl Db {
         Ok(id)
     }
 
+    /// Makes sure each folder exists and records its inode (found by a walk of the disk), in one transaction.
+    pub fn record_folders(&self, space_id: i64, folders: &[(String, Option<u64>)]) -> Result<(), DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for (path, inode) in folders {
+            let id = ensure_folder_tx(&tx, space_id, path)?;
+            if let Some(inode) = inode {
+                tx.execute(
+                    "UPDATE folder SET inode = ?2 WHERE id = ?1 AND inode IS NOT ?2",
+                    params![id, *inode as i64],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The folders of a space whose inode is known, as (path, inode).
+    pub fn folder_inodes(&self, space_id: i64) -> Result<Vec<(String, u64)>, DbError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT path, inode FROM folder WHERE space_id = ?1 AND inode IS NOT NULL")?;
+        let rows = stmt.query_map([space_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Every folder of a space, as (id, path): for the reconcile scan, search, and folder permissions.
     pub fn folder_paths(&self, space_id: i64) -> Result<Vec<(i64, String)>, DbError> {
         let conn = self.lock();

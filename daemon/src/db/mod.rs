@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_tags_per_space.sql"),
     include_str!("migrations/0010_session_credential.sql"),
     include_str!("migrations/0011_space_held_back.sql"),
+    include_str!("migrations/0012_folder_inode.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,7 @@ use nix::unistd::{unlinkat, UnlinkatFlags};
 use super::ignore::{is_ignored_dir, is_ignored_file};
 use crate::db::{Db, DbError, NewJob, Space, StoredFile};
 use crate::jobs::pipeline;
-use crate::service::{space_fs, space_write};
+use crate::service::{library, space_fs, space_write};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ReconcileSummary {
@@ -40,7 +40,10 @@ pub type DiskFiles = HashMap<String, (u64, i64)>;
 #[derive(Debug, Default)]
 pub struct Walk {
     pub files: DiskFiles,
+    /// Folders, parents before their children.
     pub dirs: Vec<String>,
+    /// The inode of each folder, as the listing of its parent gave it.
+    pub dir_inodes: HashMap<String, u64>,
     /// Folders that could not be listed: what the database holds under them is unknown, not gone.
     pub unreadable: Vec<String>,
 }
@@ -84,9 +87,9 @@ fn walk_dir(root: &Path, dir: OwnedFd, rel: &str, out: &mut Walk, before_listing
         Ok(listing) => listing,
         Err(e) => return not_listed(root, rel, &e.into(), out),
     };
-    let entries: Vec<(std::ffi::CString, Option<Type>)> =
-        listing.iter().flatten().map(|e| (e.file_name().to_owned(), e.file_type())).collect();
-    for (raw_name, kind) in entries {
+    let entries: Vec<(std::ffi::CString, Option<Type>, u64)> =
+        listing.iter().flatten().map(|e| (e.file_name().to_owned(), e.file_type(), e.ino())).collect();
+    for (raw_name, kind, inode) in entries {
         let Ok(name) = raw_name.to_str() else {
             tracing::warn!(folder = rel, name = ?raw_name, "skipped: the name is not valid UTF-8");
             continue;
@@ -101,6 +104,7 @@ fn walk_dir(root: &Path, dir: OwnedFd, rel: &str, out: &mut Walk, before_listing
         match kind {
             Some(Type::Directory) if !is_ignored_dir(name) => {
                 out.dirs.push(child.clone());
+                out.dir_inodes.insert(child.clone(), inode);
                 let flags = OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_RDONLY;
                 match openat(&listing, name, flags, Mode::empty()) {
                     Ok(sub) => walk_dir(root, sub, &child, out, before_listing),
@@ -165,9 +169,14 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     }
     let mut found = Walk::default();
     walk(root, "", &mut found, &mut |_, _| {});
-    for dir in &found.dirs {
-        db.ensure_folder(space.id, dir)?;
-    }
+    let stored = match adopt_moved_folders(db, space, &found, &stored)? {
+        0 => stored,
+        // Their items moved with them: compare the disk with where they are now.
+        _ => db.stored_files(space.id)?,
+    };
+    let folders: Vec<(String, Option<u64>)> =
+        found.dirs.iter().map(|d| (d.clone(), found.dir_inodes.get(d).copied())).collect();
+    db.record_folders(space.id, &folders)?;
     let disk = &found.files;
     let mut missing: Vec<i64> = stored
         .iter()
@@ -196,6 +205,46 @@ pub fn reconcile(db: &Db, space: &Space, accept_missing: bool) -> Result<Reconci
     let summary = ReconcileSummary { files: disk.len(), queued: jobs.len(), missing: missing.len(), held_back };
     tracing::info!(space = %space.root, files = summary.files, queued = summary.queued, missing = summary.missing, held_back, "reconciled");
     Ok(summary)
+}
+
+/// Folders that were renamed or moved while photosd was not watching: a folder gone from its recorded path whose
+/// inode now stands at a path the library does not know, holding at least one of its files (same name, size and
+/// time: an inode number a deleted folder freed can be reused by a new one), is moved there through the library
+/// service, keeping its id, its items and its permission rules. Returns how many folders were adopted.
+fn adopt_moved_folders(
+    db: &Db,
+    space: &Space,
+    found: &Walk,
+    stored: &HashMap<String, StoredFile>,
+) -> Result<usize, DbError> {
+    let on_disk: std::collections::HashSet<&str> = found.dirs.iter().map(String::as_str).collect();
+    let vanished: HashMap<u64, String> = db
+        .folder_inodes(space.id)?
+        .into_iter()
+        .filter(|(path, _)| !path.is_empty() && !on_disk.contains(path.as_str()) && !found.covers_unreadable(path))
+        .map(|(path, inode)| (inode, path))
+        .collect();
+    if vanished.is_empty() {
+        return Ok(0);
+    }
+    let mut adopted = 0;
+    for dir in &found.dirs {
+        let Some(old) = found.dir_inodes.get(dir).and_then(|inode| vanished.get(inode)) else { continue };
+        if db.folder_by_path(space.id, dir)?.is_some() {
+            continue; // known here already, or moved here with its parent
+        }
+        let prefix = format!("{dir}/");
+        let holds_its_files = found.files.iter().any(|(path, (size, mtime))| {
+            path.strip_prefix(&prefix).is_some_and(|rest| {
+                stored.get(&format!("{old}/{rest}")).is_some_and(|s| s.size == *size && s.mtime_ns == *mtime)
+            })
+        });
+        if holds_its_files && library::moved(db, (space.id, old), (space.id, dir), true)? {
+            tracing::info!(space = %space.root, from = old, to = dir, "a folder moved while photosd was not watching: it keeps its id, items and rules");
+            adopted += 1;
+        }
+    }
+    Ok(adopted)
 }
 
 /// Import jobs for the files on disk that the database does not hold, or holds with another size or mtime.

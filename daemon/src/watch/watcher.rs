@@ -12,7 +12,7 @@ use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 use tokio_util::sync::CancellationToken;
 
 use super::ignore::{is_ignored_dir, is_ignored_file};
-use super::reconcile::{reconcile, reconcile_moved, walk, DiskFiles, Walk};
+use super::reconcile::{reconcile, reconcile_moved, walk, Walk};
 use crate::app::App;
 use crate::db::{NewJob, Space};
 use crate::jobs::pipeline;
@@ -137,15 +137,20 @@ impl Watcher {
         }
     }
 
-    /// Watches `rel` and every folder under it. Returns the media files found, so a folder that appeared (or was
-    /// moved in) gets its content imported even when the files were written before the watch existed.
-    fn watch_tree(&mut self, space: i64, root: &Path, rel: &str) -> DiskFiles {
+    /// Watches `rel` and every folder under it. Returns what it found (the media files, and every folder with its
+    /// inode, `rel` included), so a folder that appeared (or was moved in) gets its content imported even when the
+    /// files were written before the watch existed.
+    fn watch_tree(&mut self, space: i64, root: &Path, rel: &str) -> Walk {
         let mut found = Walk::default();
         let mut added: Vec<(WatchDescriptor, String)> = Vec::new();
+        let mut inodes: Vec<(String, u64)> = Vec::new();
         let (watches, limit_hit) = (&mut self.watches, &mut self.watch_limit_hit);
         let fallback_secs = self.app.config.watch.fallback_rescan_secs;
         walk(root, rel, &mut found, &mut |dir, opened| {
             let path = if dir.is_empty() { root.to_path_buf() } else { root.join(dir) };
+            if let Ok(stat) = nix::sys::stat::fstat(opened) {
+                inodes.push((dir.to_string(), stat.st_ino));
+            }
             // The folder the walk holds open, through /proc: a path could meanwhile name a symlink.
             let held = format!("/proc/self/fd/{}", opened.as_raw_fd());
             match watches.add(&held, MASK) {
@@ -167,7 +172,8 @@ impl Watcher {
         for (wd, dir) in added {
             self.dirs.insert(wd, (space, dir));
         }
-        found.files
+        found.dir_inodes.extend(inodes);
+        found
     }
 
     async fn handle(&mut self, wd: WatchDescriptor, mask: EventMask, cookie: u32, name: Option<std::ffi::OsString>) {
@@ -230,13 +236,20 @@ impl Watcher {
 
     async fn folder_appeared(&mut self, space: i64, rel: &str) {
         let Some(root) = self.spaces.get(&space).map(|s| s.root.clone()) else { return };
-        let files = self.watch_tree(space, Path::new(&root), rel);
+        let found = self.watch_tree(space, Path::new(&root), rel);
         let debounce = Duration::from_millis(self.app.config.watch.debounce_ms);
-        for path in files.into_keys() {
+        for path in found.files.into_keys() {
             self.pending.insert((space, path), Instant::now() + debounce);
         }
-        let rel = rel.to_string();
-        if let Err(e) = self.app.db.call(move |db| db.ensure_folder(space, &rel)).await {
+        // The folder and those under it, with their inodes (a move made while photosd is stopped is then known).
+        let folders: Vec<(String, Option<u64>)> = std::iter::once(rel.to_string())
+            .chain(found.dirs)
+            .map(|d| {
+                let inode = found.dir_inodes.get(&d).copied();
+                (d, inode)
+            })
+            .collect();
+        if let Err(e) = self.app.db.call(move |db| db.record_folders(space, &folders)).await {
             tracing::error!("cannot record a new folder: {e}");
         }
     }
