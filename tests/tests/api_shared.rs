@@ -202,6 +202,14 @@ fn folder_permissions_decide_who_sees_and_changes_what() {
     assert!(!list(&members).iter().any(|m| m["name"] == s.carol.name), "carol may not use Photos");
 }
 
+/// Gives a folder rules of its own that admit nobody but the Photos administrators.
+fn only_administrators_see(admin: &photosd_tests::Api, folder_id: &str) {
+    let nobody = r#"[{"role":"none","member":{"type":"everyone"}}]"#;
+    let permission = [("id", folder_id), ("permission", nobody)];
+    let set = admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "update", 1, &permission);
+    assert_eq!(set["success"], true, "{set}");
+}
+
 /// A folder with rules of its own keeps them when it is renamed and moved on disk (over SMB, or with `mv`) while the
 /// daemon runs, exactly as through the API: a user the rules do not admit still gets 642 on the folder and its
 /// items, and sees no more of the Shared Space than before.
@@ -224,14 +232,7 @@ fn folder_rules_follow_a_rename_and_a_move_made_on_disk() {
     let (alice, admin) = (logged_in(&s, &s.alice), logged_in(&s, &dave));
     let root = admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
     let private = list(&root).iter().find(|f| f["name"] == "/Private").expect("Private is indexed")["id"].to_string();
-    let only_admins = r#"[{"role":"none","member":{"type":"everyone"}}]"#;
-    let set = admin.call(
-        "SYNO.FotoTeam.Sharing.FolderPermission",
-        "update",
-        1,
-        &[("id", &private), ("permission", only_admins)],
-    );
-    assert_eq!(set["success"], true, "{set}");
+    only_administrators_see(&admin, &private);
     let visible = |api: &photosd_tests::Api| {
         let items = api.call("SYNO.FotoTeam.Browse.Item", "list", 5, &[("limit", "100")]);
         assert_eq!(items["success"], true, "{items}");
@@ -300,14 +301,7 @@ fn folder_rules_follow_a_rename_made_while_photosd_was_stopped() {
     let admin = logged_in(&s, &dave);
     let private = admin.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("name", "\"/Private\"")]);
     let private = private["data"]["folder"]["id"].to_string();
-    let only_admins = r#"[{"role":"none","member":{"type":"everyone"}}]"#;
-    let set = admin.call(
-        "SYNO.FotoTeam.Sharing.FolderPermission",
-        "update",
-        1,
-        &[("id", &private), ("permission", only_admins)],
-    );
-    assert_eq!(set["success"], true, "{set}");
+    only_administrators_see(&admin, &private);
     let photosd_tests::api_library::Setup { lib, daemon, alice, .. } = s;
     assert!(daemon.stop().success());
 
