@@ -215,13 +215,9 @@ async fn execute(
 
 /// The facts of an item just read.
 fn facts_of(app: &App, id: i64, reading: &crate::media::Reading) -> ItemFacts {
-    let playable = crate::media::transcode::browser_plays(
-        reading.video_codec.as_deref(),
-        reading.audio_codec.as_deref(),
-        reading.mime.as_deref(),
-    );
-    let video = reading.kind == crate::media::MediaKind::Video && reading.error.is_none();
-    ItemFacts { id, kind: reading.kind, needs_transcode: video && !playable && app.config.video.transcode }
+    let codecs = [reading.video_codec.as_deref(), reading.audio_codec.as_deref(), reading.mime.as_deref()];
+    let needs_transcode = needs_transcode(app, reading.kind, reading.error.is_none(), codecs);
+    ItemFacts { id, kind: reading.kind, needs_transcode }
 }
 
 /// The facts of a stored item, or none when it is gone.
@@ -232,13 +228,18 @@ async fn item_facts(app: &Arc<App>, id: i64) -> Result<Option<ItemFacts>, JobErr
         "live" => crate::media::MediaKind::Live,
         _ => crate::media::MediaKind::Photo,
     };
-    let playable = crate::media::transcode::browser_plays(
-        video.video_codec.as_deref(),
-        video.audio_codec.as_deref(),
-        video.mime.as_deref(),
-    );
-    let video = kind == crate::media::MediaKind::Video && video.hash.is_some();
-    Ok(Some(ItemFacts { id, kind, needs_transcode: video && !playable && app.config.video.transcode }))
+    let codecs = [video.video_codec.as_deref(), video.audio_codec.as_deref(), video.mime.as_deref()];
+    Ok(Some(ItemFacts { id, kind, needs_transcode: needs_transcode(app, kind, video.hash.is_some(), codecs) }))
+}
+
+/// Whether an item needs a browser-playable copy: a video that was read, that browsers cannot play as it is
+/// (`codecs`: video codec, audio codec, container type), in a library that makes copies.
+fn needs_transcode(app: &App, kind: crate::media::MediaKind, read: bool, codecs: [Option<&str>; 3]) -> bool {
+    let [video, audio, mime] = codecs;
+    kind == crate::media::MediaKind::Video
+        && read
+        && !crate::media::transcode::browser_plays(video, audio, mime)
+        && app.config.video.transcode
 }
 
 /// Imports one file now, as the import job would, and queues what follows (thumbnails...): an upload answers
