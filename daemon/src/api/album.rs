@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::scope::Scope;
 use super::{Call, Ctx, Reply};
-use crate::db::{AlbumRow, AlbumSort, ItemSort, Reach, Space};
+use crate::db::{AlbumRow, AlbumSort, ItemSort, Reach};
 use crate::domain::ItemQuery;
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
@@ -18,6 +18,9 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let p = &call.params;
     let condition = call.api.ends_with(".ConditionAlbum");
+    let space = ctx.space().await?;
+    let access = ctx.access(&space).await?;
+    let db = &ctx.app.db;
     match call.method.as_str() {
         "list" if condition || p.opt_str("category")?.as_deref() == Some("shared") => {
             Ok(Reply::Data(json!({ "list": [] })))
@@ -27,89 +30,53 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "list" => {
             let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
-            let (uid, space_id) = (ctx.caller.uid, ctx.space().await?.id);
-            let rows =
-                ctx.app.db.call(move |db| db.albums(uid, space_id, None, sort, descending, offset, limit)).await?;
+            let (uid, space_id) = (access.album_owner(), space.id);
+            let rows = db.call(move |db| db.albums(uid, space_id, None, sort, descending, offset, limit)).await?;
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
         }
         "count" => {
-            let (uid, space_id) = (ctx.caller.uid, ctx.space().await?.id);
-            Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_albums(uid, space_id)).await? })))
+            let (uid, space_id) = (access.album_owner(), space.id);
+            Ok(Reply::Data(json!({ "count": db.call(move |db| db.count_albums(uid, space_id)).await? })))
         }
         "get" => {
-            let rows = ctx.albums(&p.ids("id")?).await?;
+            let rows = access.albums(&p.ids("id")?).await?;
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
         }
         "create" => {
             let name = album_name(p)?;
             let items = if p.has("item") { p.ids("item")? } else { Vec::new() };
-            let space = ctx.space().await?;
-            let (uid, space_id) = (ctx.caller.uid, space.id);
-            let (id, refused) = ctx.app.db.call(move |db| db.create_album(uid, space_id, &name, &items)).await?;
-            tracing::info!(user = ctx.caller.name, album = id, "album created");
-            let album = albums_json(ctx, &[ctx.album(id).await?], &[]).await?.remove(0);
+            let (uid, space_id) = (access.album_owner(), space.id);
+            let (id, refused) = db.call(move |db| db.create_album(uid, space_id, &name, &items)).await?;
+            tracing::info!(user = access.who(), album = id, "album created");
+            let album = albums_json(ctx, &[access.album(id).await?], &[]).await?.remove(0);
             Ok(Reply::Data(json!({ "album": album, "error_list": error_list(&refused) })))
         }
         "add_item" => {
-            let album = ctx.album(p.int("id")?).await?;
+            let album = access.album(p.int("id")?).await?;
             let items = p.ids("item")?;
-            let refused = ctx.app.db.call(move |db| db.add_album_items(album.id, &items)).await?;
+            let refused = db.call(move |db| db.add_album_items(album.id, &items)).await?;
             Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
         }
         "delete_item" => {
-            let album = ctx.album(p.int("id")?).await?;
+            let album = access.album(p.int("id")?).await?;
             let items = p.ids("item")?;
-            ctx.app.db.call(move |db| db.remove_album_items(album.id, &items)).await?;
+            db.call(move |db| db.remove_album_items(album.id, &items)).await?;
             Ok(Reply::Done)
         }
         "set_name" => {
-            let album = ctx.album(p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
+            let album = access.album(p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
             let name = album_name(p)?;
-            ctx.app.db.call(move |db| db.rename_album(album.id, &name)).await?;
+            db.call(move |db| db.rename_album(album.id, &name)).await?;
             Ok(Reply::Done)
         }
         "delete" => {
-            let ids: Vec<i64> = ctx.albums(&p.ids("id")?).await?.iter().map(|a| a.id).collect();
-            let uid = ctx.caller.uid;
-            let deleted = ctx.app.db.call(move |db| db.delete_albums(uid, &ids)).await?;
-            tracing::info!(user = ctx.caller.name, deleted, "albums deleted (their photos stay)");
+            let ids: Vec<i64> = access.albums(&p.ids("id")?).await?.iter().map(|a| a.id).collect();
+            let uid = access.album_owner();
+            let deleted = db.call(move |db| db.delete_albums(uid, &ids)).await?;
+            tracing::info!(user = access.who(), deleted, "albums deleted (their photos stay)");
             Ok(Reply::Done)
         }
         _ => Err(ApiError::NoSuchMethod),
-    }
-}
-
-impl Ctx {
-    /// One of the caller's albums of this call's space; any other id answers 642.
-    pub async fn album(&self, id: i64) -> Result<AlbumRow, ApiError> {
-        Ok(self.albums(&[id]).await?.remove(0))
-    }
-
-    /// The caller's albums of this call's space with these ids, in the order asked; if any id is not one of
-    /// them, 642 (exactly as for an album that does not exist).
-    pub async fn albums(&self, ids: &[i64]) -> Result<Vec<AlbumRow>, ApiError> {
-        let (uid, space_id, wanted) = (self.caller.uid, self.space().await?.id, ids.to_vec());
-        let limit = ids.len() as i64;
-        let mut found = self
-            .app
-            .db
-            .call(move |db| db.albums(uid, space_id, Some(&wanted), AlbumSort::CreateTime, true, 0, limit))
-            .await?;
-        let present: std::collections::HashSet<i64> = found.iter().map(|a| a.id).collect();
-        if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {
-            return Err(ApiError::NotFound(format!("album {missing}")));
-        }
-        super::params::in_asked_order(&mut found, ids, |a| a.id);
-        Ok(found)
-    }
-
-    /// Browse.Item's `album_id`: one of the caller's albums, of the space this call lists.
-    pub async fn album_in(&self, space: &Space, album_id: i64) -> Result<i64, ApiError> {
-        let album = self.album(album_id).await?;
-        match album.space_id == space.id {
-            true => Ok(album.id),
-            false => Err(ApiError::NotFound(format!("album {album_id} in this space"))),
-        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
 use crate::db::ItemSort;
-use crate::domain::ItemQuery;
+use crate::domain::{ItemQuery, Role};
 
 /// Items per timeline section: a client loads one section of thumbnails at a time.
 const SECTION_ITEMS: i64 = 200;
@@ -22,7 +22,7 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         Some(_) => return Err(ApiError::missing("timeline_group_unit")),
     };
     let space = ctx.space().await?;
-    let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+    let reach = ctx.access(&space).await?.reach(Role::View).await?;
     let buckets = ctx.app.db.call(move |db| db.timeline(&reach, by_month)).await?;
     #[derive(serde::Serialize)]
     struct Day {
@@ -61,7 +61,7 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 
 pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
-    let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+    let reach = ctx.access(&space).await?.reach(Role::View).await?;
     match call.method.as_str() {
         "list" => {
             let (offset, limit) = call.params.page()?;
@@ -82,7 +82,7 @@ pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 
 pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
-    let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+    let reach = ctx.access(&space).await?.reach(Role::View).await?;
     let p = &call.params;
     match call.method.as_str() {
         "list" | "count" => {
@@ -140,7 +140,7 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         // Reads every file of the space again (`type` basic), or renders every thumbnail again (`thumbnail`).
         "reindex" => {
             let space = ctx.space().await?;
-            ctx.require(&space, "", crate::service::permissions::Role::Manage).await?;
+            ctx.access(&space).await?.require("", Role::Manage)?;
             let thumbnails_only = call.params.opt_str("type")?.as_deref() == Some("thumbnail");
             let (space_id, root) = (space.id, space.root.clone());
             let queued = ctx
@@ -160,7 +160,7 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 })
                 .await?;
             ctx.app.jobs_ready.notify_waiters();
-            tracing::info!(user = ctx.caller.name, queued, thumbnails_only, "re-index requested");
+            tracing::info!(user = ctx.caller.user.name, queued, thumbnails_only, "re-index requested");
             Ok(Reply::Done)
         }
         _ => Err(ApiError::NoSuchMethod),
@@ -178,7 +178,7 @@ pub async fn background_tasks(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError>
     let pending = ctx.app.db.call(move |db| db.pending_jobs_in_space(space_id)).await?;
     let mut transcodes = Vec::new();
     for t in ctx.app.db.call(|db| db.transcodes()).await?.into_iter().filter(|t| t.state == "running") {
-        if ctx.item(&space, t.item_id).await.is_ok() {
+        if ctx.access(&space).await?.item(t.item_id).await.is_ok() {
             transcodes.push(t);
         }
     }

@@ -8,9 +8,9 @@ use hyper::{Response, StatusCode};
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
 use crate::db::ItemFile;
+use crate::domain::Role;
 use crate::http::files::{self, FileResponse};
 use crate::http::{body, zip};
-use crate::service::permissions::Role;
 use crate::service::space_fs;
 use crate::service::stream::{playable, Stream};
 
@@ -20,6 +20,7 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let p = &call.params;
     let space = ctx.space().await?;
+    let access = ctx.access(&space).await?;
     let mut ids = p.opt_ids("item_id")?.unwrap_or_default();
     ids.extend(p.opt_ids("unit_id")?.unwrap_or_default());
     if !p.has("item_id") && !p.has("unit_id") && !p.has("folder_id") {
@@ -31,15 +32,14 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let mut files = Vec::new();
     for id in ids {
-        let item = ctx.item(&space, id).await?;
-        ctx.require_on_item(&space, &item, Role::Download).await?;
-        files.push((None, ctx.item_file(&space, id).await?));
+        access.item_with(id, Role::Download).await?;
+        files.push((None, access.item_file(id).await?));
     }
     // Only what the caller may download comes along: subfolders they may only view stay out of the archive.
-    let reach = ctx.reach(&space, Role::Download).await?;
+    let reach = access.reach(Role::Download).await?;
     for id in &folders {
-        let folder = ctx.folder(&space, *id).await?;
-        ctx.require(&space, &folder.path, Role::Download).await?;
+        let folder = access.folder(*id).await?;
+        access.require(&folder.path, Role::Download)?;
         let (reach, path) = (reach.clone(), folder.path.clone());
         let base = folder.path.rsplit('/').next().unwrap_or_default().to_string();
         for (folder_path, filename) in ctx.app.db.call(move |db| db.files_under(&reach, &path)).await? {
@@ -68,7 +68,7 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let archive_name = match folders.as_slice() {
         [id] if files.iter().all(|(n, _)| n.is_some()) => {
-            let folder = ctx.folder(&space, *id).await?;
+            let folder = access.folder(*id).await?;
             format!("{}.zip", folder.path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("Photos"))
         }
         _ => "download.zip".to_string(),
@@ -94,7 +94,8 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         return Err(ApiError::NoSuchMethod);
     }
     let space = ctx.space().await?;
-    let item = ctx.item(&space, call.params.int("id")?).await?;
+    let access = ctx.access(&space).await?;
+    let item = access.item(call.params.int("id")?).await?;
     let id = match item.kind.as_str() {
         // A Live Photo plays its video half.
         "live" => {
@@ -112,7 +113,7 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let stream = ctx.app.db.call(move |db| playable(db, &data_dir, id)).await?;
     let response = match stream {
         Some(Stream::Original) => {
-            let file = ctx.item_file(&space, id).await?;
+            let file = access.item_file(id).await?;
             let content_type = file.mime.clone().unwrap_or_else(|| "video/mp4".into());
             files::serve(
                 FileResponse { file: open(&file).await?, content_type: &content_type, download_name: None },
@@ -132,7 +133,7 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 
 async fn open(file: &ItemFile) -> Result<tokio::fs::File, ApiError> {
     let file = file.clone();
-    let opened = super::blocking(move || {
+    let opened = crate::service::blocking(move || {
         space_fs::open_file(std::path::Path::new(&file.root), &file.folder, &file.filename)
             .map_err(|e| ApiError::NotFound(format!("file: {e}")))
     })

@@ -5,99 +5,73 @@
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use super::{blocking, Call, Ctx, Reply};
-use crate::db::{FolderRow, Space};
-use crate::service::permissions::Role;
-use crate::service::{library, space_fs, space_move};
+use super::{Call, Ctx, Reply};
+use crate::db::{FolderRow, Space, SpaceKind};
+use crate::domain::{Error, Role};
+use crate::service::access::SpaceAccess;
+use crate::service::{library, space_fs};
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
+    let access = ctx.access(&space).await?;
+    let db = &ctx.app.db;
     let p = &call.params;
     match call.method.as_str() {
         "get" => {
             let folder = match p.opt_str("name")? {
-                Some(name) if !p.has("id") => by_name(ctx, &space, &name).await?,
-                _ => ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?,
+                Some(name) if !p.has("id") => access.folder_by_path(&name).await?,
+                _ => access.folder(p.opt_int("id")?.unwrap_or(0)).await?,
             };
-            let folder = folders_json(ctx, &space, &[folder], p).await?.pop();
+            let folder = folders_json(&access, &[folder], p)?.pop();
             Ok(Reply::Data(json!({ "folder": folder })))
         }
         "list" => {
-            let parent = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
+            let parent = access.folder(p.opt_int("id")?.unwrap_or(0)).await?;
             let (offset, limit) = p.page()?;
             let descending = p.opt_str("sort_direction")?.as_deref() == Some("desc");
-            let children = visible_children(ctx, &space, &parent, descending, offset, limit).await?;
-            Ok(Reply::Data(json!({ "list": folders_json(ctx, &space, &children, p).await? })))
+            let children = visible_children(ctx, &access, &parent, descending, offset, limit).await?;
+            Ok(Reply::Data(json!({ "list": folders_json(&access, &children, p)? })))
         }
         "count" => {
-            let parent = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
-            let count = match ctx.access(&space).await?.views_everything() {
-                true => ctx.app.db.call(move |db| db.count_child_folders(parent.id)).await?,
-                false => visible_children(ctx, &space, &parent, false, 0, i64::MAX).await?.len() as i64,
+            let parent = access.folder(p.opt_int("id")?.unwrap_or(0)).await?;
+            let count = match access.views_everything() {
+                true => db.call(move |db| db.count_child_folders(parent.id)).await?,
+                false => visible_children(ctx, &access, &parent, false, 0, i64::MAX).await?.len() as i64,
             };
             Ok(Reply::Data(json!({ "count": count })))
         }
         "list_parents" => {
-            let folder = ctx.folder(&space, p.opt_int("id")?.unwrap_or(0)).await?;
+            let folder = access.folder(p.opt_int("id")?.unwrap_or(0)).await?;
             let id = folder.id;
-            let chain = ctx.app.db.call(move |db| db.folder_chain(id)).await?;
-            Ok(Reply::Data(json!({ "list": folders_json(ctx, &space, &chain, p).await? })))
+            let chain = db.call(move |db| db.folder_chain(id)).await?;
+            Ok(Reply::Data(json!({ "list": folders_json(&access, &chain, p)? })))
         }
         "create" => {
-            let parent = ctx.folder(&space, p.opt_int("target_id")?.or(p.opt_int("id")?).unwrap_or(0)).await?;
+            let parent = access.folder(p.opt_int("target_id")?.or(p.opt_int("id")?).unwrap_or(0)).await?;
             let name = p.str("name")?;
-            ctx.require(&space, &parent.path, Role::Upload).await?;
-            let (root, parent_path, made_name) = (space.root.clone(), parent.path.clone(), name.clone());
-            let (uid, gid) = ctx.file_owner(&space);
-            let made =
-                blocking(move || space_fs::create_dir(std::path::Path::new(&root), &parent_path, &made_name, uid, gid))
-                    .await;
-            let path = space_fs::join(&parent.path, &name);
-            if let Err(ApiError::Exists) = made {
+            access.require(&parent.path, Role::Upload)?;
+            let made = library::create_folder(db, &space, &parent.path, &name, access.file_owner()).await;
+            if let Err(Error::Exists) = made {
                 // A folder of that name the caller may not see answers as if it did not exist: 642, never 641.
-                ctx.require(&space, &path, Role::View).await?;
+                access.require(&space_fs::join(&parent.path, &name), Role::View)?;
             }
-            made?;
-            let space_id = space.id;
-            let id = ctx.app.db.call(move |db| db.ensure_folder(space_id, &path)).await?;
-            let folder = ctx.folder(&space, id).await?;
-            Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &folder) })))
+            let folder = access.folder(made?).await?;
+            Ok(Reply::Data(json!({ "folder": folder_json(&space, &folder) })))
         }
         "rename" => {
-            let folder = ctx.folder(&space, p.int("id")?).await?;
+            let folder = access.folder(p.int("id")?).await?;
             let name = p.str("name")?;
-            let Some(parent_id) = folder.parent_id else { return Err(ApiError::Forbidden) };
-            let parent = ctx.folder(&space, parent_id).await?;
-            // Renaming changes the parent as much as the folder: both must be the caller's to manage.
-            ctx.require(&space, &folder.path, Role::Manage).await?;
-            ctx.require(&space, &parent.path, Role::Manage).await?;
-            let (root, from_parent, from_name, new_name) =
-                (space.root.clone(), parent.path.clone(), folder.name.clone(), name.clone());
-            blocking(move || {
-                space_move::rename(std::path::Path::new(&root), &from_parent, &from_name, &from_parent, &new_name)
-            })
-            .await?;
-            let to = space_fs::join(&parent.path, &name);
-            let (space_id, from) = (space.id, folder.path.clone());
-            ctx.app.db.call(move |db| library::moved(db, (space_id, &from), (space_id, &to), true)).await?;
-            let renamed = ctx.folder(&space, folder.id).await?;
-            Ok(Reply::Data(json!({ "folder": folder_json(ctx, &space, &renamed) })))
+            let parent = changeable(&access, &folder).await?;
+            library::rename_folder(db, &space, &folder, &parent.path, &name).await?;
+            let renamed = access.folder(folder.id).await?;
+            Ok(Reply::Data(json!({ "folder": folder_json(&space, &renamed) })))
         }
         "delete" => {
             for id in p.ids("id")? {
-                let folder = ctx.folder(&space, id).await?;
-                let Some(parent_id) = folder.parent_id else { return Err(ApiError::Forbidden) };
-                let parent = ctx.folder(&space, parent_id).await?;
-                ctx.require(&space, &folder.path, Role::Manage).await?;
-                ctx.require(&space, &parent.path, Role::Manage).await?;
-                let (root, personal, dir, name) =
-                    (space.root.clone(), space.owner_uid.is_some(), parent.path.clone(), folder.name.clone());
-                let (uid, gid) = ctx.file_owner(&space);
-                blocking(move || space_move::recycle(std::path::Path::new(&root), personal, &dir, &name, uid, gid))
-                    .await?;
-                let (space_id, path) = (space.id, folder.path.clone());
-                ctx.app.db.call(move |db| library::deleted(db, space_id, &path, true)).await?;
-                tracing::info!(user = ctx.caller.name, folder = folder.path, "moved to the recycle bin");
+                let folder = access.folder(id).await?;
+                let parent = changeable(&access, &folder).await?;
+                library::recycle_folder(db, &space, &folder, &parent.path, access.file_owner()).await?;
+                tracing::info!(user = access.who(), folder = folder.path, "moved to the recycle bin");
             }
             Ok(Reply::Done)
         }
@@ -105,17 +79,26 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     }
 }
 
+/// The parent of a folder the caller renames or deletes. That changes the parent as much as the folder: both must
+/// be the caller's to manage, and the root has no parent to change.
+async fn changeable(access: &SpaceAccess, folder: &FolderRow) -> Result<FolderRow, ApiError> {
+    let Some(parent_id) = folder.parent_id else { return Err(ApiError::Forbidden) };
+    let parent = access.folder(parent_id).await?;
+    access.require(&folder.path, Role::Manage)?;
+    access.require(&parent.path, Role::Manage)?;
+    Ok(parent)
+}
+
 /// The subfolders of `parent` that the caller can see, sorted by name and paged. Without folder rules in the way
 /// the database pages; with them, the visible ones are paged here.
 async fn visible_children(
     ctx: &Ctx,
-    space: &Space,
+    access: &SpaceAccess,
     parent: &FolderRow,
     descending: bool,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<FolderRow>, ApiError> {
-    let access = ctx.access(space).await?;
     let id = parent.id;
     if access.views_everything() {
         return Ok(ctx.app.db.call(move |db| db.child_folders(id, descending, offset, limit)).await?);
@@ -131,19 +114,17 @@ async fn visible_children(
 
 /// The folders as JSON, each with `additional.access_permission` (what the caller may do in it) when the client
 /// asks for it, as Synology Photos' folder views do to show or hide their buttons.
-async fn folders_json(
-    ctx: &Ctx,
-    space: &Space,
+fn folders_json(
+    access: &SpaceAccess,
     folders: &[FolderRow],
     p: &super::params::Params,
 ) -> Result<Vec<Value>, ApiError> {
     let wanted = p.strings("additional")?.iter().any(|a| a == "access_permission");
-    let access = ctx.access(space).await?;
-    let own = ctx.scope == super::scope::Scope::Personal;
+    let own = access.space.kind == SpaceKind::Personal;
     Ok(folders
         .iter()
         .map(|folder| {
-            let mut json = folder_json(ctx, space, folder);
+            let mut json = folder_json(&access.space, folder);
             if wanted {
                 json["additional"] = json!({ "access_permission": access.role_at(&folder.path).flags(own) });
             }
@@ -152,19 +133,11 @@ async fn folders_json(
         .collect())
 }
 
-async fn by_name(ctx: &Ctx, space: &Space, name: &str) -> Result<FolderRow, ApiError> {
-    let path = name.trim_matches('/').to_string();
-    let space_id = space.id;
-    let found = ctx.app.db.call(move |db| db.folder_by_path(space_id, &path)).await?;
-    // Through `folder`, so that a folder the caller may not see is as absent by name as by id.
-    ctx.folder(space, found.ok_or_else(|| ApiError::NotFound(format!("folder {name}")))?.id).await
-}
-
-pub fn folder_json(ctx: &Ctx, space: &Space, folder: &FolderRow) -> Value {
+fn folder_json(space: &Space, folder: &FolderRow) -> Value {
     json!({
         "id": folder.id,
         "name": format!("/{}", folder.path),
-        "owner_user_id": ctx.owner_user_id(space),
+        "owner_user_id": space.owner_user_id(),
         "parent": folder.parent_id.unwrap_or(folder.id),
         "passphrase": "",
         "shared": false,

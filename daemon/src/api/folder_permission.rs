@@ -30,8 +30,8 @@ struct MemberRef {
 pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
     let p = &call.params;
-    let folder = ctx.folder(&space, p.opt_int("id")?.or(p.opt_int("folder_id")?).unwrap_or(0)).await?;
-    ctx.require(&space, &folder.path, Role::Manage).await?;
+    let folder = ctx.access(&space).await?.folder(p.opt_int("id")?.or(p.opt_int("folder_id")?).unwrap_or(0)).await?;
+    ctx.access(&space).await?.require(&folder.path, Role::Manage)?;
     let space_id = space.id;
     let rules = ctx.app.db.call(move |db| db.folder_rules(space_id)).await?;
     let ruling = ruling_folder(&rules, &folder.path).map(str::to_string);
@@ -75,7 +75,7 @@ pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError
             if next.is_empty() {
                 next.push((Member::Everyone, Role::None));
             }
-            tracing::info!(user = ctx.caller.name, folder = path, rules = ?next, "folder permissions set");
+            tracing::info!(user = ctx.caller.user.name, folder = path, rules = ?next, "folder permissions set");
             ctx.app.db.call(move |db| db.set_folder_rules(space_id, &path, &next)).await?;
             Ok(Reply::Done)
         }
@@ -90,7 +90,7 @@ pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError
             };
             if path.is_empty() && inherit {
                 // The root has nothing to inherit from: its rules go, and the default applies.
-                tracing::info!(user = ctx.caller.name, "Shared Space root back to the default role");
+                tracing::info!(user = ctx.caller.user.name, "Shared Space root back to the default role");
             }
             ctx.app.db.call(move |db| db.set_folder_rules(space_id, &path, &next)).await?;
             Ok(Reply::Done)
@@ -128,7 +128,7 @@ pub async fn list_user_group(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> 
         return Err(ApiError::NoSuchMethod);
     }
     let config = ctx.app.config.spaces.clone();
-    let list = super::blocking(move || {
+    let list = crate::service::blocking(move || {
         let users: Vec<uzers::User> =
             crate::ffi::all_users().into_iter().filter(|u| crate::spaces::may_use_photos(&config, u)).collect();
         let mut groups = std::collections::BTreeMap::new();

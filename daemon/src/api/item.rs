@@ -8,7 +8,7 @@ use super::params::Params;
 use super::query::item_query;
 use super::{Call, Ctx, Reply};
 use crate::db::ItemSort;
-use crate::domain::ItemQuery;
+use crate::domain::{ItemQuery, Role};
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -18,7 +18,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let filter = item_query(ctx, &space, p).await?;
             let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
-            let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+            let reach = ctx.access(&space).await?.reach(Role::View).await?;
             let rows =
                 ctx.app.db.call(move |db| db.list_items(&reach, &filter, sort, descending, offset, limit)).await?;
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
@@ -26,23 +26,27 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         }
         "count" | "count_with_filter" => {
             let filter = item_query(ctx, &space, p).await?;
-            let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+            let reach = ctx.access(&space).await?.reach(Role::View).await?;
             Ok(Reply::Data(json!({ "count": ctx.app.db.call(move |db| db.count_items(&reach, &filter)).await? })))
         }
         "get" => {
             let ids = p.ids("id")?;
             let filter = ItemQuery { ids: Some(ids.clone()), ..Default::default() };
-            let reach = ctx.reach(&space, crate::service::permissions::Role::View).await?;
+            let reach = ctx.access(&space).await?.reach(Role::View).await?;
             let limit = ids.len() as i64;
             let mut rows =
                 ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?;
             // In the order asked for; ids of other spaces are simply absent, as deleted ones are on DSM.
-            super::params::in_asked_order(&mut rows, &ids, |r| r.id);
+            crate::domain::in_asked_order(&mut rows, &ids, |r| r.id);
             let list = super::item_json::items_json(ctx, &space, &rows, &p.strings("additional")?).await?;
             Ok(Reply::Data(json!({ "list": list })))
         }
         "get_exif" => {
-            let item = ctx.item(&space, p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
+            let item = ctx
+                .access(&space)
+                .await?
+                .item(p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?)
+                .await?;
             Ok(Reply::Data(json!({ "exif": super::item_json::exif_fields(&item) })))
         }
         "set" | "add_tag" | "remove_tag" | "rename" | "move" | "copy" | "delete" => {

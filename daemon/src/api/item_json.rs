@@ -24,20 +24,17 @@ pub async fn items_json(
             tags.entry(item).or_default().push(json!({ "id": id, "name": name }));
         }
     }
-    Ok(rows
-        .iter()
-        .map(|row| item_json(ctx, space, row, additional, tags.remove(&row.id).unwrap_or_default()))
-        .collect())
+    Ok(rows.iter().map(|row| item_json(space, row, additional, tags.remove(&row.id).unwrap_or_default())).collect())
 }
 
-fn item_json(ctx: &Ctx, space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Value>) -> Value {
+fn item_json(space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Value>) -> Value {
     let mut item = json!({
         "id": row.id,
         "filename": row.filename,
         "filesize": row.size,
         "time": row.taken_ts,
         "indexed_time": row.indexed_at * 1000,
-        "owner_user_id": ctx.owner_user_id(space),
+        "owner_user_id": space.owner_user_id(),
         "folder_id": row.folder_id,
         "type": row.kind,
     });

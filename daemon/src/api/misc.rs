@@ -11,13 +11,13 @@ pub async fn user_info(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let c = &ctx.caller;
     Ok(Reply::Data(json!({
-        "id": c.uid,
-        "uid": c.uid,
-        "name": c.name,
-        "is_admin": c.is_admin,
+        "id": c.user.uid,
+        "uid": c.user.uid,
+        "name": c.user.name,
+        "is_admin": c.user.is_admin,
         "enabled": true,
         "is_migration_finished": true,
-        "profile": { "uid": c.uid, "userName": c.name, "nickName": "", "email": "", "emails": [], "groups": null },
+        "profile": { "uid": c.user.uid, "userName": c.user.name, "nickName": "", "email": "", "emails": [], "groups": null },
     })))
 }
 

@@ -217,8 +217,8 @@ pub struct Ctx {
     pub app: Arc<App>,
     pub caller: Caller,
     pub scope: scope::Scope,
-    /// The caller's folder permissions in the space of this call, once looked up (`Ctx::access`).
-    access: tokio::sync::OnceCell<Arc<crate::service::permissions::Access>>,
+    /// What the caller may do in the space of this call, once looked up (`Ctx::access`).
+    access: tokio::sync::OnceCell<Arc<crate::service::access::SpaceAccess>>,
 }
 
 /// Reads have names like list, get, count, get_exif, list_parents, suggest; everything else changes state.
@@ -235,13 +235,6 @@ pub(super) fn carries_token(call: &Call, caller: &Caller) -> bool {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Runs file-system work (which may block on a slow disk) on the blocking pool.
-pub async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
-    f: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?.map_err(Into::into)
 }
 
 /// The session a request's cookies name: photosd's own cookie, else `id`, which clients written for Synology Photos

@@ -8,8 +8,8 @@ use super::error::ApiError;
 use super::params::Params;
 use super::Ctx;
 use crate::db::Space;
+use crate::domain::Role;
 use crate::domain::{Facet, ItemQuery};
-use crate::service::permissions::Role;
 
 /// The facets, with the parameter name each one has in requests and answers.
 pub const FACETS: [(&str, Facet); 6] = [
@@ -37,14 +37,14 @@ pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuer
     }
     let mut filter = ItemQuery::default();
     if let Some(album) = p.opt_int("album_id")? {
-        filter.album_id = Some(ctx.album_in(space, album).await?);
+        filter.album_id = Some(ctx.access(space).await?.album(album).await?.id);
     }
     let folder = match p.opt_int("folder_id")? {
         Some(id) => Some(id),
         None => p.opt_ids("folder")?.and_then(|ids| ids.first().copied()),
     };
     if let Some(id) = folder {
-        filter.folder_id = Some(ctx.folder(space, id).await?.id);
+        filter.folder_id = Some(ctx.access(space).await?.folder(id).await?.id);
     }
     filter.start_time = p.opt_int("start_time")?;
     filter.end_time = p.opt_int("end_time")?;
@@ -102,7 +102,7 @@ pub async fn facet_filters(ctx: &Ctx, space: &Space, p: &Params) -> Result<Vec<(
     let mut filters = Vec::new();
     for (name, facet) in FACETS {
         let Some(ids) = p.opt_ids(name)? else { continue };
-        let reach = ctx.reach(space, Role::View).await?;
+        let reach = ctx.access(space).await?.reach(Role::View).await?;
         let values = ctx.app.db.call(move |db| db.distinct_values(&reach, facet)).await?;
         let wanted: Vec<String> = values.into_iter().filter(|v| ids.contains(&facet_id(v))).collect();
         // An id that matches nothing here narrows to nothing, as it should.

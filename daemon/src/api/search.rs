@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::query::{facet_id, item_query, keyword, FACETS};
 use super::{Call, Ctx, Reply};
 use crate::db::{ItemSort, Space};
-use crate::service::permissions::Role;
+use crate::domain::Role;
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -19,7 +19,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             // The keyword, narrowed by the same parameters as a list (time, type, folder, rating, tags...).
             let mut filter = item_query(ctx, &space, p).await?;
             filter.keyword = Some(keyword(p)?);
-            let reach = ctx.reach(&space, Role::View).await?;
+            let reach = ctx.access(&space).await?.reach(Role::View).await?;
             if call.method == "count_item" {
                 return Ok(Reply::Data(
                     json!({ "count": ctx.app.db.call(move |db| db.count_items(&reach, &filter)).await? }),
@@ -36,7 +36,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         (false, "suggest") => {
             let word = keyword(p)?.to_lowercase();
-            let reach = ctx.reach(&space, Role::View).await?;
+            let reach = ctx.access(&space).await?.reach(Role::View).await?;
             let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, 0, i64::MAX)).await?;
             let mut list: Vec<Value> = tags
                 .iter()
@@ -60,7 +60,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
 }
 
 async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
-    let reach = ctx.reach(space, Role::View).await?;
+    let reach = ctx.access(space).await?.reach(Role::View).await?;
     let mut data = serde_json::Map::new();
     for (name, facet) in FACETS {
         let reach = reach.clone();

@@ -15,7 +15,7 @@ pub async fn get(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
     let p = &call.params;
     let space = ctx.space().await?;
-    let item = ctx.item(&space, p.int("id")?).await?;
+    let item = ctx.access(&space).await?.item(p.int("id")?).await?;
     let size = p.opt_str("size")?.unwrap_or_else(|| "sm".into());
     if !SIZES.iter().any(|(name, _)| *name == size) {
         return Err(ApiError::missing("size"));

@@ -7,8 +7,9 @@ use multer::{Constraints, Field, Multipart, SizeLimit};
 use serde_json::json;
 
 use super::error::ApiError;
-use super::{blocking, Call, Ctx, Reply};
-use crate::service::permissions::Role;
+use super::{Call, Ctx, Reply};
+use crate::domain::Role;
+use crate::service::blocking;
 use crate::service::space_write::{ensure_dirs, exists, Duplicate, TempFile};
 
 /// A multipart body read up to its file part.
@@ -120,7 +121,7 @@ async fn backup_check(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         return Err(ApiError::missing("files"));
     }
     let space = ctx.space().await?;
-    let reach = ctx.reach(&space, Role::View).await?;
+    let reach = ctx.access(&space).await?.reach(Role::View).await?;
     let answers = ctx
         .app
         .db
@@ -156,17 +157,18 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         Some("overwrite") => Duplicate::Overwrite,
         Some(_) => return Err(ApiError::missing("duplicate")),
     };
-    let (uid, gid) = ctx.file_owner(&space);
+    let access = ctx.access(&space).await?;
+    let (uid, gid) = access.file_owner();
     let root = std::path::PathBuf::from(&space.root);
     let target = p.opt_int("target_folder_id")?;
     let folder_path = match target {
-        Some(id) => ctx.folder(&space, id).await?.path,
+        Some(id) => access.folder(id).await?.path,
         None if call.method == "upload_to_folder" => return Err(ApiError::missing("target_folder_id")),
         None => destination(p)?,
     };
     // Replacing an original is managing it; adding one is uploading.
     let need = if duplicate == Duplicate::Overwrite { Role::Manage } else { Role::Upload };
-    ctx.require(&space, &folder_path, need).await?;
+    access.require(&folder_path, need)?;
     if target.is_none() {
         let (root, made) = (root.clone(), folder_path.clone());
         blocking(move || ensure_dirs(&root, &made, uid, gid)).await?;
@@ -197,12 +199,17 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         .await;
         match binned {
             Ok(Some(binned)) => {
-                tracing::info!(user = ctx.caller.name, name, binned, "the overwritten original is in the recycle bin")
+                tracing::info!(
+                    user = ctx.caller.user.name,
+                    name,
+                    binned,
+                    "the overwritten original is in the recycle bin"
+                )
             }
             Ok(None) => {}
             Err(e) => {
                 temp.discard();
-                return Err(e);
+                return Err(e.into());
             }
         }
     }
@@ -217,7 +224,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let id = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tracing::info!(user = ctx.caller.name, file = rel, "uploaded");
+    tracing::info!(user = ctx.caller.user.name, file = rel, "uploaded");
     Ok(Reply::Data(json!({ "action": if stored == name { "upload" } else { "rename" }, "id": id, "unit_id": id })))
 }
 

@@ -29,6 +29,14 @@ pub struct Space {
     pub root: String,
 }
 
+impl Space {
+    /// The owner id Synology clients see on objects of this space: the uid for a Personal Space, 0 for the
+    /// Shared Space.
+    pub fn owner_user_id(&self) -> u32 {
+        self.owner_uid.unwrap_or(0)
+    }
+}
+
 fn space_from_row(r: &Row) -> rusqlite::Result<Space> {
     let kind: String = r.get(1)?;
     Ok(Space {

@@ -9,5 +9,5 @@ mod rules;
 
 pub use edits::SidecarValues;
 pub use error::Error;
-pub use query::{Facet, ItemQuery};
+pub use query::{in_asked_order, Facet, ItemQuery};
 pub use rules::{Member, Role, Rule};

@@ -67,6 +67,13 @@ pub enum Facet {
     ExposureTime,
 }
 
+/// Sorts `rows` into the order their ids were asked for; rows whose id was not asked for go first. O(n log n):
+/// a search of the id list for each row would be O(n² log n), seconds of a runtime thread for 5,000 ids.
+pub fn in_asked_order<T>(rows: &mut [T], ids: &[i64], id_of: impl Fn(&T) -> i64) {
+    let asked: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(n, &id)| (id, n)).collect();
+    rows.sort_by_key(|row| asked.get(&id_of(row)).copied());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +98,16 @@ mod tests {
         let nothing: ItemQuery = serde_json::from_str("{}").unwrap();
         assert!(!nothing.narrows());
         assert!(query.narrows());
+    }
+
+    #[test]
+    fn rows_come_back_in_the_order_asked_for() {
+        let ids: Vec<i64> = (1..=5000).rev().collect();
+        let mut rows: Vec<i64> = (1..=5000).collect();
+        in_asked_order(&mut rows, &ids, |r| *r);
+        assert_eq!(rows, ids);
+        let mut partly = vec![7, 3, 99, 5];
+        in_asked_order(&mut partly, &[5, 7, 3], |r| *r);
+        assert_eq!(partly, [99, 5, 7, 3], "an id not asked for first, the rest as asked");
     }
 }

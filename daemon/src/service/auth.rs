@@ -5,20 +5,16 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::access::User;
 use crate::app::App;
 use crate::config::PasswordBackend;
 use crate::db::SessionLookup;
 use crate::domain::Error;
 
-/// The logged-in user a request comes from.
+/// The logged-in user a request comes from, and the session's token against cross-site requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub uid: u32,
-    pub gid: u32,
-    pub name: String,
-    pub is_admin: bool,
-    /// Every group the user is in (primary and supplementary), for group rules of folder permissions.
-    pub groups: Vec<u32>,
+    pub user: User,
     pub syno_token: String,
 }
 
@@ -80,18 +76,22 @@ pub async fn login(
         return Err(Error::BadCredentials);
     }
     let caller = Caller {
-        uid: user.uid(),
-        gid: user.primary_group_id(),
-        name,
-        is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
-        groups: crate::spaces::groups_of(&user),
+        user: User {
+            uid: user.uid(),
+            gid: user.primary_group_id(),
+            name,
+            is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
+            groups: crate::spaces::groups_of(&user),
+        },
         syno_token: random_token(12),
     };
     let sid = random_token(24);
-    let credential = crate::ffi::credential_stamp(&caller.name);
+    let credential = crate::ffi::credential_stamp(&caller.user.name);
     let (s, c, ip_text) = (sid.clone(), caller.clone(), ip.to_string());
     app.db
-        .call(move |db| db.create_session(&s, &c.syno_token, (c.uid, &c.name), &ip_text, credential.as_deref()))
+        .call(move |db| {
+            db.create_session(&s, &c.syno_token, (c.user.uid, &c.user.name), &ip_text, credential.as_deref())
+        })
         .await?;
     tracing::info!(%ip, account, "logged in");
     Ok(NewSession { sid, caller })
@@ -120,11 +120,13 @@ pub async fn caller(app: &Arc<App>, sid: &str) -> Result<Caller, Error> {
         return Err(Error::Forbidden);
     }
     Ok(Caller {
-        uid: session.uid,
-        gid: user.primary_group_id(),
-        name: session.user_name,
-        is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
-        groups: crate::spaces::groups_of(&user),
+        user: User {
+            uid: session.uid,
+            gid: user.primary_group_id(),
+            name: session.user_name,
+            is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
+            groups: crate::spaces::groups_of(&user),
+        },
         syno_token: session.syno_token,
     })
 }

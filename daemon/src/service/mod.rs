@@ -1,9 +1,10 @@
 //! The service layer: the rules between the API, the database and the files. It owns sign-in and sessions
-//! (`auth`, `dsm_auth`, `login_*`), what folder rules give a caller (`permissions`), every change to the library
-//! whoever made it (`library`), safe file-system work inside a space (`space_fs`, `space_move`, `space_write`,
-//! `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`, `stream`). It never imports the
-//! API and never parses media itself; its errors are `domain::Error`.
+//! (`auth`, `dsm_auth`, `login_*`), who may see and change what (`access`, over the folder rules of `permissions`),
+//! every change to the library whoever made it (`library`), safe file-system work inside a space (`space_fs`,
+//! `space_move`, `space_write`, `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`,
+//! `stream`). It never imports the API and never parses media itself; its errors are `domain::Error`.
 
+pub mod access;
 pub mod auth;
 pub mod dsm_auth;
 pub mod library;
@@ -16,3 +17,12 @@ pub mod space_move;
 pub mod space_write;
 pub mod stream;
 pub mod thumbs;
+
+/// Runs file-system work (which may block on a slow disk) on the blocking pool.
+pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<crate::domain::Error> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| E::from(crate::domain::Error::Internal(e.to_string())))?
+}

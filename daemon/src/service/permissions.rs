@@ -1,31 +1,37 @@
 //! Shared Space folder permissions: the roles (view < download < upload < manage, as Synology Photos' Viewer,
 //! Downloader, Uploader and Manager), the rules administrators set on folders, and what those rules give one
-//! caller. A folder with rules of its own decides for itself and everything under it, down to the next folder
-//! with rules of its own; there, a caller whom no rule names gets nothing. Where no folder up to the root has
+//! user. A folder with rules of its own decides for itself and everything under it, down to the next folder
+//! with rules of its own; there, a user whom no rule names gets nothing. Where no folder up to the root has
 //! rules, every Photos user gets the configured default role. Photos administrators manage everything.
 
 use std::collections::HashMap;
 
 pub use crate::domain::{Member, Role, Rule};
 
-/// What the rules of a space give one caller.
+/// What the rules of a space give one user.
 #[derive(Debug, Clone)]
-pub struct Access {
-    /// For each folder with rules of its own, the caller's role there.
+pub struct Roles {
+    /// For each folder with rules of its own, the user's role there.
     decided: HashMap<String, Role>,
     /// The role where no folder up to the root has rules.
     default: Role,
-    /// Whether rules apply at all: not for an administrator, nor in the caller's own Personal Space.
+    /// Whether rules apply at all: not for an administrator, nor in the user's own Personal Space.
     ruled: bool,
 }
 
-impl Access {
+impl Roles {
     /// Everything, everywhere: the owner of a Personal Space, or a Photos administrator.
-    pub fn full() -> Access {
-        Access { decided: HashMap::new(), default: Role::Manage, ruled: false }
+    pub fn full() -> Roles {
+        Roles { decided: HashMap::new(), default: Role::Manage, ruled: false }
     }
 
-    pub fn for_caller(rules: &[Rule], uid: u32, groups: &[u32], default: Role) -> Access {
+    /// Nothing, anywhere: someone else's Personal Space.
+    pub fn none() -> Roles {
+        Roles { decided: HashMap::new(), default: Role::None, ruled: true }
+    }
+
+    /// What the rules give a user with this uid in these groups.
+    pub fn for_member(rules: &[Rule], uid: u32, groups: &[u32], default: Role) -> Roles {
         let mut decided: HashMap<String, Role> = HashMap::new();
         for rule in rules {
             let applies = match rule.member {
@@ -38,10 +44,10 @@ impl Access {
                 *role = (*role).max(rule.role);
             }
         }
-        Access { decided, default, ruled: true }
+        Roles { decided, default, ruled: true }
     }
 
-    /// The caller's role in the folder at `path`.
+    /// The user's role in the folder at `path`.
     pub fn role_at(&self, path: &str) -> Role {
         if !self.ruled {
             return self.default;
@@ -58,19 +64,19 @@ impl Access {
         }
     }
 
-    /// Whether the folder at `path` shows at all: the caller may view it, or a folder somewhere under it (the
+    /// Whether the folder at `path` shows at all: the user may view it, or a folder somewhere under it (the
     /// way there is shown, not what lies on it).
     pub fn shows_folder(&self, path: &str) -> bool {
         self.role_at(path) >= Role::View
             || self.decided.iter().any(|(p, role)| *role >= Role::View && is_under(p, path))
     }
 
-    /// Whether no rule applies: the caller may do everything everywhere.
+    /// Whether no rule applies: the user may do everything everywhere.
     pub fn is_full(&self) -> bool {
         !self.ruled && self.default == Role::Manage
     }
 
-    /// Whether the caller may view every folder of the space, so that lists need no folder filter.
+    /// Whether the user may view every folder of the space, so that lists need no folder filter.
     pub fn views_everything(&self) -> bool {
         !self.ruled || (self.default >= Role::View && self.decided.values().all(|r| *r >= Role::View))
     }
@@ -108,24 +114,24 @@ mod tests {
     }
 
     #[test]
-    fn the_nearest_folder_with_rules_decides_and_unnamed_callers_get_nothing_there() {
+    fn the_nearest_folder_with_rules_decides_and_unnamed_users_get_nothing_there() {
         let rules = [
             rule("Family", Member::Group(100), Role::View),
             rule("Family", Member::User(1001), Role::Manage),
             rule("Family/Private", Member::User(1001), Role::Download),
             rule("Events", Member::Everyone, Role::Upload),
         ];
-        let alice = Access::for_caller(&rules, 1001, &[100], Role::Download);
+        let alice = Roles::for_member(&rules, 1001, &[100], Role::Download);
         assert_eq!(alice.role_at("Family/2020/x"), Role::Manage);
         assert_eq!(alice.role_at("Family/Private/a"), Role::Download, "a narrower rule replaces, never adds");
         assert_eq!(alice.role_at("Elsewhere"), Role::Download, "the default where nothing decides");
 
-        let bob = Access::for_caller(&rules, 1002, &[100], Role::Download);
+        let bob = Roles::for_member(&rules, 1002, &[100], Role::Download);
         assert_eq!(bob.role_at("Family"), Role::View);
         assert_eq!(bob.role_at("Family/Private"), Role::None);
         assert_eq!(bob.role_at("Events/2021"), Role::Upload);
 
-        let carol = Access::for_caller(&rules, 1003, &[200], Role::Download);
+        let carol = Roles::for_member(&rules, 1003, &[200], Role::Download);
         assert_eq!(carol.role_at("Family/2020"), Role::None);
         assert!(!carol.shows_folder("Family"));
         assert!(!carol.views_everything());
@@ -136,7 +142,7 @@ mod tests {
     #[test]
     fn a_folder_on_the_way_to_a_viewable_one_shows_without_its_items() {
         let rules = [rule("", Member::Everyone, Role::None), rule("Scans/Family", Member::User(7), Role::View)];
-        let access = Access::for_caller(&rules, 7, &[], Role::View);
+        let access = Roles::for_member(&rules, 7, &[], Role::View);
         assert!(access.shows_folder("") && access.shows_folder("Scans") && access.shows_folder("Scans/Family/1999"));
         assert_eq!(access.role_at("Scans"), Role::None);
         assert!(!access.shows_folder("Taxes"));
@@ -145,7 +151,7 @@ mod tests {
 
     #[test]
     fn administrators_and_owners_are_not_ruled() {
-        let access = Access::full();
+        let access = Roles::full();
         assert_eq!(access.role_at("anything/at/all"), Role::Manage);
         assert!(access.views_everything());
         let rules = [rule("a", Member::Everyone, Role::View)];

@@ -1,0 +1,255 @@
+//! Who may see and change what. Every read and change of a space's items, folders and albums is checked here,
+//! for a `Principal`: the API asks a `SpaceAccess` and holds no rules of its own. A principal is a signed-in user
+//! today; a share-link visitor (the sharing issue) becomes a second kind, whose reach is what the link shares.
+//!
+//! An id outside the space, or in a folder the principal may not see, answers `Error::NotFound`, exactly like an
+//! id that does not exist: nobody learns what others have. Where the principal sees a folder but may not do what
+//! it asks, the answer is `Error::Forbidden`.
+
+use std::collections::HashSet;
+
+use super::permissions::Roles;
+use crate::config::SpacesConfig;
+use crate::db::{AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, Reach, Space, SpaceKind};
+use crate::domain::{Error, Role};
+
+/// A Photos user, as the system knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+    pub name: String,
+    pub is_admin: bool,
+    /// Every group the user is in (primary and supplementary), for group rules of folder permissions.
+    pub groups: Vec<u32>,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User(User),
+}
+
+/// What one principal may do in one space, worked out once (the folder rules are read when it is opened).
+pub struct SpaceAccess {
+    pub space: Space,
+    principal: Principal,
+    roles: Roles,
+    db: Db,
+}
+
+impl SpaceAccess {
+    /// A user has everything in their own Personal Space and, as a Photos administrator, in the Shared Space;
+    /// elsewhere in the Shared Space what the folder rules give them, and nothing in anyone else's Personal Space.
+    pub async fn open(db: &Db, config: &SpacesConfig, principal: Principal, space: Space) -> Result<Self, Error> {
+        let roles = match (&principal, space.kind) {
+            // A Personal Space is its owner's by where it is (the home), whatever uid it was first recorded with.
+            (Principal::User(user), SpaceKind::Personal) => {
+                let own = crate::spaces::personal_root(config, &user.name)
+                    .is_some_and(|root| root.as_os_str() == space.root.as_str());
+                if own {
+                    Roles::full()
+                } else {
+                    Roles::none()
+                }
+            }
+            (Principal::User(user), SpaceKind::Shared) if user.is_admin => Roles::full(),
+            (Principal::User(user), SpaceKind::Shared) => {
+                let space_id = space.id;
+                let rules = db.call(move |db| db.folder_rules(space_id)).await?;
+                Roles::for_member(&rules, user.uid, &user.groups, config.shared_default_role)
+            }
+        };
+        Ok(SpaceAccess { space, principal, roles, db: db.clone() })
+    }
+
+    /// The principal's role in the folder at `path`.
+    pub fn role_at(&self, path: &str) -> Role {
+        self.roles.role_at(path)
+    }
+
+    /// Whether the folder at `path` shows at all (it, or a folder under it, may be viewed).
+    pub fn shows_folder(&self, path: &str) -> bool {
+        self.roles.shows_folder(path)
+    }
+
+    /// Whether every folder of the space may be viewed, so that lists need no folder filter.
+    pub fn views_everything(&self) -> bool {
+        self.roles.views_everything()
+    }
+
+    /// The part of this space whose items the principal may see (`need` = View), or download (Download).
+    pub async fn reach(&self, need: Role) -> Result<Reach, Error> {
+        let space_id = self.space.id;
+        if self.roles.is_full() || (need <= Role::View && self.roles.views_everything()) {
+            return Ok(Reach::whole(space_id));
+        }
+        let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
+        let allowed: Vec<i64> =
+            folders.into_iter().filter(|(_, path)| self.roles.role_at(path) >= need).map(|(id, _)| id).collect();
+        Ok(Reach::folders(space_id, &allowed))
+    }
+
+    /// Checks that the principal has `need` in the folder at `path` (which need not exist yet): not found where
+    /// they cannot see it, forbidden where they see it but may not do this.
+    pub fn require(&self, path: &str, need: Role) -> Result<(), Error> {
+        match self.roles.role_at(path) {
+            role if role >= need => Ok(()),
+            _ if self.roles.shows_folder(path) => Err(Error::Forbidden),
+            _ => Err(Error::NotFound(format!("folder /{path}"))),
+        }
+    }
+
+    /// A folder of this space that the principal can see; `0` is the root, as in Synology Photos.
+    pub async fn folder(&self, id: i64) -> Result<FolderRow, Error> {
+        let space_id = self.space.id;
+        let found = match id {
+            0 => self.db.call(move |db| db.root_folder(space_id)).await?,
+            id => self.db.call(move |db| db.folder(id)).await?,
+        };
+        found
+            .filter(|f| f.space_id == space_id && self.roles.shows_folder(&f.path))
+            .ok_or_else(|| Error::NotFound(format!("folder {id}")))
+    }
+
+    /// A folder of this space by its path from the root, if the principal can see it.
+    pub async fn folder_by_path(&self, path: &str) -> Result<FolderRow, Error> {
+        let (space_id, wanted) = (self.space.id, path.trim_matches('/').to_string());
+        let found = self.db.call(move |db| db.folder_by_path(space_id, &wanted)).await?;
+        // Through `folder`, so that a folder the principal may not see is as absent by path as by id.
+        self.folder(found.ok_or_else(|| Error::NotFound(format!("folder {path}")))?.id).await
+    }
+
+    /// An item of this space that the principal can see.
+    pub async fn item(&self, id: i64) -> Result<ItemRow, Error> {
+        let found = self.db.call(move |db| db.item(id)).await?;
+        let item =
+            found.filter(|i| i.space_id == self.space.id).ok_or_else(|| Error::NotFound(format!("item {id}")))?;
+        if !self.roles.views_everything() {
+            self.require_on_item(&item, Role::View).await?;
+        }
+        Ok(item)
+    }
+
+    /// Checks that the principal has `need` in the folder of an item of this space.
+    pub async fn require_on_item(&self, item: &ItemRow, need: Role) -> Result<(), Error> {
+        let folder_id = item.folder_id;
+        let folder = self.db.call(move |db| db.folder(folder_id)).await?;
+        let path = folder.map(|f| f.path).ok_or_else(|| Error::NotFound(format!("item {}", item.id)))?;
+        match self.require(&path, need) {
+            Err(Error::NotFound(_)) => Err(Error::NotFound(format!("item {}", item.id))),
+            other => other,
+        }
+    }
+
+    /// An item the principal may see and has `need` on.
+    pub async fn item_with(&self, id: i64, need: Role) -> Result<ItemRow, Error> {
+        let item = self.item(id).await?;
+        self.require_on_item(&item, need).await?;
+        Ok(item)
+    }
+
+    /// Where an item of this space that the principal can see is on disk.
+    pub async fn item_file(&self, id: i64) -> Result<ItemFile, Error> {
+        let item = self.item(id).await?;
+        self.db.call(move |db| db.item_file(item.id)).await?.ok_or_else(|| Error::NotFound(format!("item {id}")))
+    }
+
+    /// Who new files and folders this principal makes in this space belong to: in a Personal Space, its owner; in
+    /// the Shared Space, the user who made them, with the share's group (as files under a setgid share).
+    pub fn file_owner(&self) -> (u32, u32) {
+        use std::os::unix::fs::MetadataExt;
+        let Principal::User(user) = &self.principal;
+        match self.space.kind {
+            SpaceKind::Personal => (user.uid, user.gid),
+            SpaceKind::Shared => (user.uid, std::fs::metadata(&self.space.root).map(|m| m.gid()).unwrap_or(user.gid)),
+        }
+    }
+
+    /// Who the principal is, for log lines.
+    pub fn who(&self) -> &str {
+        let Principal::User(user) = &self.principal;
+        &user.name
+    }
+
+    /// One of the principal's albums of this space; any other id answers not found.
+    pub async fn album(&self, id: i64) -> Result<AlbumRow, Error> {
+        Ok(self.albums(&[id]).await?.remove(0))
+    }
+
+    /// The principal's albums of this space with these ids, in the order asked; if any id is not one of them, not
+    /// found (exactly as for an album that does not exist).
+    pub async fn albums(&self, ids: &[i64]) -> Result<Vec<AlbumRow>, Error> {
+        let Principal::User(user) = &self.principal;
+        let (uid, space_id, wanted, limit) = (user.uid, self.space.id, ids.to_vec(), ids.len() as i64);
+        let mut found = self
+            .db
+            .call(move |db| db.albums(uid, space_id, Some(&wanted), AlbumSort::CreateTime, true, 0, limit))
+            .await?;
+        let present: HashSet<i64> = found.iter().map(|a| a.id).collect();
+        if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {
+            return Err(Error::NotFound(format!("album {missing}")));
+        }
+        crate::domain::in_asked_order(&mut found, ids, |a| a.id);
+        Ok(found)
+    }
+
+    /// The owner of albums this principal makes.
+    pub fn album_owner(&self) -> u32 {
+        let Principal::User(user) = &self.principal;
+        user.uid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Member;
+
+    fn user(uid: u32, name: &str, is_admin: bool) -> Principal {
+        Principal::User(User { uid, gid: uid, name: name.into(), is_admin, groups: vec![uid] })
+    }
+
+    fn config() -> SpacesConfig {
+        SpacesConfig {
+            personal_pattern: "/home/*/Photos".into(),
+            min_uid: 1000,
+            allowed_group: String::new(),
+            shared_root: "/photo".into(),
+            shared_default_role: Role::View,
+            discovery_interval_secs: 60,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_personal_space_is_its_owners_alone_and_shared_folders_follow_their_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        let alices = db.ensure_space(SpaceKind::Personal, Some((1001, "alice")), "/home/alice/Photos").unwrap();
+        let shared = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let private = db.ensure_folder(shared.id, "Private").unwrap();
+        db.set_folder_rules(shared.id, "Private", &[(Member::User(1001), Role::Manage)]).unwrap();
+        let config = config();
+        let open = |who: Principal, space: &Space| SpaceAccess::open(&db, &config, who, space.clone());
+
+        let alice = open(user(1001, "alice", false), &alices).await.unwrap();
+        assert!(alice.reach(Role::Download).await.unwrap().is_whole());
+        assert!(alice.require("anything", Role::Manage).is_ok());
+        // bob, even an administrator, gets exactly what a missing space would give: nothing, as not found.
+        let bob = open(user(1002, "bob", true), &alices).await.unwrap();
+        assert!(matches!(bob.folder(0).await, Err(Error::NotFound(_))));
+        assert!(matches!(bob.require("", Role::View), Err(Error::NotFound(_))));
+        assert!(!bob.reach(Role::View).await.unwrap().is_whole());
+
+        let carol = open(user(1003, "carol", false), &shared).await.unwrap();
+        assert!(matches!(carol.folder(private).await, Err(Error::NotFound(_))), "denied answers as absent");
+        assert!(matches!(carol.require("Private/2020", Role::View), Err(Error::NotFound(_))));
+        assert!(matches!(carol.require("", Role::Upload), Err(Error::Forbidden)), "seen, but only to view");
+        assert!(carol.folder(0).await.is_ok());
+        let alice = open(user(1001, "alice", false), &shared).await.unwrap();
+        assert_eq!(alice.folder(private).await.unwrap().path, "Private");
+        assert!(alice.require("Private", Role::Manage).is_ok());
+        let admin = open(user(1002, "bob", true), &shared).await.unwrap();
+        assert!(admin.reach(Role::Download).await.unwrap().is_whole());
+    }
+}
