@@ -258,18 +258,21 @@ fn jpeg_icc_profile(data: &[u8]) -> Option<Vec<u8>> {
     Some(chunks.into_iter().flat_map(|(_, c)| c.iter().copied()).collect())
 }
 
+/// The file is read whole into the worker's kept buffer: libheif reading through a callback made about 2,000
+/// small reads of a phone HEIC.
 fn decode_heif(source: &Source, target_short_side: u32) -> Result<Decoded, String> {
-    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma, SecurityLimits, StreamReader};
+    with_file_bytes(source, |bytes| decode_heif_bytes(source, bytes, target_short_side))
+}
+
+fn decode_heif_bytes(source: &Source, bytes: &[u8], target_short_side: u32) -> Result<Decoded, String> {
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma, SecurityLimits};
     let mut context = HeifContext::new().map_err(|e| e.to_string())?;
     // Our own pixel cap, set explicitly: libheif's default limits also bound the AV1 decoder's frame size, and
     // refuse some valid cropped AVIFs.
     let mut limits = SecurityLimits::new();
     limits.set_max_image_size_pixels(MAX_PIXELS);
     context.set_security_limits(&limits).map_err(|e| e.to_string())?;
-    let reader = source.reader().map_err(|e| format!("cannot read: {e}"))?;
-    context
-        .read_reader(Box::new(StreamReader::new(reader, source.len)))
-        .map_err(|e| format!("libheif cannot read this file: {e}"))?;
+    context.read_bytes(bytes).map_err(|e| format!("libheif cannot read this file: {e}"))?;
     // One decoding thread: there is already one worker per core, and every extra thread costs a malloc arena
     // of address space under the worker's limit.
     context.set_max_decoding_threads(1);

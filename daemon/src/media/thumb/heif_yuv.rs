@@ -50,24 +50,32 @@ fn decode_planes(lib: &LibHeif, handle: &ImageHandle, target: u32, untransformed
         _ => (0.299, 0.114),
     };
     let full_range = nclx.as_ref().is_none_or(|n| n.full_range_flag() != 0);
-    let kg = 1.0 - kr - kb;
-    let mut rgb = Vec::with_capacity(w as usize * h as usize * 3);
-    for ((&yv, &cbv), &crv) in luma.iter().zip(&blue).zip(&red) {
-        let (yy, pb, pr) = if full_range {
-            (yv as f32, cbv as f32 - 128.0, crv as f32 - 128.0)
-        } else {
-            (
-                (yv as f32 - 16.0) * (255.0 / 219.0),
-                (cbv as f32 - 128.0) * (255.0 / 224.0),
-                (crv as f32 - 128.0) * (255.0 / 224.0),
-            )
-        };
-        let r = yy + 2.0 * (1.0 - kr) * pr;
-        let b = yy + 2.0 * (1.0 - kb) * pb;
-        let g = (yy - kr * r - kb * b) / kg;
-        rgb.extend([r, g, b].map(|v| v.round().clamp(0.0, 255.0) as u8));
+    let inv_kg = 1.0 / (1.0 - kr - kb);
+    // Full range or studio range (16–235, 16–240): one scale and offset per plane.
+    let (y_scale, y_offset, c_scale) = match full_range {
+        true => (1.0f32, 0.0f32, 1.0f32),
+        false => (255.0 / 219.0, 16.0, 255.0 / 224.0),
+    };
+    let (r_cr, b_cb) = (2.0 * (1.0 - kr) * c_scale, 2.0 * (1.0 - kb) * c_scale);
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    for (((out, &yv), &cbv), &crv) in rgb.chunks_exact_mut(3).zip(&luma).zip(&blue).zip(&red) {
+        let yy = (yv as f32 - y_offset) * y_scale;
+        let (pb, pr) = (cbv as f32 - 128.0, crv as f32 - 128.0);
+        let r = yy + r_cr * pr;
+        let b = yy + b_cb * pb;
+        let g = (yy - kr * r - kb * b) * inv_kg;
+        out[0] = to_u8(r);
+        out[1] = to_u8(g);
+        out[2] = to_u8(b);
     }
     Pixels::new(w, h, 3, rgb)
+}
+
+/// Rounds to the nearest byte value. Clamped first, so adding a half and truncating rounds: `f32::round` is a
+/// libm call per channel, a third of this loop's time.
+#[inline(always)]
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 255.0) + 0.5) as u8
 }
 
 /// One plane brought to (w, h): the luma is reduced, the half-size chroma planes are scaled to the same size.
