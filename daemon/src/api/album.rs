@@ -26,7 +26,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "list": [] })))
         }
         "count" if condition => Ok(Reply::Data(json!({ "count": 0 }))),
-        _ if condition => Err(ApiError::NotFound("condition albums are not supported yet".into())),
+        _ if condition => Err(ApiError::not_found("condition albums are not supported yet")),
         "list" => {
             let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;

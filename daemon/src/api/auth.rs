@@ -10,6 +10,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{Call, Reply};
 use crate::app::App;
+use crate::domain::Error;
 use crate::http::body;
 
 pub async fn handle(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
@@ -18,7 +19,7 @@ pub async fn handle(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> 
         // Some clients log out without saying which session (synology-api does): that is not an error.
         "logout" => logout(app, call).await,
         "token" | "synotoken" => {
-            let caller = crate::service::auth::caller(app, call.sid.as_deref().ok_or(ApiError::NoSession)?).await?;
+            let caller = crate::service::auth::caller(app, call.sid.as_deref().ok_or(Error::NoSession)?).await?;
             Ok(Reply::Data(json!({ "synotoken": caller.syno_token })))
         }
         _ => Err(ApiError::NoSuchMethod),
@@ -29,7 +30,7 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
     let ip = call.client.ip;
     // A blocked address gets no RSA decryption, which costs CPU.
     if app.login_guard.is_blocked(ip, "") {
-        return Err(ApiError::Blocked);
+        return Err(Error::Blocked.into());
     }
     // An encrypted login form carries its fields inside one parameter named by the encryption key.
     let sealed = call.params.raw(crate::service::login_crypto::CIPHER_KEY).map(str::to_string);
@@ -50,7 +51,7 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
         Err(reason) => {
             app.login_guard.attempt(ip, "");
             tracing::warn!(%ip, "login refused: {reason}");
-            return Err(ApiError::BadCredentials);
+            return Err(Error::BadCredentials.into());
         }
     };
     let account = fields.str("account")?;
@@ -84,7 +85,7 @@ async fn logout(app: &Arc<App>, call: &Call) -> Result<Reply, ApiError> {
         if !call.params.has("_sid") {
             let caller = crate::service::auth::caller(app, sid).await?;
             if !super::carries_token(call, &caller) {
-                return Err(ApiError::NoSession);
+                return Err(Error::NoSession.into());
             }
         }
         crate::service::auth::logout(app, sid).await?;
@@ -118,8 +119,8 @@ pub async fn encryption(app: &Arc<App>, call: &Call) -> Result<Reply, ApiError> 
     let keys = app.login_keys.clone();
     let modulus = tokio::task::spawn_blocking(move || keys.rsa_modulus_hex())
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::Internal)?;
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::internal)?;
     Ok(Reply::Data(json!({
         "cipherkey": crate::service::login_crypto::CIPHER_KEY,
         "ciphertoken": crate::service::login_crypto::CIPHER_TOKEN,

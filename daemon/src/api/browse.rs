@@ -55,7 +55,7 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     struct Timeline {
         section: Vec<Section>,
     }
-    let bytes = serde_json::to_vec(&Timeline { section: sections }).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let bytes = serde_json::to_vec(&Timeline { section: sections }).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Reply::Serialized(bytes))
 }
 

@@ -100,13 +100,9 @@ pub async fn streaming(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         // A Live Photo plays its video half.
         "live" => {
             let photo = item.id;
-            ctx.app
-                .db
-                .call(move |db| db.live_video_of(photo))
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no video".into()))?
+            ctx.app.db.call(move |db| db.live_video_of(photo)).await?.ok_or_else(|| ApiError::not_found("no video"))?
         }
-        "photo" => return Err(ApiError::NotFound("not a video".into())),
+        "photo" => return Err(ApiError::not_found("not a video")),
         _ => item.id,
     };
     let data_dir = ctx.app.config.storage.data_dir.clone();
@@ -135,7 +131,7 @@ async fn open(file: &ItemFile) -> Result<tokio::fs::File, ApiError> {
     let file = file.clone();
     let opened = crate::service::blocking(move || {
         space_fs::open_file(std::path::Path::new(&file.root), &file.folder, &file.filename)
-            .map_err(|e| ApiError::NotFound(format!("file: {e}")))
+            .map_err(|e| ApiError::not_found(format!("file: {e}")))
     })
     .await?;
     Ok(tokio::fs::File::from_std(opened))

@@ -1,9 +1,11 @@
-//! `ApiError`: every way an API call can fail, each with its Synology error code, and the one mapping of the
-//! service's errors (`domain::Error`) onto them. Handlers return it; `api::serve` turns it into the
-//! `{"success":false,"error":{"code":N}}` envelope in one place. The message is for the log; the caller only ever
-//! sees the code, so an error never reveals that something exists.
+//! `ApiError`: every way an API call can fail, each with its Synology error code. The protocol's own failures
+//! (no such API, method or version) are its variants; everything the service layer can answer is a
+//! `domain::Error`, carried as it is and mapped to its code here and nowhere else. Handlers return it;
+//! `api::serve` turns it into the `{"success":false,"error":{"code":N}}` envelope in one place. The message is for
+//! the log; the caller only ever sees the code, so an error never reveals that something exists.
 
 use crate::db::DbError;
+use crate::domain::Error;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -15,36 +17,10 @@ pub enum ApiError {
     NoSuchMethod,
     #[error("version not supported")]
     BadVersion,
-    #[error("the session may not do this")]
-    Forbidden,
-    #[error("session expired")]
-    SessionTimeout,
-    #[error("missing or invalid parameter `{0}`")]
-    BadParameter(String),
-    #[error("not logged in")]
-    NoSession,
-    #[error("wrong account or password")]
-    BadCredentials,
-    #[error("account disabled")]
-    AccountDisabled,
-    #[error("no permission to use Photos")]
-    NoAppPermission,
-    #[error("2-step verification code required")]
-    OtpRequired,
-    #[error("wrong 2-step verification code")]
-    OtpFailed,
-    #[error("the account must set up 2-step verification first")]
-    OtpEnforced,
-    #[error("too many failed logins; blocked for a while")]
-    Blocked,
-    #[error("not found, or no access: {0}")]
-    NotFound(String),
     #[error("not ready yet")]
     NotReady,
-    #[error("already exists")]
-    Exists,
-    #[error("{0}")]
-    Internal(String),
+    #[error(transparent)]
+    Service(#[from] Error),
 }
 
 impl ApiError {
@@ -55,66 +31,56 @@ impl ApiError {
             ApiError::NoSuchApi => 102,
             ApiError::NoSuchMethod => 103,
             ApiError::BadVersion => 104,
-            ApiError::Forbidden => 105,
-            ApiError::SessionTimeout => 106,
-            ApiError::BadParameter(_) => 114,
-            ApiError::NoSession => 119,
-            ApiError::BadCredentials => 400,
-            ApiError::AccountDisabled => 401,
-            ApiError::NoAppPermission => 402,
-            ApiError::OtpRequired => 403,
-            ApiError::OtpFailed => 404,
-            ApiError::OtpEnforced => 406,
-            ApiError::Blocked => 407,
-            ApiError::NotFound(_) => 642,
             // Synology Photos answers a thumbnail that is still being made with "not found"; the UI retries.
             ApiError::NotReady => 642,
-            ApiError::Exists => 641,
-            ApiError::Internal(_) => 100,
+            ApiError::Service(e) => match e {
+                Error::Forbidden => 105,
+                Error::SessionTimeout => 106,
+                Error::BadParameter(_) => 114,
+                Error::NoSession => 119,
+                Error::BadCredentials => 400,
+                Error::AccountDisabled => 401,
+                Error::NoAppPermission => 402,
+                Error::OtpRequired => 403,
+                Error::OtpFailed => 404,
+                Error::OtpEnforced => 406,
+                Error::Blocked => 407,
+                Error::NotFound(_) => 642,
+                Error::Exists => 641,
+                Error::Internal(_) => 100,
+            },
         }
     }
 
     /// Whether the client caused it (logged at debug), or the server (logged as an error).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, ApiError::Internal(_))
+        !matches!(self, ApiError::Service(Error::Internal(_)))
     }
 
-    pub fn missing(name: &str) -> ApiError {
-        ApiError::BadParameter(name.to_string())
+    /// A parameter that is missing or has no valid value.
+    pub fn missing(name: impl Into<String>) -> ApiError {
+        Error::BadParameter(name.into()).into()
+    }
+
+    /// Something that does not exist, or that the caller may not see: the same answer for both.
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        Error::NotFound(what.into()).into()
+    }
+
+    /// A failure of photosd's own, never the caller's.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        Error::Internal(message.into()).into()
     }
 }
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        ApiError::Internal(format!("database: {e}"))
+        Error::from(e).into()
     }
 }
 
 impl From<std::io::Error> for ApiError {
     fn from(e: std::io::Error) -> Self {
-        ApiError::Internal(format!("file system: {e}"))
-    }
-}
-
-/// The service's errors, each to the `ApiError` of the same meaning (and so to its Synology code).
-impl From<crate::domain::Error> for ApiError {
-    fn from(e: crate::domain::Error) -> Self {
-        use crate::domain::Error;
-        match e {
-            Error::NotFound(what) => ApiError::NotFound(what),
-            Error::Exists => ApiError::Exists,
-            Error::Forbidden => ApiError::Forbidden,
-            Error::BadParameter(name) => ApiError::BadParameter(name),
-            Error::NoSession => ApiError::NoSession,
-            Error::SessionTimeout => ApiError::SessionTimeout,
-            Error::BadCredentials => ApiError::BadCredentials,
-            Error::AccountDisabled => ApiError::AccountDisabled,
-            Error::NoAppPermission => ApiError::NoAppPermission,
-            Error::OtpRequired => ApiError::OtpRequired,
-            Error::OtpFailed => ApiError::OtpFailed,
-            Error::OtpEnforced => ApiError::OtpEnforced,
-            Error::Blocked => ApiError::Blocked,
-            Error::Internal(message) => ApiError::Internal(message),
-        }
+        Error::from(e).into()
     }
 }

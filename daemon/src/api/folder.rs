@@ -82,7 +82,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
 /// The parent of a folder the caller renames or deletes. That changes the parent as much as the folder: both must
 /// be the caller's to manage, and the root has no parent to change.
 async fn changeable(access: &SpaceAccess, folder: &FolderRow) -> Result<FolderRow, ApiError> {
-    let Some(parent_id) = folder.parent_id else { return Err(ApiError::Forbidden) };
+    let Some(parent_id) = folder.parent_id else { return Err(Error::Forbidden.into()) };
     let parent = access.folder(parent_id).await?;
     access.require(&folder.path, Role::Manage)?;
     access.require(&parent.path, Role::Manage)?;

@@ -21,7 +21,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
     if matches!(call.method.as_str(), "add_tag" | "remove_tag")
         && ids.len().saturating_mul(p.ids("tag")?.len()) > MAX_TAGGINGS
     {
-        return Err(ApiError::BadParameter("tag".into()));
+        return Err(ApiError::missing("tag"));
     }
     let access = ctx.access(space).await?;
     // A copy only reads its originals; everything else changes them.
@@ -50,7 +50,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             let (space_id, wanted) = (space.id, tags.clone());
             let known = db.call(move |db| db.tags_in_space(space_id, &wanted)).await?;
             if let Some(unknown) = tags.iter().find(|t| !known.contains(t)) {
-                return Err(ApiError::NotFound(format!("tag {unknown}")));
+                return Err(ApiError::not_found(format!("tag {unknown}")));
             }
             let edit = if call.method == "add_tag" { Edit::AddTags(tags) } else { Edit::RemoveTags(tags) };
             library::edit(db, space, &ids, edit, sidecars, access.file_owner()).await?;
@@ -82,7 +82,7 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
                 let rel_path = join(&target.path, &name);
                 let copy = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel_path)
                     .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
                 copies.push(json!({ "id": copy, "filename": name }));
             }
             Ok(Reply::Data(json!({ "list": copies })))

@@ -31,6 +31,7 @@ use hyper::{header, HeaderMap, Method, Request, Response};
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::domain::Error;
 use crate::http::body::{self, Body};
 use crate::http::client::Client;
 use crate::service::auth::Caller;
@@ -105,7 +106,7 @@ pub async fn serve(
                 let bytes: Bytes = collected.to_bytes();
                 pairs.extend(form_urlencoded::parse(&bytes).into_owned());
             }
-            Ok(Err(_)) | Err(_) => return envelope(Err(ApiError::BadParameter("request body".into()))),
+            Ok(Err(_)) | Err(_) => return envelope(Err(ApiError::missing("request body"))),
         }
     }
     let mut params = Params::from_pairs(pairs);
@@ -130,7 +131,7 @@ pub async fn serve(
         true => dispatch(&app, call).await,
         false => tokio::time::timeout(answer_within, dispatch(&app, call))
             .await
-            .unwrap_or_else(|_| Err(ApiError::Internal(format!("no answer within {} s", answer_within.as_secs())))),
+            .unwrap_or_else(|_| Err(ApiError::internal(format!("no answer within {} s", answer_within.as_secs())))),
     };
     if let Err(e) = &result {
         match e.is_client_error() {
@@ -175,10 +176,10 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
     if def.auth_level == 0 {
         return Err(ApiError::NoSuchMethod);
     }
-    let sid = call.sid.clone().ok_or(ApiError::NoSession)?;
+    let sid = call.sid.clone().ok_or(Error::NoSession)?;
     let caller = crate::service::auth::caller(app, &sid).await?;
     if changes_something(&call.method) && !carries_token(&call, &caller) {
-        return Err(ApiError::NoSession);
+        return Err(Error::NoSession.into());
     }
     if call.api == "SYNO.DSM.Info" {
         return Ok(Reply::Data(misc::dsm_info()));

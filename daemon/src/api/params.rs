@@ -101,7 +101,7 @@ impl Params {
             raw.split(',').map(|s| s.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>()?
         };
         if ids.len() > MAX_IDS {
-            return Err(ApiError::BadParameter(format!("{name}: more than {MAX_IDS} ids")));
+            return Err(ApiError::missing(format!("{name}: more than {MAX_IDS} ids")));
         }
         Ok(Some(ids))
     }
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn bad_and_missing_values_name_the_parameter() {
         let p = params(&[("n", "five"), ("ids", "[1,{}]"), ("f", "maybe")]);
-        assert!(matches!(p.int("n"), Err(ApiError::BadParameter(ref n)) if n == "n"));
+        assert!(matches!(p.int("n"), Err(ApiError::Service(crate::domain::Error::BadParameter(ref n))) if n == "n"));
         assert!(p.ids("ids").is_err());
         assert!(p.flag("f", false).is_err());
         assert_eq!(p.int("absent").unwrap_err().code(), 114);

@@ -33,7 +33,7 @@ pub fn facet_id(value: &str) -> i64 {
 pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuery, ApiError> {
     if p.has("person_id") || p.has("concept_id") || p.has("geocoding_id") {
         // People, subjects and places come with their own issues; until then none exist.
-        return Err(ApiError::NotFound("no such person, subject or place".into()));
+        return Err(ApiError::not_found("no such person, subject or place"));
     }
     let mut filter = ItemQuery::default();
     if let Some(album) = p.opt_int("album_id")? {

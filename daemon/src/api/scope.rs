@@ -23,9 +23,9 @@ impl Ctx {
         let config = &self.app.config.spaces;
         let root = match self.scope {
             Scope::Shared if !config.shared_root.is_empty() => config.shared_root.clone(),
-            Scope::Shared => return Err(ApiError::NotFound("the Shared Space is disabled".into())),
+            Scope::Shared => return Err(ApiError::not_found("the Shared Space is disabled")),
             Scope::Personal => crate::spaces::personal_root(config, &self.caller.user.name)
-                .ok_or_else(|| ApiError::NotFound("Personal Spaces are disabled".into()))?
+                .ok_or_else(|| ApiError::not_found("Personal Spaces are disabled"))?
                 .display()
                 .to_string(),
         };
@@ -39,7 +39,7 @@ impl Ctx {
                 (SpaceKind::Personal, Some((self.caller.user.uid, self.caller.user.name.clone())))
             }
             Scope::Shared if Path::new(&root).is_dir() => (SpaceKind::Shared, None),
-            Scope::Shared => return Err(ApiError::NotFound(format!("the Shared Space folder {root} is missing"))),
+            Scope::Shared => return Err(ApiError::not_found(format!("the Shared Space folder {root} is missing"))),
         };
         Ok(self
             .app
@@ -67,16 +67,16 @@ impl Ctx {
 /// away through the home's open descriptor, never by path (a chown by path would follow the link).
 fn create_personal_root(root: &Path, uid: u32, gid: u32) -> Result<(), ApiError> {
     use crate::domain::Error;
-    let home = root.parent().ok_or_else(|| ApiError::NotFound("no home".into()))?;
-    let name = root.file_name().and_then(|n| n.to_str()).ok_or_else(|| ApiError::NotFound("no folder name".into()))?;
+    let home = root.parent().ok_or_else(|| ApiError::not_found("no home"))?;
+    let name = root.file_name().and_then(|n| n.to_str()).ok_or_else(|| ApiError::not_found("no folder name"))?;
     match crate::service::space_fs::create_dir(home, "", name, uid, gid) {
         Ok(()) => {
             tracing::info!(root = %root.display(), "created a Personal Space");
             Ok(())
         }
         Err(Error::Exists) if crate::service::space_fs::open_dir(root, "").is_ok() => Ok(()),
-        Err(Error::Exists) => Err(ApiError::NotFound(format!("{} is not a folder", root.display()))),
-        Err(Error::NotFound(_)) => Err(ApiError::NotFound(format!("home {} does not exist", home.display()))),
+        Err(Error::Exists) => Err(ApiError::not_found(format!("{} is not a folder", root.display()))),
+        Err(Error::NotFound(_)) => Err(ApiError::not_found(format!("home {} does not exist", home.display()))),
         Err(e) => Err(e.into()),
     }
 }

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
 use crate::domain::Role;
-use crate::service::blocking;
 use crate::service::space_write::{ensure_dirs, exists, Duplicate, TempFile};
+use crate::service::{blocking, library};
 
 /// A multipart body read up to its file part.
 pub struct Pending {
@@ -42,7 +42,7 @@ pub async fn read_fields(
     let mut fields = Vec::new();
     let mut form_bytes = 0;
     while let Some(mut field) =
-        multipart.next_field().await.map_err(|e| ApiError::BadParameter(format!("multipart: {e}")))?
+        multipart.next_field().await.map_err(|e| ApiError::missing(format!("multipart: {e}")))?
     {
         let name = field.name().unwrap_or_default().to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
@@ -53,20 +53,20 @@ pub async fn read_fields(
             continue;
         }
         if fields.len() > 64 {
-            return Err(ApiError::BadParameter("too many form fields".into()));
+            return Err(ApiError::missing("too many form fields"));
         }
         let mut text = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::BadParameter(format!("field {name}: {e}")))? {
+        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::missing(format!("field {name}: {e}")))? {
             if text.len() + chunk.len() > MAX_TEXT_FIELD {
-                return Err(ApiError::BadParameter(format!("field {name} is larger than {MAX_TEXT_FIELD} bytes")));
+                return Err(ApiError::missing(format!("field {name} is larger than {MAX_TEXT_FIELD} bytes")));
             }
             text.extend_from_slice(&chunk);
         }
         form_bytes += text.len();
         if form_bytes > super::FORM_LIMIT {
-            return Err(ApiError::BadParameter(format!("form fields larger than {} bytes", super::FORM_LIMIT)));
+            return Err(ApiError::missing(format!("form fields larger than {} bytes", super::FORM_LIMIT)));
         }
-        let text = String::from_utf8(text).map_err(|_| ApiError::BadParameter(format!("field {name}: not UTF-8")))?;
+        let text = String::from_utf8(text).map_err(|_| ApiError::missing(format!("field {name}: not UTF-8")))?;
         fields.push((name, text));
     }
     Ok((fields, None))
@@ -149,7 +149,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     crate::service::space_fs::validate_name(&name)?;
     if crate::watch::ignore::is_ignored_file(&name) {
         // Not a photo or video by its name: it would never show up in the library.
-        return Err(ApiError::BadParameter("name".into()));
+        return Err(ApiError::missing("name"));
     }
     let duplicate = match p.opt_str("duplicate")?.as_deref() {
         None | Some("rename") => Duplicate::Rename,
@@ -187,35 +187,11 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     if let Err(e) = written {
         temp.discard();
         tracing::info!(name, "upload cut off: {e}");
-        return Err(ApiError::BadParameter(format!("file: {e}")));
-    }
-    if duplicate == Duplicate::Overwrite {
-        // The original an overwrite replaces goes to the bin first, as a delete would send it: nothing is lost.
-        let (root, folder, n, personal) = (root.clone(), folder_path.clone(), name.clone(), space.owner_uid.is_some());
-        let binned = blocking(move || match exists(&root, &folder, &n) {
-            true => crate::service::space_move::recycle_copy(&root, personal, &folder, &n, uid, gid).map(Some),
-            false => Ok(None),
-        })
-        .await;
-        match binned {
-            Ok(Some(binned)) => {
-                tracing::info!(
-                    user = ctx.caller.user.name,
-                    name,
-                    binned,
-                    "the overwritten original is in the recycle bin"
-                )
-            }
-            Ok(None) => {}
-            Err(e) => {
-                temp.discard();
-                return Err(e.into());
-            }
-        }
+        return Err(ApiError::missing(format!("file: {e}")));
     }
     let mtime = p.opt_int("mtime")?.map(|t| if t > 100_000_000_000 { t / 1000 } else { t });
-    let wanted = name.clone();
-    let Some(stored) = blocking(move || temp.publish(&wanted, duplicate, uid, gid, mtime)).await? else {
+    let stored = library::store_upload(&space, &folder_path, &name, temp, duplicate, (uid, gid), mtime).await?;
+    let Some(stored) = stored else {
         return Ok(Reply::Data(
             json!({ "action": "ignore", "id": existing_id(ctx, &space, &folder_path, &name).await? }),
         ));
@@ -223,7 +199,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let rel = crate::service::space_fs::join(&folder_path, &stored);
     let id = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     tracing::info!(user = ctx.caller.user.name, file = rel, "uploaded");
     Ok(Reply::Data(json!({ "action": if stored == name { "upload" } else { "rename" }, "id": id, "unit_id": id })))
 }

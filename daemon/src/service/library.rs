@@ -2,17 +2,18 @@
 //! through the API or the watcher found it on disk (a move over SMB, an `mv`, an rsync), so that the same change
 //! ends in the same state by either road. It records moves and removals and carries what belongs to a path: a
 //! folder's permission rules (the rest, albums, tags and later faces, hang on the item's id, which a move keeps).
-//! A user's changes (rename, move, copy, delete to `#recycle`, folder create/rename/delete, edits and their
-//! sidecars) are made on disk here, then recorded by the same functions the watcher calls. Whether the user may
+//! A user's changes (uploads, rename, move, copy, delete to `#recycle`, folder create/rename/delete, edits and
+//! their sidecars) are made on disk here, then recorded by the same functions the watcher calls. Whether the user may
 //! make them is `access`'s question, asked before.
 //!
 //! One difference is on purpose: a folder a user deletes is gone, and its rules with it; a folder that vanishes on
 //! disk may be put back by a sync tool, so its rules stay under its path until something else takes that path.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::space_fs::join;
 use super::space_move;
+use super::space_write::{Duplicate, TempFile};
 use crate::db::{Db, DbError, FolderRow, ItemEdit, ItemFile, Space};
 use crate::domain::Error;
 
@@ -65,7 +66,6 @@ pub async fn move_item(db: &Db, space: &Space, file: &ItemFile, to_folder: &str,
 /// Copies an item's file into folder `to` of the same space, through a temp file, under a free name, and returns
 /// that name. The copy is a new file: importing it is the caller's next step.
 pub async fn copy_item(space: &Space, file: &ItemFile, to: &str, owner: Owner) -> Result<String, Error> {
-    use super::space_write::{Duplicate, TempFile};
     let (root, file, to) = (space.root.clone(), file.clone(), to.to_string());
     super::blocking(move || {
         let root = Path::new(&root);
@@ -101,6 +101,40 @@ pub async fn recycle_item(db: &Db, space: &Space, file: &ItemFile, owner: Owner)
     let (space_id, path) = (space.id, join(&file.folder, &file.filename));
     db.call(move |db| deleted(db, space_id, &path, false)).await?;
     Ok(binned)
+}
+
+/// Publishes an upload, written whole to `temp`, as `name` in `folder` (or under a free name, or not at all, as
+/// `duplicate` says); returns the name it got, `None` when an existing file was kept. With `Duplicate::Overwrite`
+/// the original it replaces goes to the recycle bin first, as a delete would send it: nothing is lost. Importing
+/// it is the caller's next step.
+pub async fn store_upload(
+    space: &Space,
+    folder: &str,
+    name: &str,
+    temp: TempFile,
+    duplicate: Duplicate,
+    owner: Owner,
+    mtime: Option<i64>,
+) -> Result<Option<String>, Error> {
+    let (root, personal, folder, name) =
+        (PathBuf::from(&space.root), space.owner_uid.is_some(), folder.to_string(), name.to_string());
+    super::blocking(move || {
+        if duplicate == Duplicate::Overwrite && super::space_write::exists(&root, &folder, &name) {
+            match space_move::recycle_copy(&root, personal, &folder, &name, owner.0, owner.1) {
+                Ok(binned) => tracing::info!(
+                    file = join(&folder, &name),
+                    binned,
+                    "the overwritten original is in the recycle bin"
+                ),
+                Err(e) => {
+                    temp.discard();
+                    return Err(e);
+                }
+            }
+        }
+        temp.publish(&name, duplicate, owner.0, owner.1, mtime)
+    })
+    .await
 }
 
 /// Makes folder `name` in folder `parent` and records it; returns its id. `Error::Exists` when the name is taken.
