@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
-use crate::db::ItemSort;
+use crate::db::{ItemSort, TimelineBucket};
 use crate::domain::{ItemQuery, Role};
 
 /// Items per timeline section: a client loads one section of thumbnails at a time.
@@ -24,39 +24,49 @@ pub async fn timeline(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
     let reach = ctx.access(&space).await?.reach(Role::View).await?;
     let buckets = ctx.app.db.call(move |db| db.timeline(&reach, by_month)).await?;
-    #[derive(serde::Serialize)]
-    struct Day {
-        year: i64,
-        month: i64,
-        day: i64,
-        item_count: i64,
-    }
-    #[derive(serde::Serialize)]
-    struct Section {
-        limit: i64,
-        offset: i64,
-        list: Vec<Day>,
-    }
-    let mut sections: Vec<Section> = Vec::new();
-    let (mut list, mut in_section, mut offset) = (Vec::new(), 0i64, 0i64);
-    for b in buckets {
-        list.push(Day { year: b.year, month: b.month, day: b.day, item_count: b.count });
-        in_section += b.count;
-        if in_section >= SECTION_ITEMS {
-            sections.push(Section { limit: in_section, offset, list: std::mem::take(&mut list) });
-            offset += in_section;
-            in_section = 0;
+    Ok(Reply::Serialized(timeline_json(&buckets)))
+}
+
+/// `{"section":[{"limit","offset","list":[{"year","month","day","item_count"}…]}…]}`, sections of about
+/// `SECTION_ITEMS` items. Written by hand: through serde, the four keys of 4,600 days were a fifth of the call's
+/// CPU on a 100,000-photo space.
+fn timeline_json(buckets: &[TimelineBucket]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + buckets.len() * 56);
+    let mut digits = itoa::Buffer::new();
+    let mut number = |out: &mut Vec<u8>, n: i64| out.extend_from_slice(digits.format(n).as_bytes());
+    out.extend_from_slice(br#"{"section":["#);
+    let (mut start, mut offset) = (0usize, 0i64);
+    while start < buckets.len() {
+        let (mut end, mut limit) = (start, 0i64);
+        while end < buckets.len() && limit < SECTION_ITEMS {
+            limit += buckets[end].count;
+            end += 1;
         }
+        if start > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"limit":"#);
+        number(&mut out, limit);
+        out.extend_from_slice(br#","offset":"#);
+        number(&mut out, offset);
+        out.extend_from_slice(br#","list":["#);
+        for (k, b) in buckets[start..end].iter().enumerate() {
+            out.extend_from_slice(if k == 0 { br#"{"year":"# } else { br#",{"year":"# });
+            number(&mut out, b.year);
+            out.extend_from_slice(br#","month":"#);
+            number(&mut out, b.month);
+            out.extend_from_slice(br#","day":"#);
+            number(&mut out, b.day);
+            out.extend_from_slice(br#","item_count":"#);
+            number(&mut out, b.count);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+        offset += limit;
+        start = end;
     }
-    if !list.is_empty() {
-        sections.push(Section { limit: in_section, offset, list });
-    }
-    #[derive(serde::Serialize)]
-    struct Timeline {
-        section: Vec<Section>,
-    }
-    let bytes = serde_json::to_vec(&Timeline { section: sections }).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Reply::Serialized(bytes))
+    out.extend_from_slice(b"]}");
+    out
 }
 
 pub async fn recently_added(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
@@ -194,4 +204,30 @@ pub async fn background_tasks(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError>
         }));
     }
     Ok(Reply::Data(json!({ "list": list })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeline_comes_in_sections_of_about_200_items() {
+        let day = |day, count| TimelineBucket { year: 2021, month: 3, day, count };
+        let buckets = [day(30, 150), day(29, 60), day(28, 199), day(27, 1), day(26, 5)];
+        let json: Value = serde_json::from_slice(&timeline_json(&buckets)).unwrap();
+        let list = |days: &[(i64, i64)]| {
+            days.iter()
+                .map(|&(d, n)| json!({ "year": 2021, "month": 3, "day": d, "item_count": n }))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            json,
+            json!({ "section": [
+                { "limit": 210, "offset": 0, "list": list(&[(30, 150), (29, 60)]) },
+                { "limit": 200, "offset": 210, "list": list(&[(28, 199), (27, 1)]) },
+                { "limit": 5, "offset": 410, "list": list(&[(26, 5)]) },
+            ] })
+        );
+        assert_eq!(serde_json::from_slice::<Value>(&timeline_json(&[])).unwrap(), json!({ "section": [] }));
+    }
 }

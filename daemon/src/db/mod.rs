@@ -34,6 +34,7 @@ pub use jobs::NewJob;
 pub use query::Reach;
 pub use sessions::SessionLookup;
 pub use spaces::{Space, SpaceKind};
+pub use timeline::TimelineBucket;
 
 /// Migrations in order; entry `i` brings the schema to `user_version = i + 1`.
 const MIGRATIONS: &[&str] = &[
