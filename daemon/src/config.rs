@@ -35,6 +35,13 @@ pub struct Config {
     pub video: VideoConfig,
     pub auth: AuthConfig,
     pub edits: EditsConfig,
+    pub faces: FacesConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacesConfig {
+    pub models_dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -276,6 +283,17 @@ impl Config {
     }
 
     /// Worker count with 0 resolved to the number of cores.
+    /// The folder of the face models: `faces.models_dir`, else `share/photosd/models` beside the executable's
+    /// directory, as the packages install them.
+    pub fn models_dir(&self) -> PathBuf {
+        if !self.faces.models_dir.is_empty() {
+            return PathBuf::from(&self.faces.models_dir);
+        }
+        let exe = std::env::var_os("PHOTOSD_EXE").map(PathBuf::from).or_else(|| std::env::current_exe().ok());
+        let prefix = exe.as_deref().and_then(Path::parent).and_then(Path::parent).unwrap_or(Path::new("/usr"));
+        prefix.join("share/photosd/models")
+    }
+
     pub fn worker_count(&self) -> usize {
         match self.workers.count {
             0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),

@@ -6,6 +6,7 @@ mod app;
 mod config;
 mod db;
 mod domain;
+mod faces_command;
 mod ffi;
 mod http;
 mod index_command;
@@ -13,6 +14,7 @@ mod inspect;
 mod jobs;
 mod licenses_command;
 mod media;
+mod ml;
 mod privileges;
 mod serve_command;
 mod service;
@@ -49,6 +51,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Render thumbnails of files into a folder, through the indexer's workers.
     Thumb(thumb_command::ThumbArgs),
+    /// Print the faces found in files (box, landmarks, score, embedding), through the face worker.
+    Faces(faces_command::FacesArgs),
     /// List video transcodes with their progress; cancel or restart one.
     Transcodes(transcodes_command::TranscodesArgs),
     /// Print photosd's licence and those of the libraries built into it.
@@ -112,6 +116,7 @@ fn main() -> std::process::ExitCode {
             Command::Index(args) => index_command::index_once(config, args).await,
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,
+            Command::Faces(args) => faces_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,
             Command::Worker(_) | Command::Licenses(_) => unreachable!("handled above"),
         }

@@ -57,15 +57,23 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
     while let Some((request, files)) = receive(std::os::fd::AsFd::as_fd(&stdin))? {
         let mut files = files.into_iter();
         let path = std::path::PathBuf::from(request.path());
-        let source = match files.next() {
-            Some(file) => media::input::Source::new(path, file, files.next()),
+        let first = files.next();
+        // After the file: a `Read`'s XMP sidecar, or the model files of a `Faces` request.
+        let mut rest: Vec<std::fs::File> = files.collect();
+        let sidecar = match request {
+            Request::Faces { .. } => None,
+            _ if rest.is_empty() => None,
+            _ => Some(rest.remove(0)),
+        };
+        let source = match first {
+            Some(file) => media::input::Source::new(path, file, sidecar),
             None => Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file came with the request")),
         };
         // Hashing costs grow with the file: one more CPU second per 20 MB, so a large video is not cut short.
         let size = source.as_ref().map_or(0, |s| s.len);
         limit_cpu_for_next_job(args.cpu_secs + size / 20_000_000)?;
         let response = match source {
-            Ok(source) => answer(request, &source, &stdout),
+            Ok(source) => answer(request, &source, rest, &stdout),
             Err(e) => refuse(request, &e),
         };
         let mut out = stdout.lock();
@@ -75,7 +83,12 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn answer(request: Request, source: &media::input::Source, stdout: &std::io::Stdout) -> Response {
+fn answer(
+    request: Request,
+    source: &media::input::Source,
+    models: Vec<std::fs::File>,
+    stdout: &std::io::Stdout,
+) -> Response {
     match request {
         Request::Read { hash, .. } => {
             let reading = std::panic::catch_unwind(|| media::read_source(source, hash)).unwrap_or_else(|panic| {
@@ -118,6 +131,41 @@ fn answer(request: Request, source: &media::input::Source, stdout: &std::io::Std
             }
             Response::Thumbs(result)
         }
+        Request::Faces { embedding, short_side, aligned, .. } => {
+            let find = || find_faces(source, models, embedding, if aligned { None } else { Some(short_side) });
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(find)).unwrap_or_else(|panic| {
+                Err(format!("face detection failed on this file: {}", panic_message(&panic)).into())
+            });
+            crate::ffi::release_free_memory();
+            Response::Faces(result)
+        }
+    }
+}
+
+/// The face models, loaded from the first `Faces` request's model files and kept for the worker's life.
+static FACE_MODELS: std::sync::OnceLock<Result<crate::ml::FaceModels, String>> = std::sync::OnceLock::new();
+
+/// The faces of the image brought to `short_side`; with `None`, the image is one aligned face to embed.
+fn find_faces(
+    source: &media::input::Source,
+    models: Vec<std::fs::File>,
+    embedding: bool,
+    short_side: Option<u32>,
+) -> Result<Vec<crate::ml::Face>, media::input::OutputError> {
+    use media::input::OutputError;
+    let loaded = FACE_MODELS.get_or_init(|| {
+        let [yunet, sface]: [std::fs::File; 2] =
+            models.try_into().map_err(|_| "the model files did not come with the request".to_string())?;
+        crate::ml::FaceModels::from_files(yunet, sface).map_err(|e| e.to_string())
+    });
+    // The models are photosd's own: a missing or broken one is never the photo's fault.
+    let models = loaded.as_ref().map_err(|e| OutputError::Storage(format!("the face models: {e}")))?;
+    let failed = |e: anyhow::Error| OutputError::File(format!("face detection: {e}"));
+    match short_side {
+        Some(side) => models.faces(&media::thumb::upright(source, side)?, embedding).map_err(failed),
+        None => Ok(vec![models
+            .aligned_face(&media::thumb::upright(source, crate::ml::sface::SIDE as u32)?)
+            .map_err(failed)?]),
     }
 }
 
@@ -130,6 +178,7 @@ fn refuse(request: Request, error: &std::io::Error) -> Response {
         }
         Request::Thumbs(_) => Response::Thumbs(Err(reason.into())),
         Request::Transcode { .. } => Response::Transcoded(Err(reason.into())),
+        Request::Faces { .. } => Response::Faces(Err(reason.into())),
     }
 }
 

@@ -98,6 +98,12 @@ impl PoolSpec {
         }
     }
 
+    /// The face pool: one worker at a lower CPU priority (faces never hold up thumbnails), which leaves with its
+    /// models' memory when idle.
+    pub fn faces(config: &Config) -> PoolSpec {
+        PoolSpec { name: "faces", workers: 1, nice: 10, ..PoolSpec::media(config) }
+    }
+
     /// The folders the workers may write to. The library's pools write thumbnails and transcodes under the data
     /// dir; `photosd thumb` its `--out` folder.
     pub fn writing_to(mut self, folders: &[PathBuf]) -> PoolSpec {
@@ -182,12 +188,30 @@ impl WorkerPool {
         cancel: &CancellationToken,
     ) -> Result<Result<(), OutputError>, WorkerError> {
         let request = Request::Transcode { path: source.path.display().to_string(), out: out.display().to_string() };
-        let answer = self.exchange(&request, source, on_progress, Some(cancel)).await;
+        let answer = self.exchange(&request, source, &[], on_progress, Some(cancel)).await;
         if answer.is_err() {
             remove_partial_output(out);
         }
         match answer? {
             Response::Transcoded(result) => Ok(result.map_err(OutputError::bounded)),
+            other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
+        }
+    }
+
+    /// Finds the faces in an image in a worker (which loads `models` on its first request); with `aligned`, the
+    /// image is one aligned face to embed. The outer error is what happened to the worker; the inner one the
+    /// file's fault, or photosd's own (the models).
+    pub async fn faces(
+        &self,
+        source: &Source,
+        models: &crate::ml::ModelFiles,
+        embedding: bool,
+        short_side: u32,
+        aligned: bool,
+    ) -> Result<Result<Vec<crate::ml::Face>, OutputError>, WorkerError> {
+        let request = Request::Faces { path: source.path.display().to_string(), embedding, short_side, aligned };
+        match self.exchange(&request, source, &models.descriptors(), &mut |_| {}, None).await? {
+            Response::Faces(result) => Ok(result.map_err(OutputError::bounded)),
             other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
         }
     }
@@ -235,15 +259,16 @@ impl WorkerPool {
     }
 
     async fn call(&self, request: &Request, source: &Source) -> Result<Response, WorkerError> {
-        self.exchange(request, source, &mut |_| {}, None).await
+        self.exchange(request, source, &[], &mut |_| {}, None).await
     }
 
-    /// Sends one request with the source's descriptors, and reads frames until its answer, passing progress
-    /// frames to `on_progress`.
+    /// Sends one request with the source's descriptors and `extra` ones after them, and reads frames until its
+    /// answer, passing progress frames to `on_progress`.
     async fn exchange(
         &self,
         request: &Request,
         source: &Source,
+        extra: &[RawFd],
         on_progress: &mut (dyn FnMut(f64) + Send),
         cancel: Option<&CancellationToken>,
     ) -> Result<Response, WorkerError> {
@@ -256,6 +281,7 @@ impl WorkerPool {
         let deadline = self.spec.timeout + Duration::from_secs(source.len / 50_000_000);
         let mut files: Vec<RawFd> = vec![source.file().as_raw_fd()];
         files.extend(source.sidecar.as_ref().map(|f| f.as_raw_fd()));
+        files.extend_from_slice(extra);
         let exchange = async {
             send(&worker.socket, request, &files).await?;
             loop {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::media::input::OutputError;
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
+use crate::ml::Face;
 
 /// A frame larger than this is a bug or a broken worker, never a real message.
 pub const MAX_FRAME: usize = 16 * 1024 * 1024;
@@ -26,12 +27,16 @@ pub enum Request {
     Thumbs(ThumbRequest),
     /// Make a browser-playable copy of a video at `out`.
     Transcode { path: String, out: String },
+    /// Find the faces in an image (a photo or its thumbnail) brought to `short_side`, with their embeddings when
+    /// `embedding`; or, when `aligned`, embed the image itself as one aligned 112×112 face. The two model files
+    /// (YuNet, SFace) come as the second and third descriptors; a worker loads them once.
+    Faces { path: String, embedding: bool, short_side: u32, aligned: bool },
 }
 
 impl Request {
     pub fn path(&self) -> &str {
         match self {
-            Request::Read { path, .. } | Request::Transcode { path, .. } => path,
+            Request::Read { path, .. } | Request::Transcode { path, .. } | Request::Faces { path, .. } => path,
             Request::Thumbs(t) => &t.path,
         }
     }
@@ -43,6 +48,8 @@ pub enum Response {
     /// The files written, or why they could not be (the file's fault, or the data dir's).
     Thumbs(Result<ThumbReport, OutputError>),
     Transcoded(Result<(), OutputError>),
+    /// The faces found, or why the image could not be read (the file's fault) or the models not loaded (photosd's).
+    Faces(Result<Vec<Face>, OutputError>),
     /// Not an answer: the fraction (0 to 1) of a transcode done so far. The answer follows.
     Progress(f64),
 }

