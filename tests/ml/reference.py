@@ -29,7 +29,7 @@ TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                      [70.7299, 92.2041]], np.float64)
 MIN_SCORE, MAX_OVERLAP, DETECT_SIDE = 0.6, 0.3, 640
 # Tolerances: the same float32 network on the same pixels, run by two implementations.
-BOX_PX, SCORE, COSINE_ALIGNED, COSINE_END_TO_END = 0.5, 0.01, 0.9999, 0.99
+BOX_PX, SCORE, COSINE_ALIGNED, COSINE_END_TO_END = 0.01, 1e-4, 1 - 1e-5, 1 - 1e-3
 
 
 def umeyama(src, dst):
@@ -147,8 +147,8 @@ def main():
 
     print(f"photos: {len(inputs)}; faces found by OpenCV's FaceDetectorYN: {faces_ref}; matched by photosd: "
           f"{len(crops)}")
-    print(f"detection: worst box/landmark difference {worst_box:.2e} px (tolerance {BOX_PX}), worst score "
-          f"difference {worst_score:.2e} (tolerance {SCORE}); missed {len(missed)}, extra {len(extra)}")
+    print(f"detection: worst box/landmark difference {worst_box:.2e} px (tolerance {BOX_PX:.0e}), worst score "
+          f"difference {worst_score:.2e} (tolerance {SCORE:.0e}); missed {len(missed)}, extra {len(extra)}")
     print(f"embedding of the same aligned crop (onnxruntime on the original SFace vs photosd): 1 - cosine at most "
           f"{1 - min(cos_aligned):.2e}, mean {1 - np.mean(cos_aligned):.2e} (tolerance {1 - COSINE_ALIGNED:.0e})")
     print(f"end to end (photosd's own alignment vs OpenCV landmarks + warpAffine): 1 - cosine at most "

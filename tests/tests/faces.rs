@@ -63,3 +63,39 @@ fn missing_models_are_named_not_blamed_on_the_photo() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("yunet.safetensors") && said.contains("models/fetch.py"), "{said}");
 }
+
+#[test]
+fn every_malformed_file_gets_an_answer_and_a_good_photo_after_them_its_faces() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs = vec![corpus().join("malformed")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 100, "the malformed corpus: {} files", files.len());
+    files.push(corpus().join("faces/barack_obama/fr_obama.jpg"));
+    let out = std::process::Command::new(photosd_bin())
+        .env("PHOTOSD_FACES_MODELS_DIR", models())
+        .args(["faces", "--embedding"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let lines = photosd_tests::json_lines(&out.stdout);
+    assert_eq!(lines.len(), files.len(), "one answer per file: {}", String::from_utf8_lossy(&out.stderr));
+    let crashed: Vec<_> = lines.iter().filter(|l| l["error"].as_str().is_some_and(|e| e.contains("worker"))).collect();
+    println!(
+        "{} malformed files: {} with an error of their own, {} read (no face or some), {} that stopped a worker",
+        files.len() - 1,
+        lines.iter().filter(|l| l.get("error").is_some()).count(),
+        lines.iter().filter(|l| l.get("faces").is_some()).count() - 1,
+        crashed.len()
+    );
+    assert_eq!(lines.last().unwrap()["faces"].as_array().map(Vec::len), Some(1), "the good photo after them");
+}

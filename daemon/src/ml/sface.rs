@@ -7,9 +7,9 @@
 //! PReLU; then one linear layer over the 1024×7×7 map (the final batch norms folded into it by `models/fetch.py`).
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{Conv2d, Linear};
+use candle_nn::Linear;
 
-use super::layers::{prelu, Weights};
+use super::layers::{Conv, PRelu, Weights};
 
 /// The side of the aligned face the network takes.
 pub const SIDE: usize = 112;
@@ -46,7 +46,7 @@ const LAYERS: [(&str, usize); 27] = [
 ];
 
 pub struct SFace {
-    layers: Vec<(Conv2d, Tensor)>,
+    layers: Vec<(Conv, PRelu)>,
     fc: Linear,
 }
 
@@ -54,7 +54,10 @@ impl SFace {
     pub fn load(weights: &Weights) -> Result<SFace> {
         let layers = LAYERS
             .iter()
-            .map(|(name, stride)| Ok((weights.conv(name, *stride)?, weights.get(&format!("{name}.prelu"))?.clone())))
+            .map(|(name, stride)| {
+                let slopes = weights.get(&format!("{name}.prelu"))?.to_vec1()?;
+                Ok((weights.conv(name, *stride)?, PRelu(slopes)))
+            })
             .collect::<Result<_>>()?;
         let fc = Linear::new(weights.get("fc.weight")?.clone(), Some(weights.get("fc.bias")?.clone()));
         Ok(SFace { layers, fc })
@@ -64,7 +67,7 @@ impl SFace {
     pub fn forward(&self, faces: &Tensor) -> Result<Tensor> {
         let mut x = ((faces - 127.5)? * 0.0078125)?;
         for (conv, slopes) in &self.layers {
-            x = prelu(&conv.forward(&x)?, slopes)?;
+            x = conv.forward(&x)?.contiguous()?.apply_op1_no_bwd(slopes)?;
         }
         self.fc.forward(&x.flatten_from(1)?)
     }

@@ -8,15 +8,14 @@
 //! per level, four maps (a 1×1 then a depthwise 3×3 each): class and objectness scores, box and landmarks.
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::Conv2d;
 
-use super::layers::Weights;
+use super::layers::{Conv, Weights};
 use super::Face;
 
 /// A 1×1 convolution, a depthwise 3×3, then ReLU.
 struct DpUnit {
-    pointwise: Conv2d,
-    depthwise: Conv2d,
+    pointwise: Conv,
+    depthwise: Conv,
 }
 
 impl DpUnit {
@@ -34,8 +33,8 @@ impl DpUnit {
 
 /// A head map: a 1×1 convolution then a depthwise 3×3, no activation.
 struct HeadMap {
-    pointwise: Conv2d,
-    depthwise: Conv2d,
+    pointwise: Conv,
+    depthwise: Conv,
 }
 
 impl HeadMap {
@@ -53,7 +52,7 @@ struct Level {
 }
 
 pub struct YuNet {
-    stem: Conv2d,
+    stem: Conv,
     /// backbone.model0.conv2 and the units of model1 … model5, two each.
     units: Vec<DpUnit>,
     /// The neck's units for P3, P4, P5 (neck.lateral_convs.0 … 2).

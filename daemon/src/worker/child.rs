@@ -136,7 +136,11 @@ fn answer(
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(find)).unwrap_or_else(|panic| {
                 Err(format!("face detection failed on this file: {}", panic_message(&panic)).into())
             });
-            crate::ffi::release_free_memory();
+            // As after thumbnails: what libheif or FFmpeg left goes back at once; the networks' buffers are
+            // reused by the next photo (the models' memory goes when the idle worker exits).
+            if !matches!(media::detect::extension(&source.path).as_str(), "jpg" | "jpeg" | "jpe" | "png") {
+                crate::ffi::release_free_memory();
+            }
             Response::Faces(result)
         }
     }

@@ -399,7 +399,7 @@ async fn stop_idle_workers(idle: std::sync::Weak<IdleWorkers>, after: Duration, 
 }
 
 /// The environment of every worker.
-const WORKER_ENV: [(&str, &str); 3] = [
+const WORKER_ENV: [(&str, &str); 5] = [
     // glibc reserves 64 MB of address space per thread arena; two arenas keep decoder threads from using up the
     // worker's address-space limit without using any more memory.
     ("MALLOC_ARENA_MAX", "2"),
@@ -407,6 +407,10 @@ const WORKER_ENV: [(&str, &str); 3] = [
     // from the kernel each time: a fifth of the thumbnailing CPU went to page faults.
     ("MALLOC_MMAP_THRESHOLD_", "33554432"),
     ("MALLOC_TRIM_THRESHOLD_", "8388608"),
+    // One thread per worker: a pool already has a worker per core it may use. (Without a number, candle also
+    // reads /proc/cpuinfo again at every matrix product.)
+    ("RAYON_NUM_THREADS", "1"),
+    ("CANDLE_NUM_THREADS", "1"),
 ];
 
 /// Logs what a worker prints to stderr, line by line, until it exits. Its own last words ("photosd worker: …")
