@@ -126,7 +126,7 @@ def sface_tensors(model):
 
     def batch_norm(node):
         gamma, beta, mean, var = (values[name].astype(np.float64) for name in node.input[1:5])
-        eps = next(helper.get_attribute_value(a) for a in node.attribute if a.name == "epsilon")
+        eps = next((helper.get_attribute_value(a) for a in node.attribute if a.name == "epsilon"), 1e-5)
         scale = gamma / np.sqrt(var + eps)
         return scale, beta - mean * scale
 
@@ -145,6 +145,9 @@ def sface_tensors(model):
     s1, t1 = batch_norm(by_name["bn1"])
     s2, t2 = batch_norm(by_name["fc1"])
     gemm = by_name["pre_fc1"]
+    attrs = {a.name: helper.get_attribute_value(a) for a in gemm.attribute}
+    if (attrs.get("transB", 0), attrs.get("transA", 0), attrs.get("alpha", 1.0), attrs.get("beta", 1.0)) != (1, 0, 1.0, 1.0):
+        raise ValueError(f"SFace: the fully connected layer is not y = x·Wᵀ + b: {attrs}")
     w, b = values[gemm.input[1]].astype(np.float64), values[gemm.input[2]].astype(np.float64)
     area = w.shape[1] // s1.shape[0]  # flatten order: channel * 49 + row * 7 + column
     w1 = w * np.repeat(s1, area)[None, :]
@@ -184,6 +187,9 @@ def main():
     with open(os.path.join(HERE, "manifest.json"), "rb") as f:
         raw = f.read()
     manifest = json.loads(raw)
+    # The outputs depend on the manifest and on this conversion: either changing makes them again.
+    with open(os.path.abspath(__file__), "rb") as f:
+        raw += f.read()
     os.makedirs(args.out, exist_ok=True)
     stamp = os.path.join(args.out, "manifest.sha256")
     wanted = [m["converted"] for m in manifest["models"].values()]

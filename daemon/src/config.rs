@@ -282,7 +282,6 @@ impl Config {
         Ok(())
     }
 
-    /// Worker count with 0 resolved to the number of cores.
     /// The folder of the face models: `faces.models_dir`, else `share/photosd/models` beside the executable's
     /// directory, as the packages install them.
     pub fn models_dir(&self) -> PathBuf {
@@ -294,6 +293,7 @@ impl Config {
         prefix.join("share/photosd/models")
     }
 
+    /// Worker count with 0 resolved to the number of cores.
     pub fn worker_count(&self) -> usize {
         match self.workers.count {
             0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),

@@ -1,6 +1,7 @@
 //! `photosd faces FILE... [--embedding] [--aligned]`: finds the faces in each file through the same worker and
-//! models as the indexer, and prints one JSON line per file: its faces (box, landmarks, score, and with
-//! `--embedding` the vector), or the error. For debugging, and for the reference tests.
+//! models as the indexer, and prints one JSON line per file: the size of the upright image the faces were found
+//! in (`--short-side`), its faces (box, landmarks, score, and with `--embedding` the vector), or the error. For
+//! debugging, and for the reference tests.
 
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ pub struct FacesArgs {
     #[arg(long)]
     pub aligned: bool,
     /// The size the image is brought to before detection, short side in pixels (the xl thumbnail's).
-    #[arg(long, default_value_t = 1280)]
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(16..))]
     pub short_side: u32,
 }
 
@@ -37,7 +38,9 @@ pub async fn run(config: &Config, args: FacesArgs) -> anyhow::Result<()> {
             Err(e) => Err(format!("cannot open: {e}")),
         };
         let line = match found {
-            Ok(faces) => serde_json::json!({ "file": file, "faces": faces }),
+            Ok(found) => {
+                serde_json::json!({ "file": file, "width": found.width, "height": found.height, "faces": found.faces })
+            }
             Err(error) => {
                 failures += 1;
                 serde_json::json!({ "file": file, "error": error })

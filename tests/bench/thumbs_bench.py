@@ -16,32 +16,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import PHOTOSD, ROOT, ensure_bench_set, timed  # noqa: E402
-
-
-def tree_rss_kb(pid):
-    """RSS of a process and all its descendants, in KiB."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-        stack.extend(children.get(p, []))
-    return total
+from benchlib import PHOTOSD, ROOT, ensure_bench_set, timed, tree_rss_kb  # noqa: E402
 
 
 def peak_rss_of_index(files, workers):

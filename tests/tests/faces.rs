@@ -97,5 +97,6 @@ fn every_malformed_file_gets_an_answer_and_a_good_photo_after_them_its_faces() {
         lines.iter().filter(|l| l.get("faces").is_some()).count() - 1,
         crashed.len()
     );
+    assert!(crashed.is_empty(), "no malformed file stops a worker: {crashed:?}");
     assert_eq!(lines.last().unwrap()["faces"].as_array().map(Vec::len), Some(1), "the good photo after them");
 }

@@ -70,6 +70,9 @@ pub fn crop(image: &Rgb, landmarks: &[[f32; 2]; 5]) -> Vec<u8> {
     for v in 0..SIDE {
         for u in 0..SIDE {
             let [sx, sy] = back.apply([u as f32, v as f32]);
+            // Far outside is black; the clamp keeps the arithmetic below in range (a NaN, from landmarks that
+            // coincide, casts to 0 and samples black too).
+            let (sx, sy) = (sx.clamp(-2.0, w as f32 + 1.0), sy.clamp(-2.0, h as f32 + 1.0));
             let (x0, y0) = (sx.floor(), sy.floor());
             let (fx, fy) = (sx - x0, sy - y0);
             let (x0, y0) = (x0 as i64, y0 as i64);

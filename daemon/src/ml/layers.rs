@@ -170,8 +170,6 @@ mod tests {
     use super::*;
     use candle_core::Device;
 
-    /// The direct loop and the 1×1 product give what candle's own convolution gives, at both strides and on odd
-    /// and even sizes.
     #[test]
     fn prelu_keeps_what_is_positive_and_scales_the_rest_by_its_channels_slope() {
         let x = Tensor::new(&[[[[1f32, -2.0]], [[-4.0, 0.5]]]], &Device::Cpu).unwrap();
@@ -179,6 +177,8 @@ mod tests {
         assert_eq!(y.flatten_all().unwrap().to_vec1::<f32>().unwrap(), [1.0, -1.0, 4.0, 0.5]);
     }
 
+    /// The direct loop and the 1×1 product give what candle's own convolution gives, at both strides and on odd
+    /// and even sizes.
     #[test]
     fn the_fast_convolutions_equal_candles_own() {
         let device = Device::Cpu;

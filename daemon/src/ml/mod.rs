@@ -23,6 +23,11 @@ pub const DETECT_SIDE: u32 = 640;
 pub const MIN_SCORE: f32 = 0.6;
 /// Two detections overlapping more than this (intersection over union) are one face.
 pub const MAX_OVERLAP: f32 = 0.3;
+/// At most this many faces of one image are kept, the best first: a crowd photo keeps its 100 clearest faces, and
+/// a hostile pattern of thousands of "faces" costs no more.
+pub const MAX_FACES: usize = 100;
+/// Faces are embedded this many at a time, so that memory stays bounded whatever their number.
+const EMBED_BATCH: usize = 8;
 
 /// One face in an image, in that image's pixels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +40,15 @@ pub struct Face {
     /// The L2-normalised SFace embedding, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding: Option<Vec<f32>>,
+}
+
+/// The faces of one image, in the pixels of the image they were found in (`width` × `height`: the upright image
+/// at the size asked for), so that a caller can make them relative to the photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacesFound {
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<Face>,
 }
 
 /// Both networks, loaded.
@@ -88,8 +102,8 @@ impl FaceModels {
         })
     }
 
-    /// The faces in an upright RGB image, best first, with their embeddings when `embed`.
-    pub fn faces(&self, image: &Pixels, embed: bool) -> anyhow::Result<Vec<Face>> {
+    /// The faces in an upright RGB image, best first (at most `MAX_FACES`), with their embeddings when `embed`.
+    pub fn faces(&self, image: &Pixels, embed: bool) -> anyhow::Result<FacesFound> {
         let mut faces = self.detect(image)?;
         if embed && !faces.is_empty() {
             let vectors = self.embed(image, &faces)?;
@@ -97,17 +111,19 @@ impl FaceModels {
                 face.embedding = Some(vector);
             }
         }
-        Ok(faces)
+        Ok(FacesFound { width: image.width, height: image.height, faces })
     }
 
     /// Detection on the image brought down to `DETECT_SIDE`, zero-padded to a multiple of 32 on the right and at
     /// the bottom (as OpenCV's `FaceDetectorYN` pads), then mapped back to the image's pixels.
     pub fn detect(&self, image: &Pixels) -> anyhow::Result<Vec<Face>> {
         let small = image.clone().fit_long_side(DETECT_SIDE).map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(small.width > 0 && small.height > 0, "an empty image");
         let input = bgr_input(&small, 32)?;
         let (_, _, _, width) = input.dims4()?;
         let maps = self.detector.forward(&input)?;
-        let faces = yunet::suppress(yunet::decode(&maps, width, MIN_SCORE)?, MAX_OVERLAP);
+        let mut faces = yunet::suppress(yunet::decode(&maps, width, MIN_SCORE)?, MAX_OVERLAP);
+        faces.truncate(MAX_FACES);
         let (sx, sy) = (image.width as f32 / small.width as f32, image.height as f32 / small.height as f32);
         Ok(faces
             .into_iter()
@@ -119,10 +135,14 @@ impl FaceModels {
             .collect())
     }
 
-    /// The normalised embeddings of faces of `image`, aligned by their landmarks, in one batch.
+    /// The normalised embeddings of faces of `image`, aligned by their landmarks, a few at a time.
     pub fn embed(&self, image: &Pixels, faces: &[Face]) -> anyhow::Result<Vec<Vec<f32>>> {
-        let crops: Vec<Vec<u8>> = faces.iter().map(|f| align::crop(image, &f.landmarks)).collect();
-        Ok(self.embed_crops(&crops)?.into_iter().map(sface::normalised).collect())
+        let mut vectors = Vec::with_capacity(faces.len());
+        for batch in faces.chunks(EMBED_BATCH) {
+            let crops: Vec<Vec<u8>> = batch.iter().map(|f| align::crop(image, &f.landmarks)).collect();
+            vectors.extend(self.embed_crops(&crops)?.into_iter().map(sface::normalised));
+        }
+        Ok(vectors)
     }
 
     /// The raw SFace outputs for aligned 112×112 RGB crops.

@@ -134,7 +134,8 @@ pub fn decode(maps: &[[Tensor; 4]], width: usize, min_score: f32) -> Result<Vec<
         let cells = cls.len();
         for cell in 0..cells {
             let score = (cls[cell].clamp(0.0, 1.0) * obj[cell].clamp(0.0, 1.0)).sqrt();
-            if score < min_score {
+            // A NaN score is dropped too.
+            if score.is_nan() || score < min_score {
                 continue;
             }
             let (row, column) = ((cell / columns) as f32, (cell % columns) as f32);
@@ -148,7 +149,11 @@ pub fn decode(maps: &[[Tensor; 4]], width: usize, min_score: f32) -> Result<Vec<
             for (j, point) in landmarks.iter_mut().enumerate() {
                 *point = [(k(2 * j) + column) * s, (k(2 * j + 1) + row) * s];
             }
-            faces.push(Face { bbox: [cx - w / 2.0, cy - h / 2.0, w, h], landmarks, score, embedding: None });
+            let face = Face { bbox: [cx - w / 2.0, cy - h / 2.0, w, h], landmarks, score, embedding: None };
+            // A box the network blew up (an infinite size) or a NaN landmark is no face.
+            if face.bbox.iter().chain(face.landmarks.iter().flatten()).all(|v| v.is_finite()) {
+                faces.push(face);
+            }
         }
     }
     Ok(faces)

@@ -132,10 +132,7 @@ fn answer(
             Response::Thumbs(result)
         }
         Request::Faces { embedding, short_side, aligned, .. } => {
-            let find = || find_faces(source, models, embedding, if aligned { None } else { Some(short_side) });
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(find)).unwrap_or_else(|panic| {
-                Err(format!("face detection failed on this file: {}", panic_message(&panic)).into())
-            });
+            let result = find_faces(source, models, embedding, if aligned { None } else { Some(short_side) });
             // As after thumbnails: what libheif or FFmpeg left goes back at once; the networks' buffers are
             // reused by the next photo (the models' memory goes when the idle worker exits).
             if !matches!(media::detect::extension(&source.path).as_str(), "jpg" | "jpeg" | "jpe" | "png") {
@@ -146,30 +143,44 @@ fn answer(
     }
 }
 
-/// The face models, loaded from the first `Faces` request's model files and kept for the worker's life.
-static FACE_MODELS: std::sync::OnceLock<Result<crate::ml::FaceModels, String>> = std::sync::OnceLock::new();
+/// The face models, loaded from the first `Faces` request that brought loadable model files, and kept for the
+/// worker's life (a failed load is not kept: the next request tries again).
+static FACE_MODELS: std::sync::OnceLock<crate::ml::FaceModels> = std::sync::OnceLock::new();
 
-/// The faces of the image brought to `short_side`; with `None`, the image is one aligned face to embed.
+/// The faces of the image brought to `short_side`; with `None`, the image is one aligned face to embed. A file
+/// that cannot be decoded is the file's fault; anything after that (the models, the networks) is photosd's own.
 fn find_faces(
     source: &media::input::Source,
     models: Vec<std::fs::File>,
     embedding: bool,
     short_side: Option<u32>,
-) -> Result<Vec<crate::ml::Face>, media::input::OutputError> {
+) -> Result<crate::ml::FacesFound, media::input::OutputError> {
     use media::input::OutputError;
-    let loaded = FACE_MODELS.get_or_init(|| {
-        let [yunet, sface]: [std::fs::File; 2] =
-            models.try_into().map_err(|_| "the model files did not come with the request".to_string())?;
-        crate::ml::FaceModels::from_files(yunet, sface).map_err(|e| e.to_string())
-    });
-    // The models are photosd's own: a missing or broken one is never the photo's fault.
-    let models = loaded.as_ref().map_err(|e| OutputError::Storage(format!("the face models: {e}")))?;
-    let failed = |e: anyhow::Error| OutputError::File(format!("face detection: {e}"));
-    match short_side {
-        Some(side) => models.faces(&media::thumb::upright(source, side)?, embedding).map_err(failed),
-        None => Ok(vec![models
-            .aligned_face(&media::thumb::upright(source, crate::ml::sface::SIDE as u32)?)
-            .map_err(failed)?]),
+    let ours = |what: String| OutputError::Storage(format!("the face models: {what}"));
+    let models = match FACE_MODELS.get() {
+        Some(loaded) => loaded,
+        None => {
+            let [yunet, sface]: [std::fs::File; 2] =
+                models.try_into().map_err(|_| ours("the model files did not come with the request".into()))?;
+            let loaded = crate::ml::FaceModels::from_files(yunet, sface).map_err(|e| ours(e.to_string()))?;
+            FACE_MODELS.get_or_init(|| loaded)
+        }
+    };
+    let side = short_side.unwrap_or(crate::ml::sface::SIDE as u32);
+    let decode = || media::thumb::upright(source, side);
+    let image = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()))?;
+    let infer = || match short_side {
+        Some(_) => models.faces(&image, embedding),
+        None => models.aligned_face(&image).map(|face| crate::ml::FacesFound {
+            width: image.width,
+            height: image.height,
+            faces: vec![face],
+        }),
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(infer)) {
+        Ok(found) => found.map_err(|e| ours(e.to_string())),
+        Err(panic) => Err(ours(format!("the networks failed: {}", panic_message(&panic)))),
     }
 }
 

@@ -208,7 +208,7 @@ impl WorkerPool {
         embedding: bool,
         short_side: u32,
         aligned: bool,
-    ) -> Result<Result<Vec<crate::ml::Face>, OutputError>, WorkerError> {
+    ) -> Result<Result<crate::ml::FacesFound, OutputError>, WorkerError> {
         let request = Request::Faces { path: source.path.display().to_string(), embedding, short_side, aligned };
         match self.exchange(&request, source, &models.descriptors(), &mut |_| {}, None).await? {
             Response::Faces(result) => Ok(result.map_err(OutputError::bounded)),
@@ -280,7 +280,10 @@ impl WorkerPool {
         // Hashing a large video takes time on a slow disk: one more second per 50 MB.
         let deadline = self.spec.timeout + Duration::from_secs(source.len / 50_000_000);
         let mut files: Vec<RawFd> = vec![source.file().as_raw_fd()];
-        files.extend(source.sidecar.as_ref().map(|f| f.as_raw_fd()));
+        // Only a `Read` reads the XMP sidecar; a `Faces` request's extra descriptors are its models.
+        if matches!(request, Request::Read { .. }) {
+            files.extend(source.sidecar.as_ref().map(|f| f.as_raw_fd()));
+        }
         files.extend_from_slice(extra);
         let exchange = async {
             send(&worker.socket, request, &files).await?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::media::input::OutputError;
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
-use crate::ml::Face;
+use crate::ml::FacesFound;
 
 /// A frame larger than this is a bug or a broken worker, never a real message.
 pub const MAX_FRAME: usize = 16 * 1024 * 1024;
@@ -49,7 +49,7 @@ pub enum Response {
     Thumbs(Result<ThumbReport, OutputError>),
     Transcoded(Result<(), OutputError>),
     /// The faces found, or why the image could not be read (the file's fault) or the models not loaded (photosd's).
-    Faces(Result<Vec<Face>, OutputError>),
+    Faces(Result<FacesFound, OutputError>),
     /// Not an answer: the fraction (0 to 1) of a transcode done so far. The answer follows.
     Progress(f64),
 }
@@ -91,7 +91,9 @@ pub fn receive_datagram(socket: std::os::fd::BorrowedFd) -> std::io::Result<Opti
     use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
     use std::os::fd::AsRawFd;
     let mut buffer = vec![0u8; MAX_REQUEST];
-    let mut control = nix::cmsg_space!([std::os::fd::RawFd; 4]);
+    // Room for more descriptors than any request sends (a file and its sidecar, or an image and two models), so
+    // that a request is never cut short.
+    let mut control = nix::cmsg_space!([std::os::fd::RawFd; 8]);
     let (len, truncated, files) = {
         let mut iov = [std::io::IoSliceMut::new(&mut buffer)];
         let message = recvmsg::<()>(socket.as_raw_fd(), &mut iov, Some(&mut control), MsgFlags::MSG_CMSG_CLOEXEC)?;

@@ -129,6 +129,8 @@ export const t = {
   thumbnailsPending: 'thumbnails',
   videosPending: 'videos',
   aboutText: 'A self-hosted photo library, compatible with Synology Photos.',
+  models: 'Models',
+  weightsFrom: 'Weights from',
   version: 'Version',
   thirdParty: 'Third-party software',
   shortcuts: [
