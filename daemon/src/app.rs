@@ -6,6 +6,8 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::ml::ModelFiles;
+use crate::service::clustering::{Clustering, Tuning};
 use crate::service::login_crypto::LoginKeys;
 use crate::service::login_guard::LoginGuard;
 use crate::worker::{PoolSpec, WorkerPool};
@@ -16,6 +18,12 @@ pub struct App {
     pub workers: WorkerPool,
     /// One worker for transcodes, apart from the others, so a long video never holds up thumbnails.
     pub transcoder: WorkerPool,
+    /// One worker for the face networks, which leaves with their memory when idle.
+    pub face_worker: WorkerPool,
+    /// The face models, opened at start; `None`: they are missing, and the library finds no faces.
+    pub face_models: Option<ModelFiles>,
+    /// Groups faces into persons, with its in-memory index of every face.
+    pub clustering: Arc<Clustering>,
     /// Wakes the job runners when work is enqueued.
     pub jobs_ready: Notify,
     pub login_guard: LoginGuard,
@@ -54,6 +62,24 @@ impl App {
         }
         let workers = WorkerPool::new(PoolSpec::media(&config).writing_to(&trees).for_the_library())?;
         let transcoder = WorkerPool::new(PoolSpec::transcoder(&config).writing_to(&trees).for_the_library())?;
+        let face_worker = WorkerPool::new(PoolSpec::faces(&config).for_the_library())?;
+        let face_models = match ModelFiles::open(&config.models_dir()) {
+            Ok(models) => {
+                // What an older photosd, or a space with People off until now, left to do.
+                let backlog = db.face_backlog(None)?;
+                db.enqueue(
+                    &backlog.iter().map(|&item| crate::jobs::pipeline::Job::faces(item).queued()).collect::<Vec<_>>(),
+                )?;
+                if !backlog.is_empty() {
+                    tracing::info!(photos = backlog.len(), "faces to find");
+                }
+                Some(models)
+            }
+            Err(e) => {
+                tracing::warn!("People is off: {e}");
+                None
+            }
+        };
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
             pam_slots: Semaphore::new(4),
@@ -62,6 +88,9 @@ impl App {
             db,
             workers,
             transcoder,
+            face_worker,
+            face_models,
+            clustering: Arc::new(Clustering::new(Tuning::default())),
             jobs_ready: Notify::new(),
         }))
     }

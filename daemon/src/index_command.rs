@@ -73,6 +73,7 @@ pub async fn index_once(config: Config, args: IndexArgs) -> anyhow::Result<()> {
     }
     app.workers.shutdown().await;
     app.transcoder.shutdown().await;
+    app.face_worker.shutdown().await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let files = progress.done.load(Ordering::Relaxed);

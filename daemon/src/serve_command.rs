@@ -31,6 +31,7 @@ pub async fn serve(config: Config, listener: std::net::TcpListener) -> anyhow::R
     server.await?;
     app.workers.shutdown().await;
     app.transcoder.shutdown().await;
+    app.face_worker.shutdown().await;
     tracing::info!("photosd stopped");
     watched
 }

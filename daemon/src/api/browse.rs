@@ -134,8 +134,13 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
         "get" => {
             let space = ctx.space().await?.id;
-            let (pending, (held_back, reason)) =
-                ctx.app.db.call(move |db| Ok((db.pending_jobs_in_space(space)?, db.space_held_back(space)?))).await?;
+            let (pending, (held_back, reason), faces) = ctx
+                .app
+                .db
+                .call(move |db| {
+                    Ok((db.pending_jobs_in_space(space)?, db.space_held_back(space)?, db.face_progress(space)?))
+                })
+                .await?;
             let of = |kind: &str| pending.iter().find(|(k, _)| k == kind).map(|(_, n)| *n).unwrap_or(0);
             Ok(Reply::Data(json!({
                 // photosd's own: files the last scan found gone but did not believe (an unmounted share), and why.
@@ -144,14 +149,27 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 "metadata": of(crate::jobs::pipeline::IMPORT.kind),
                 "thumbnail": of(crate::jobs::pipeline::THUMBS.kind),
                 "video_convert": of(crate::jobs::pipeline::TRANSCODE.kind),
-                "face_extraction": 0, "person_clustering": 0, "concept_detection": 0, "geo_coding": 0,
+                "face_extraction": of(crate::jobs::pipeline::FACES.kind),
+                // Clustering places each face as it is found: nothing waits for it apart.
+                "person_clustering": 0, "concept_detection": 0, "geo_coding": 0,
+                // photosd's own: photos whose faces were looked for, of those People covers.
+                "face": faces,
             })))
         }
-        // Reads every file of the space again (`type` basic), or renders every thumbnail again (`thumbnail`).
+        // Reads every file of the space again (`type` basic), renders every thumbnail again (`thumbnail`), or groups
+        // every face again (`person`).
         "reindex" => {
             let space = ctx.space().await?;
             ctx.access(&space).await?.require("", Role::Manage)?;
-            let thumbnails_only = call.params.opt_str("type")?.as_deref() == Some("thumbnail");
+            let kind = call.params.opt_str("type")?;
+            if matches!(kind.as_deref(), Some("person" | "face")) {
+                // Groups every face of the space again; what the user named or corrected stays.
+                let (clustering, space_id) = (ctx.app.clustering.clone(), space.id);
+                let done = ctx.app.db.call(move |db| clustering.recluster(db, space_id)).await?;
+                tracing::info!(user = ctx.caller.user.name, ?done, "faces grouped again");
+                return Ok(Reply::Data(json!(done)));
+            }
+            let thumbnails_only = kind.as_deref() == Some("thumbnail");
             let (space_id, root) = (space.id, space.root.clone());
             let queued = ctx
                 .app

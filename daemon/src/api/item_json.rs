@@ -1,6 +1,6 @@
 //! Items as Synology clients read them: `id, filename, filesize, time, indexed_time, owner_user_id, folder_id,
 //! type`, plus the `additional` blocks asked for (thumbnail with its cache_key, resolution, orientation, exif,
-//! gps, address, tag, description, rating, video_meta, video_convert). EXIF values are strings, as DSM sends.
+//! gps, address, tag, person, description, rating, video_meta, video_convert). EXIF values are strings, as DSM sends.
 
 use std::collections::HashMap;
 
@@ -24,10 +24,27 @@ pub async fn items_json(
             tags.entry(item).or_default().push(json!({ "id": id, "name": name }));
         }
     }
-    Ok(rows.iter().map(|row| item_json(space, row, additional, tags.remove(&row.id).unwrap_or_default())).collect())
+    let mut persons: HashMap<i64, Vec<Value>> = HashMap::new();
+    if wants("person") {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        for face in ctx.app.db.call(move |db| db.item_faces(&ids)).await? {
+            let (Some(id), false) = (face.person_id, face.hidden) else { continue };
+            let list = persons.entry(face.item_id).or_default();
+            if !list.iter().any(|p| p["id"] == id) {
+                list.push(json!({ "id": id, "name": face.person_name.unwrap_or_default() }));
+            }
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let (tags, persons) = (tags.remove(&row.id), persons.remove(&row.id));
+            item_json(space, row, additional, tags.unwrap_or_default(), persons.unwrap_or_default())
+        })
+        .collect())
 }
 
-fn item_json(space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Value>) -> Value {
+fn item_json(space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Value>, persons: Vec<Value>) -> Value {
     let mut item = json!({
         "id": row.id,
         "filename": row.filename,
@@ -62,7 +79,7 @@ fn item_json(space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Valu
                 Some("ready") => json!([{ "quality": "medium" }]),
                 _ => json!([]),
             },
-            "person" => json!([]),
+            "person" => json!(persons),
             _ => continue,
         };
         extra.insert(name.clone(), value);

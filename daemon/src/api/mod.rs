@@ -16,9 +16,11 @@ mod item;
 mod item_edit;
 mod item_json;
 mod misc;
+mod person;
 mod query;
 mod scope;
 mod search;
+mod setting;
 mod thumbnail;
 mod upload;
 
@@ -187,6 +189,8 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
     let family = call.api.split('.').nth(1).unwrap_or_default().to_string();
     let name = call.api.splitn(3, '.').nth(2).unwrap_or_default().to_string();
     let scope = match family.as_str() {
+        // The Shared Space's settings, under the Personal family's name.
+        "Foto" if name == "Setting.TeamSpace" => scope::Scope::Shared,
         "Foto" => scope::Scope::Personal,
         "FotoTeam" => scope::Scope::Shared,
         _ => return Err(ApiError::NoSuchApi),
@@ -201,6 +205,8 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Browse.Timeline" => browse::timeline(&ctx, &call).await,
         "Browse.RecentlyAdded" => browse::recently_added(&ctx, &call).await,
         "Browse.GeneralTag" => browse::general_tag(&ctx, &call).await,
+        "Browse.Person" => person::handle(&ctx, &call).await,
+        "Setting.User" | "Setting.TeamSpace" => setting::handle(&ctx, &call).await,
         "Index" => browse::index(&ctx, &call).await,
         "BackgroundTask.Info" => browse::background_tasks(&ctx, &call).await,
         "Search.Filter" | "Search.Search" => search::handle(&ctx, &call).await,

@@ -1,5 +1,6 @@
 //! `Search.Filter list` (the facets of the filter panel: time, type, camera, lens, exposure values, rating,
-//! tags) and `Search.Search` (items whose name, description, tags or folder match the keyword). Facet values
+//! tags, persons) and `Search.Search` (items whose name, description, tags, folder or persons' names match the
+//! keyword). Facet values
 //! carry stable ids derived from the value, so a client can send them back in `Browse.Item list_with_filter`.
 
 use serde_json::{json, Value};
@@ -52,6 +53,12 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             }) {
                 list.push(json!({ "name": format!("/{path}"), "type": "folder" }));
             }
+            let (space_id, text) = (space.id, word.clone());
+            for (id, name) in ctx.app.db.call(move |db| db.persons_named(space_id, &text)).await? {
+                if access.person(id).await.is_ok() {
+                    list.push(json!({ "id": id, "name": name, "type": "person" }));
+                }
+            }
             list.truncate(20);
             Ok(Reply::Data(json!({ "list": list })))
         }
@@ -71,6 +78,9 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
     let in_reach = reach.clone();
     let tags = ctx.app.db.call(move |db| db.tags_with_counts(&in_reach, 0, i64::MAX)).await?;
     data.insert("general_tag".into(), tags.iter().map(|(id, name, _)| json!({ "id": id, "name": name })).collect());
+    let in_reach = reach.clone();
+    let persons = ctx.app.db.call(move |db| db.persons(&in_reach, false, 0, super::params::MAX_LIMIT)).await?;
+    data.insert("person".into(), persons.iter().map(|p| json!({ "id": p.id, "name": p.name })).collect());
     data.insert(
         "item_type".into(),
         json!([{ "id": 0, "name": "photo" }, { "id": 1, "name": "video" }, { "id": 2, "name": "live" }]),

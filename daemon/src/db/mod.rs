@@ -5,10 +5,12 @@
 mod albums;
 mod browse;
 mod edits;
+mod faces;
 mod folder_tree;
 mod folders;
 mod items;
 mod jobs;
+mod people;
 mod permissions;
 #[cfg(test)]
 mod plans;
@@ -28,9 +30,11 @@ use rusqlite::Connection;
 pub use albums::{AlbumRow, AlbumSort};
 pub use browse::{ItemFile, ItemRow, ItemSort};
 pub use edits::ItemEdit;
+pub use faces::{ClusterFace, NewFace};
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::NewJob;
+pub use people::{ItemFace, PersonRow};
 pub use query::Reach;
 pub use sessions::SessionLookup;
 pub use spaces::{Space, SpaceKind};
@@ -50,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_session_credential.sql"),
     include_str!("migrations/0011_space_held_back.sql"),
     include_str!("migrations/0012_folder_inode.sql"),
+    include_str!("migrations/0013_people.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

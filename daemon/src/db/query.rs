@@ -87,9 +87,11 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
             " AND (i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
                    OR EXISTS (SELECT 1 FROM item_tag it JOIN tag t ON t.id = it.tag_id
                               WHERE it.item_id = i.id AND t.name LIKE ? ESCAPE '\\')
-                   OR EXISTS (SELECT 1 FROM folder f WHERE f.id = i.folder_id AND f.path LIKE ? ESCAPE '\\'))",
+                   OR EXISTS (SELECT 1 FROM folder f WHERE f.id = i.folder_id AND f.path LIKE ? ESCAPE '\\')
+                   OR EXISTS (SELECT 1 FROM face fc JOIN person pn ON pn.id = fc.person_id
+                              WHERE fc.item_id = i.id AND pn.hidden = 0 AND pn.name LIKE ? ESCAPE '\\'))",
         );
-        values.extend(std::iter::repeat_n(Value::from(like), 4));
+        values.extend(std::iter::repeat_n(Value::from(like), 5));
     }
     for (facet, wanted) in &filter.facets {
         let marks = vec!["?"; wanted.len()].join(",");
@@ -103,6 +105,11 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
             " AND (SELECT count(*) FROM item_tag t WHERE t.item_id = i.id AND t.tag_id IN ({marks})) >= {need}"
         ));
         values.extend(filter.tag_ids.iter().map(|&t| Value::from(t)));
+    }
+    if !filter.person_ids.is_empty() {
+        let marks = vec!["?"; filter.person_ids.len()].join(",");
+        sql.push_str(&format!(" AND i.id IN (SELECT item_id FROM face WHERE person_id IN ({marks}))"));
+        values.extend(filter.person_ids.iter().map(|&p| Value::from(p)));
     }
     (sql, values)
 }

@@ -24,6 +24,8 @@ pub struct ItemQuery {
     pub keyword: Option<String>,
     /// Items whose facet value is one of these (camera, lens, ISO...).
     pub facets: Vec<(Facet, Vec<String>)>,
+    /// Items with a face of one of these persons (the caller's space's, checked before).
+    pub person_ids: Vec<i64>,
 }
 
 impl ItemQuery {
@@ -41,6 +43,7 @@ impl ItemQuery {
             all_tags: _,
             keyword,
             facets,
+            person_ids,
         } = self;
         ids.is_some()
             || folder_id.is_some()
@@ -52,6 +55,7 @@ impl ItemQuery {
             || !tag_ids.is_empty()
             || keyword.is_some()
             || !facets.is_empty()
+            || !person_ids.is_empty()
     }
 }
 

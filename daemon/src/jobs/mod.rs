@@ -1,6 +1,7 @@
 //! The job runner: loops claim jobs from the persistent queue by lane, run them, and enqueue what
 //! `pipeline::next` says the item needs next. A failed job is retried once, then kept as failed with its error.
 
+mod faces;
 mod import;
 pub mod pipeline;
 mod thumbs;
@@ -84,7 +85,8 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, p
     // Transcodes take minutes to hours: they get loops of their own, as many as may run at once.
     let loops = app.config.worker_count() * 2;
     let lanes = std::iter::repeat_n(Lane::Quick, loops)
-        .chain(std::iter::repeat_n(Lane::Long, app.config.video.concurrent_transcodes));
+        .chain(std::iter::repeat_n(Lane::Long, app.config.video.concurrent_transcodes))
+        .chain(std::iter::once(Lane::Faces));
     let mut tasks = tokio::task::JoinSet::new();
     for lane in lanes {
         let (app, shutdown, progress) = (app.clone(), shutdown.clone(), progress.clone());
@@ -206,6 +208,10 @@ async fn execute(
             transcode::run(app, i.item, last_attempt, shutdown).await?;
             Ok(None)
         }
+        Job::Faces(i) => {
+            faces::run(app, i.item, last_attempt).await?;
+            Ok(None)
+        }
         Job::Purge(space) => {
             import::purge(app, space).await?;
             Ok(None)
@@ -217,7 +223,7 @@ async fn execute(
 fn facts_of(app: &App, id: i64, reading: &crate::media::Reading) -> ItemFacts {
     let codecs = [reading.video_codec.as_deref(), reading.audio_codec.as_deref(), reading.mime.as_deref()];
     let needs_transcode = needs_transcode(app, reading.kind, reading.error.is_none(), codecs);
-    ItemFacts { id, kind: reading.kind, needs_transcode }
+    ItemFacts { id, kind: reading.kind, needs_transcode, finds_faces: app.face_models.is_some() }
 }
 
 /// The facts of a stored item, or none when it is gone.
@@ -229,7 +235,8 @@ async fn item_facts(app: &Arc<App>, id: i64) -> Result<Option<ItemFacts>, JobErr
         _ => crate::media::MediaKind::Photo,
     };
     let codecs = [video.video_codec.as_deref(), video.audio_codec.as_deref(), video.mime.as_deref()];
-    Ok(Some(ItemFacts { id, kind, needs_transcode: needs_transcode(app, kind, video.hash.is_some(), codecs) }))
+    let needs_transcode = needs_transcode(app, kind, video.hash.is_some(), codecs);
+    Ok(Some(ItemFacts { id, kind, needs_transcode, finds_faces: app.face_models.is_some() }))
 }
 
 /// Whether an item needs a browser-playable copy: a video that was read, that browsers cannot play as it is

@@ -1,6 +1,6 @@
 //! The chain of work for a file, in one place: the kinds of job (one `Job` variant per stage), their priorities
 //! and lanes as data, and `next`, which sees the item a job produced and queues only what that item needs. Later
-//! stages (geocoding, faces, subjects) are added here and nowhere else.
+//! stages (geocoding, subjects) are added here and nowhere else.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,8 @@ pub enum Job {
     Thumbs(ItemRef),
     /// Make a browser-playable copy of a video.
     Transcode(ItemRef),
+    /// Find the faces in an item's thumbnail and group them into persons.
+    Faces(ItemRef),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +49,9 @@ pub enum Lane {
     Quick,
     /// Minutes to hours each: transcodes, in loops of their own, so they never hold up the rest.
     Long,
+    /// The faces stage: one loop for the one face worker, so it never holds up thumbnails and clustering places
+    /// one face at a time.
+    Faces,
 }
 
 /// A kind of job as data: its name in the queue, its priority (lower runs first) and its lane.
@@ -59,11 +64,13 @@ pub struct Stage {
 pub const IMPORT: Stage = Stage { kind: "import", priority: 10, lane: Lane::Quick };
 /// After imports: the library first shows every file (with placeholders), then fills them in.
 pub const THUMBS: Stage = Stage { kind: "thumbs", priority: 20, lane: Lane::Quick };
+/// After thumbnails (it reads the `xl` one), in a lane of its own.
+pub const FACES: Stage = Stage { kind: "faces", priority: 30, lane: Lane::Faces };
 /// Last: they take minutes each and run one at a time.
 pub const TRANSCODE: Stage = Stage { kind: "transcode", priority: 50, lane: Lane::Long };
 /// Waits for every import (`BARRIER`), then runs after all else.
 pub const PURGE: Stage = Stage { kind: "purge", priority: 100, lane: Lane::Quick };
-pub const STAGES: [&Stage; 4] = [&IMPORT, &THUMBS, &TRANSCODE, &PURGE];
+pub const STAGES: [&Stage; 5] = [&IMPORT, &THUMBS, &FACES, &TRANSCODE, &PURGE];
 /// A job of the first kind waits until no job of the second is queued or running: the purge after a reconcile
 /// must not delete items that a pending import could still adopt.
 pub const BARRIER: (&Stage, &Stage) = (&PURGE, &IMPORT);
@@ -80,16 +87,25 @@ pub struct ItemFacts {
     pub kind: MediaKind,
     /// A video that browsers cannot play as it is, in a library that makes playable copies.
     pub needs_transcode: bool,
+    /// The library finds faces (its models are there); the job itself skips spaces with People off.
+    pub finds_faces: bool,
 }
 
 /// What follows a finished job, for the item it produced: the whole chain for a file, in one place.
-/// import → thumbs → transcode (only for a video that needs one)
+/// import → thumbs → faces (when the library finds faces) and transcode (only for a video that needs one)
 pub fn next(job: &Job, item: Option<&ItemFacts>) -> Vec<Job> {
     let Some(item) = item else { return Vec::new() };
     match job {
         Job::Import(_) => vec![Job::Thumbs(ItemRef { item: item.id })],
-        Job::Thumbs(_) if item.kind == MediaKind::Video && item.needs_transcode => {
-            vec![Job::Transcode(ItemRef { item: item.id })]
+        Job::Thumbs(_) => {
+            let mut next = Vec::new();
+            if item.finds_faces {
+                next.push(Job::faces(item.id));
+            }
+            if item.kind == MediaKind::Video && item.needs_transcode {
+                next.push(Job::transcode(item.id));
+            }
+            next
         }
         _ => Vec::new(),
     }
@@ -112,12 +128,17 @@ impl Job {
         Job::Transcode(ItemRef { item })
     }
 
+    pub fn faces(item: i64) -> Job {
+        Job::Faces(ItemRef { item })
+    }
+
     pub fn stage(&self) -> &'static Stage {
         match self {
             Job::Import(_) => &IMPORT,
             Job::Purge(_) => &PURGE,
             Job::Thumbs(_) => &THUMBS,
             Job::Transcode(_) => &TRANSCODE,
+            Job::Faces(_) => &FACES,
         }
     }
 
@@ -126,7 +147,7 @@ impl Job {
         let (key, payload) = match self {
             Job::Import(f) => (format!("{}:{}", f.space, f.path), serde_json::to_string(f)),
             Job::Purge(s) => (s.space.to_string(), serde_json::to_string(s)),
-            Job::Thumbs(i) | Job::Transcode(i) => (i.item.to_string(), serde_json::to_string(i)),
+            Job::Thumbs(i) | Job::Transcode(i) | Job::Faces(i) => (i.item.to_string(), serde_json::to_string(i)),
         };
         let stage = self.stage();
         NewJob { kind: stage.kind, key, payload: payload.expect("a job serialises"), priority: stage.priority }
@@ -139,6 +160,7 @@ impl Job {
             k if k == PURGE.kind => serde_json::from_str(payload).map(Job::Purge),
             k if k == THUMBS.kind => serde_json::from_str(payload).map(Job::Thumbs),
             k if k == TRANSCODE.kind => serde_json::from_str(payload).map(Job::Transcode),
+            k if k == FACES.kind => serde_json::from_str(payload).map(Job::Faces),
             other => return Err(format!("unknown job kind {other}")),
         };
         parsed.map_err(|e| format!("bad {kind} job payload: {e}"))
@@ -155,7 +177,7 @@ mod tests {
     use super::*;
 
     fn facts(kind: MediaKind, needs_transcode: bool) -> ItemFacts {
-        ItemFacts { id: 7, kind, needs_transcode }
+        ItemFacts { id: 7, kind, needs_transcode, finds_faces: false }
     }
 
     #[test]
@@ -167,18 +189,24 @@ mod tests {
         assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Video, false))), [], "a video that plays as it is");
         assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Video, true))), [Job::transcode(7)]);
         assert_eq!(next(&Job::transcode(7), Some(&facts(MediaKind::Video, true))), []);
+        let faces = ItemFacts { finds_faces: true, ..facts(MediaKind::Video, true) };
+        assert_eq!(next(&Job::thumbs(7), Some(&faces)), [Job::faces(7), Job::transcode(7)]);
+        assert_eq!(next(&Job::faces(7), Some(&faces)), []);
         assert_eq!(next(&Job::purge(1, "/r"), None), []);
     }
 
     #[test]
     fn jobs_read_back_as_they_were_queued() {
-        for job in [Job::import(1, "/r", "a b/c.jpg"), Job::purge(2, "/s"), Job::thumbs(3), Job::transcode(4)] {
+        for job in
+            [Job::import(1, "/r", "a b/c.jpg"), Job::purge(2, "/s"), Job::thumbs(3), Job::transcode(4), Job::faces(5)]
+        {
             let stored = job.queued();
             assert_eq!(Job::stored(stored.kind, &stored.payload).unwrap(), job);
         }
         // What an older photosd queued reads the same.
         assert_eq!(Job::stored("thumbs", r#"{"item":5}"#).unwrap(), Job::thumbs(5));
         assert!(Job::stored("faces", "{}").is_err());
+        assert!(Job::stored("subjects", r#"{"item":5}"#).is_err());
         assert_eq!(kinds_of(Lane::Long), ["transcode"]);
     }
 }

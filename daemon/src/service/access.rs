@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::permissions::Roles;
 use crate::config::SpacesConfig;
-use crate::db::{AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, Reach, Space, SpaceKind};
+use crate::db::{AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, PersonRow, Reach, Space, SpaceKind};
 use crate::domain::{Error, Role};
 
 /// A Photos user, as the system knows them.
@@ -195,6 +195,47 @@ impl SpaceAccess {
     }
 
     /// The owner of albums this principal makes.
+    /// A person of this space with a photo the principal may see; any other id is not found, like one that does
+    /// not exist.
+    pub async fn person(&self, id: i64) -> Result<PersonRow, Error> {
+        let reach = self.reach(Role::View).await?;
+        self.db.call(move |db| db.person(&reach, id)).await?.ok_or_else(|| Error::NotFound(format!("person {id}")))
+    }
+
+    /// Whether the principal manages every folder of the space (its owner; the Shared Space's administrators).
+    pub fn changes_everything(&self) -> bool {
+        self.roles.is_full()
+    }
+
+    /// The database, for services that checked what they do here.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A person the principal may correct (name, hide, merge, move faces): one they see, in a space where they
+    /// manage every folder (their own Personal Space; the Shared Space for its administrators), since a person's
+    /// faces may lie in folders they cannot see.
+    pub async fn person_to_change(&self, id: i64) -> Result<PersonRow, Error> {
+        let person = self.person(id).await?;
+        if !self.changes_everything() {
+            return Err(Error::Forbidden);
+        }
+        Ok(person)
+    }
+
+    /// Faces of items the principal may see in this space, by face id; any other id is not found.
+    pub async fn faces(&self, ids: &[i64]) -> Result<Vec<crate::db::ItemFace>, Error> {
+        let wanted = ids.to_vec();
+        let faces = self.db.call(move |db| db.faces_by_id(&wanted)).await?;
+        for id in ids {
+            let Some(face) = faces.iter().find(|f| f.id == *id) else {
+                return Err(Error::NotFound(format!("face {id}")));
+            };
+            self.item(face.item_id).await?;
+        }
+        Ok(faces)
+    }
+
     pub fn album_owner(&self) -> u32 {
         let Principal::User(user) = &self.principal;
         user.uid

@@ -180,7 +180,10 @@ fn find_faces(
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(infer)) {
         Ok(found) => found.map_err(|e| ours(e.to_string())),
-        Err(panic) => Err(ours(format!("the networks failed: {}", panic_message(&panic)))),
+        // A network that fails on one image (and not on the next) failed on what that image holds.
+        Err(panic) => {
+            Err(OutputError::File(format!("the face networks failed on this image: {}", panic_message(&panic))))
+        }
     }
 }
 
