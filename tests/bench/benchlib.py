@@ -29,12 +29,13 @@ def ensure_bench_set(path):
         subprocess.run([os.path.join(SHARED, "bench", "make-bench-set.sh"), path], check=True)
 
 
-def start_daemon(base, data, pattern):
-    """Starts `photosd serve` on a generated library (logging to BASE/daemon.log); returns (process, port) once it
-    has bound a free port and reconciled the spaces."""
+def start_daemon(base, data, pattern, **env_extra):
+    """Starts `photosd serve` on a generated library (logging to BASE/daemon.log), with extra environment
+    `env_extra`; returns (process, port) once it has bound a free port and reconciled the spaces."""
     import re
     log_path = os.path.join(base, "daemon.log")
     env = dict(os.environ, PHOTOSD_SERVER_LISTEN="127.0.0.1:0", RUST_LOG="info")
+    env.update(env_extra)
     env.pop("PHOTOSD_CONFIG", None)
     daemon = subprocess.Popen([PHOTOSD, "serve", "--data", data, "--personal-pattern", pattern, "--shared", "",
                                "--min-uid", "0"], stderr=open(log_path, "w"), env=env)

@@ -43,12 +43,14 @@ fn login(daemon: &Daemon, user: &photosd_tests::TestUser) -> Api {
     api
 }
 
-/// Waits until every photo's faces were looked for.
+/// Waits until every photo's faces were looked for, and the last faces job (which settles the persons) ended.
 fn wait_for_faces(api: &Api, photos: usize) {
     wait_for("the faces of every photo", 600, || {
         let index = api.call("SYNO.Foto.Index", "get", 1, &[]);
         let face = &index["data"]["face"];
-        face["total"].as_u64() == Some(photos as u64) && face["done"] == face["total"]
+        face["total"].as_u64() == Some(photos as u64)
+            && face["done"] == face["total"]
+            && index["data"]["face_extraction"] == 0
     });
 }
 
@@ -137,11 +139,10 @@ fn people_group_the_labelled_faces_of_the_corpus() {
         table.entry(identity).or_default().push(cluster[id]);
     }
     println!("identity → persons of its photos: {table:?}");
-    // The target is precision ≥ 0.97 and recall ≥ 0.92 in every order of arrival; the incremental
-    // grouping reaches it on average but not yet in every order (worst seen: 0.967 and 0.854). These floors
-    // catch a regression until it does; the figures printed above are the ones to read.
-    assert!(precision >= 0.95, "B-cubed precision {precision:.3} < 0.95");
-    assert!(recall >= 0.84, "B-cubed recall {recall:.3} < 0.84");
+    // The target. The photos arrive in whatever order the jobs finish; simulated in 101 orders, the
+    // clustering's worst was precision 1.000 and recall 0.939.
+    assert!(precision >= 0.97, "B-cubed precision {precision:.3} < 0.97");
+    assert!(recall >= 0.92, "B-cubed recall {recall:.3} < 0.92");
 
     // The person filter and the person field agree with the grouping.
     let obama = cluster[&by_path["barack_obama/fr_obama.jpg"]];
@@ -178,7 +179,7 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
     let set = api.call("SYNO.Foto.Browse.Person", "set", 1, &[("id", &obama.to_string()), ("name", "\"Barack\"")]);
     assert_eq!(set["success"], true, "{set}");
     // Merge the two PhotoPrism persons into one, named "Friends" (as a user would who thinks them one).
-    let (p0, p1) = (person_of(&api, "pp_face_3.jpg"), person_of(&api, "pp_face_1.jpg"));
+    let (p0, p1) = (person_of(&api, "pp_face_12.jpg"), person_of(&api, "pp_face_2.jpg"));
     assert!(p0 != 0 && p1 != 0 && p0 != p1, "two persons: {p0} {p1}");
     let merged = api.call(
         "SYNO.Foto.Browse.Person",
@@ -222,7 +223,7 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
         assert_eq!(person_of(api, "fr_obama2.jpg"), young, "{when}: the separated photo");
         assert_eq!(person_of(api, "fr_obama3.jpg"), p0, "{when}: the reassigned photo");
         assert_eq!(person_of(api, "fr_obama_partial_face.jpg"), 0, "{when}: the removed face");
-        assert_eq!(person_of(api, "pp_face_1.jpg"), p0, "{when}: the merged person");
+        assert_eq!(person_of(api, "pp_face_2.jpg"), p0, "{when}: the merged person");
         let shown = persons(api, false);
         let named = |id: i64| shown.iter().find(|p| p["id"] == id).map(|p| p["name"].as_str().unwrap().to_string());
         assert_eq!(named(obama).as_deref(), Some("Barack"), "{when}");
@@ -271,4 +272,70 @@ fn kit_photo(by_name: &HashMap<String, i64>) -> String {
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     names.into_iter().find(|n| by_name.contains_key(n)).expect("a photo of Kit Harington")
+}
+
+/// The portal's People album in a real browser (`tests/e2e/people.test.mjs`): naming, merging by name and from
+/// More > Merge people, hiding and showing, a person's photos, removing and reassigning. Screenshots land in
+/// `target/e2e-screenshots/`.
+#[test]
+fn the_people_album_works_in_a_real_browser() {
+    let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
+    let lib = Library::for_user(alice.name);
+    let who = ["barack_obama", "photoprism_person_0", "photoprism_person_1", "alex_lacamoire", "kit_harington"];
+    for name in who {
+        photosd_tests::copy_tree(&corpus().join("faces").join(name), &lib.photos().join(name));
+    }
+    let photos = photosd_tests::files_under(&lib.photos()).len();
+    let daemon = start(&lib);
+    let api = login(&daemon, &alice);
+    wait_for_faces(&api, photos);
+    let by_path: HashMap<String, i64> = lib.items().into_iter().map(|(path, id, _, _)| (path, id)).collect();
+    let person_of = |path: &str| person_of_items(&api, &[by_path[path]])[&by_path[path]];
+    let ids: Vec<i64> = [
+        "barack_obama/fr_obama.jpg",
+        "photoprism_person_0/pp_face_12.jpg",
+        "photoprism_person_1/pp_face_2.jpg",
+        "alex_lacamoire/fr_alex_lacamoire_img1.jpg",
+        "kit_harington/fr_kit_harington_john1.jpeg",
+    ]
+    .iter()
+    .map(|path| person_of(path))
+    .collect();
+    let mut distinct = ids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() == ids.len() && !ids.contains(&0), "five persons: {ids:?}");
+    // The photos of each person (by the person filter), and of two merged (a photo may show both).
+    let photos_of = |person: i64| -> std::collections::BTreeSet<i64> {
+        let got = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("person_id", &person.to_string()), ("limit", "500")]);
+        list(&got).iter().map(|i| i["id"].as_i64().unwrap()).collect()
+    };
+    let [obama, pp0, pp1, alex, kit] = [ids[0], ids[1], ids[2], ids[3], ids[4]].map(photos_of);
+    let friends: std::collections::BTreeSet<i64> = pp0.union(&pp1).copied().collect();
+    let people = serde_json::json!({
+        "obama": ids[0], "pp0": ids[1], "pp1": ids[2], "alex": ids[3], "kit": ids[4],
+        "photos": {
+            "obama": obama.len(),
+            "friends": friends.len(),
+            "kit_and_alex": kit.union(&alex).count(),
+            // The first of Obama's photos in his timeline (newest first) leaves him; the next goes to the friends.
+            "friends_and_one": friends.len() + 1,
+        },
+    });
+    let shots = workspace().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let status = std::process::Command::new("node")
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "people.test.mjs"])
+        .current_dir(workspace().join("tests/e2e"))
+        .env("PHOTOSD_URL", daemon.base_url())
+        .env("PHOTOSD_USER", alice.name)
+        .env("PHOTOSD_PASSWORD", alice.password)
+        .env("PHOTOSD_SCREENSHOTS", &shots)
+        .env("PHOTOSD_PEOPLE", people.to_string())
+        .status()
+        .expect("node runs (tests/setup.sh installs Node.js, Chromium and playwright-core)");
+    assert!(status.success(), "the People album's end-to-end tests failed (screenshots in {})", shots.display());
+    for shot in ["people.png", "person.png"] {
+        assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
+    }
 }

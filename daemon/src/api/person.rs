@@ -49,14 +49,14 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "set" => {
             let show = if p.has("show") { Some(p.flag("show", true)?) } else { None };
             let name = p.opt_str("name")?;
-            let person = people::set(&access, p.int("id")?, name.as_deref(), show).await?;
+            let person = people::set(&access, &ctx.app.clustering, p.int("id")?, name.as_deref(), show).await?;
             tracing::info!(user = access.who(), person = person.id, "person changed");
             Ok(Reply::Data(json!({ "person": person_json(&person) })))
         }
         "show" => {
             let show = p.flag("show", true)?;
             for id in p.ids("id")? {
-                people::set(&access, id, None, Some(show)).await?;
+                people::set(&access, &ctx.app.clustering, id, None, Some(show)).await?;
             }
             Ok(Reply::Done)
         }
@@ -66,13 +66,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 Some(face) => face,
                 None => faces(&access, id, p).await?.first().copied().ok_or_else(|| ApiError::missing("face_id"))?,
             };
-            people::set_cover(&access, id, face).await?;
+            people::set_cover(&access, &ctx.app.clustering, id, face).await?;
             Ok(Reply::Done)
         }
         "merge" => {
             let target = p.int("target_id")?;
             let sources = p.ids("source_ids")?;
-            let person = people::merge(&access, target, &sources).await?;
+            let person = people::merge(&access, &ctx.app.clustering, target, &sources).await?;
             tracing::info!(user = access.who(), person = target, merged = ?sources, "persons merged");
             Ok(Reply::Data(json!({ "person": person_json(&person) })))
         }
@@ -84,7 +84,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 (_, Some(target), _) => Destination::Person(target),
                 (_, None, name) => Destination::New(name.unwrap_or_default()),
             };
-            let went_to = people::place(&access, &moved, to).await?;
+            let went_to = people::place(&access, &ctx.app.clustering, &moved, to).await?;
             tracing::info!(user = access.who(), from = id, to = ?went_to, faces = moved.len(), "faces moved");
             Ok(Reply::Data(json!({ "person_id": went_to, "face_count": moved.len() })))
         }
@@ -138,7 +138,11 @@ pub fn person_json(row: &PersonRow) -> Value {
                 "cache_key": c.cache_key,
                 "sm": "ready", "m": "ready", "xl": "ready",
             })),
-            "face": cover.map(|c| bbox_json(c.bbox)),
+            "face": cover.map(|c| {
+                let mut face = bbox_json(c.bbox);
+                face["image_ratio"] = json!(c.image_ratio);
+                face
+            }),
         },
     })
 }

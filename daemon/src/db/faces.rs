@@ -40,8 +40,6 @@ pub struct ClusterFace {
     pub by_user: bool,
     /// Its person was named, hidden, merged or corrected by the user: clustering leaves it there too.
     pub person_user_set: bool,
-    /// How many faces its person has.
-    pub person_faces: i64,
 }
 
 fn cluster_face(r: &Row) -> rusqlite::Result<ClusterFace> {
@@ -52,11 +50,10 @@ fn cluster_face(r: &Row) -> rusqlite::Result<ClusterFace> {
         person: r.get(3)?,
         by_user: r.get::<_, String>(4)? == "user",
         person_user_set: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
-        person_faces: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
     })
 }
 
-const CLUSTER_FACE: &str = "SELECT f.id, f.score, f.size_px, f.person_id, f.assigned_by, p.user_set, p.face_count
+const CLUSTER_FACE: &str = "SELECT f.id, f.score, f.size_px, f.person_id, f.assigned_by, p.user_set
      FROM face f LEFT JOIN person p ON p.id = f.person_id";
 
 /// How far the faces stage has come in the spaces it runs in.
@@ -161,9 +158,38 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every face of a space that is in a person: (person, whether the user set it, embedding), what the persons'
+    /// centroids are made of.
+    pub fn placed_faces(&self, space_id: i64) -> Result<Vec<(i64, bool, Vec<f32>)>, DbError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare(
+            "SELECT f.person_id, p.user_set, f.embedding FROM face f JOIN person p ON p.id = f.person_id
+             WHERE f.space_id = ?1 ORDER BY f.id",
+        )?;
+        let rows =
+            stmt.query_map([space_id], |r| Ok((r.get(0)?, r.get(1)?, embedding_from_blob(&r.get::<_, Vec<u8>>(2)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Clustering merges person `from` (its own, never the user's) into `into`.
+    pub fn absorb_person(&self, into: i64, from: i64) -> Result<(), DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let moved = tx.execute(
+            "UPDATE face SET person_id = ?1 WHERE person_id = ?2
+               AND EXISTS (SELECT 1 FROM person WHERE id = ?2 AND user_set = 0)",
+            params![into, from],
+        )?;
+        tx.execute("DELETE FROM person WHERE id = ?1 AND user_set = 0", [from])?;
+        tracing::trace!(into, from, moved, "person absorbed");
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The faces among `ids` that still exist, as clustering sees them.
     pub fn cluster_faces(&self, ids: &[i64]) -> Result<Vec<ClusterFace>, DbError> {
-        let conn = self.lock();
+        // A reader: the faces were committed before, and the writer is busy with imports and thumbnails.
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("{CLUSTER_FACE} WHERE f.id = ?1"))?;
         let mut found = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -176,7 +202,7 @@ impl Db {
 
     /// Every face of a space as clustering sees it, oldest first.
     pub fn space_cluster_faces(&self, space_id: i64) -> Result<Vec<ClusterFace>, DbError> {
-        let conn = self.lock();
+        let conn = self.read();
         let mut stmt = conn.prepare(&format!("{CLUSTER_FACE} WHERE f.space_id = ?1 ORDER BY f.id"))?;
         let rows = stmt.query_map([space_id], cluster_face)?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use super::pipeline::{Stage, FACES, IMPORT, THUMBS};
 use super::JobError;
 use crate::app::App;
 use crate::db::NewFace;
@@ -67,7 +68,24 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
         .call(move |db| {
             let Some(ids) = db.store_faces(item, &hash, &faces)? else { return Ok(()) };
             let added: Vec<(i64, Vec<f32>)> = ids.into_iter().zip(faces.into_iter().map(|f| f.embedding)).collect();
-            clustering.add(db, space, &added)
+            let started = std::time::Instant::now();
+            clustering.add(db, space, &added)?;
+            let placed_us = started.elapsed().as_micros() as u64;
+            tracing::debug!(item, faces = added.len(), placed_us, "faces placed");
+            // The last photo of a batch (nothing left to read, render or look at in the space, this job apart):
+            // persons that came near each other merge now, when each has gathered its own faces.
+            let pending = db.pending_jobs_in_space(space)?;
+            let waiting = |stage: &Stage| pending.iter().find(|(k, _)| k == stage.kind).map_or(0, |(_, n)| *n);
+            if waiting(&IMPORT) == 0 && waiting(&THUMBS) == 0 && waiting(&FACES) <= 1 {
+                let started = std::time::Instant::now();
+                let merged = clustering.settle(db, space)?;
+                let settle_us = started.elapsed().as_micros() as u64;
+                tracing::debug!(space, merged, settle_us, "persons settled");
+                if merged > 0 {
+                    tracing::info!(space, merged, "persons that came near each other merged");
+                }
+            }
+            Ok(())
         })
         .await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! The service layer: the rules between the API, the database and the files. It owns sign-in and sessions
 //! (`auth`, `dsm_auth`, `login_*`), who may see and change what (`access`, over the folder rules of `permissions`),
 //! every change to the library whoever made it (`library`), People (`clustering` over the in-memory
-//! `face_index`, and the user's corrections in `people`), safe file-system work inside a space (`space_fs`,
+//! `person_index` of centroids, and the user's corrections in `people`), safe file-system work inside a space (`space_fs`,
 //! `space_move`, `space_write`, `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`,
 //! `stream`). It never imports the API and never parses media itself; its errors are `domain::Error`.
 
@@ -9,12 +9,12 @@ pub mod access;
 pub mod auth;
 pub mod clustering;
 pub mod dsm_auth;
-pub mod face_index;
 pub mod library;
 pub mod login_crypto;
 pub mod login_guard;
 pub mod people;
 pub mod permissions;
+pub mod person_index;
 pub mod sidecar_write;
 pub mod space_fs;
 pub mod space_move;

@@ -1,10 +1,12 @@
 //! People as users change them: naming and hiding a person, merging persons, and saying who a face is (another
 //! person, a new one, or nobody). Every id from a request goes through `SpaceAccess` first; every change marks
-//! the persons it touches as the user's, so that clustering never undoes it.
+//! the persons it touches as the user's, so that clustering never undoes it, and makes clustering read the space
+//! again.
 
 use crate::db::{ItemFace, PersonRow};
 use crate::domain::Error;
 use crate::service::access::SpaceAccess;
+use crate::service::clustering::Clustering;
 
 /// What a person's faces become when the user moves some of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,36 +29,56 @@ pub fn checked_name(name: &str) -> Result<String, Error> {
 }
 
 /// Names (or renames) a person and shows or hides it.
-pub async fn set(access: &SpaceAccess, id: i64, name: Option<&str>, show: Option<bool>) -> Result<PersonRow, Error> {
+pub async fn set(
+    access: &SpaceAccess,
+    clustering: &Clustering,
+    id: i64,
+    name: Option<&str>,
+    show: Option<bool>,
+) -> Result<PersonRow, Error> {
     access.person_to_change(id).await?;
     let name = name.map(checked_name).transpose()?;
     access.db().call(move |db| db.set_person(id, name.as_deref(), show.map(|s| !s))).await?;
+    clustering.forget(access.space.id);
     access.person(id).await
 }
 
 /// The face shown for a person: one of its own.
-pub async fn set_cover(access: &SpaceAccess, id: i64, face: i64) -> Result<(), Error> {
+pub async fn set_cover(access: &SpaceAccess, clustering: &Clustering, id: i64, face: i64) -> Result<(), Error> {
     access.person_to_change(id).await?;
     let faces = access.faces(&[face]).await?;
     if faces.first().and_then(|f| f.person_id) != Some(id) {
         return Err(Error::NotFound(format!("face {face} of person {id}")));
     }
-    Ok(access.db().call(move |db| db.set_person_cover(id, face)).await?)
+    access.db().call(move |db| db.set_person_cover(id, face)).await?;
+    clustering.forget(access.space.id);
+    Ok(())
 }
 
 /// Merges persons into `target`, which keeps its name, or takes the first of theirs when it has none.
-pub async fn merge(access: &SpaceAccess, target: i64, sources: &[i64]) -> Result<PersonRow, Error> {
+pub async fn merge(
+    access: &SpaceAccess,
+    clustering: &Clustering,
+    target: i64,
+    sources: &[i64],
+) -> Result<PersonRow, Error> {
     access.person_to_change(target).await?;
     for &source in sources {
         access.person_to_change(source).await?;
     }
     let sources = sources.to_vec();
     access.db().call(move |db| db.merge_persons(target, &sources)).await?;
+    clustering.forget(access.space.id);
     access.person(target).await
 }
 
 /// Moves faces (each seen by the principal) to `to`; answers the person they went to, if any.
-pub async fn place(access: &SpaceAccess, faces: &[i64], to: Destination) -> Result<Option<i64>, Error> {
+pub async fn place(
+    access: &SpaceAccess,
+    clustering: &Clustering,
+    faces: &[i64],
+    to: Destination,
+) -> Result<Option<i64>, Error> {
     let found = access.faces(faces).await?;
     for person in found.iter().filter_map(|f| f.person_id) {
         access.person_to_change(person).await?;
@@ -75,7 +97,9 @@ pub async fn place(access: &SpaceAccess, faces: &[i64], to: Destination) -> Resu
         }
     };
     let (space, faces) = (access.space.id, faces.to_vec());
-    Ok(access.db().call(move |db| db.place_faces(space, &faces, to, new_name.as_deref())).await?)
+    let went_to = access.db().call(move |db| db.place_faces(space, &faces, to, new_name.as_deref())).await?;
+    clustering.forget(space);
+    Ok(went_to)
 }
 
 /// The faces of a person in some items (each seen by the principal).

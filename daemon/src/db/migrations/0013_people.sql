@@ -36,6 +36,8 @@ CREATE TABLE face (
 CREATE INDEX face_item ON face (item_id);
 CREATE INDEX face_person ON face (person_id, item_id);
 CREATE INDEX face_space ON face (space_id);
+-- A person's clearest face first, for its cover (the ORDER BY in db/people.rs repeats this expression).
+CREATE INDEX face_cover ON face (person_id, (score * min(size_px, 160)) DESC);
 
 CREATE TRIGGER face_counted AFTER INSERT ON face WHEN NEW.person_id IS NOT NULL BEGIN
     UPDATE person SET face_count = face_count + 1 WHERE id = NEW.person_id;

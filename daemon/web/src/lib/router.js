@@ -1,6 +1,7 @@
 // Hash routes, so that every view is a link that survives a reload: `#/personal/timeline`, `#/shared/folder/12`,
 // `#/personal/timeline/item/345` (the viewer open over the timeline), `#/personal/albums`,
-// `#/personal/album/7/item/345`, `#/about`. Albums are the Personal Space's (Synology's are too).
+// `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/about`. Albums and People
+// are the Personal Space's.
 
 import { writable } from 'svelte/store';
 
@@ -9,19 +10,29 @@ function parse(hash) {
   const space = parts[0] === 'shared' ? 'shared' : 'personal';
   if (parts[0] === 'about') return { space: 'personal', view: 'about' };
   if (space === 'personal' && parts[1] === 'albums') return { space, view: 'albums' };
-  const view = ['folder', 'album'].includes(parts[1]) ? parts[1] : 'timeline';
+  if (space === 'personal' && parts[1] === 'people') return { space, view: 'people' };
+  const view = ['folder', 'album', 'person'].includes(parts[1]) ? parts[1] : 'timeline';
   const id = view === 'timeline' ? null : Number(parts[2] ?? 0) || 0;
   const rest = view === 'timeline' ? parts.slice(2) : parts.slice(3);
   const itemId = rest[0] === 'item' ? Number(rest[1]) || null : null;
-  return { space, view, folderId: view === 'folder' ? id : null, albumId: view === 'album' ? id : null, itemId };
+  return {
+    space,
+    view,
+    folderId: view === 'folder' ? id : null,
+    albumId: view === 'album' ? id : null,
+    personId: view === 'person' ? id : null,
+    itemId,
+  };
 }
 
-export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, itemId = null }) {
+export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, itemId = null }) {
   if (view === 'about') return '#/about';
   if (view === 'albums') return '#/personal/albums';
+  if (view === 'people') return '#/personal/people';
   const base = {
     folder: `#/${space}/folder/${folderId}`,
     album: `#/personal/album/${albumId}`,
+    person: `#/personal/person/${personId}`,
   }[view] ?? `#/${space}/timeline`;
   return itemId ? `${base}/item/${itemId}` : base;
 }
