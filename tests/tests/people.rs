@@ -339,3 +339,40 @@ fn the_people_album_works_in_a_real_browser() {
         assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
     }
 }
+
+/// The malformed corpus through the daemon's faces stage, beside a real face photo: every file that got a
+/// thumbnail is looked at for faces, the daemon stays up and answers, and the face photo still gets its person.
+#[test]
+fn malformed_files_cannot_take_down_the_daemon_through_the_faces_stage() {
+    let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
+    let lib = Library::for_user(alice.name);
+    photosd_tests::copy_tree(&corpus().join("malformed"), &lib.photos().join("malformed"));
+    photosd_tests::copy_tree(&corpus().join("faces/barack_obama"), &lib.photos().join("barack_obama"));
+    let daemon = start(&lib);
+    let api = login(&daemon, &alice);
+    wait_for("every job of the library", 600, || {
+        let index = api.call("SYNO.Foto.Index", "get", 1, &[]);
+        let d = &index["data"];
+        d["basic"] == 0 && d["thumbnail"] == 0 && d["face_extraction"] == 0 && d["face"]["done"] == d["face"]["total"]
+    });
+    let index = api.call("SYNO.Foto.Index", "get", 1, &[]);
+    let looked_at = index["data"]["face"]["done"].as_u64().unwrap();
+    let (errors, thumbnails): (i64, i64) = lib
+        .db()
+        .query_row(
+            "SELECT count(faces_error), count(*) FROM item WHERE thumb_state = 'ready' AND live_photo_id IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    println!(
+        "malformed corpus through the faces stage: {thumbnails} files with a thumbnail, {looked_at} looked at for \
+         faces, {errors} with an error of their own"
+    );
+    assert_eq!(looked_at as i64, thumbnails, "every file with a thumbnail was looked at");
+    assert!(thumbnails > 9, "the malformed corpus gave thumbnails to look at: {thumbnails}");
+    let obama = person_of_items(&api, &[lib.items().iter().find(|i| i.0 == "barack_obama/fr_obama.jpg").unwrap().1]);
+    assert!(obama.values().all(|&p| p != 0), "the good photo got its person: {obama:?}");
+    assert!(daemon.log_text().matches("panicked").count() == 0, "nothing panicked in the daemon");
+    assert!(daemon.stop().success(), "the daemon stops cleanly after it all");
+}
