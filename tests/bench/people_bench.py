@@ -106,6 +106,23 @@ def generate(base, items, faces, persons):
     return data, os.path.join(homes, "*", "Photos"), root
 
 
+def face_worker_peak_mb():
+    """The face worker's peak RSS (VmHWM), in MB: the worker started with the face pool's `--nice 10`; None when
+    it has already left (idle)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            args = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
+            if b"worker" in args and b"--nice" in args and args[args.index(b"--nice") + 1] == b"10":
+                for line in open(f"/proc/{entry}/status"):
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except (OSError, IndexError):
+            continue
+    return None
+
+
 def call(base, sid, api, method, version, **params):
     query = urllib.parse.urlencode(dict(api=api, method=method, version=version, _sid=sid, **params))
     return json.load(urllib.request.urlopen(f"{base}?{query}"))
@@ -165,6 +182,7 @@ def main():
         placed = [int(m.group(1)) / 1000 for m in re.finditer(r"faces placed.*?placed_us=(\d+)", log)]
         settled = [int(m.group(1)) / 1000 for m in re.finditer(r"persons settled.*?settle_us=(\d+)", log)]
         faces_placed = [int(m.group(1)) for m in re.finditer(r"faces placed.*?faces=(\d+)", log)]
+        face_worker_peak = face_worker_peak_mb()
     finally:
         daemon.terminate()
         daemon.wait()
@@ -184,6 +202,8 @@ def main():
     if settled:
         print(f"settling once the queue drained: {', '.join(f'{s:.1f} ms' for s in settled)}")
     print(f"daemon RSS with its workers: {rss_idle:.0f} MB before, {peak:.0f} MB peak while placing")
+    if face_worker_peak is not None:
+        print(f"face worker peak RSS (VmHWM): {face_worker_peak:.0f} MB")
 
 
 if __name__ == "__main__":
