@@ -38,8 +38,6 @@ pub struct ClusterFace {
     pub person: Option<i64>,
     /// The user put it where it is (in a person, or in none): clustering leaves it there.
     pub by_user: bool,
-    /// Its person was named, hidden, merged or corrected by the user: clustering leaves it there too.
-    pub person_user_set: bool,
 }
 
 fn cluster_face(r: &Row) -> rusqlite::Result<ClusterFace> {
@@ -49,12 +47,10 @@ fn cluster_face(r: &Row) -> rusqlite::Result<ClusterFace> {
         size_px: r.get::<_, f64>(2)? as f32,
         person: r.get(3)?,
         by_user: r.get::<_, String>(4)? == "user",
-        person_user_set: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
     })
 }
 
-const CLUSTER_FACE: &str = "SELECT f.id, f.score, f.size_px, f.person_id, f.assigned_by, p.user_set
-     FROM face f LEFT JOIN person p ON p.id = f.person_id";
+const CLUSTER_FACE: &str = "SELECT f.id, f.score, f.size_px, f.person_id, f.assigned_by FROM face f";
 
 /// How far the faces stage has come in the spaces it runs in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

@@ -126,6 +126,23 @@ impl Db {
         Ok(conn.execute("UPDATE job SET state = 'queued' WHERE state = 'running'", [])?)
     }
 
+    /// Whether more than `at_most` jobs of these kinds are queued or running in the whole library. Stops at the
+    /// first `at_most + 1` it finds: cheap enough to ask after every job, where counting per space is not.
+    pub fn more_jobs_than(&self, kinds: &[&str], at_most: i64) -> Result<bool, DbError> {
+        let marks = vec!["?"; kinds.len()].join(",");
+        let mut values: Vec<rusqlite::types::Value> = kinds.iter().map(|k| k.to_string().into()).collect();
+        values.push((at_most + 1).into());
+        let found: i64 = self.read().query_row(
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM job WHERE state IN ('queued', 'running') AND kind IN ({marks})
+                 LIMIT ?)"
+            ),
+            rusqlite::params_from_iter(values),
+            |r| r.get(0),
+        )?;
+        Ok(found > at_most)
+    }
+
     /// Queued and running jobs per kind.
     /// How many jobs of each kind are queued or running for one space: a user is told of their own library's work,
     /// never of another's. A job names its space (import, purge) or its item (thumbnails, transcode).

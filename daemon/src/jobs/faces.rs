@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::pipeline::{Stage, FACES, IMPORT, THUMBS};
+use super::pipeline::{FACES, IMPORT, THUMBS};
 use super::JobError;
 use crate::app::App;
 use crate::db::NewFace;
@@ -72,11 +72,9 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
             clustering.add(db, space, &added)?;
             let placed_us = started.elapsed().as_micros() as u64;
             tracing::debug!(item, faces = added.len(), placed_us, "faces placed");
-            // The last photo of a batch (nothing left to read, render or look at in the space, this job apart):
+            // The last photo of a batch (nothing left to read, render or look at in the library, this job apart):
             // persons that came near each other merge now, when each has gathered its own faces.
-            let pending = db.pending_jobs_in_space(space)?;
-            let waiting = |stage: &Stage| pending.iter().find(|(k, _)| k == stage.kind).map_or(0, |(_, n)| *n);
-            if waiting(&IMPORT) == 0 && waiting(&THUMBS) == 0 && waiting(&FACES) <= 1 {
+            if !db.more_jobs_than(&[IMPORT.kind, THUMBS.kind, FACES.kind], 1)? {
                 let started = std::time::Instant::now();
                 let merged = clustering.settle(db, space)?;
                 let settle_us = started.elapsed().as_micros() as u64;

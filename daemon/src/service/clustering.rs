@@ -84,26 +84,26 @@ impl Clustering {
         Ok(())
     }
 
-    /// Places one face that no one placed yet; answers whether it started a person.
-    fn place(&self, db: &Db, space_id: i64, face: &ClusterFace, vector: &[f32]) -> Result<bool, DbError> {
+    /// Places one face that no one placed yet; answers what became of it (`Wait` for one placed before).
+    fn place(&self, db: &Db, space_id: i64, face: &ClusterFace, vector: &[f32]) -> Result<Decision, DbError> {
         if face.person.is_some() || face.by_user {
-            return Ok(false);
+            return Ok(Decision::Wait);
         }
         let space = self.index.space(db, space_id)?;
         let mut persons = person_index::lock(&space);
-        match self.tuning.decide(face, persons.nearest(vector, None)) {
+        let decision = self.tuning.decide(face, persons.nearest(vector, None));
+        match decision {
             Decision::Join(person) => {
                 db.assign_faces(&[face.id], person)?;
                 persons.add(person, vector, false);
-                Ok(false)
             }
             Decision::Start => {
                 let person = db.start_person(space_id, &[face.id])?;
                 persons.add(person, vector, false);
-                Ok(true)
             }
-            Decision::Wait => Ok(false),
+            Decision::Wait => {}
         }
+        Ok(decision)
     }
 
     /// Merges the persons of a space that came within `merge_distance` of each other, closest first; answers
@@ -142,12 +142,20 @@ impl Clustering {
         {
             let _one_at_a_time = self.placing.lock().unwrap_or_else(|p| p.into_inner());
             for face in &faces {
+                if face.person.is_some() {
+                    done.placed += 1; // kept in a person of the user's
+                    continue;
+                }
                 let Some(vector) = vector_of.get(&face.id) else { continue };
-                done.persons += usize::from(self.place(db, space_id, face, vector)?);
+                match self.place(db, space_id, face, vector)? {
+                    Decision::Start => (done.persons, done.placed) = (done.persons + 1, done.placed + 1),
+                    Decision::Join(_) => done.placed += 1,
+                    Decision::Wait => {}
+                }
             }
         }
+        // Merging moves faces between persons: as many stay placed, in fewer persons.
         done.persons -= self.settle(db, space_id)?.min(done.persons);
-        done.placed = db.space_cluster_faces(space_id)?.iter().filter(|f| f.person.is_some()).count();
         Ok(done)
     }
 }
@@ -157,7 +165,7 @@ mod tests {
     use super::*;
 
     fn face(score: f32, size_px: f32) -> ClusterFace {
-        ClusterFace { id: 1, score, size_px, person: None, by_user: false, person_user_set: false }
+        ClusterFace { id: 1, score, size_px, person: None, by_user: false }
     }
 
     #[test]
