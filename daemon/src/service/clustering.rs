@@ -1,7 +1,7 @@
 //! Grouping faces into persons. A new face joins the person whose centroid (the mean of its faces) is nearest, if
 //! within `join_distance`; else a clear face (score and size high enough) starts a person of its own, and any
 //! other face waits, out of every person. A new photo joins an existing person without touching the rest of the
-//! library. Once the space's queue has drained (`settle`), persons whose centroids came within `merge_distance`
+//! library. Once the library's queue has drained (`settle`), persons whose centroids came within `merge_distance`
 //! are merged, closest first: two look-alikes that each started a person early are told apart by then, as each
 //! person has gathered its own faces. What the user placed, and every person the user named, hid, merged or
 //! corrected, stays: clustering never merges two of the user's persons, nor moves a face the user placed,
@@ -107,7 +107,7 @@ impl Clustering {
     }
 
     /// Merges the persons of a space that came within `merge_distance` of each other, closest first; answers
-    /// how many merged. Run when the space's queue has drained, and after a re-cluster.
+    /// how many merged. Run when the library's queue has drained (no import, thumbnail or faces job left), and after a re-cluster.
     pub fn settle(&self, db: &Db, space_id: i64) -> Result<usize, DbError> {
         let _one_at_a_time = self.placing.lock().unwrap_or_else(|p| p.into_inner());
         let space = self.index.space(db, space_id)?;
