@@ -107,7 +107,8 @@ impl Clustering {
     }
 
     /// Merges the persons of a space that came within `merge_distance` of each other, closest first; answers
-    /// how many merged. Run when the library's queue has drained (no import, thumbnail or faces job left), and after a re-cluster.
+    /// how many merged. Run when the library's queue has drained (no import, thumbnail or faces job left), and
+    /// after a re-cluster.
     pub fn settle(&self, db: &Db, space_id: i64) -> Result<usize, DbError> {
         let _one_at_a_time = self.placing.lock().unwrap_or_else(|p| p.into_inner());
         let space = self.index.space(db, space_id)?;
