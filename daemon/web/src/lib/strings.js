@@ -150,6 +150,7 @@ export const t = {
   cancel: 'Cancel',
   thumbnailsPending: 'thumbnails',
   videosPending: 'videos',
+  facesPending: 'faces',
   aboutText: 'A self-hosted photo library, compatible with Synology Photos.',
   models: 'Models',
   weightsFrom: 'Weights from',
