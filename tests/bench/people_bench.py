@@ -7,12 +7,13 @@ face models, and measures:
 - placing new faces: real face photos from the corpus are dropped into the library and go through the whole
   faces stage; the daemon logs how long clustering took for each photo (the first one includes loading every
   person's centroid from the database), and how long settling took once the queue drained;
-- the daemon's RSS (and its workers') before and after.
+- the daemon's RSS (and its workers') before, at its peak while placing, and once the workers have left after
+  their idle timeout (`--idle-exit`, the daemon's `workers.idle_exit_secs`), with how long that took.
 
 Run as root (it makes the account):
 
     tests/bench/people_bench.py [--items 100000] [--faces 200000] [--persons 2000] [--dir /tmp/photosd-people-bench]
-                                [--requests 2000] [--photos 20]
+                                [--requests 2000] [--photos 20] [--idle-exit 20]
 """
 import argparse
 import json
@@ -123,6 +124,20 @@ def face_worker_peak_mb():
     return None
 
 
+def workers_of(pid):
+    """The daemon's worker processes still running (its children), by pid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
 def call(base, sid, api, method, version, **params):
     query = urllib.parse.urlencode(dict(api=api, method=method, version=version, _sid=sid, **params))
     return json.load(urllib.request.urlopen(f"{base}?{query}"))
@@ -141,12 +156,14 @@ def main():
     ap.add_argument("--dir", default="/tmp/photosd-people-bench")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--photos", type=int, default=20, help="real face photos dropped in to be placed")
+    ap.add_argument("--idle-exit", type=int, default=20, help="seconds before an idle worker exits")
     args = ap.parse_args()
     ensure_tools()
     print(f"generating {args.faces} faces of {args.persons} persons in {args.items} photos", file=sys.stderr)
     data, pattern, root = generate(args.dir, args.items, args.faces, args.persons)
     daemon, port = start_daemon(args.dir, data, pattern, RUST_LOG="photosd::jobs=debug,info",
-                                PHOTOSD_FACES_MODELS_DIR=os.path.join(ROOT, "target", "models"))
+                                PHOTOSD_FACES_MODELS_DIR=os.path.join(ROOT, "target", "models"),
+                                PHOTOSD_WORKERS_IDLE_EXIT_SECS=str(args.idle_exit))
     log_path = os.path.join(args.dir, "daemon.log")
     try:
         base = f"http://127.0.0.1:{port}/photo/webapi/entry.cgi"
@@ -183,12 +200,21 @@ def main():
         settled = [int(m.group(1)) / 1000 for m in re.finditer(r"persons settled.*?settle_us=(\d+)", log)]
         faces_placed = [int(m.group(1)) for m in re.finditer(r"faces placed.*?faces=(\d+)", log)]
         face_worker_peak = face_worker_peak_mb()
+        # Idle again: wait for every worker to leave, then read the daemon's RSS.
+        drained = time.monotonic()
+        while workers_of(daemon.pid) and time.monotonic() - drained < args.idle_exit + 60:
+            time.sleep(0.5)
+        idle_after_s = time.monotonic() - drained
+        left = not workers_of(daemon.pid)
+        time.sleep(1)
+        rss_after = tree_rss_kb(daemon.pid) / 1024
     finally:
         daemon.terminate()
         daemon.wait()
     print(f"\n{args.faces} faces, {args.persons} persons, {args.items} photos; "
           f"command: tests/bench/people_bench.py --items {args.items} --faces {args.faces} "
-          f"--persons {args.persons} --requests {args.requests} --photos {args.photos}\n")
+          f"--persons {args.persons} --requests {args.requests} --photos {args.photos} "
+          f"--idle-exit {args.idle_exit}\n")
     print("| request | p50 ms | p99 ms | 200 answers |")
     print("|---|---|---|---|")
     for label, p50, p99, ok in rows:
@@ -204,6 +230,13 @@ def main():
     print(f"daemon RSS with its workers: {rss_idle:.0f} MB before, {peak:.0f} MB peak while placing")
     if face_worker_peak is not None:
         print(f"face worker peak RSS (VmHWM): {face_worker_peak:.0f} MB")
+    if left:
+        print(f"idle again: the workers left {idle_after_s:.0f} s after the queue drained (idle timeout "
+              f"{args.idle_exit} s); daemon RSS {rss_after:.0f} MB, against {rss_idle:.0f} MB before "
+              f"({rss_after - rss_idle:+.0f} MB)")
+    else:
+        print(f"idle again: the workers were still there {idle_after_s:.0f} s after the queue drained (idle "
+              f"timeout {args.idle_exit} s): daemon RSS {rss_after:.0f} MB, against {rss_idle:.0f} MB before")
 
 
 if __name__ == "__main__":

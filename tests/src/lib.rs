@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 mod api_client;
 pub mod api_library;
 pub mod live;
+pub mod people;
 mod users;
 pub use api_client::{error_code, multipart_body, Api};
 pub use users::{test_user, TestUser};

@@ -63,9 +63,23 @@ fn photosd_behind_nginx_from_the_installed_layout() {
         "etc/photosd/photosd.toml",
         "etc/systemd/system/photosd.service",
         "etc/nginx/snippets/photosd.conf",
+        "usr/local/share/photosd/models/yunet.safetensors",
+        "usr/local/share/photosd/models/sface.safetensors",
+        "usr/local/share/doc/photosd/models.NOTICE",
     ] {
         assert!(root.join(file).is_file(), "install.sh put {file} in place");
     }
+    // The installed photosd finds the installed models by default.
+    let photo = corpus().join("faces/barack_obama/fr_obama.jpg");
+    let faces = Command::new(root.join("usr/local/bin/photosd"))
+        .arg("faces")
+        .arg(&photo)
+        .env("PHOTOSD_CONFIG", root.join("etc/photosd/photosd.toml"))
+        .env_remove("PHOTOSD_FACES_MODELS_DIR")
+        .output()
+        .unwrap();
+    assert!(faces.status.success(), "photosd faces: {}", String::from_utf8_lossy(&faces.stderr));
+    assert_eq!(photosd_tests::json_lines(&faces.stdout)[0]["faces"].as_array().map(Vec::len), Some(1));
 
     let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
     let lib = Library::for_user(alice.name);

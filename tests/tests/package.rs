@@ -93,6 +93,8 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
         "libexec/photosd",
         "lib/libc.so.6",
         "share/photosd.toml",
+        "share/photosd/models/yunet.safetensors",
+        "share/photosd/models/sface.safetensors",
         "ui/config",
         "ui/photosd.sc",
         "ui/images/photosd_256.png",
@@ -113,10 +115,13 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
         "share/licenses/ffmpeg.SOURCE",
         "share/licenses/libopenh264-7.copyright",
         "share/licenses/libc6.copyright",
+        "share/licenses/models.NOTICE",
+        "share/licenses/Apache-2.0",
     ] {
         assert!(files.iter().any(|f| f == licence), "{licence} in package.tgz");
     }
     no_gpl_component(&inner, &files);
+    packaged_models_find_a_face(&inner);
     // Only libraries photosd needs: none of those Debian's full FFmpeg drags in.
     // Nor the encoders photosd never uses (package/libheif/cmake).
     for unwanted in ["libX11", "libcairo", "libicu", "libcodec2", "libavcodec", "libx265", "libaom"] {
@@ -156,8 +161,17 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
     assert!(keys(&uninstall).contains(&"wizard_delete_data".to_string()));
 
     let size = std::fs::metadata(&spk).unwrap().len();
-    println!("package size: {:.1} MB ({})", size as f64 / 1048576.0, spk.display());
-    assert!(size <= 40 << 20, "the package is at most 40 MB without models ({size} bytes)");
+    let models: u64 = ["yunet", "sface"]
+        .iter()
+        .map(|m| std::fs::metadata(workspace().join(format!("target/models/{m}.safetensors"))).unwrap().len())
+        .sum();
+    println!(
+        "package size: {:.1} MB, of which the face models take at most {:.1} MB ({})",
+        size as f64 / 1048576.0,
+        models as f64 / 1048576.0,
+        spk.display()
+    );
+    assert!(size <= (40 << 20) + models, "the package is at most 40 MB besides the models ({size} bytes)");
 
     // The same commit gives the same package.tgz.
     build_spk(None);
@@ -224,6 +238,31 @@ fn no_gpl_component(package_tgz: &Path, files: &[String]) {
         let copyright =
             std::fs::read_to_string(unpacked.path().join(format!("share/licenses/{owner}.copyright"))).unwrap();
         assert!(copyright.contains(licence), "share/licenses/{owner}.copyright does not say {licence:?}");
+    }
+}
+
+/// The packaged photosd finds the packaged models where it looks by default (no setting), and their NOTICE
+/// names each one with its licence and source.
+fn packaged_models_find_a_face(package_tgz: &Path) {
+    let unpacked = tempfile::tempdir().unwrap();
+    // Its face worker runs as the unprivileged worker account, which must reach the launcher.
+    std::fs::set_permissions(unpacked.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let untar = Command::new("tar").arg("-xzf").arg(package_tgz).arg("-C").arg(unpacked.path()).status().unwrap();
+    assert!(untar.success());
+    let photo = photosd_tests::corpus().join("faces/barack_obama/fr_obama.jpg");
+    let out = Command::new(unpacked.path().join("bin/photosd"))
+        .arg("faces")
+        .arg(&photo)
+        .env_remove("PHOTOSD_FACES_MODELS_DIR")
+        .env_remove("PHOTOSD_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found = photosd_tests::json_lines(&out.stdout);
+    assert_eq!(found[0]["faces"].as_array().map(Vec::len), Some(1), "one face in {}: {found:?}", photo.display());
+    let notice = std::fs::read_to_string(unpacked.path().join("share/licenses/models.NOTICE")).unwrap();
+    for needed in ["yunet.safetensors", "sface.safetensors", "licence: MIT", "licence: Apache-2.0", "sha256"] {
+        assert!(notice.contains(needed), "models.NOTICE says {needed:?}");
     }
 }
 

@@ -7,12 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use photosd_tests::api_library::{list, GROUP};
+use photosd_tests::people::{login, person_of_items, persons, start_with_faces, wait_for_faces};
 use photosd_tests::{corpus, error_code, test_user, wait_for, workspace, Api, Daemon, Library};
-use serde_json::Value;
-
-fn models() -> String {
-    workspace().join("target/models").display().to_string()
-}
 
 /// The corpus' face photos: (folder/file, identity) where the manifest labels exactly one face.
 fn labelled() -> Vec<(String, String)> {
@@ -29,60 +25,16 @@ fn labelled() -> Vec<(String, String)> {
         .collect()
 }
 
+const FOTO: &str = "SYNO.Foto";
+
 fn start(lib: &Library) -> Daemon {
-    Daemon::launch(
-        lib,
-        Path::new(""),
-        &[("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP), ("PHOTOSD_FACES_MODELS_DIR", &models())],
-    )
-}
-
-fn login(daemon: &Daemon, user: &photosd_tests::TestUser) -> Api {
-    let mut api = Api::new(&daemon.base_url());
-    assert_eq!(api.login(user.name, user.password)["success"], true);
-    api
-}
-
-/// Waits until every photo's faces were looked for, and the last faces job (which settles the persons) ended.
-fn wait_for_faces(api: &Api, photos: usize) {
-    wait_for("the faces of every photo", 600, || {
-        let index = api.call("SYNO.Foto.Index", "get", 1, &[]);
-        let face = &index["data"]["face"];
-        face["total"].as_u64() == Some(photos as u64)
-            && face["done"] == face["total"]
-            && index["data"]["face_extraction"] == 0
-    });
+    start_with_faces(lib, Path::new(""), &[])
 }
 
 /// Item id → file name, for the whole Personal Space.
 fn items(api: &Api) -> HashMap<i64, String> {
     let got = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("offset", "0"), ("limit", "5000")]);
     list(&got).iter().map(|i| (i["id"].as_i64().unwrap(), i["filename"].as_str().unwrap().to_string())).collect()
-}
-
-/// The person of each item's largest face (0: none), through `list_face`.
-fn person_of_items(api: &Api, ids: &[i64]) -> HashMap<i64, i64> {
-    let mut found = HashMap::new();
-    for &id in ids {
-        let faces = api.call("SYNO.Foto.Browse.Person", "list_face", 1, &[("id", &id.to_string())]);
-        let largest = list(&faces).iter().max_by(|a, b| {
-            let area = |f: &Value| f["bbox"]["width"].as_f64().unwrap() * f["bbox"]["height"].as_f64().unwrap();
-            area(a).total_cmp(&area(b))
-        });
-        found.insert(id, largest.map_or(0, |f| f["person_id"].as_i64().unwrap()));
-    }
-    found
-}
-
-fn persons(api: &Api, hidden_too: bool) -> Vec<Value> {
-    let got = api.call(
-        "SYNO.Foto.Browse.Person",
-        "list",
-        1,
-        &[("offset", "0"), ("limit", "500"), ("show_hidden", if hidden_too { "true" } else { "false" })],
-    );
-    assert_eq!(got["success"], true, "{got}");
-    list(&got).to_vec()
 }
 
 /// B-cubed precision and recall of `cluster` (face → cluster, 0 alone) against `label`, averaged over the faces
@@ -113,7 +65,7 @@ fn people_group_the_labelled_faces_of_the_corpus() {
     let photos = photosd_tests::files_under(&lib.photos()).len();
     let daemon = start(&lib);
     let api = login(&daemon, &alice);
-    wait_for_faces(&api, photos);
+    wait_for_faces(&api, FOTO, photos);
 
     // Names repeat across folders: items are told apart by their paths (read from the library's database).
     let by_path: HashMap<String, i64> = lib.items().into_iter().map(|(path, id, _, _)| (path, id)).collect();
@@ -126,9 +78,9 @@ fn people_group_the_labelled_faces_of_the_corpus() {
         lib.db().execute("VACUUM INTO ?1", [keep]).unwrap();
     }
     let ids: Vec<i64> = label.keys().copied().collect();
-    let cluster = person_of_items(&api, &ids);
+    let cluster = person_of_items(&api, FOTO, &ids);
     let (precision, recall, n) = b_cubed(&label, &cluster);
-    let listed = persons(&api, false);
+    let listed = persons(&api, FOTO, false);
     println!(
         "People on the corpus' labelled faces: B-cubed precision {precision:.3}, recall {recall:.3} over {n} faces \
          of persons with 2 photos or more; {} persons listed",
@@ -169,9 +121,9 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
     let photos = photosd_tests::files_under(&lib.photos()).len();
     let daemon = start(&lib);
     let api = login(&daemon, &alice);
-    wait_for_faces(&api, photos);
+    wait_for_faces(&api, FOTO, photos);
     let by_name: HashMap<String, i64> = items(&api).into_iter().map(|(id, name)| (name, id)).collect();
-    let person_of = |api: &Api, name: &str| person_of_items(api, &[by_name[name]])[&by_name[name]];
+    let person_of = |api: &Api, name: &str| person_of_items(api, FOTO, &[by_name[name]])[&by_name[name]];
 
     // Name the person of Obama's photos; a new photo of him later joins the same person.
     let obama = person_of(&api, "fr_obama.jpg");
@@ -224,13 +176,13 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
         assert_eq!(person_of(api, "fr_obama3.jpg"), p0, "{when}: the reassigned photo");
         assert_eq!(person_of(api, "fr_obama_partial_face.jpg"), 0, "{when}: the removed face");
         assert_eq!(person_of(api, "pp_face_2.jpg"), p0, "{when}: the merged person");
-        let shown = persons(api, false);
+        let shown = persons(api, FOTO, false);
         let named = |id: i64| shown.iter().find(|p| p["id"] == id).map(|p| p["name"].as_str().unwrap().to_string());
         assert_eq!(named(obama).as_deref(), Some("Barack"), "{when}");
         assert_eq!(named(p0).as_deref(), Some("Friends"), "{when}");
         assert_eq!(named(young).as_deref(), Some("Young Barack"), "{when}");
         assert_eq!(named(kit), None, "{when}: the hidden person is not listed");
-        assert!(persons(api, true).iter().any(|p| p["id"] == kit && p["show"] == false), "{when}");
+        assert!(persons(api, FOTO, true).iter().any(|p| p["id"] == kit && p["show"] == false), "{when}");
         assert!(shown.iter().all(|p| p["id"] != p1), "{when}: the merged person is gone");
     };
     expect(&api, "after the corrections");
@@ -248,7 +200,7 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
 
     // bob sees none of alice's persons: her ids answer 642, like ids that do not exist.
     let bob_api = login(&daemon, &bob);
-    assert!(persons(&bob_api, true).is_empty());
+    assert!(persons(&bob_api, FOTO, true).is_empty());
     let got = bob_api.call("SYNO.Foto.Browse.Person", "get", 1, &[("id", &format!("[{obama}]"))]);
     assert_eq!(error_code(&got), 642, "{got}");
     let renamed = bob_api.call("SYNO.Foto.Browse.Person", "set", 1, &[("id", &obama.to_string()), ("name", "\"x\"")]);
@@ -261,7 +213,7 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
     // People off: the album goes; on again, it comes back.
     let off = api.call("SYNO.Foto.Setting.User", "set", 1, &[("enable_person", "false")]);
     assert_eq!(off["success"], true, "{off}");
-    assert!(persons(&api, true).is_empty(), "People off hides the album");
+    assert!(persons(&api, FOTO, true).is_empty(), "People off hides the album");
     api.call("SYNO.Foto.Setting.User", "set", 1, &[("enable_person", "true")]);
     expect(&api, "People on again");
 }
@@ -288,9 +240,9 @@ fn the_people_album_works_in_a_real_browser() {
     let photos = photosd_tests::files_under(&lib.photos()).len();
     let daemon = start(&lib);
     let api = login(&daemon, &alice);
-    wait_for_faces(&api, photos);
+    wait_for_faces(&api, FOTO, photos);
     let by_path: HashMap<String, i64> = lib.items().into_iter().map(|(path, id, _, _)| (path, id)).collect();
-    let person_of = |path: &str| person_of_items(&api, &[by_path[path]])[&by_path[path]];
+    let person_of = |path: &str| person_of_items(&api, FOTO, &[by_path[path]])[&by_path[path]];
     let ids: Vec<i64> = [
         "barack_obama/fr_obama.jpg",
         "photoprism_person_0/pp_face_12.jpg",
@@ -371,7 +323,8 @@ fn malformed_files_cannot_take_down_the_daemon_through_the_faces_stage() {
     );
     assert_eq!(looked_at as i64, thumbnails, "every file with a thumbnail was looked at");
     assert!(thumbnails > 9, "the malformed corpus gave thumbnails to look at: {thumbnails}");
-    let obama = person_of_items(&api, &[lib.items().iter().find(|i| i.0 == "barack_obama/fr_obama.jpg").unwrap().1]);
+    let obama =
+        person_of_items(&api, FOTO, &[lib.items().iter().find(|i| i.0 == "barack_obama/fr_obama.jpg").unwrap().1]);
     assert!(obama.values().all(|&p| p != 0), "the good photo got its person: {obama:?}");
     assert!(daemon.log_text().matches("panicked").count() == 0, "nothing panicked in the daemon");
     assert!(daemon.stop().success(), "the daemon stops cleanly after it all");

@@ -1,68 +1,197 @@
 //! The building blocks the face networks share: convolutions made from the converted weights (a layer's
-//! `.weight` and `.bias`, as `models/fetch.py` names them), each run the fastest way for its shape. candle's
-//! grouped convolution runs one convolution per group, which made a depthwise layer of YuNet cost as much as the
-//! whole network in OpenCV; so a 1×1 convolution is a matrix product, and a depthwise 3×3 a direct loop (a
-//! candle custom op). Other shapes (the two stems) use candle's convolution.
+//! `.weight` and `.bias`, as `models/fetch.py` names them), each with its activation fused in, run the fastest
+//! way for its shape as a candle custom op. candle's grouped convolution runs one convolution per group, which made
+//! a depthwise layer of YuNet cost as much as the whole network in OpenCV; its direct convolution made the stems a
+//! sixth of the face stage; and every separate bias, ReLU or PReLU was one more pass and one more map. So a 1×1
+//! convolution is one matrix product that starts from the bias, a depthwise 3×3 a direct loop, any other (the two
+//! stems) a matrix product over the unrolled patches (im2col), each followed in place by its activation.
 
 use std::collections::HashMap;
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig};
 
 /// The tensors of one safetensors file, by name.
 pub struct Weights(pub HashMap<String, Tensor>);
+
+/// What follows a convolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Activation {
+    Linear,
+    Relu,
+    /// The ONNX PReLU with one slope per channel: x where x > 0, slope · x elsewhere.
+    PRelu(Vec<f32>),
+}
+
+impl Activation {
+    /// Applied in place to one channel's plane.
+    fn apply(&self, channel: usize, plane: &mut [f32]) {
+        match self {
+            Activation::Linear => {}
+            Activation::Relu => plane.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::PRelu(slopes) => {
+                let slope = slopes[channel];
+                plane.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { *v * slope });
+            }
+        }
+    }
+}
 
 impl Weights {
     pub fn get(&self, name: &str) -> Result<&Tensor> {
         self.0.get(name).ok_or_else(|| candle_core::Error::Msg(format!("the model has no tensor {name}")))
     }
 
-    /// The convolution `layer`, square, with "same" padding. A 3×3 weight with one input channel per filter is
-    /// depthwise (the networks have no other such layer; the op checks the channel count).
-    pub fn conv(&self, layer: &str, stride: usize) -> Result<Conv> {
-        let weight = self.get(&format!("{layer}.weight"))?.clone();
-        let bias = self.get(&format!("{layer}.bias"))?.clone();
+    /// The convolution `layer`, square, with "same" padding, followed by `activation`. A 3×3 weight with one
+    /// input channel per filter is depthwise (the networks have no other grouped layer; the op checks the
+    /// channel count).
+    pub fn conv(&self, layer: &str, stride: usize, activation: Activation) -> Result<Conv> {
+        let weight = self.get(&format!("{layer}.weight"))?;
+        let bias: Vec<f32> = self.get(&format!("{layer}.bias"))?.to_vec1()?;
         let (out_channels, per_group, kernel, _) = weight.dims4()?;
-        match (kernel, per_group) {
-            (1, _) if stride == 1 => {
-                let bias = bias.reshape((out_channels, 1))?;
-                Ok(Conv::Pointwise { weight: weight.reshape((out_channels, per_group))?, bias })
-            }
-            (3, 1) if stride <= 2 => Ok(Conv::Depthwise(Depthwise3x3 {
-                weight: weight.flatten_all()?.to_vec1()?,
-                bias: bias.to_vec1()?,
-                stride,
-            })),
-            _ => {
-                let config = Conv2dConfig { padding: kernel / 2, stride, ..Default::default() };
-                Ok(Conv::Full(Conv2d::new(weight, Some(bias), config)))
+        if let Activation::PRelu(slopes) = &activation {
+            if slopes.len() != out_channels {
+                candle_core::bail!("{layer}: {} PReLU slopes for {out_channels} channels", slopes.len());
             }
         }
+        if bias.len() != out_channels || stride == 0 {
+            candle_core::bail!("{layer}: {} biases for {out_channels} channels, stride {stride}", bias.len());
+        }
+        let weight: Vec<f32> = weight.flatten_all()?.to_vec1()?;
+        Ok(match (kernel, per_group) {
+            (1, _) if stride == 1 => Conv::Pointwise(Pointwise { weight, bias, activation }),
+            (3, 1) if stride <= 2 => Conv::Depthwise(Depthwise3x3 { weight, bias, stride, activation }),
+            _ => Conv::Unrolled(Unrolled { weight, bias, kernel, stride, activation }),
+        })
     }
 }
 
-/// A convolution layer.
+/// A convolution layer with its activation.
 pub enum Conv {
-    /// 1×1: weight [out, in] times the input seen as [in, height·width].
-    Pointwise {
-        weight: Tensor,
-        bias: Tensor,
-    },
+    Pointwise(Pointwise),
     Depthwise(Depthwise3x3),
-    Full(Conv2d),
+    Unrolled(Unrolled),
 }
 
 impl Module for Conv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let x = x.contiguous()?;
         match self {
-            Conv::Pointwise { weight, bias } => {
-                let (n, c, h, w) = x.dims4()?;
-                let product = weight.broadcast_matmul(&x.reshape((n, c, h * w))?)?.broadcast_add(bias)?;
-                product.reshape((n, weight.dim(0)?, h, w))
-            }
-            Conv::Depthwise(op) => x.contiguous()?.apply_op1_no_bwd(op),
-            Conv::Full(conv) => conv.forward(x),
+            Conv::Pointwise(op) => x.apply_op1_no_bwd(op),
+            Conv::Depthwise(op) => x.apply_op1_no_bwd(op),
+            Conv::Unrolled(op) => x.apply_op1_no_bwd(op),
         }
+    }
+}
+
+/// The input of a custom op: its values, contiguous, and its N×C×H×W dimensions.
+fn input<'a>(storage: &'a CpuStorage, layout: &Layout, op: &'static str) -> Result<(&'a [f32], [usize; 4])> {
+    let (start, end) = layout.contiguous_offsets().ok_or(candle_core::Error::RequiresContiguous { op })?;
+    let (n, c, h, w) = layout.shape().dims4()?;
+    Ok((&storage.as_slice::<f32>()?[start..end], [n, c, h, w]))
+}
+
+/// An N×C×H×W output with each channel's plane starting at its bias: the first term of every convolution, so
+/// that the bias costs no pass of its own.
+fn biased(n: usize, bias: &[f32], plane: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n * bias.len() * plane);
+    for _ in 0..n {
+        for &b in bias {
+            out.resize(out.len() + plane, b);
+        }
+    }
+    out
+}
+
+/// out += weight · input, then the activation: `weight` is rows × k, `input` k × columns, `out` (already biased)
+/// rows × columns, all row-major. One matrix product, on this thread (a worker has one core).
+fn product(weight: &[f32], activation: &Activation, input: &[f32], columns: usize, out: &mut [f32]) {
+    let rows = out.len() / columns;
+    crate::ffi::add_matrix_product(weight, input, out, rows, weight.len() / rows, columns);
+    for (channel, plane) in out.chunks_exact_mut(columns).enumerate() {
+        activation.apply(channel, plane);
+    }
+}
+
+/// A 1×1 convolution: weight [out, in] times each image seen as [in, height·width].
+pub struct Pointwise {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    activation: Activation,
+}
+
+impl CustomOp1 for Pointwise {
+    fn name(&self) -> &'static str {
+        "pointwise"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (input, [n, c, h, w]) = input(storage, layout, "pointwise")?;
+        let out_channels = self.bias.len();
+        if c * out_channels != self.weight.len() {
+            candle_core::bail!("pointwise: {c} channels in for a {}-value weight", self.weight.len());
+        }
+        let mut out = biased(n, &self.bias, h * w);
+        for (image, out) in input.chunks_exact(c * h * w).zip(out.chunks_exact_mut(out_channels * h * w)) {
+            product(&self.weight, &self.activation, image, h * w, out);
+        }
+        Ok((CpuStorage::F32(out), Shape::from((n, out_channels, h, w))))
+    }
+}
+
+/// Any other convolution (square kernel, padding kernel / 2): the patches unrolled into a [in·k·k, positions]
+/// matrix (im2col), then one matrix product with the weight [out, in·k·k].
+pub struct Unrolled {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    kernel: usize,
+    stride: usize,
+    activation: Activation,
+}
+
+impl CustomOp1 for Unrolled {
+    fn name(&self) -> &'static str {
+        "unrolled-conv"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (input, [n, c, h, w]) = input(storage, layout, "unrolled-conv")?;
+        let (k, s, pad, out_channels) = (self.kernel, self.stride, self.kernel / 2, self.bias.len());
+        if c * k * k * out_channels != self.weight.len() {
+            candle_core::bail!("conv: {c} channels in for a {}-value {k}×{k} weight", self.weight.len());
+        }
+        if h + 2 * pad < k || w + 2 * pad < k {
+            candle_core::bail!("conv: a {h}×{w} input is smaller than its {k}×{k} kernel");
+        }
+        let (oh, ow) = ((h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1);
+        let mut patches = vec![0f32; c * k * k * oh * ow];
+        let mut out = biased(n, &self.bias, oh * ow);
+        for (image, out) in input.chunks_exact(c * h * w).zip(out.chunks_exact_mut(out_channels * oh * ow)) {
+            // Row (channel, ky, kx) of the patches holds that tap for every output position, zero outside.
+            for (row, patch_row) in patches.chunks_exact_mut(oh * ow).enumerate() {
+                let (channel, ky, kx) = (row / (k * k), row / k % k, row % k);
+                let plane = &image[channel * h * w..][..h * w];
+                for (oy, line) in patch_row.chunks_exact_mut(ow).enumerate() {
+                    let Some(iy) = (oy * s + ky).checked_sub(pad).filter(|&iy| iy < h) else {
+                        line.fill(0.0);
+                        continue;
+                    };
+                    // Output column ox reads input column ox·s + kx − pad: zeros before the first in the
+                    // image and after the last.
+                    let source = &plane[iy * w..][..w];
+                    let first = (pad.saturating_sub(kx)).div_ceil(s).min(ow);
+                    let taps = source.get(first * s + kx - pad..).unwrap_or(&[]).iter().step_by(s);
+                    let mut filled = first;
+                    for (value, tap) in line[first..].iter_mut().zip(taps) {
+                        *value = *tap;
+                        filled += 1;
+                    }
+                    line[..first].fill(0.0);
+                    line[filled..].fill(0.0);
+                }
+            }
+            product(&self.weight, &self.activation, &patches, oh * ow, out);
+        }
+        Ok((CpuStorage::F32(out), Shape::from((n, out_channels, oh, ow))))
     }
 }
 
@@ -72,6 +201,7 @@ pub struct Depthwise3x3 {
     weight: Vec<f32>,
     bias: Vec<f32>,
     stride: usize,
+    activation: Activation,
 }
 
 impl CustomOp1 for Depthwise3x3 {
@@ -80,129 +210,171 @@ impl CustomOp1 for Depthwise3x3 {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (start, end) =
-            layout.contiguous_offsets().ok_or(candle_core::Error::RequiresContiguous { op: "depthwise3x3" })?;
-        let input = &storage.as_slice::<f32>()?[start..end];
-        let (n, c, h, w) = layout.shape().dims4()?;
+        let (input, [n, c, h, w]) = input(storage, layout, "depthwise3x3")?;
         if c != self.bias.len() {
             candle_core::bail!("depthwise3x3: {c} channels for {} filters", self.bias.len());
         }
         let s = self.stride;
         let (oh, ow) = ((h - 1) / s + 1, (w - 1) / s + 1);
-        let mut out = vec![0f32; n * c * oh * ow];
+        let mut out = biased(n, &self.bias, oh * ow);
+        // The padding above and below the image.
+        let zeros = vec![0f32; w];
         for (plane, (input, out)) in input.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
             let channel = plane % c;
-            let k = &self.weight[channel * 9..channel * 9 + 9];
-            out.fill(self.bias[channel]);
+            let k: &[f32; 9] = self.weight[channel * 9..][..9].try_into().expect("9 taps a channel");
             for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
-                for ky in 0..3 {
-                    let Some(iy) = (oy * s + ky).checked_sub(1).filter(|&iy| iy < h) else { continue };
-                    let line = &input[iy * w..(iy + 1) * w];
-                    accumulate_row(row, line, &k[ky * 3..ky * 3 + 3], s);
-                }
+                let line = |ky: usize| match (oy * s + ky).checked_sub(1).filter(|&iy| iy < h) {
+                    Some(iy) => &input[iy * w..][..w],
+                    None => &zeros[..],
+                };
+                accumulate_row(row, [line(0), line(1), line(2)], k, s);
             }
+            self.activation.apply(channel, out);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, c, oh, ow))))
     }
 }
 
-/// Adds one kernel row's three taps over one input line to an output row: out[x] += Σ k[j] · line[x·s + j − 1],
-/// with zeros outside the line.
-fn accumulate_row(row: &mut [f32], line: &[f32], k: &[f32], s: usize) {
-    let w = line.len();
-    let tap = |ix: isize| if ix >= 0 && (ix as usize) < w { line[ix as usize] } else { 0.0 };
+/// Adds the 3×3 taps over three input lines to an output row: out[x] += Σ k[3·r + j] · lines[r][x·s + j − 1],
+/// with zeros left and right of the lines.
+fn accumulate_row<'a>(row: &mut [f32], lines: [&'a [f32]; 3], k: &[f32; 9], s: usize) {
+    let w = lines[0].len();
+    let at = |ox: usize| -> f32 {
+        let tap = |line: &[f32], ix: Option<usize>| ix.and_then(|ix| line.get(ix)).copied().unwrap_or(0.0);
+        let x = ox * s;
+        (0..3)
+            .map(|r| {
+                let line = lines[r];
+                k[3 * r] * tap(line, x.checked_sub(1))
+                    + k[3 * r + 1] * tap(line, Some(x))
+                    + k[3 * r + 2] * tap(line, Some(x + 1))
+            })
+            .sum()
+    };
     let last = row.len() - 1;
-    // The edges, where a tap may fall outside the line.
-    let edges: &[usize] = if last == 0 { &[0] } else { &[0, last] };
-    for &ox in edges {
-        let x = (ox * s) as isize;
-        row[ox] += k[0] * tap(x - 1) + k[1] * tap(x) + k[2] * tap(x + 1);
-    }
-    if last < 2 {
+    if s != 1 || last < 2 {
+        // Stride 2 (a few small maps of SFace), or a row too short to have an inside.
+        for (ox, out) in row.iter_mut().enumerate() {
+            *out += at(ox);
+        }
         return;
     }
-    // The inside, without bounds checks in the loop (so it vectorises for stride 1).
+    // The edges, where a tap falls outside the lines; then the inside, in one pass over slices of equal
+    // length, without bounds checks in the loop (so that it vectorises).
+    row[0] += at(0);
+    row[last] += at(last);
+    let n = last - 1;
     let inside = &mut row[1..last];
-    if s == 1 {
-        let (left, centre, right) = (&line[..w - 2], &line[1..w - 1], &line[2..]);
-        for (((o, a), b), c) in inside.iter_mut().zip(left).zip(centre).zip(right) {
-            *o += k[0] * a + k[1] * b + k[2] * c;
-        }
-    } else {
-        for (i, o) in inside.iter_mut().enumerate() {
-            let x = (i + 1) * s;
-            if x + 1 < w {
-                *o += k[0] * line[x - 1] + k[1] * line[x] + k[2] * line[x + 1];
-            } else {
-                *o += k[0] * line[x - 1] + k[1] * tap(x as isize);
-            }
-        }
+    let cut = |line: &'a [f32]| -> [&'a [f32]; 3] { [&line[..n], &line[1..n + 1], &line[2..n + 2]] };
+    let ([a0, a1, a2], [b0, b1, b2], [c0, c1, c2]) = (cut(lines[0]), cut(lines[1]), cut(lines[2]));
+    debug_assert_eq!(w, n + 2);
+    for i in 0..n {
+        inside[i] += k[0] * a0[i]
+            + k[1] * a1[i]
+            + k[2] * a2[i]
+            + k[3] * b0[i]
+            + k[4] * b1[i]
+            + k[5] * b2[i]
+            + k[6] * c0[i]
+            + k[7] * c1[i]
+            + k[8] * c2[i];
     }
 }
 
-/// The ONNX PReLU with one slope per channel: x where x > 0, slope · x elsewhere, over N×C×H×W. One pass and one
-/// new tensor (candle's own `prelu` makes four).
-pub struct PRelu(pub Vec<f32>);
+/// A 2×2 max pool with stride 2, over N×C×H×W with even sides (YuNet's inputs are padded to a multiple of 32).
+pub struct MaxPool2;
 
-impl CustomOp1 for PRelu {
+impl CustomOp1 for MaxPool2 {
     fn name(&self) -> &'static str {
-        "prelu"
+        "maxpool2"
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (start, end) = layout.contiguous_offsets().ok_or(candle_core::Error::RequiresContiguous { op: "prelu" })?;
-        let input = &storage.as_slice::<f32>()?[start..end];
-        let (_, c, h, w) = layout.shape().dims4()?;
-        if c != self.0.len() {
-            candle_core::bail!("prelu: {c} channels for {} slopes", self.0.len());
+        let (input, [n, c, h, w]) = input(storage, layout, "maxpool2")?;
+        let mut out = Vec::with_capacity(n * c * (h / 2) * (w / 2));
+        for plane in input.chunks_exact(h * w) {
+            for pair in plane.chunks_exact(2 * w).take(h / 2) {
+                let (upper, lower) = pair.split_at(w);
+                let pooled = upper.chunks_exact(2).zip(lower.chunks_exact(2));
+                out.extend(pooled.map(|(a, b)| a[0].max(a[1]).max(b[0].max(b[1]))));
+            }
         }
-        let mut out = Vec::with_capacity(input.len());
-        for (plane, values) in input.chunks_exact(h * w).enumerate() {
-            let slope = self.0[plane % c];
-            out.extend(values.iter().map(|&v| if v > 0.0 { v } else { v * slope }));
-        }
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+        Ok((CpuStorage::F32(out), Shape::from((n, c, h / 2, w / 2))))
     }
+}
+
+/// A 2×2 max pool with stride 2.
+pub fn max_pool2(x: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op1_no_bwd(&MaxPool2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use candle_core::Device;
+    use candle_nn::{Conv2d, Conv2dConfig};
 
     #[test]
     fn prelu_keeps_what_is_positive_and_scales_the_rest_by_its_channels_slope() {
-        let x = Tensor::new(&[[[[1f32, -2.0]], [[-4.0, 0.5]]]], &Device::Cpu).unwrap();
-        let y = x.apply_op1_no_bwd(&PRelu(vec![0.5, -1.0])).unwrap();
-        assert_eq!(y.flatten_all().unwrap().to_vec1::<f32>().unwrap(), [1.0, -1.0, 4.0, 0.5]);
+        let prelu = Activation::PRelu(vec![0.5, -1.0]);
+        let mut first = [1f32, -2.0];
+        let mut second = [-4f32, 0.5];
+        prelu.apply(0, &mut first);
+        prelu.apply(1, &mut second);
+        assert_eq!((first, second), ([1.0, -1.0], [4.0, 0.5]));
     }
 
-    /// The direct loop and the 1×1 product give what candle's own convolution gives, at both strides and on odd
-    /// and even sizes.
+    /// One layer of random weights, by the fast path `Weights::conv` picks for it and by candle's own
+    /// convolution followed by the same activation: the two agree.
+    fn agrees_with_candle(x: &Tensor, weight: Tensor, groups: usize, stride: usize, activation: Activation) {
+        let (out_channels, _, kernel, _) = weight.dims4().unwrap();
+        let bias = Tensor::randn(0f32, 1.0, out_channels, x.device()).unwrap();
+        let tensors = HashMap::from([("l.weight".to_string(), weight.clone()), ("l.bias".to_string(), bias.clone())]);
+        let fast = Weights(tensors).conv("l", stride, activation.clone()).unwrap();
+        let config = Conv2dConfig { padding: kernel / 2, stride, groups, ..Default::default() };
+        let plain = Conv2d::new(weight, Some(bias), config).forward(x).unwrap();
+        let reference = match &activation {
+            Activation::Linear => plain,
+            Activation::Relu => plain.relu().unwrap(),
+            Activation::PRelu(slopes) => {
+                let slopes =
+                    Tensor::new(slopes.as_slice(), x.device()).unwrap().reshape((1, out_channels, 1, 1)).unwrap();
+                (plain.relu().unwrap() - plain.neg().unwrap().relu().unwrap().broadcast_mul(&slopes).unwrap()).unwrap()
+            }
+        };
+        let got = fast.forward(x).unwrap();
+        assert_eq!(got.dims(), reference.dims());
+        let diff = (got - reference).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff < 1e-4, "{:?} kernel {kernel} stride {stride} {activation:?}: off by {diff}", x.dims());
+    }
+
+    /// The 1×1 product, the depthwise loop and the unrolled convolution give what candle's own convolution
+    /// gives, with each activation, at both strides, on odd and even sizes and batches of more than one.
     #[test]
     fn the_fast_convolutions_equal_candles_own() {
         let device = Device::Cpu;
+        let random = |shape: (usize, usize, usize, usize)| Tensor::randn(0f32, 1.0, shape, &device).unwrap();
+        let activations = [Activation::Linear, Activation::Relu, Activation::PRelu(vec![0.25, -0.5, 0.0, 2.0])];
         for (h, w, stride) in [(7, 9, 1), (8, 8, 2), (9, 6, 2), (5, 1, 1), (1, 4, 2)] {
-            let x = Tensor::randn(0f32, 1.0, (2, 4, h, w), &device).unwrap();
-            let weight = Tensor::randn(0f32, 1.0, (4, 1, 3, 3), &device).unwrap();
-            let bias = Tensor::randn(0f32, 1.0, 4, &device).unwrap();
-            let tensors =
-                HashMap::from([("d.weight".to_string(), weight.clone()), ("d.bias".to_string(), bias.clone())]);
-            let fast = Weights(tensors).conv("d", stride).unwrap();
-            assert!(matches!(fast, Conv::Depthwise(_)));
-            let config = Conv2dConfig { padding: 1, stride, groups: 4, ..Default::default() };
-            let reference = Conv2d::new(weight, Some(bias), config).forward(&x).unwrap();
-            let diff = (fast.forward(&x).unwrap() - reference).unwrap().abs().unwrap().max_all().unwrap();
-            assert!(diff.to_scalar::<f32>().unwrap() < 1e-5, "{h}x{w} stride {stride}");
+            let x = random((2, 4, h, w));
+            for activation in &activations {
+                agrees_with_candle(&x, random((4, 1, 3, 3)), 4, stride, activation.clone());
+                agrees_with_candle(&x, random((4, 4, 3, 3)), 1, stride, activation.clone());
+            }
         }
-        let x = Tensor::randn(0f32, 1.0, (3, 5, 4, 6), &device).unwrap();
-        let weight = Tensor::randn(0f32, 1.0, (7, 5, 1, 1), &device).unwrap();
-        let bias = Tensor::randn(0f32, 1.0, 7, &device).unwrap();
-        let tensors = HashMap::from([("p.weight".to_string(), weight.clone()), ("p.bias".to_string(), bias.clone())]);
-        let fast = Weights(tensors).conv("p", 1).unwrap();
-        assert!(matches!(fast, Conv::Pointwise { .. }));
-        let reference = Conv2d::new(weight, Some(bias), Conv2dConfig::default()).forward(&x).unwrap();
-        let diff = (fast.forward(&x).unwrap() - reference).unwrap().abs().unwrap().max_all().unwrap();
-        assert!(diff.to_scalar::<f32>().unwrap() < 1e-4);
+        let x = random((3, 5, 4, 6));
+        for activation in activations {
+            agrees_with_candle(&x, random((4, 5, 1, 1)), 1, 1, activation);
+        }
+    }
+
+    #[test]
+    fn the_max_pool_equals_candles_own() {
+        for (h, w) in [(4, 6), (5, 7), (2, 2)] {
+            let x = Tensor::randn(0f32, 1.0, (2, 3, h, w), &Device::Cpu).unwrap();
+            let ours = max_pool2(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let candles = x.max_pool2d(2).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            assert_eq!(ours, candles, "{h}×{w}");
+        }
     }
 }

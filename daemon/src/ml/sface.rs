@@ -9,7 +9,7 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::Linear;
 
-use super::layers::{Conv, PRelu, Weights};
+use super::layers::{Activation, Conv, Weights};
 
 /// The side of the aligned face the network takes.
 pub const SIDE: usize = 112;
@@ -46,7 +46,8 @@ const LAYERS: [(&str, usize); 27] = [
 ];
 
 pub struct SFace {
-    layers: Vec<(Conv, PRelu)>,
+    /// Each with its PReLU.
+    layers: Vec<Conv>,
     fc: Linear,
 }
 
@@ -56,7 +57,7 @@ impl SFace {
             .iter()
             .map(|(name, stride)| {
                 let slopes = weights.get(&format!("{name}.prelu"))?.to_vec1()?;
-                Ok((weights.conv(name, *stride)?, PRelu(slopes)))
+                weights.conv(name, *stride, Activation::PRelu(slopes))
             })
             .collect::<Result<_>>()?;
         let fc = Linear::new(weights.get("fc.weight")?.clone(), Some(weights.get("fc.bias")?.clone()));
@@ -66,8 +67,8 @@ impl SFace {
     /// The raw 128 values for a batch of faces, N×3×112×112 RGB 0–255: N×128.
     pub fn forward(&self, faces: &Tensor) -> Result<Tensor> {
         let mut x = ((faces - 127.5)? * 0.0078125)?;
-        for (conv, slopes) in &self.layers {
-            x = conv.forward(&x)?.contiguous()?.apply_op1_no_bwd(slopes)?;
+        for conv in &self.layers {
+            x = conv.forward(&x)?;
         }
         self.fc.forward(&x.flatten_from(1)?)
     }

@@ -9,35 +9,24 @@
 
 use candle_core::{Module, Result, Tensor};
 
-use super::layers::{Conv, Weights};
+use super::layers::{max_pool2, Activation, Conv, Weights};
 use super::Face;
 
-/// A 1×1 convolution, a depthwise 3×3, then ReLU.
+/// A 1×1 convolution then a depthwise 3×3: with a ReLU after it, a "DP unit" of the backbone and the neck;
+/// without, a head map.
 struct DpUnit {
     pointwise: Conv,
     depthwise: Conv,
 }
 
 impl DpUnit {
-    fn load(weights: &Weights, name: &str) -> Result<DpUnit> {
+    fn load(weights: &Weights, name: &str, activation: Activation) -> Result<DpUnit> {
         Ok(DpUnit {
-            pointwise: weights.conv(&format!("{name}.conv1"), 1)?,
-            depthwise: weights.conv(&format!("{name}.conv2"), 1)?,
+            pointwise: weights.conv(&format!("{name}.conv1"), 1, Activation::Linear)?,
+            depthwise: weights.conv(&format!("{name}.conv2"), 1, activation)?,
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.depthwise.forward(&self.pointwise.forward(x)?)?.relu()
-    }
-}
-
-/// A head map: a 1×1 convolution then a depthwise 3×3, no activation.
-struct HeadMap {
-    pointwise: Conv,
-    depthwise: Conv,
-}
-
-impl HeadMap {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         self.depthwise.forward(&self.pointwise.forward(x)?)
     }
@@ -45,10 +34,10 @@ impl HeadMap {
 
 /// The four maps of one level.
 struct Level {
-    cls: HeadMap,
-    obj: HeadMap,
-    bbox: HeadMap,
-    kps: HeadMap,
+    cls: DpUnit,
+    obj: DpUnit,
+    bbox: DpUnit,
+    kps: DpUnit,
 }
 
 pub struct YuNet {
@@ -66,39 +55,35 @@ pub const STRIDES: [usize; 3] = [8, 16, 32];
 
 impl YuNet {
     pub fn load(weights: &Weights) -> Result<YuNet> {
-        let mut units = vec![DpUnit::load(weights, "backbone.model0.conv2")?];
+        let unit = |name: &str| DpUnit::load(weights, name, Activation::Relu);
+        let mut units = vec![unit("backbone.model0.conv2")?];
         for stage in 1..=5 {
-            for unit in 1..=2 {
-                units.push(DpUnit::load(weights, &format!("backbone.model{stage}.conv{unit}"))?);
+            for k in 1..=2 {
+                units.push(unit(&format!("backbone.model{stage}.conv{k}"))?);
             }
         }
-        let lateral =
-            (0..3).map(|k| DpUnit::load(weights, &format!("neck.lateral_convs.{k}"))).collect::<Result<_>>()?;
-        let map = |kind: &str, level: usize| -> Result<HeadMap> {
-            let name = format!("bbox_head.multi_level_{kind}.{level}");
-            Ok(HeadMap {
-                pointwise: weights.conv(&format!("{name}.conv1"), 1)?,
-                depthwise: weights.conv(&format!("{name}.conv2"), 1)?,
-            })
+        let lateral = (0..3).map(|k| unit(&format!("neck.lateral_convs.{k}"))).collect::<Result<_>>()?;
+        let map = |kind: &str, level: usize| {
+            DpUnit::load(weights, &format!("bbox_head.multi_level_{kind}.{level}"), Activation::Linear)
         };
         let levels = (0..3)
             .map(|k| Ok(Level { cls: map("cls", k)?, obj: map("obj", k)?, bbox: map("bbox", k)?, kps: map("kps", k)? }))
             .collect::<Result<_>>()?;
-        Ok(YuNet { stem: weights.conv("backbone.model0.conv1", 2)?, units, lateral, levels })
+        Ok(YuNet { stem: weights.conv("backbone.model0.conv1", 2, Activation::Relu)?, units, lateral, levels })
     }
 
     /// The raw maps for a 1×3×H×W BGR input: per level, (cls, obj, bbox, kps), each 1×C×(H/s)×(W/s), with the
     /// sigmoid already applied to cls and obj.
     pub fn forward(&self, input: &Tensor) -> Result<Vec<[Tensor; 4]>> {
-        let x = self.stem.forward(input)?.relu()?;
-        let x = self.units[0].forward(&x)?.max_pool2d(2)?;
+        let x = self.stem.forward(input)?;
+        let x = max_pool2(&self.units[0].forward(&x)?)?;
         let x = self.units[1].forward(&x)?;
         let x = self.units[2].forward(&x)?;
         let x = self.units[3].forward(&x)?;
-        let x = self.units[4].forward(&x)?.max_pool2d(2)?;
+        let x = max_pool2(&self.units[4].forward(&x)?)?;
         let c3 = self.units[6].forward(&self.units[5].forward(&x)?)?;
-        let c4 = self.units[8].forward(&self.units[7].forward(&c3.max_pool2d(2)?)?)?;
-        let c5 = self.units[10].forward(&self.units[9].forward(&c4.max_pool2d(2)?)?)?;
+        let c4 = self.units[8].forward(&self.units[7].forward(&max_pool2(&c3)?)?)?;
+        let c5 = self.units[10].forward(&self.units[9].forward(&max_pool2(&c4)?)?)?;
         let p5 = self.lateral[2].forward(&c5)?;
         let p4 = self.lateral[1].forward(&(c4 + upsample2(&p5)?)?)?;
         let p3 = self.lateral[0].forward(&(c3 + upsample2(&p4)?)?)?;

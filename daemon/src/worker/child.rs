@@ -163,6 +163,11 @@ fn find_faces(
             let [yunet, sface]: [std::fs::File; 2] =
                 models.try_into().map_err(|_| ours("the model files did not come with the request".into()))?;
             let loaded = crate::ml::FaceModels::from_files(yunet, sface).map_err(|e| ours(e.to_string()))?;
+            // The networks free and allocate maps of a few MB at every layer: with the workers' 8 MB trim
+            // threshold (WORKER_ENV) the heap shrank and grew again for every image, and the page faults took a
+            // third of the face stage's CPU. A face worker keeps its heap, at no higher a peak, until it exits
+            // (workers.idle_exit_secs gives the memory back).
+            crate::ffi::keep_free_memory(256 << 20);
             FACE_MODELS.get_or_init(|| loaded)
         }
     };
