@@ -109,8 +109,9 @@ pub fn open_media(
     }
 }
 
-/// Hands the free memory at the end of each malloc arena back to the kernel. Called by a worker after each
-/// thumbnail: a HEIF decode frees ~100 MB that glibc would otherwise keep mapped in that worker.
+/// Hands the free memory of each malloc arena back to the kernel. Called by a worker after each thumbnail (a
+/// HEIF decode frees ~100 MB that glibc would otherwise keep mapped in that worker), and by the daemon when its
+/// idle workers exit.
 pub fn release_free_memory() {
     // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers.
     unsafe {

@@ -15,6 +15,7 @@ mod jobs;
 mod licenses_command;
 mod media;
 mod ml;
+mod people_command;
 mod privileges;
 mod serve_command;
 mod service;
@@ -53,6 +54,8 @@ enum Command {
     Thumb(thumb_command::ThumbArgs),
     /// Print the faces found in files (box, landmarks, score, embedding), through the face worker.
     Faces(faces_command::FacesArgs),
+    /// Show where People stands in each space; group every face of a space again (--regroup).
+    People(people_command::PeopleArgs),
     /// List video transcodes with their progress; cancel or restart one.
     Transcodes(transcodes_command::TranscodesArgs),
     /// Print photosd's licence and those of the libraries built into it.
@@ -99,7 +102,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve => http::bind(&config).map_err(anyhow::Error::from).and_then(|l| drop_root().map(|()| Some(l))),
         Command::Index(_) => drop_root().map(|()| None),
         // Only on a library that exists: a mistyped --data is reported, not made.
-        Command::Transcodes(_) if config.db_path().exists() => drop_root().map(|()| None),
+        Command::Transcodes(_) | Command::People(_) if config.db_path().exists() => drop_root().map(|()| None),
         _ => Ok(None),
     };
     let listener = match started {
@@ -118,6 +121,7 @@ fn main() -> std::process::ExitCode {
             Command::Thumb(args) => thumb_command::run(&config, args).await,
             Command::Faces(args) => faces_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,
+            Command::People(args) => people_command::run(&config, args).await,
             Command::Worker(_) | Command::Licenses(_) => unreachable!("handled above"),
         }
     });

@@ -125,16 +125,24 @@ def face_worker_peak_mb():
 
 
 def workers_of(pid):
-    """The daemon's worker processes still running (its children), by pid."""
-    found = []
+    """The daemon's `photosd worker` processes still running (started by it, or by its launcher), by pid."""
+    parent_of, found = {}, []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
+                    parent_of[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 pass
+    for child in parent_of:
+        ancestor = parent_of.get(child)
+        while ancestor not in (None, 0, 1, pid):
+            ancestor = parent_of.get(ancestor)
+        try:
+            if ancestor == pid and open(f"/proc/{child}/cmdline", "rb").read().split(b"\0")[1:2] == [b"worker"]:
+                found.append(child)
+        except OSError:
+            pass
     return found
 
 

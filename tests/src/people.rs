@@ -30,8 +30,8 @@ pub fn login(daemon: &Daemon, user: &TestUser) -> Api {
     api
 }
 
-/// Waits until every photo of the space was looked at for faces, and the last faces job (which settles the
-/// persons) ended.
+/// Waits until every photo of the space was looked at for faces, the last faces job (which settles the persons)
+/// ended, and no regrouping is queued or running.
 pub fn wait_for_faces(api: &Api, family: &str, photos: usize) {
     wait_for("the faces of every photo", 600, || {
         let index = api.call(&format!("{family}.Index"), "get", 1, &[]);
@@ -39,6 +39,7 @@ pub fn wait_for_faces(api: &Api, family: &str, photos: usize) {
         face["total"].as_u64() == Some(photos as u64)
             && face["done"] == face["total"]
             && index["data"]["face_extraction"] == 0
+            && index["data"]["person_clustering"] == 0
     });
 }
 

@@ -190,13 +190,35 @@ fn corrections_survive_a_recluster_and_a_restart_and_nobody_else_sees_them() {
     let found = api.call("SYNO.Foto.Search.Search", "list_item", 6, &[("keyword", "\"Barack\""), ("limit", "100")]);
     assert!(list(&found).iter().any(|i| i["filename"] == "fr_obama.jpg"), "{found}");
 
+    // A full regrouping through the API, in the background: `person_clustering` counts it until it ends.
     let reclustered = api.call("SYNO.Foto.Index", "reindex", 1, &[("type", "\"person\"")]);
     assert_eq!(reclustered["success"], true, "{reclustered}");
+    wait_for_faces(&api, FOTO, photos);
+    assert!(daemon.log_text().contains("faces grouped again"), "the regrouping ran");
     expect(&api, "after a full re-cluster");
+    let listed = persons(&api, FOTO, true).len();
     daemon.stop();
+
+    // Another from the command line, with the daemon stopped: the next start runs it.
+    let (pattern, data) = (lib.pattern(), lib.data().display().to_string());
+    let people = |extra: &[&str]| {
+        let mut args = lib.args("people", &pattern, &data);
+        args.extend_from_slice(extra);
+        let out = photosd_tests::photosd(&args);
+        assert!(out.status.success(), "photosd people {extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+        photosd_tests::json_lines(&out.stdout)
+    };
+    let summary = people(&["--json"]);
+    let mine = summary.iter().find(|s| s["owner"] == alice.name).expect("alice's space in `photosd people`");
+    assert_eq!(mine["looked_at"].as_u64(), Some(photos as u64), "{mine}");
+    assert_eq!(mine["persons"].as_u64(), Some(listed as u64), "{mine}");
+    assert!(mine["faces"].as_u64().unwrap() >= photos as u64, "{mine}");
+    people(&["--regroup", "--space", &mine["space"].to_string()]);
     let daemon = start(&lib);
     let api = login(&daemon, &alice);
-    expect(&api, "after a restart");
+    wait_for_faces(&api, FOTO, photos);
+    assert!(daemon.log_text().contains("faces grouped again"), "the queued regrouping ran at the start");
+    expect(&api, "after a regrouping from the command line and a restart");
 
     // bob sees none of alice's persons: her ids answer 642, like ids that do not exist.
     let bob_api = login(&daemon, &bob);

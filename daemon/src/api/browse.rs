@@ -150,8 +150,9 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 "thumbnail": of(crate::jobs::pipeline::THUMBS.kind),
                 "video_convert": of(crate::jobs::pipeline::TRANSCODE.kind),
                 "face_extraction": of(crate::jobs::pipeline::FACES.kind),
-                // Clustering places each face as it is found: nothing waits for it apart.
-                "person_clustering": 0, "concept_detection": 0, "geo_coding": 0,
+                // Clustering places each face as it is found; this counts a regrouping of the whole space.
+                "person_clustering": of(crate::jobs::pipeline::REGROUP.kind),
+                "concept_detection": 0, "geo_coding": 0,
                 // photosd's own: photos whose faces were looked for, of those People covers.
                 "face": faces,
             })))
@@ -163,11 +164,13 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             ctx.access(&space).await?.require("", Role::Manage)?;
             let kind = call.params.opt_str("type")?;
             if matches!(kind.as_deref(), Some("person" | "face")) {
-                // Groups every face of the space again; what the user named or corrected stays.
-                let (clustering, space_id) = (ctx.app.clustering.clone(), space.id);
-                let done = ctx.app.db.call(move |db| clustering.recluster(db, space_id)).await?;
-                tracing::info!(user = ctx.caller.user.name, ?done, "faces grouped again");
-                return Ok(Reply::Data(json!(done)));
+                // Groups every face of the space again, in the background (`person_clustering` counts it); what
+                // the user named or corrected stays.
+                let job = crate::jobs::pipeline::Job::regroup(space.id, &space.root).queued();
+                ctx.app.db.call(move |db| db.enqueue(&[job])).await?;
+                ctx.app.jobs_ready.notify_waiters();
+                tracing::info!(user = ctx.caller.user.name, space = space.id, "faces to be grouped again");
+                return Ok(Reply::Done);
             }
             let thumbnails_only = kind.as_deref() == Some("thumbnail");
             let (space_id, root) = (space.id, space.root.clone());

@@ -61,6 +61,16 @@ pub struct FaceProgress {
     pub done: u64,
 }
 
+/// Where People stands in one space, for `photosd people`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeopleSummary {
+    pub space: super::Space,
+    pub enabled: bool,
+    pub photos: FaceProgress,
+    pub faces: u64,
+    pub persons: u64,
+}
+
 pub fn embedding_blob(vector: &[f32]) -> Vec<u8> {
     vector.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
@@ -256,6 +266,30 @@ impl Db {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok(FaceProgress { total: total as u64, done: done as u64 })
+    }
+
+    /// Every space's People figures (a space with People off counts no photo to look at).
+    pub fn people_summaries(&self) -> Result<Vec<PeopleSummary>, DbError> {
+        let rows: Vec<(super::Space, bool, u64, u64)> = {
+            let conn = self.read();
+            let mut stmt = conn.prepare(
+                "SELECT s.id, s.kind, s.owner_uid, s.owner_name, s.root, s.people_enabled,
+                        (SELECT count(*) FROM face f WHERE f.space_id = s.id),
+                        (SELECT count(*) FROM person p WHERE p.space_id = s.id AND p.face_count > 0)
+                 FROM space s ORDER BY s.id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                let space = super::spaces::space_from_row(r)?;
+                Ok((space, r.get(5)?, r.get::<_, i64>(6)? as u64, r.get::<_, i64>(7)? as u64))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut summaries = Vec::new();
+        for (space, enabled, faces, persons) in rows {
+            let photos = self.face_progress(space.id)?;
+            summaries.push(PeopleSummary { space, enabled, photos, faces, persons });
+        }
+        Ok(summaries)
     }
 
     pub fn people_enabled(&self, space_id: i64) -> Result<bool, DbError> {

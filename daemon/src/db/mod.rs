@@ -30,7 +30,7 @@ use rusqlite::Connection;
 pub use albums::{AlbumRow, AlbumSort};
 pub use browse::{ItemFile, ItemRow, ItemSort};
 pub use edits::ItemEdit;
-pub use faces::{ClusterFace, NewFace};
+pub use faces::{ClusterFace, NewFace, PeopleSummary};
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::NewJob;

@@ -37,7 +37,7 @@ impl Space {
     }
 }
 
-fn space_from_row(r: &Row) -> rusqlite::Result<Space> {
+pub(super) fn space_from_row(r: &Row) -> rusqlite::Result<Space> {
     let kind: String = r.get(1)?;
     Ok(Space {
         id: r.get(0)?,

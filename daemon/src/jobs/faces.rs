@@ -2,7 +2,8 @@
 //! the face worker, stores them with their embeddings, and lets clustering place them. It reads the thumbnail,
 //! never the original again. A file the decoder refuses is recorded on the item and not tried again until its
 //! content changes; a failure of photosd's own (the models, the worker) never marks the photo: the item stays in
-//! the backlog that every start queues again.
+//! the backlog that every start queues again. The regroup job groups every face of a space again, keeping what
+//! the user named or corrected.
 
 use std::sync::Arc;
 
@@ -86,5 +87,15 @@ pub async fn run(app: &Arc<App>, item: i64, last_attempt: bool) -> Result<(), Jo
             Ok(())
         })
         .await?;
+    Ok(())
+}
+
+/// Groups every face of a space again (`photosd people --regroup`, `SYNO.Foto.Index reindex type=person`).
+pub async fn regroup(app: &Arc<App>, space: i64) -> Result<(), JobError> {
+    let clustering = app.clustering.clone();
+    let started = std::time::Instant::now();
+    let done = app.db.call(move |db| clustering.recluster(db, space)).await?;
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(space, faces = done.faces, placed = done.placed, persons = done.persons, ms, "faces grouped again");
     Ok(())
 }

@@ -212,6 +212,10 @@ async fn execute(
             faces::run(app, i.item, last_attempt).await?;
             Ok(None)
         }
+        Job::Regroup(space) => {
+            faces::regroup(app, space.space).await?;
+            Ok(None)
+        }
         Job::Purge(space) => {
             import::purge(app, space).await?;
             Ok(None)

@@ -21,6 +21,8 @@ pub enum Job {
     Transcode(ItemRef),
     /// Find the faces in an item's thumbnail and group them into persons.
     Faces(ItemRef),
+    /// Group every face of a space again (what the user named or corrected stays).
+    Regroup(SpaceRef),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,11 +68,13 @@ pub const IMPORT: Stage = Stage { kind: "import", priority: 10, lane: Lane::Quic
 pub const THUMBS: Stage = Stage { kind: "thumbs", priority: 20, lane: Lane::Quick };
 /// After thumbnails (it reads the `xl` one), in a lane of its own.
 pub const FACES: Stage = Stage { kind: "faces", priority: 30, lane: Lane::Faces };
+/// After the faces found so far, in their lane: every face of a space at once.
+pub const REGROUP: Stage = Stage { kind: "regroup", priority: 40, lane: Lane::Faces };
 /// Last: they take minutes each and run one at a time.
 pub const TRANSCODE: Stage = Stage { kind: "transcode", priority: 50, lane: Lane::Long };
 /// Waits for every import (`BARRIER`), then runs after all else.
 pub const PURGE: Stage = Stage { kind: "purge", priority: 100, lane: Lane::Quick };
-pub const STAGES: [&Stage; 5] = [&IMPORT, &THUMBS, &FACES, &TRANSCODE, &PURGE];
+pub const STAGES: [&Stage; 6] = [&IMPORT, &THUMBS, &FACES, &REGROUP, &TRANSCODE, &PURGE];
 /// A job of the first kind waits until no job of the second is queued or running: the purge after a reconcile
 /// must not delete items that a pending import could still adopt.
 pub const BARRIER: (&Stage, &Stage) = (&PURGE, &IMPORT);
@@ -132,6 +136,10 @@ impl Job {
         Job::Faces(ItemRef { item })
     }
 
+    pub fn regroup(space: i64, root: &str) -> Job {
+        Job::Regroup(SpaceRef { space, root: root.to_string() })
+    }
+
     pub fn stage(&self) -> &'static Stage {
         match self {
             Job::Import(_) => &IMPORT,
@@ -139,6 +147,7 @@ impl Job {
             Job::Thumbs(_) => &THUMBS,
             Job::Transcode(_) => &TRANSCODE,
             Job::Faces(_) => &FACES,
+            Job::Regroup(_) => &REGROUP,
         }
     }
 
@@ -146,7 +155,7 @@ impl Job {
     pub fn queued(&self) -> NewJob {
         let (key, payload) = match self {
             Job::Import(f) => (format!("{}:{}", f.space, f.path), serde_json::to_string(f)),
-            Job::Purge(s) => (s.space.to_string(), serde_json::to_string(s)),
+            Job::Purge(s) | Job::Regroup(s) => (s.space.to_string(), serde_json::to_string(s)),
             Job::Thumbs(i) | Job::Transcode(i) | Job::Faces(i) => (i.item.to_string(), serde_json::to_string(i)),
         };
         let stage = self.stage();
@@ -161,6 +170,7 @@ impl Job {
             k if k == THUMBS.kind => serde_json::from_str(payload).map(Job::Thumbs),
             k if k == TRANSCODE.kind => serde_json::from_str(payload).map(Job::Transcode),
             k if k == FACES.kind => serde_json::from_str(payload).map(Job::Faces),
+            k if k == REGROUP.kind => serde_json::from_str(payload).map(Job::Regroup),
             other => return Err(format!("unknown job kind {other}")),
         };
         parsed.map_err(|e| format!("bad {kind} job payload: {e}"))
@@ -193,13 +203,20 @@ mod tests {
         assert_eq!(next(&Job::thumbs(7), Some(&faces)), [Job::faces(7), Job::transcode(7)]);
         assert_eq!(next(&Job::faces(7), Some(&faces)), []);
         assert_eq!(next(&Job::purge(1, "/r"), None), []);
+        assert_eq!(next(&Job::regroup(1, "/r"), None), []);
     }
 
     #[test]
     fn jobs_read_back_as_they_were_queued() {
-        for job in
-            [Job::import(1, "/r", "a b/c.jpg"), Job::purge(2, "/s"), Job::thumbs(3), Job::transcode(4), Job::faces(5)]
-        {
+        let jobs = [
+            Job::import(1, "/r", "a b/c.jpg"),
+            Job::purge(2, "/s"),
+            Job::thumbs(3),
+            Job::transcode(4),
+            Job::faces(5),
+            Job::regroup(6, "/t"),
+        ];
+        for job in jobs {
             let stored = job.queued();
             assert_eq!(Job::stored(stored.kind, &stored.payload).unwrap(), job);
         }
@@ -208,5 +225,6 @@ mod tests {
         assert!(Job::stored("faces", "{}").is_err());
         assert!(Job::stored("subjects", r#"{"item":5}"#).is_err());
         assert_eq!(kinds_of(Lane::Long), ["transcode"]);
+        assert_eq!(kinds_of(Lane::Faces), ["faces", "regroup"]);
     }
 }

@@ -392,12 +392,17 @@ async fn stop_idle_workers(idle: std::sync::Weak<IdleWorkers>, after: Duration, 
             *idle = kept;
             expired.into_iter().map(|(w, _)| w).collect()
         };
-        if !expired.is_empty() {
-            tracing::debug!(pool, workers = expired.len(), "idle workers exit");
+        if expired.is_empty() {
+            continue;
         }
+        tracing::debug!(pool, workers = expired.len(), "idle workers exit");
         for worker in expired {
             stop(worker).await;
         }
+        // The library has been idle for a while: the daemon gives back what its own busy spell left free in
+        // its malloc arenas (the threads that recorded results, answered the portal, read the queue), so that
+        // its RSS returns to what it was before, with the workers' (`tests/bench/people_bench.py` measures it).
+        crate::ffi::release_free_memory();
     }
 }
 

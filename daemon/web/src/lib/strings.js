@@ -151,6 +151,7 @@ export const t = {
   thumbnailsPending: 'thumbnails',
   videosPending: 'videos',
   facesPending: 'faces',
+  peopleRegrouping: 'grouping people again',
   aboutText: 'A self-hosted photo library, compatible with Synology Photos.',
   models: 'Models',
   weightsFrom: 'Weights from',
