@@ -42,6 +42,8 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct FacesConfig {
     pub models_dir: String,
+    /// People on in a space seen for the first time.
+    pub people_by_default: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -33,11 +33,12 @@ pub async fn index_once(config: Config, args: IndexArgs) -> anyhow::Result<()> {
     }
     for space in found {
         let root = space.root.display().to_string();
+        let people = app.config.faces.people_by_default;
         let summary = app
             .db
             .call(move |db| {
                 let owner = space.owner.as_ref().map(|(u, n)| (*u, n.as_str()));
-                let stored = db.ensure_space(space.kind, owner, &root)?;
+                let stored = db.ensure_space(space.kind, owner, &root, people)?;
                 reconcile::reconcile(db, &stored, args.accept_missing)
             })
             .await?;

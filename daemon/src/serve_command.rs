@@ -25,6 +25,7 @@ pub async fn serve(config: Config, listener: std::net::TcpListener) -> anyhow::R
     let server = tokio::spawn(crate::http::serve(app.clone(), listener, shutdown.clone()));
     let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
     tokio::spawn(expire_sessions(app.clone(), shutdown.clone()));
+    tokio::spawn(load_persons(app.clone()));
     let watched = Watcher::run(app.clone(), shutdown.clone()).await;
     shutdown.cancel();
     runner.await?;
@@ -48,6 +49,24 @@ async fn expire_sessions(app: Arc<App>, shutdown: CancellationToken) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "expired idle sessions"),
             Err(e) => tracing::warn!("cannot expire sessions: {e}"),
+        }
+    }
+}
+
+/// Loads the persons of every space with People on, in the background, so that the first face placed after a
+/// start does not wait for them (a third of a second at 200,000 faces).
+async fn load_persons(app: Arc<App>) {
+    if app.face_models.is_none() {
+        return;
+    }
+    let spaces = match app.db.call(|db| db.spaces_with_people()).await {
+        Ok(spaces) => spaces,
+        Err(e) => return tracing::warn!("cannot list the spaces with People on: {e}"),
+    };
+    for space in spaces {
+        let clustering = app.clustering.clone();
+        if let Err(e) = app.db.call(move |db| clustering.warm(db, space)).await {
+            tracing::warn!(space, "cannot load the persons: {e}");
         }
     }
 }

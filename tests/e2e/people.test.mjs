@@ -118,5 +118,15 @@ test('selected photos are removed from the person, or reassigned to another', as
   await items(ids.photos.obama - 2).waitFor();
   await people();
   await card(ids.pp1).getByText(`${ids.photos.friends_and_one} items`, { exact: true }).waitFor();
+});
+
+test('More > Turn off People hides the album until People is turned on again', async () => {
+  await page.getByText('More').click();
+  await page.getByRole('button', { name: 'Turn off People' }).click();
+  await page.getByText('People is off', { exact: false }).waitFor();
+  assert.equal(await page.locator('li[data-person]').count(), 0, 'no person is listed while People is off');
+  await page.screenshot({ path: join(shots, 'people-off.png') });
+  await page.getByRole('button', { name: 'Turn on People' }).click();
+  await card(ids.pp1).getByText(`${ids.photos.friends_and_one} items`, { exact: true }).waitFor();
   assert.deepEqual(consoleErrors, [], 'no errors in the console');
 });

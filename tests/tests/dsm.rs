@@ -140,12 +140,14 @@ fn install_upgrade_and_uninstall_through_package_center() {
     let (v1, v2) = (spk("1", packages.path()), spk("2", packages.path()));
 
     // Install and start.
-    let said = dsm.ok(&["install", v1.to_str().unwrap(), "wizard_enable_shared_space=true"]);
+    let wizard = ["wizard_enable_shared_space=true", "wizard_enable_people_subjects=false"];
+    let said = dsm.ok(&["install", v1.to_str().unwrap(), wizard[0], wizard[1]]);
     assert!(said.contains("photosd is installed"), "{said}");
     let config = std::fs::read_to_string(dsm.var().join("photosd.toml")).unwrap();
     assert!(config.contains(&format!("data_dir = \"{}\"", dsm.var().join("data").display())), "{config}");
     assert!(config.contains("personal_pattern = \"/var/services/homes/*/Photos\""));
     assert!(config.contains("shared_root = \"/var/services/photo\""));
+    assert!(config.contains("people_by_default = false"), "the wizard's choice of People: {config}");
     dsm.start();
     assert_eq!(dsm.run(&["status"]).0, 0, "running");
     wait_for("four items with thumbnails", 60, || {
@@ -163,6 +165,10 @@ fn install_upgrade_and_uninstall_through_package_center() {
     let mut stranger = Api::new(&dsm.url());
     assert_eq!(error_code(&stranger.login(user.name, "not-the-password")), 400, "DSM refused it");
     let api = dsm.api(user.name, user.password);
+    // People is off in the user's new space, as the wizard said; the package's own models are there to turn it on.
+    let people = api.call("SYNO.Foto.Setting.User", "get", 1, &[]);
+    assert_eq!(people["data"]["enable_person"], false, "{people}");
+    assert_eq!(people["data"]["person_available"], true, "the packaged models are found: {people}");
     let (canon, nikon) = (item_id(&api, "Canon_40D.jpg"), item_id(&api, "Nikon_D70.jpg"));
     let album = api.call(
         "SYNO.Foto.Browse.NormalAlbum",

@@ -249,8 +249,8 @@ fn kit_photo(by_name: &HashMap<String, i64>) -> String {
 }
 
 /// The portal's People album in a real browser (`tests/e2e/people.test.mjs`): naming, merging by name and from
-/// More > Merge people, hiding and showing, a person's photos, removing and reassigning. Screenshots land in
-/// `target/e2e-screenshots/`.
+/// More > Merge people, hiding and showing, a person's photos, removing and reassigning, turning People off and
+/// on. Screenshots land in `target/e2e-screenshots/`.
 #[test]
 fn the_people_album_works_in_a_real_browser() {
     let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
@@ -309,7 +309,7 @@ fn the_people_album_works_in_a_real_browser() {
         .status()
         .expect("node runs (tests/setup.sh installs Node.js, Chromium and playwright-core)");
     assert!(status.success(), "the People album's end-to-end tests failed (screenshots in {})", shots.display());
-    for shot in ["people.png", "person.png"] {
+    for shot in ["people.png", "person.png", "people-off.png"] {
         assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
     }
 }

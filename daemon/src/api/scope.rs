@@ -41,10 +41,11 @@ impl Ctx {
             Scope::Shared if Path::new(&root).is_dir() => (SpaceKind::Shared, None),
             Scope::Shared => return Err(ApiError::not_found(format!("the Shared Space folder {root} is missing"))),
         };
+        let people = self.app.config.faces.people_by_default;
         Ok(self
             .app
             .db
-            .call(move |db| db.ensure_space(kind, owner.as_ref().map(|(u, n)| (*u, n.as_str())), &root))
+            .call(move |db| db.ensure_space(kind, owner.as_ref().map(|(u, n)| (*u, n.as_str())), &root, people))
             .await?)
     }
 

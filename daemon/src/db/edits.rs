@@ -80,7 +80,7 @@ mod tests {
     fn edits_survive_a_re_read_of_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
         let reading =
             Reading { size: 1, rating: Some(1), description: Some("from the file".into()), ..Reading::default() };
         let id = db.upsert_item(space.id, "a.jpg", 1, &reading).unwrap().id();

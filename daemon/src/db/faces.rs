@@ -292,6 +292,14 @@ impl Db {
         Ok(summaries)
     }
 
+    /// The spaces with People on.
+    pub fn spaces_with_people(&self) -> Result<Vec<i64>, DbError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare("SELECT id FROM space WHERE people_enabled = 1 ORDER BY id")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     pub fn people_enabled(&self, space_id: i64) -> Result<bool, DbError> {
         Ok(self.read().query_row("SELECT people_enabled FROM space WHERE id = ?1", [space_id], |r| r.get(0))?)
     }

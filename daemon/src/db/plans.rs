@@ -30,7 +30,7 @@ fn assert_indexed(what: &str, lines: &[String]) {
 fn hot_queries_use_an_index() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&dir.path().join("l.db")).unwrap();
-    let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap().id;
+    let space = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap().id;
     let folder = db.ensure_folder(space, "2024/Iceland").unwrap();
     let (whole, some) = (Reach::whole(space), Reach::folders(space, &[folder, folder + 1]));
     let everything = ItemQuery::default();

@@ -49,8 +49,15 @@ pub(super) fn space_from_row(r: &Row) -> rusqlite::Result<Space> {
 }
 
 impl Db {
-    /// Returns the space rooted at `root`, creating it (and its root folder) on first sight.
-    pub fn ensure_space(&self, kind: SpaceKind, owner: Option<(u32, &str)>, root: &str) -> Result<Space, DbError> {
+    /// Returns the space rooted at `root`, creating it (and its root folder) on first sight, with People on or off
+    /// as `people` says (`faces.people_by_default`).
+    pub fn ensure_space(
+        &self,
+        kind: SpaceKind,
+        owner: Option<(u32, &str)>,
+        root: &str,
+        people: bool,
+    ) -> Result<Space, DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let existing = tx
@@ -64,8 +71,9 @@ impl Db {
             Some(s) => s,
             None => {
                 tx.execute(
-                    "INSERT INTO space (kind, owner_uid, owner_name, root, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![kind.as_str(), owner.map(|o| o.0), owner.map(|o| o.1), root, now()],
+                    "INSERT INTO space (kind, owner_uid, owner_name, root, created_at, people_enabled)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![kind.as_str(), owner.map(|o| o.0), owner.map(|o| o.1), root, now(), people],
                 )?;
                 let id = tx.last_insert_rowid();
                 tx.execute(

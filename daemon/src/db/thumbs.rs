@@ -254,7 +254,7 @@ mod tests {
     fn only_outputs_the_data_dir_refused_are_retried() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
         let reasons = [
             ("cannot write /data/thumbs/ab/.x_sm.jpg.9.part: Permission denied (os error 13)", true),
             ("cannot create /data/thumbs/ab/cd: No space left on device (os error 28)", true),

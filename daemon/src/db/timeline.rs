@@ -140,7 +140,7 @@ mod tests {
     fn deep_pages_and_day_counts_agree_with_a_full_sort() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
         let mut expected = Vec::new();
         for n in 0..3000i64 {
             // 3000 items over about 40 days, several per second in places, out of order.

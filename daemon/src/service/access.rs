@@ -266,8 +266,8 @@ mod tests {
     async fn a_personal_space_is_its_owners_alone_and_shared_folders_follow_their_rules() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        let alices = db.ensure_space(SpaceKind::Personal, Some((1001, "alice")), "/home/alice/Photos").unwrap();
-        let shared = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let alices = db.ensure_space(SpaceKind::Personal, Some((1001, "alice")), "/home/alice/Photos", true).unwrap();
+        let shared = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
         let private = db.ensure_folder(shared.id, "Private").unwrap();
         db.set_folder_rules(shared.id, "Private", &[(Member::User(1001), Role::Manage)]).unwrap();
         let config = config();

@@ -3,6 +3,8 @@
 //! the persons it touches as the user's, so that clustering never undoes it, and makes clustering read the space
 //! again.
 
+use std::sync::Arc;
+
 use crate::db::{ItemFace, PersonRow};
 use crate::domain::Error;
 use crate::service::access::SpaceAccess;
@@ -31,7 +33,7 @@ pub fn checked_name(name: &str) -> Result<String, Error> {
 /// Names (or renames) a person and shows or hides it.
 pub async fn set(
     access: &SpaceAccess,
-    clustering: &Clustering,
+    clustering: &Arc<Clustering>,
     id: i64,
     name: Option<&str>,
     show: Option<bool>,
@@ -39,26 +41,26 @@ pub async fn set(
     access.person_to_change(id).await?;
     let name = name.map(checked_name).transpose()?;
     access.db().call(move |db| db.set_person(id, name.as_deref(), show.map(|s| !s))).await?;
-    clustering.forget(access.space.id);
+    corrected(access, clustering);
     access.person(id).await
 }
 
 /// The face shown for a person: one of its own.
-pub async fn set_cover(access: &SpaceAccess, clustering: &Clustering, id: i64, face: i64) -> Result<(), Error> {
+pub async fn set_cover(access: &SpaceAccess, clustering: &Arc<Clustering>, id: i64, face: i64) -> Result<(), Error> {
     access.person_to_change(id).await?;
     let faces = access.faces(&[face]).await?;
     if faces.first().and_then(|f| f.person_id) != Some(id) {
         return Err(Error::NotFound(format!("face {face} of person {id}")));
     }
     access.db().call(move |db| db.set_person_cover(id, face)).await?;
-    clustering.forget(access.space.id);
+    corrected(access, clustering);
     Ok(())
 }
 
 /// Merges persons into `target`, which keeps its name, or takes the first of theirs when it has none.
 pub async fn merge(
     access: &SpaceAccess,
-    clustering: &Clustering,
+    clustering: &Arc<Clustering>,
     target: i64,
     sources: &[i64],
 ) -> Result<PersonRow, Error> {
@@ -68,14 +70,14 @@ pub async fn merge(
     }
     let sources = sources.to_vec();
     access.db().call(move |db| db.merge_persons(target, &sources)).await?;
-    clustering.forget(access.space.id);
+    corrected(access, clustering);
     access.person(target).await
 }
 
 /// Moves faces (each seen by the principal) to `to`; answers the person they went to, if any.
 pub async fn place(
     access: &SpaceAccess,
-    clustering: &Clustering,
+    clustering: &Arc<Clustering>,
     faces: &[i64],
     to: Destination,
 ) -> Result<Option<i64>, Error> {
@@ -98,8 +100,20 @@ pub async fn place(
     };
     let (space, faces) = (access.space.id, faces.to_vec());
     let went_to = access.db().call(move |db| db.place_faces(space, &faces, to, new_name.as_deref())).await?;
-    clustering.forget(space);
+    corrected(access, clustering);
     Ok(went_to)
+}
+
+/// After a user's correction: clustering forgets the space, and reads it again in the background, so that the next
+/// face placed there neither uses what changed nor waits for the reading.
+fn corrected(access: &SpaceAccess, clustering: &Arc<Clustering>) {
+    let (clustering, space, db) = (clustering.clone(), access.space.id, access.db().clone());
+    clustering.forget(space);
+    tokio::spawn(async move {
+        if let Err(e) = db.call(move |db| clustering.warm(db, space)).await {
+            tracing::warn!(space, "cannot read the persons again after a correction: {e}");
+        }
+    });
 }
 
 /// The faces of a person in some items (each seen by the principal).

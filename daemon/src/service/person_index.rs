@@ -1,10 +1,12 @@
 //! The persons of each space in memory, as centroids: the sum of each person's face embeddings, and that sum
 //! normalised, which clustering compares a new face against. A space holds a few thousand persons at most where it
 //! holds 200,000 faces, so the nearest person is found by brute force in a millisecond, with no index to keep in
-//! step. The database stays the truth: a space is loaded from it on first use, and forgotten (to be loaded again)
-//! after any change clustering did not make itself, such as a user's correction.
+//! step. The database stays the truth: a space is loaded from it on first use (the daemon loads each space with
+//! People on when it starts), and forgotten, to be loaded again, after any change clustering did not make itself,
+//! such as a user's correction. A load that a correction overtook is not kept.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::db::{Db, DbError};
@@ -119,26 +121,46 @@ fn normalised(v: &[f32]) -> Vec<f32> {
 #[derive(Default)]
 pub struct PersonIndex {
     spaces: Mutex<HashMap<i64, Arc<Mutex<SpacePersons>>>>,
+    /// Counts the spaces forgotten: a load during which one was may hold what the correction changed.
+    forgotten: AtomicU64,
 }
 
 impl PersonIndex {
-    /// The persons of a space, loading them from the database the first time.
+    /// The persons of a space, loading them from the database the first time. A load that a correction
+    /// overtook is read again; after three such, the last is used once and not kept.
     pub fn space(&self, db: &Db, space_id: i64) -> Result<Arc<Mutex<SpacePersons>>, DbError> {
-        if let Some(loaded) = self.lock().get(&space_id) {
-            return Ok(loaded.clone());
+        for _ in 0..3 {
+            let before = {
+                let spaces = self.lock();
+                if let Some(loaded) = spaces.get(&space_id) {
+                    return Ok(loaded.clone());
+                }
+                self.forgotten.load(Ordering::SeqCst)
+            };
+            let persons = Arc::new(Mutex::new(Self::load(db, space_id)?));
+            let mut spaces = self.lock();
+            if self.forgotten.load(Ordering::SeqCst) == before {
+                return Ok(spaces.entry(space_id).or_insert(persons).clone());
+            }
         }
+        Ok(Arc::new(Mutex::new(Self::load(db, space_id)?)))
+    }
+
+    fn load(db: &Db, space_id: i64) -> Result<SpacePersons, DbError> {
         let mut persons = SpacePersons::default();
         for (person, user_set, vector) in db.placed_faces(space_id)? {
             persons.add(person, &vector, user_set);
         }
         persons.settled();
         tracing::debug!(space = space_id, persons = persons.len(), "persons loaded");
-        Ok(self.lock().entry(space_id).or_insert_with(|| Arc::new(Mutex::new(persons))).clone())
+        Ok(persons)
     }
 
     /// Forgets a space, to be loaded again after a change clustering did not make.
     pub fn forget(&self, space_id: i64) {
-        self.lock().remove(&space_id);
+        let mut spaces = self.lock();
+        spaces.remove(&space_id);
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<i64, Arc<Mutex<SpacePersons>>>> {

@@ -38,7 +38,7 @@ mod tests {
     fn the_original_or_the_transcode_once_it_exists() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
         let hash = "cd".repeat(32);
         let reading = Reading { kind: MediaKind::Video, hash: Some(hash.clone()), size: 1, ..Reading::default() };
         let item = db.upsert_item(space.id, "clip.mov", 1, &reading).unwrap().id();

@@ -101,7 +101,7 @@ mod tests {
     fn answers_path_and_etag_once_ready_and_the_reason_when_broken() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("l.db")).unwrap();
-        let space = db.ensure_space(SpaceKind::Shared, None, "/photo").unwrap();
+        let space = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
         let hash = "ab12cd34".repeat(8);
         let reading = Reading { hash: Some(hash.clone()), size: 1, ..Reading::default() };
         let item = db.upsert_item(space.id, "a.jpg", 1, &reading).unwrap().id();

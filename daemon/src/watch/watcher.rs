@@ -104,11 +104,11 @@ impl Watcher {
                 continue;
             }
             let owner = space.owner.clone();
-            let kind = space.kind;
+            let (kind, people) = (space.kind, self.app.config.faces.people_by_default);
             let stored = self
                 .app
                 .db
-                .call(move |db| db.ensure_space(kind, owner.as_ref().map(|(u, n)| (*u, n.as_str())), &root))
+                .call(move |db| db.ensure_space(kind, owner.as_ref().map(|(u, n)| (*u, n.as_str())), &root, people))
                 .await;
             match stored {
                 Ok(s) => {
