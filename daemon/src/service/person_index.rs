@@ -148,9 +148,7 @@ impl PersonIndex {
 
     fn load(db: &Db, space_id: i64) -> Result<SpacePersons, DbError> {
         let mut persons = SpacePersons::default();
-        for (person, user_set, vector) in db.placed_faces(space_id)? {
-            persons.add(person, &vector, user_set);
-        }
+        db.each_placed_face(space_id, |person, user_set, vector| persons.add(person, vector, user_set))?;
         persons.settled();
         tracing::debug!(space = space_id, persons = persons.len(), "persons loaded");
         Ok(persons)
