@@ -22,10 +22,7 @@ pub struct PeopleArgs {
 }
 
 pub async fn run(config: &Config, args: PeopleArgs) -> anyhow::Result<()> {
-    if !config.db_path().exists() {
-        anyhow::bail!("no library at {} (run `photosd index` or `photosd serve` first)", config.db_path().display());
-    }
-    let db = Db::open(&config.db_path())?;
+    let db = Db::open_existing(&config.db_path())?;
     let mut spaces = db.call(|db| db.people_summaries()).await?;
     if let Some(wanted) = args.space {
         spaces.retain(|s| s.space.id == wanted);

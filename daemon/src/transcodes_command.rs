@@ -20,10 +20,7 @@ pub struct TranscodesArgs {
 }
 
 pub async fn run(config: &Config, args: TranscodesArgs) -> anyhow::Result<()> {
-    if !config.db_path().exists() {
-        anyhow::bail!("no library at {} (run `photosd index` or `photosd serve` first)", config.db_path().display());
-    }
-    let db = Db::open(&config.db_path())?;
+    let db = Db::open_existing(&config.db_path())?;
     if let Some(item) = args.cancel {
         match db.call(move |db| db.cancel_transcode(item)).await? {
             true => eprintln!("cancelled the transcode of item {item}"),

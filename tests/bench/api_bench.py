@@ -30,7 +30,7 @@ import json
 
 import threading
 
-from benchlib import PHOTOSD, ROOT, ensure_bench_set, start_daemon
+from benchlib import PHOTOSD, ROOT, add_personal_space, ensure_bench_set, start_daemon
 
 USER, PASSWORD = "pdb-bench", "bench-Pa55word"
 FOLDERS = 100
@@ -65,16 +65,7 @@ def generate(base, items, users):
         name = USER if u == 0 else f"pdb-ghost{u}"
         root = os.path.join(homes, name, "Photos")
         uid = 60000 + u
-        db.execute("INSERT INTO space (kind, owner_uid, owner_name, root, created_at) VALUES ('personal', ?, ?, ?, ?)",
-                   (uid, name, root, now))
-        space = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-        db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, NULL, '', '', ?)", (space, now))
-        parent = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-        folder_ids = []
-        for f in range(FOLDERS):
-            db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
-                       (space, parent, f"{f:03}", f"{f:03}", now))
-            folder_ids.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        space, folder_ids = add_personal_space(db, uid, name, root, now, FOLDERS)
         rows = []
         for n in range(per_user):
             taken = rng.randrange(1_300_000_000, 1_700_000_000)

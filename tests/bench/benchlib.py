@@ -49,8 +49,25 @@ def start_daemon(base, data, pattern, **env_extra):
     raise RuntimeError(f"the daemon did not start (see {log_path})")
 
 
-def tree_rss_kb(pid):
-    """RSS of a process and all its descendants, in KiB."""
+def add_personal_space(db, uid, name, root, now, folders):
+    """Writes a Personal Space straight into a library database being generated (`db`, sqlite3), with its root
+    folder and `folders` folders under it named 000, 001...; returns (space id, folder ids)."""
+    db.execute("INSERT INTO space (kind, owner_uid, owner_name, root, created_at) VALUES ('personal', ?, ?, ?, ?)",
+               (uid, name, root, now))
+    space = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, NULL, '', '', ?)",
+               (space, now))
+    parent = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    folder_ids = []
+    for f in range(folders):
+        db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
+                   (space, parent, f"{f:03}", f"{f:03}", now))
+        folder_ids.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+    return space, folder_ids
+
+
+def descendants(pid):
+    """A process and all its descendants, by pid."""
     children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -60,9 +77,18 @@ def tree_rss_kb(pid):
                 children.setdefault(ppid, []).append(int(entry))
             except (OSError, IndexError, ValueError):
                 pass
-    total, stack = 0, [pid]
+    found, stack = [], [pid]
     while stack:
         p = stack.pop()
+        found.append(p)
+        stack.extend(children.get(p, []))
+    return found
+
+
+def tree_rss_kb(pid):
+    """RSS of a process and all its descendants, in KiB."""
+    total = 0
+    for p in descendants(pid):
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
@@ -70,5 +96,4 @@ def tree_rss_kb(pid):
                         total += int(line.split()[1])
         except OSError:
             pass
-        stack.extend(children.get(p, []))
     return total

@@ -29,7 +29,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from benchlib import PHOTOSD, ROOT, SHARED, start_daemon, tree_rss_kb
+from benchlib import PHOTOSD, ROOT, SHARED, add_personal_space, descendants, start_daemon, tree_rss_kb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_bench import USER, PASSWORD, ensure_tools, hey  # noqa: E402
@@ -53,17 +53,7 @@ def generate(base, items, faces, persons):
     db.execute("PRAGMA synchronous = OFF")
     now = int(time.time())
     root = os.path.join(homes, USER, "Photos")
-    db.execute("INSERT INTO space (kind, owner_uid, owner_name, root, created_at) VALUES ('personal', 60000, ?, ?, ?)",
-               (USER, root, now))
-    space = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-    db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, NULL, '', '', ?)",
-               (space, now))
-    parent = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-    folder_ids = []
-    for f in range(FOLDERS):
-        db.execute("INSERT INTO folder (space_id, parent_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
-                   (space, parent, f"{f:03}", f"{f:03}", now))
-        folder_ids.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+    space, folder_ids = add_personal_space(db, 60000, USER, root, now, FOLDERS)
     rng = random.Random(42)
     mtime_ns = 1_600_000_000 * 1_000_000_000
     rows = []
@@ -126,21 +116,11 @@ def face_worker_peak_mb():
 
 def workers_of(pid):
     """The daemon's `photosd worker` processes still running (started by it, or by its launcher), by pid."""
-    parent_of, found = {}, []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parent_of[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    for child in parent_of:
-        ancestor = parent_of.get(child)
-        while ancestor not in (None, 0, 1, pid):
-            ancestor = parent_of.get(ancestor)
+    found = []
+    for p in descendants(pid)[1:]:
         try:
-            if ancestor == pid and open(f"/proc/{child}/cmdline", "rb").read().split(b"\0")[1:2] == [b"worker"]:
-                found.append(child)
+            if open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[1:2] == [b"worker"]:
+                found.append(p)
         except OSError:
             pass
     return found

@@ -67,6 +67,8 @@ pub enum DbError {
     DataDir { path: String, source: std::io::Error },
     #[error("database task failed: {0}")]
     Task(String),
+    #[error("no library at {0} (run `photosd index` or `photosd serve` first)")]
+    NoLibrary(String),
 }
 
 impl From<DbError> for crate::domain::Error {
@@ -106,6 +108,15 @@ impl Db {
     /// The database with only its writer connection (commands and tests); see [`Db::open_with_readers`].
     pub fn open(path: &Path) -> Result<Db, DbError> {
         Db::open_with_readers(path, 0)
+    }
+
+    /// The library a command works on beside the daemon: one that does not exist is an error, not made (a
+    /// mistyped --data is reported).
+    pub fn open_existing(path: &Path) -> Result<Db, DbError> {
+        if !path.exists() {
+            return Err(DbError::NoLibrary(path.display().to_string()));
+        }
+        Db::open(path)
     }
 
     /// The database with `readers` read-only connections beside the writer (`storage.db_readers`).

@@ -57,29 +57,54 @@ impl Weights {
             candle_core::bail!("{layer}: {} biases for {out_channels} channels, stride {stride}", bias.len());
         }
         let weight: Vec<f32> = weight.flatten_all()?.to_vec1()?;
-        Ok(match (kernel, per_group) {
-            (1, _) if stride == 1 => Conv::Pointwise(Pointwise { weight, bias, activation }),
-            (3, 1) if stride <= 2 => Conv::Depthwise(Depthwise3x3 { weight, bias, stride, activation }),
-            _ => Conv::Unrolled(Unrolled { weight, bias, kernel, stride, activation }),
-        })
+        let kind = match (kernel, per_group) {
+            (1, _) if stride == 1 => Kind::Pointwise,
+            (3, 1) if stride <= 2 => Kind::Depthwise { stride },
+            _ => Kind::Unrolled { kernel, stride },
+        };
+        Ok(Conv { weight, bias, activation, kind })
     }
 }
 
-/// A convolution layer with its activation.
-pub enum Conv {
-    Pointwise(Pointwise),
-    Depthwise(Depthwise3x3),
-    Unrolled(Unrolled),
+/// How a convolution runs, by its shape.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// 1×1, stride 1: weight [out, in] times each image seen as [in, height·width].
+    Pointwise,
+    /// 3×3 with one filter per channel (9 taps a channel, row by row), padding 1, stride 1 or 2: a direct loop.
+    Depthwise { stride: usize },
+    /// Any other (square kernel, padding kernel / 2): the patches unrolled into a [in·k·k, positions] matrix
+    /// (im2col), then one matrix product with the weight [out, in·k·k].
+    Unrolled { kernel: usize, stride: usize },
+}
+
+/// A convolution layer with its activation, run as one candle custom op.
+pub struct Conv {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    activation: Activation,
+    kind: Kind,
 }
 
 impl Module for Conv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let x = x.contiguous()?;
-        match self {
-            Conv::Pointwise(op) => x.apply_op1_no_bwd(op),
-            Conv::Depthwise(op) => x.apply_op1_no_bwd(op),
-            Conv::Unrolled(op) => x.apply_op1_no_bwd(op),
-        }
+        x.contiguous()?.apply_op1_no_bwd(self)
+    }
+}
+
+impl CustomOp1 for Conv {
+    fn name(&self) -> &'static str {
+        "conv"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (input, dims) = input(storage, layout, "conv")?;
+        let (out, shape) = match self.kind {
+            Kind::Pointwise => self.pointwise(input, dims)?,
+            Kind::Depthwise { stride } => self.depthwise(input, dims, stride)?,
+            Kind::Unrolled { kernel, stride } => self.unrolled(input, dims, kernel, stride)?,
+        };
+        Ok((CpuStorage::F32(out), shape))
     }
 }
 
@@ -112,20 +137,8 @@ fn product(weight: &[f32], activation: &Activation, input: &[f32], columns: usiz
     }
 }
 
-/// A 1×1 convolution: weight [out, in] times each image seen as [in, height·width].
-pub struct Pointwise {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    activation: Activation,
-}
-
-impl CustomOp1 for Pointwise {
-    fn name(&self) -> &'static str {
-        "pointwise"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (input, [n, c, h, w]) = input(storage, layout, "pointwise")?;
+impl Conv {
+    fn pointwise(&self, input: &[f32], [n, c, h, w]: [usize; 4]) -> Result<(Vec<f32>, Shape)> {
         let out_channels = self.bias.len();
         if c * out_channels != self.weight.len() {
             candle_core::bail!("pointwise: {c} channels in for a {}-value weight", self.weight.len());
@@ -134,28 +147,11 @@ impl CustomOp1 for Pointwise {
         for (image, out) in input.chunks_exact(c * h * w).zip(out.chunks_exact_mut(out_channels * h * w)) {
             product(&self.weight, &self.activation, image, h * w, out);
         }
-        Ok((CpuStorage::F32(out), Shape::from((n, out_channels, h, w))))
-    }
-}
-
-/// Any other convolution (square kernel, padding kernel / 2): the patches unrolled into a [in·k·k, positions]
-/// matrix (im2col), then one matrix product with the weight [out, in·k·k].
-pub struct Unrolled {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    kernel: usize,
-    stride: usize,
-    activation: Activation,
-}
-
-impl CustomOp1 for Unrolled {
-    fn name(&self) -> &'static str {
-        "unrolled-conv"
+        Ok((out, Shape::from((n, out_channels, h, w))))
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (input, [n, c, h, w]) = input(storage, layout, "unrolled-conv")?;
-        let (k, s, pad, out_channels) = (self.kernel, self.stride, self.kernel / 2, self.bias.len());
+    fn unrolled(&self, input: &[f32], [n, c, h, w]: [usize; 4], k: usize, s: usize) -> Result<(Vec<f32>, Shape)> {
+        let (pad, out_channels) = (k / 2, self.bias.len());
         if c * k * k * out_channels != self.weight.len() {
             candle_core::bail!("conv: {c} channels in for a {}-value {k}×{k} weight", self.weight.len());
         }
@@ -191,30 +187,13 @@ impl CustomOp1 for Unrolled {
             }
             product(&self.weight, &self.activation, &patches, oh * ow, out);
         }
-        Ok((CpuStorage::F32(out), Shape::from((n, out_channels, oh, ow))))
-    }
-}
-
-/// A depthwise 3×3 convolution (one filter per channel), padding 1, stride 1 or 2.
-pub struct Depthwise3x3 {
-    /// 9 taps per channel, row by row.
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    stride: usize,
-    activation: Activation,
-}
-
-impl CustomOp1 for Depthwise3x3 {
-    fn name(&self) -> &'static str {
-        "depthwise3x3"
+        Ok((out, Shape::from((n, out_channels, oh, ow))))
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (input, [n, c, h, w]) = input(storage, layout, "depthwise3x3")?;
+    fn depthwise(&self, input: &[f32], [n, c, h, w]: [usize; 4], s: usize) -> Result<(Vec<f32>, Shape)> {
         if c != self.bias.len() {
             candle_core::bail!("depthwise3x3: {c} channels for {} filters", self.bias.len());
         }
-        let s = self.stride;
         let (oh, ow) = ((h - 1) / s + 1, (w - 1) / s + 1);
         let mut out = biased(n, &self.bias, oh * ow);
         // The padding above and below the image.
@@ -231,7 +210,7 @@ impl CustomOp1 for Depthwise3x3 {
             }
             self.activation.apply(channel, out);
         }
-        Ok((CpuStorage::F32(out), Shape::from((n, c, oh, ow))))
+        Ok((out, Shape::from((n, c, oh, ow))))
     }
 }
 
