@@ -53,6 +53,10 @@ mkdir -p "$photos" "$shared/Formats" "$demo/data"
 for d in camera_jpeg heic video orientation; do
   [[ -d $corpus/$d ]] && cp -rn "$corpus/$d" "$photos/"
 done
+# Portraits of a few people, for the People album.
+for who in barack_obama kit_harington photoprism_person_0 photoprism_person_1; do
+  [[ -d $corpus/faces/$who ]] && mkdir -p "$photos/people" && cp -rn "$corpus/faces/$who" "$photos/people/"
+done
 [[ -d $corpus/other_formats ]] && find "$corpus/other_formats" -type f -exec cp -n {} "$shared/Formats/" \;
 chown -R "$account:" "$demo/homes/$account"
 # photosd's workers run as an account of their own (photosd-worker): they must pass through to the data dir.
@@ -68,6 +72,10 @@ fi
 # Only the demo account signs in: its uid is the lowest counted, and it must be in its own group.
 flags=(--data "$demo/data" --personal-pattern "$demo/homes/*/Photos" --shared "$shared" --min-uid "$(id -u "$account")")
 export PHOTOSD_SPACES_ALLOWED_GROUP=$account
+# The face models tests/setup.sh fetched (models/fetch.sh), unless the caller points elsewhere.
+if [[ -z ${PHOTOSD_FACES_MODELS_DIR:-} && -f $PWD/target/models/yunet.safetensors ]]; then
+  export PHOTOSD_FACES_MODELS_DIR=$PWD/target/models
+fi
 : >"$log"
 "$photosd" serve "${flags[@]}" 2>>"$log" &
 daemon=$!
@@ -100,6 +108,7 @@ photosd demo is running.
 What to try:
   - Sign in: the sample is being indexed (the indicator at the top shows how far). Scroll the timeline, open a photo (arrow keys step, i shows its details), play a video.
   - Folders shows the Personal Space's folders; the switch at the top shows the Shared Space ($shared).
+  - People groups the faces of the sample's portraits: name someone with "Who's this?", open a person's photos.
   - Drop a photo into the Personal Space; it appears within 2 s, with its thumbnails:
       cp some-photo.jpg "$photos/"
   - Upload by dragging files onto the page, make an album from a selection, download a ZIP.

@@ -84,7 +84,7 @@ fn stop(mut demo: Demo, dir: &Path, ctrl_c: bool) {
 }
 
 /// Signs in as the demo says, and waits for the sample: at least `personal` items, settled, nine in ten of them
-/// with thumbnails that are served, and photos in the Shared Space.
+/// with thumbnails that are served, photos in the Shared Space, and persons in the People album.
 fn sign_in_and_see_the_sample(demo: &Demo, personal: usize) -> Api {
     let base = demo.url.trim_end_matches("/photo/");
     let mut api = Api::new(base);
@@ -113,6 +113,11 @@ fn sign_in_and_see_the_sample(demo: &Demo, personal: usize) -> Api {
     photosd_tests::wait_for("photos in the Shared Space", 60, || {
         let shared = api.items("FotoTeam");
         shared.len() >= 5 && served("FotoTeam", &shared[0])
+    });
+    // The People album, from the sample's portraits of four people, with the face models of tests/setup.sh.
+    photosd_tests::wait_for("persons in the People album", 240, || {
+        let persons = api.call("SYNO.Foto.Browse.Person", "list", 1, &[("limit", "100")]);
+        persons["data"]["list"].as_array().is_some_and(|list| list.len() >= 4)
     });
     api
 }
