@@ -27,6 +27,8 @@ pub struct App {
     /// Wakes the job runners when work is enqueued.
     pub jobs_ready: Notify,
     pub login_guard: LoginGuard,
+    /// Wrong share link passwords, per link and address, and per address.
+    pub link_guard: LoginGuard,
     /// PAM checks at once: a wrong password holds a thread for seconds.
     pub pam_slots: Semaphore,
     pub login_keys: Arc<LoginKeys>,
@@ -82,6 +84,11 @@ impl App {
         };
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
+            link_guard: LoginGuard::with_limits(
+                crate::service::sharing::PASSWORD_FAILURES,
+                crate::service::sharing::PASSWORD_WINDOW,
+                crate::service::sharing::PASSWORD_BLOCK,
+            ),
             pam_slots: Semaphore::new(4),
             login_keys: LoginKeys::new(&config.storage.data_dir),
             config,

@@ -1,13 +1,14 @@
 //! Shared helpers for photosd's integration tests: where the binary, the workspace and the corpus are, temp
 //! libraries (`Library`) and the real daemon on them (`Daemon`), waiting, and the daemon's worker processes.
 //! The API client is `api_client`, a library with users and a Shared Space `api_library`, system accounts
-//! `users`, Live Photo pairs `live`.
+//! `users`, Live Photo pairs `live`, a share link's holder `link_client`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod api_client;
 pub mod api_library;
+pub mod link_client;
 pub mod live;
 pub mod people;
 mod users;

@@ -1,7 +1,8 @@
 //! `SYNO.Foto.Browse.Album`, `Browse.NormalAlbum` and `Browse.ConditionAlbum`: each user's albums of photos
-//! from their Personal Space. Another user's album answers 642, exactly like one that does not exist. Sharing
-//! albums and condition ("smart") albums are not built yet: the shared category lists nothing, condition
-//! albums list nothing, and creating one is refused.
+//! from their Personal Space, the albums they share (`category=shared`) and those shared with them
+//! (`shared_with_me`, and `Sharing.Misc list_shared_with_me_album`). Another user's album answers 642, exactly
+//! like one that does not exist, unless it is shared with the caller; then its passphrase opens it. Condition
+//! ("smart") albums are not built yet: they list nothing, and creating one is refused.
 
 use serde_json::{json, Value};
 
@@ -9,8 +10,8 @@ use super::error::ApiError;
 use super::params::Params;
 use super::scope::Scope;
 use super::{Call, Ctx, Reply};
-use crate::db::{AlbumRow, AlbumSort, ItemSort, Reach};
-use crate::domain::ItemQuery;
+use crate::db::{AlbumRow, AlbumSort, ItemSort, LinkKind, Reach, ShareLink};
+use crate::domain::{ItemQuery, Role};
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     if ctx.scope != Scope::Personal {
@@ -21,21 +22,36 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
     let access = ctx.access(&space).await?;
     let db = &ctx.app.db;
+    let category = p.opt_str("category")?;
     match call.method.as_str() {
-        "list" if condition || p.opt_str("category")?.as_deref() == Some("shared") => {
-            Ok(Reply::Data(json!({ "list": [] })))
+        "list" if condition => Ok(Reply::Data(json!({ "list": [] }))),
+        "list" if matches!(category.as_deref(), Some("shared" | "shared_with_others")) => {
+            let (offset, limit) = p.page()?;
+            let uid = access.album_owner()?;
+            let links = db.call(move |db| db.links_of_owner(uid, LinkKind::Album)).await?;
+            let ids: Vec<i64> = links.iter().filter_map(|l| l.album_id).collect();
+            let mut rows = if ids.is_empty() { Vec::new() } else { access.albums(&ids).await? };
+            rows.retain(|a| links.iter().any(|l| l.album_id == Some(a.id) && (l.enabled || !a.temporary)));
+            let page: Vec<AlbumRow> = rows.into_iter().skip(offset as usize).take(limit as usize).collect();
+            Ok(Reply::Data(json!({ "list": albums_json(ctx, &page, &p.strings("additional")?).await? })))
         }
+        "list" if category.as_deref() == Some("shared_with_me") => shared_with_me(ctx, call).await,
         "count" if condition => Ok(Reply::Data(json!({ "count": 0 }))),
         _ if condition => Err(ApiError::not_found("condition albums are not supported yet")),
         "list" => {
             let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
-            let (uid, space_id) = (access.album_owner(), space.id);
+            let (uid, space_id) = (access.album_owner()?, space.id);
             let rows = db.call(move |db| db.albums(uid, space_id, None, sort, descending, offset, limit)).await?;
-            Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
+            let mut list = albums_json(ctx, &rows, &p.strings("additional")?).await?;
+            if category.as_deref() == Some("normal_share_with_me") {
+                // The caller's own, then those shared with them (Home Assistant's library asks for both).
+                list.extend(shared_with_me_json(ctx, &p.strings("additional")?).await?);
+            }
+            Ok(Reply::Data(json!({ "list": list })))
         }
         "count" => {
-            let (uid, space_id) = (access.album_owner(), space.id);
+            let (uid, space_id) = (access.album_owner()?, space.id);
             Ok(Reply::Data(json!({ "count": db.call(move |db| db.count_albums(uid, space_id)).await? })))
         }
         "get" => {
@@ -45,8 +61,8 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "create" => {
             let name = album_name(p)?;
             let items = if p.has("item") { p.ids("item")? } else { Vec::new() };
-            let (uid, space_id) = (access.album_owner(), space.id);
-            let (id, refused) = db.call(move |db| db.create_album(uid, space_id, &name, &items)).await?;
+            let (uid, space_id) = (access.album_owner()?, space.id);
+            let (id, refused) = db.call(move |db| db.create_album(uid, space_id, &name, &items, false)).await?;
             tracing::info!(user = access.who(), album = id, "album created");
             let album = albums_json(ctx, &[access.album(id).await?], &[]).await?.remove(0);
             Ok(Reply::Data(json!({ "album": album, "error_list": error_list(&refused) })))
@@ -58,26 +74,66 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
         }
         "delete_item" => {
-            let album = access.album(p.int("id")?).await?;
+            let album = album_to_change(&access, p.int("id")?).await?;
             let items = p.ids("item")?;
             db.call(move |db| db.remove_album_items(album.id, &items)).await?;
             Ok(Reply::Done)
         }
         "set_name" => {
-            let album = access.album(p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
+            let album =
+                album_to_change(&access, p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
             let name = album_name(p)?;
             db.call(move |db| db.rename_album(album.id, &name)).await?;
             Ok(Reply::Done)
         }
         "delete" => {
             let ids: Vec<i64> = access.albums(&p.ids("id")?).await?.iter().map(|a| a.id).collect();
-            let uid = access.album_owner();
+            let uid = access.album_owner()?;
             let deleted = db.call(move |db| db.delete_albums(uid, &ids)).await?;
             tracing::info!(user = access.who(), deleted, "albums deleted (their photos stay)");
             Ok(Reply::Done)
         }
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// An album the principal may rename and take photos out of: their own, or one shared with them as manager.
+async fn album_to_change(access: &crate::service::access::SpaceAccess, id: i64) -> Result<AlbumRow, ApiError> {
+    match access.linked_album() {
+        Some(shared) if shared == id => Ok(access.shared_album(Role::Manage).await?),
+        Some(_) => Err(ApiError::not_found(format!("album {id}"))),
+        None => Ok(access.album(id).await?),
+    }
+}
+
+/// The albums other users share with the caller (as an invitee, or through a group), each with its passphrase,
+/// which opens it (`Browse.Item list passphrase=…`), and the caller's role.
+pub async fn shared_with_me(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    let (offset, limit) = call.params.page().unwrap_or((0, super::params::MAX_LIMIT));
+    let list = shared_with_me_json(ctx, &call.params.strings("additional")?).await?;
+    let page: Vec<Value> = list.into_iter().skip(offset as usize).take(limit as usize).collect();
+    Ok(Reply::Data(json!({ "list": page })))
+}
+
+async fn shared_with_me_json(ctx: &Ctx, additional: &[String]) -> Result<Vec<Value>, ApiError> {
+    let user = ctx.user()?.clone();
+    let (uid, groups) = (user.uid, user.groups.clone());
+    let shared = ctx.app.db.call(move |db| db.links_shared_with(uid, &groups)).await?;
+    let mut list = Vec::new();
+    for (link, role) in shared.iter().filter(|(l, _)| l.kind == LinkKind::Album) {
+        let (owner, space_id, album_id) = (link.owner_uid, link.space_id, link.album_id.unwrap_or_default());
+        let rows = ctx
+            .app
+            .db
+            .call(move |db| db.albums(owner, space_id, Some(&[album_id]), AlbumSort::CreateTime, true, 0, 1))
+            .await?;
+        for mut album in albums_json(ctx, &rows, additional).await? {
+            album["sharing_info"]["permission"] = role.flags(false);
+            album["sharing_info"]["role"] = role.as_str().into();
+            list.push(album);
+        }
+    }
+    Ok(list)
 }
 
 fn album_name(p: &Params) -> Result<String, ApiError> {
@@ -109,6 +165,11 @@ fn error_list(refused: &[i64]) -> Value {
 }
 
 async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Result<Vec<Value>, ApiError> {
+    let mut links: Vec<Option<ShareLink>> = Vec::with_capacity(rows.len());
+    for album in rows {
+        let id = album.id;
+        links.push(ctx.app.db.call(move |db| db.link_of(LinkKind::Album, id)).await?);
+    }
     let covers: Vec<i64> = rows.iter().filter_map(|a| a.cover_id).collect();
     let cover_rows = match (additional.iter().any(|a| a == "thumbnail"), rows.first()) {
         (true, Some(first)) if !covers.is_empty() => {
@@ -120,7 +181,8 @@ async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Res
     };
     Ok(rows
         .iter()
-        .map(|a| {
+        .zip(&links)
+        .map(|(a, link)| {
             let mut album = json!({
                 "id": a.id,
                 "name": a.name,
@@ -130,9 +192,17 @@ async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Res
                 "create_time": a.created_at,
                 "start_time": a.start_time,
                 "end_time": a.end_time,
-                "passphrase": "",
-                "shared": false,
-                "temporary_shared": false,
+                "passphrase": link.as_ref().map_or("", |l| l.passphrase.as_str()),
+                "shared": link.as_ref().is_some_and(|l| l.enabled),
+                "temporary_shared": a.temporary,
+                "sharing_info": link.as_ref().map_or(json!({}), |l| json!({
+                    "passphrase": l.passphrase,
+                    "privacy_type": if l.enabled && l.public_role > Role::None { "public" } else { "private" },
+                    "sharing_link": super::sharing::sharing_path(l),
+                    "enable_password": l.password.is_some(),
+                    "expiration": l.expires_at,
+                    "owner": { "id": l.owner_uid },
+                })),
                 "freeze_album": false,
                 "sort_by": "default",
                 "sort_direction": "default",

@@ -67,7 +67,7 @@ async fn login(app: &Arc<App>, call: &mut Call) -> Result<Reply, ApiError> {
     // No `ik_message`: photosd does not complete the Noise handshake, and an empty one makes clients try.
     // Versions before 7 called the device id `did`; a device token is only issued on request.
     if fields.flag("enable_device_token", false).unwrap_or(false) {
-        data[if call.version >= 7 { "device_id" } else { "did" }] = json!(crate::service::auth::random_token(16));
+        data[if call.version >= 7 { "device_id" } else { "did" }] = json!(crate::service::random_token(16));
     }
     let mut response = body::json(&json!({ "success": true, "data": data }));
     let secure = if call.client.https { "; Secure" } else { "" };

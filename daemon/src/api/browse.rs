@@ -169,7 +169,7 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 let job = crate::jobs::pipeline::Job::regroup(space.id, &space.root).queued();
                 ctx.app.db.call(move |db| db.enqueue(&[job])).await?;
                 ctx.app.jobs_ready.notify_waiters();
-                tracing::info!(user = ctx.caller.user.name, space = space.id, "faces to be grouped again");
+                tracing::info!(user = ctx.who(), space = space.id, "faces to be grouped again");
                 return Ok(Reply::Done);
             }
             let thumbnails_only = kind.as_deref() == Some("thumbnail");
@@ -191,7 +191,7 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 })
                 .await?;
             ctx.app.jobs_ready.notify_waiters();
-            tracing::info!(user = ctx.caller.user.name, queued, thumbnails_only, "re-index requested");
+            tracing::info!(user = ctx.who(), queued, thumbnails_only, "re-index requested");
             Ok(Reply::Done)
         }
         _ => Err(ApiError::NoSuchMethod),

@@ -23,11 +23,19 @@ pub struct ApiDef {
     pub auth_level: u8,
     /// Methods by version.
     methods: BTreeMap<u32, Vec<String>>,
+    /// The methods, by version, that the holder of a share link may call: those DSM's catalogue marks
+    /// `allowSharing` (reading what a link shares) or `allowUpload` (adding to it).
+    link_methods: BTreeMap<u32, Vec<String>>,
 }
 
 impl ApiDef {
     pub fn has_method(&self, version: u32, method: &str) -> bool {
         self.methods.get(&version).is_some_and(|m| m.iter().any(|n| n == method))
+    }
+
+    /// Whether a share link's holder may call this method at all (what it reaches is `service::access`'s to say).
+    pub fn allows_link(&self, version: u32, method: &str) -> bool {
+        self.link_methods.get(&version).is_some_and(|m| m.iter().any(|n| n == method))
     }
 }
 
@@ -46,6 +54,18 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
                 max_version: 1,
                 auth_level: 0,
                 methods: BTreeMap::from([(1, vec!["query".to_string()])]),
+                link_methods: BTreeMap::new(),
+            },
+        );
+        // DSM's own: opens a share link (with its password) and sets the sharing cookie.
+        apis.insert(
+            "SYNO.Core.Sharing.Login".into(),
+            ApiDef {
+                min_version: 1,
+                max_version: 1,
+                auth_level: 0,
+                methods: BTreeMap::from([(1, vec!["login".to_string()])]),
+                link_methods: BTreeMap::new(),
             },
         );
         // DSM's own, which published DSM libraries (py-synologydsm-api) ask for right after logging in.
@@ -57,6 +77,7 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
                 max_version: 2,
                 auth_level: 1,
                 methods: BTreeMap::from([(1, getinfo()), (2, getinfo())]),
+                link_methods: BTreeMap::new(),
             },
         );
         apis
@@ -65,23 +86,33 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
 
 fn parse(def: &Value) -> ApiDef {
     let number = |key: &str| def[key].as_u64().unwrap_or(0) as u32;
-    let methods = def["methods"]
-        .as_object()
-        .map(|by_version| {
-            by_version
-                .iter()
-                .filter_map(|(v, list)| {
-                    let names = list.as_array()?.iter().filter_map(|m| m.as_object()?.keys().next().cloned());
-                    Some((v.parse().ok()?, names.collect()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    // Each version lists methods as `{"name": {flags}}`; `wanted` picks by the flags.
+    let methods = |wanted: &dyn Fn(&Value) -> bool| -> BTreeMap<u32, Vec<String>> {
+        def["methods"]
+            .as_object()
+            .map(|by_version| {
+                by_version
+                    .iter()
+                    .filter_map(|(v, list)| {
+                        let names = list
+                            .as_array()?
+                            .iter()
+                            .filter_map(|m| m.as_object()?.iter().next())
+                            .filter(|(_, flags)| wanted(flags))
+                            .map(|(name, _)| name.clone());
+                        Some((v.parse().ok()?, names.collect()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let flag = |flags: &Value, name: &str| flags[name].as_bool().unwrap_or(false);
     ApiDef {
         min_version: number("minVersion"),
         max_version: number("maxVersion"),
         auth_level: number("authLevel") as u8,
-        methods,
+        methods: methods(&|_| true),
+        link_methods: methods(&|flags| flag(flags, "allowSharing") || flag(flags, "allowUpload")),
     }
 }
 
@@ -129,6 +160,17 @@ mod tests {
         assert_eq!(check("SYNO.Foto.Browse.Item", 1, "frobnicate").unwrap_err().code(), 103);
         assert!(check("SYNO.API.Auth", 7, "login").is_ok());
         assert_eq!(check("SYNO.API.Auth", 1, "login").unwrap_err().code(), 103, "login arrived in version 3");
+    }
+
+    #[test]
+    fn a_link_may_call_only_what_the_catalogue_marks_for_sharing() {
+        let item = &catalog()["SYNO.Foto.Browse.Item"];
+        assert!(item.allows_link(4, "list") && item.allows_link(4, "get"));
+        assert!(!item.allows_link(4, "delete") && !item.allows_link(4, "list_with_filter"));
+        assert!(catalog()["SYNO.FotoTeam.Upload.Item"].allows_link(1, "upload"));
+        assert!(!catalog()["SYNO.Foto.Browse.Folder"].allows_link(1, "list"));
+        assert!(!catalog()["SYNO.Foto.Browse.Timeline"].allows_link(5, "get"));
+        assert!(check("SYNO.Core.Sharing.Login", 1, "login").is_ok());
     }
 
     #[test]

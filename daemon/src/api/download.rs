@@ -30,10 +30,15 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     if ids.is_empty() && folders.is_empty() {
         return Err(ApiError::missing("item_id"));
     }
+    // Every id must be one the caller sees before any is refused for its role: what is not shown stays unknown.
+    let mut items = Vec::new();
+    for id in &ids {
+        items.push(access.item(*id).await?);
+    }
     let mut files = Vec::new();
-    for id in ids {
-        access.item_with(id, Role::Download).await?;
-        files.push((None, access.item_file(id).await?));
+    for item in &items {
+        access.require_on_item(item, Role::Download).await?;
+        files.push((None, access.item_file(item.id).await?));
     }
     // Only what the caller may download comes along: subfolders they may only view stay out of the archive.
     let reach = access.reach(Role::Download).await?;

@@ -12,19 +12,20 @@ use super::{Call, Ctx, Reply};
 use crate::service::permissions::{ruling_folder, Member, Role, Rule};
 
 #[derive(Debug, Deserialize)]
-struct Change {
-    role: Option<String>,
+/// One entry of a `permission=[…]` list, as Synology's sharing calls send it (folder rules and share links alike).
+pub(super) struct Change {
+    pub role: Option<String>,
     #[serde(default)]
-    action: Option<String>,
-    member: MemberRef,
+    pub action: Option<String>,
+    pub member: MemberRef,
 }
 
 #[derive(Debug, Deserialize)]
-struct MemberRef {
+pub(super) struct MemberRef {
     #[serde(rename = "type")]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    id: u32,
+    pub id: u32,
 }
 
 pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
@@ -75,7 +76,7 @@ pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError
             if next.is_empty() {
                 next.push((Member::Everyone, Role::None));
             }
-            tracing::info!(user = ctx.caller.user.name, folder = path, rules = ?next, "folder permissions set");
+            tracing::info!(user = ctx.who(), folder = path, rules = ?next, "folder permissions set");
             ctx.app.db.call(move |db| db.set_folder_rules(space_id, &path, &next)).await?;
             Ok(Reply::Done)
         }
@@ -90,7 +91,7 @@ pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError
             };
             if path.is_empty() && inherit {
                 // The root has nothing to inherit from: its rules go, and the default applies.
-                tracing::info!(user = ctx.caller.user.name, "Shared Space root back to the default role");
+                tracing::info!(user = ctx.who(), "Shared Space root back to the default role");
             }
             ctx.app.db.call(move |db| db.set_folder_rules(space_id, &path, &next)).await?;
             Ok(Reply::Done)

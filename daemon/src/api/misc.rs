@@ -9,15 +9,15 @@ pub async fn user_info(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     if !matches!(call.method.as_str(), "me" | "get") {
         return Err(ApiError::NoSuchMethod);
     }
-    let c = &ctx.caller;
+    let user = ctx.user()?;
     Ok(Reply::Data(json!({
-        "id": c.user.uid,
-        "uid": c.user.uid,
-        "name": c.user.name,
-        "is_admin": c.user.is_admin,
+        "id": user.uid,
+        "uid": user.uid,
+        "name": user.name,
+        "is_admin": user.is_admin,
         "enabled": true,
         "is_migration_finished": true,
-        "profile": { "uid": c.user.uid, "userName": c.user.name, "nickName": "", "email": "", "emails": [], "groups": null },
+        "profile": { "uid": user.uid, "userName": user.name, "nickName": "", "email": "", "emails": [], "groups": null },
     })))
 }
 

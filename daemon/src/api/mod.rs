@@ -1,6 +1,7 @@
 //! The Synology Photos web API: one request in, one envelope out. This module reads the parameters, checks
-//! the call against the catalogue, finds the caller's session, and hands over to the handler of the API
-//! family; errors become `{"success":false,"error":{"code":N}}` here and nowhere else.
+//! the call against the catalogue, finds who is calling (a session's user, or the holder of a share link:
+//! `principal`), and hands over to the handler of the API family; errors become
+//! `{"success":false,"error":{"code":N}}` here and nowhere else.
 
 pub mod catalog;
 pub mod error;
@@ -21,6 +22,7 @@ mod query;
 mod scope;
 mod search;
 mod setting;
+mod sharing;
 mod thumbnail;
 mod upload;
 
@@ -36,6 +38,7 @@ use crate::app::App;
 use crate::domain::Error;
 use crate::http::body::{self, Body};
 use crate::http::client::Client;
+use crate::service::access::{Principal, User};
 use crate::service::auth::Caller;
 use error::ApiError;
 use params::Params;
@@ -43,6 +46,9 @@ use params::Params;
 /// The cookie photosd sets for a browser's session. Not DSM's own `id`: on a NAS, DSM and photosd share the host,
 /// and cookies are per host, so signing in to one would sign the other out.
 pub const SESSION_COOKIE: &str = "photosd_id";
+
+/// The cookie of a sharing session (the password links a visitor opened), as DSM names it.
+pub const SHARING_COOKIE: &str = "sharing_sid";
 
 /// Form bodies hold parameters, never files: anything larger is refused before it is read.
 const FORM_LIMIT: usize = 1024 * 1024;
@@ -73,10 +79,32 @@ pub enum Reply {
     Response(Response<Body>),
 }
 
+/// A call whose API, method and version the path fixes (`/synofoto/api/v2/p/Thumbnail/get`), whatever the query
+/// says.
+pub async fn serve_fixed(
+    app: Arc<App>,
+    client: Client,
+    (api, method, version): (&str, &str, u32),
+    request: Request<hyper::body::Incoming>,
+) -> Response<Body> {
+    let fixed = [("api", api.to_string()), ("method", method.to_string()), ("version", version.to_string())];
+    serve_with(app, client, None, &fixed, request).await
+}
+
 pub async fn serve(
     app: Arc<App>,
     client: Client,
     api_in_path: Option<String>,
+    request: Request<hyper::body::Incoming>,
+) -> Response<Body> {
+    serve_with(app, client, api_in_path, &[], request).await
+}
+
+async fn serve_with(
+    app: Arc<App>,
+    client: Client,
+    api_in_path: Option<String>,
+    fixed: &[(&str, String)],
     request: Request<hyper::body::Incoming>,
 ) -> Response<Body> {
     let (parts, incoming) = request.into_parts();
@@ -89,7 +117,29 @@ pub async fn serve(
         // An upload's session, when named before the body (query string or cookie), must be valid before any of
         // the body is read. (A login is a urlencoded form, whatever stale cookie comes with it.)
         let named = pairs.iter().find(|(k, _)| k == "_sid").map(|(_, v)| v.clone());
-        if let Some(sid) = named.or_else(|| session_cookie(&parts.headers)).filter(|s| !s.is_empty()) {
+        let link = pairs
+            .iter()
+            .find(|(k, _)| is_link_param(k))
+            .map(|(_, v)| unquote(v))
+            .or_else(|| sharing_header(&parts.headers));
+        let session = named.or_else(|| session_cookie(&parts.headers)).filter(|s| !s.is_empty());
+        if let Some(passphrase) = &link {
+            // A link's holder uploads without a session; the link must be one before a byte is read.
+            let share_sid = cookie(&parts.headers, SHARING_COOKIE);
+            let holder = crate::service::sharing::Holder {
+                passphrase: Some(passphrase),
+                share_sid: share_sid.as_deref(),
+                user: None,
+                ip: client.ip,
+            };
+            let signed_in = match &session {
+                Some(sid) => crate::service::auth::caller(&app, sid).await.is_ok(),
+                None => false,
+            };
+            if !signed_in && crate::service::sharing::grant(&app.db, holder).await.is_err() {
+                return envelope(Err(Error::NotFound("share link".into()).into()));
+            }
+        } else if let Some(sid) = session {
             if let Err(e) = crate::service::auth::caller(&app, &sid).await {
                 return envelope(Err(e.into()));
             }
@@ -112,6 +162,9 @@ pub async fn serve(
         }
     }
     let mut params = Params::from_pairs(pairs);
+    for (name, value) in fixed {
+        params.insert(name, value.clone());
+    }
     if let Some(api) = api_in_path.filter(|_| !params.has("api")) {
         params.insert("api", api);
     }
@@ -173,16 +226,13 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "SYNO.API.Info" => return Ok(Reply::Data(catalog::info(&call.params.str("query").unwrap_or("all".into())))),
         "SYNO.API.Auth" => return auth::handle(app, &mut call).await,
         "SYNO.API.Auth.UIConfig" => return auth::ui_config(app, &call).await,
+        "SYNO.Core.Sharing.Login" => return sharing::login(app, &call).await,
         _ => {}
     }
     if def.auth_level == 0 {
         return Err(ApiError::NoSuchMethod);
     }
-    let sid = call.sid.clone().ok_or(Error::NoSession)?;
-    let caller = crate::service::auth::caller(app, &sid).await?;
-    if changes_something(&call.method) && !carries_token(&call, &caller) {
-        return Err(Error::NoSession.into());
-    }
+    let principal = principal(app, &call, def).await?;
     if call.api == "SYNO.DSM.Info" {
         return Ok(Reply::Data(misc::dsm_info()));
     }
@@ -195,7 +245,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "FotoTeam" => scope::Scope::Shared,
         _ => return Err(ApiError::NoSuchApi),
     };
-    let ctx = Ctx { app: app.clone(), caller, scope, access: Default::default() };
+    let ctx = Ctx { app: app.clone(), principal, scope, access: Default::default() };
     match name.as_str() {
         "UserInfo" => misc::user_info(&ctx, &call).await,
         "Browse.Folder" => folder::handle(&ctx, &mut call).await,
@@ -214,18 +264,124 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Upload.Item" => upload::handle(&ctx, &mut call).await,
         "Streaming" => download::streaming(&ctx, &call).await,
         "Sharing.FolderPermission" => folder_permission::folder_permission(&ctx, &call).await,
-        "Sharing.Misc" => folder_permission::list_user_group(&ctx, &call).await,
+        "Sharing.Misc" if call.method == "list_user_group" => folder_permission::list_user_group(&ctx, &call).await,
+        "Sharing.Misc" => album::shared_with_me(&ctx, &call).await,
+        "Sharing.Passphrase" => sharing::passphrase(&ctx, &call).await,
+        "PhotoRequest" => sharing::photo_request(&ctx, &call).await,
+        "Upload.PhotoRequestItem" => upload::handle(&ctx, &mut call).await,
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// Who makes a call, decided once here for every handler. A call that names a share link (the `X-SYNO-SHARING`
+/// header, `sharing_id` / `_sharing_id`, or for reads a `passphrase`), or comes with only a sharing cookie, to a
+/// method the catalogue lets links call, is the link's holder's: signed in or not, it reaches only what the link
+/// shares. Anything else needs a session (and, to change something, its SynoToken). A link's holder calling a
+/// method links may not call gets 642, as if what they asked for did not exist.
+async fn principal(app: &Arc<App>, call: &Call, def: &catalog::ApiDef) -> Result<Principal, ApiError> {
+    let named = named_link(call);
+    let share_sid = cookie(&call.headers, SHARING_COOKIE);
+    let session = match &call.sid {
+        Some(sid) => Some(crate::service::auth::caller(app, sid).await),
+        None => None,
+    };
+    let user = match session {
+        Some(Ok(caller)) => Some(caller),
+        // A stale session beside a link (a browser that once signed in) does not stop the link.
+        Some(Err(_)) if named.is_some() => None,
+        Some(Err(e)) => return Err(e.into()),
+        None => None,
+    };
+    let by_link = named.is_some() || (user.is_none() && share_sid.is_some());
+    let for_links = def.allows_link(call.version, &call.method) || invitee_method(&call.api, &call.method);
+    if by_link && for_links {
+        // Changing something for a session user still needs their token; a holder without one names the link.
+        if changes_something(&call.method) {
+            match &user {
+                Some(caller) if !carries_token(call, caller) => return Err(Error::NoSession.into()),
+                None if named.is_none() => return Err(Error::NotFound("share link".into()).into()),
+                _ => {}
+            }
+        }
+        let holder = crate::service::sharing::Holder {
+            passphrase: named.as_deref(),
+            share_sid: share_sid.as_deref(),
+            user: user.as_ref().map(|c| &c.user),
+            ip: call.client.ip,
+        };
+        return Ok(Principal::Link(crate::service::sharing::grant(&app.db, holder).await?));
+    }
+    match user {
+        Some(caller) if changes_something(&call.method) && !carries_token(call, &caller) => {
+            Err(Error::NoSession.into())
+        }
+        Some(caller) => Ok(Principal::User(caller.user)),
+        None if by_link => Err(Error::NotFound("not shared".into()).into()),
+        None => Err(Error::NoSession.into()),
+    }
+}
+
+/// What an invitee may do through a shared album beyond what the catalogue lets any link do: a manager renames it
+/// and takes photos out of it (their role is checked by the handler, through `SpaceAccess::shared_album`).
+fn invitee_method(api: &str, method: &str) -> bool {
+    matches!(
+        (api.split_once('.').map_or("", |(_, rest)| rest.split_once('.').map_or("", |(_, name)| name)), method),
+        ("Browse.Album", "set_name") | ("Browse.NormalAlbum", "delete_item")
+    )
+}
+
+/// The share link a call names: the `X-SYNO-SHARING` header, `sharing_id` / `_sharing_id`, or `passphrase` on
+/// the reading calls that take one (not on `Sharing.Passphrase` and `PhotoRequest`, where it names the link to
+/// manage).
+fn named_link(call: &Call) -> Option<String> {
+    let param = |name: &str| call.params.opt_str(name).ok().flatten().filter(|v| !v.is_empty());
+    let managing = call.api.ends_with(".Sharing.Passphrase") || call.api.ends_with(".PhotoRequest");
+    sharing_header(&call.headers).or_else(|| param("_sharing_id")).or_else(|| param("sharing_id")).or_else(|| {
+        if managing {
+            None
+        } else {
+            param("passphrase")
+        }
+    })
+}
+
+fn is_link_param(name: &str) -> bool {
+    matches!(name, "_sharing_id" | "sharing_id" | "passphrase")
+}
+
+fn unquote(value: &str) -> String {
+    serde_json::from_str::<String>(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn sharing_header(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-syno-sharing").and_then(|v| v.to_str().ok()).map(str::to_string).filter(|v| !v.is_empty())
 }
 
 /// What every handler gets: the app, who calls, and which space family the API addresses.
 pub struct Ctx {
     pub app: Arc<App>,
-    pub caller: Caller,
+    pub principal: Principal,
     pub scope: scope::Scope,
     /// What the caller may do in the space of this call, once looked up (`Ctx::access`).
     access: tokio::sync::OnceCell<Arc<crate::service::access::SpaceAccess>>,
+}
+
+impl Ctx {
+    /// The signed-in user making the call; a share link's holder is none (not found).
+    pub fn user(&self) -> Result<&User, ApiError> {
+        match &self.principal {
+            Principal::User(user) => Ok(user),
+            Principal::Link(_) => Err(ApiError::not_found("a share link's holder")),
+        }
+    }
+
+    /// Who calls, for log lines.
+    pub fn who(&self) -> String {
+        match &self.principal {
+            Principal::User(user) => user.name.clone(),
+            Principal::Link(grant) => format!("link {}", grant.link.id),
+        }
+    }
 }
 
 /// Reads have names like list, get, count, get_exif, list_parents, suggest; everything else changes state.

@@ -20,11 +20,17 @@ impl Ctx {
     /// The space this call works on. A user's Personal Space is created on first use, as Synology Photos does
     /// (the `Photos` folder in the home, owned by the user).
     pub async fn space(&self) -> Result<Space, ApiError> {
+        if let Principal::Link(grant) = &self.principal {
+            // A link's calls work on the link's space, whichever family they name.
+            let id = grant.link.space_id;
+            return self.app.db.call(move |db| db.space(id)).await?.ok_or_else(|| ApiError::not_found("space"));
+        }
+        let user = self.user()?;
         let config = &self.app.config.spaces;
         let root = match self.scope {
             Scope::Shared if !config.shared_root.is_empty() => config.shared_root.clone(),
             Scope::Shared => return Err(ApiError::not_found("the Shared Space is disabled")),
-            Scope::Personal => crate::spaces::personal_root(config, &self.caller.user.name)
+            Scope::Personal => crate::spaces::personal_root(config, &user.name)
                 .ok_or_else(|| ApiError::not_found("Personal Spaces are disabled"))?
                 .display()
                 .to_string(),
@@ -35,8 +41,8 @@ impl Ctx {
         }
         let (kind, owner) = match self.scope {
             Scope::Personal => {
-                create_personal_root(Path::new(&root), self.caller.user.uid, self.caller.user.gid)?;
-                (SpaceKind::Personal, Some((self.caller.user.uid, self.caller.user.name.clone())))
+                create_personal_root(Path::new(&root), user.uid, user.gid)?;
+                (SpaceKind::Personal, Some((user.uid, user.name.clone())))
             }
             Scope::Shared if Path::new(&root).is_dir() => (SpaceKind::Shared, None),
             Scope::Shared => return Err(ApiError::not_found(format!("the Shared Space folder {root} is missing"))),
@@ -54,7 +60,7 @@ impl Ctx {
         let access = self
             .access
             .get_or_try_init(|| async {
-                let principal = Principal::User(self.caller.user.clone());
+                let principal = self.principal.clone();
                 let opened = SpaceAccess::open(&self.app.db, &self.app.config.spaces, principal, space.clone()).await?;
                 Ok::<_, ApiError>(Arc::new(opened))
             })

@@ -74,7 +74,9 @@ pub async fn read_fields(
 
 pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
-        "upload" | "upload_to_folder" => upload(ctx, call).await,
+        "upload" | "upload_to_folder" if call.api.ends_with(".Upload.Item") => upload(ctx, call).await,
+        // A photo request's upload: the same, into the request's folder or album.
+        "upload" => upload(ctx, call).await,
         "backup_check" => backup_check(ctx, call).await,
         _ => Err(ApiError::NoSuchMethod),
     }
@@ -151,7 +153,7 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         // Not a photo or video by its name: it would never show up in the library.
         return Err(ApiError::missing("name"));
     }
-    let duplicate = match p.opt_str("duplicate")?.as_deref() {
+    let mut duplicate = match p.opt_str("duplicate")?.as_deref() {
         None | Some("rename") => Duplicate::Rename,
         Some("ignore") => Duplicate::Ignore,
         Some("overwrite") => Duplicate::Overwrite,
@@ -161,15 +163,25 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let (uid, gid) = access.file_owner();
     let root = std::path::PathBuf::from(&space.root);
     let target = p.opt_int("target_folder_id")?;
-    let folder_path = match target {
-        Some(id) => access.folder(id).await?.path,
-        None if call.method == "upload_to_folder" => return Err(ApiError::missing("target_folder_id")),
-        None => destination(p)?,
+    let (folder_path, album, make_folders) = match access.link_upload(target, &upload_folder()).await? {
+        // A link's holder adds a file where the link says, never replacing nor learning of one already there.
+        Some(place) => {
+            duplicate = Duplicate::Rename;
+            (place.folder, place.album_id, true)
+        }
+        None => {
+            let folder_path = match target {
+                Some(id) => access.folder(id).await?.path,
+                None if call.method == "upload_to_folder" => return Err(ApiError::missing("target_folder_id")),
+                None => destination(p)?,
+            };
+            // Replacing an original is managing it; adding one is uploading.
+            let need = if duplicate == Duplicate::Overwrite { Role::Manage } else { Role::Upload };
+            access.require(&folder_path, need)?;
+            (folder_path, None, target.is_none())
+        }
     };
-    // Replacing an original is managing it; adding one is uploading.
-    let need = if duplicate == Duplicate::Overwrite { Role::Manage } else { Role::Upload };
-    access.require(&folder_path, need)?;
-    if target.is_none() {
+    if make_folders {
         let (root, made) = (root.clone(), folder_path.clone());
         blocking(move || ensure_dirs(&root, &made, uid, gid)).await?;
     }
@@ -200,7 +212,13 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
     let id = crate::jobs::import_now(&ctx.app, space.id, &space.root, &rel)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    tracing::info!(user = ctx.caller.user.name, file = rel, "uploaded");
+    if let (Some(album), Some(item)) = (album, id) {
+        let refused = ctx.app.db.call(move |db| db.add_album_items(album, &[item])).await?;
+        if !refused.is_empty() {
+            tracing::warn!(album, item, "an upload through a shared album could not join it");
+        }
+    }
+    tracing::info!(user = access.who(), file = rel, "uploaded");
     Ok(Reply::Data(json!({ "action": if stored == name { "upload" } else { "rename" }, "id": id, "unit_id": id })))
 }
 
@@ -214,8 +232,13 @@ fn destination(p: &super::params::Params) -> Result<String, ApiError> {
     if !parts.is_empty() {
         return Ok(parts.join("/"));
     }
+    Ok(upload_folder())
+}
+
+/// The upload folder `PhotoLibrary/<year>/<month>`, as Synology Photos files timeline uploads.
+fn upload_folder() -> String {
     let now = time::OffsetDateTime::now_utc();
-    Ok(format!("PhotoLibrary/{}/{:02}", now.year(), u8::from(now.month())))
+    format!("PhotoLibrary/{}/{:02}", now.year(), u8::from(now.month()))
 }
 
 async fn write_file(field: &mut Field<'static>, temp: &TempFile) -> Result<(), String> {

@@ -20,6 +20,8 @@ pub struct AlbumRow {
     pub end_time: i64,
     /// Its newest item, whose thumbnail stands for the album.
     pub cover_id: Option<i64>,
+    /// A selection shared as a link: album lists leave it out.
+    pub temporary: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,24 +46,27 @@ fn album_row(r: &Row) -> rusqlite::Result<AlbumRow> {
         start_time: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
         end_time: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
         cover_id: r.get(9)?,
+        temporary: r.get(10)?,
     })
 }
 
 impl Db {
     /// Creates an album in `space_id` for `owner_uid`, holding those of `items` that are listed items of that
-    /// space. Returns its id and the ids that could not be added.
+    /// space; a temporary one (a selection shared as a link) stays out of album lists. Returns its id and the ids
+    /// that could not be added.
     pub fn create_album(
         &self,
         owner_uid: u32,
         space_id: i64,
         name: &str,
         items: &[i64],
+        temporary: bool,
     ) -> Result<(i64, Vec<i64>), DbError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO album (owner_uid, space_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![owner_uid, space_id, name, now()],
+            "INSERT INTO album (owner_uid, space_id, name, created_at, temporary) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![owner_uid, space_id, name, now(), temporary],
         )?;
         let id = tx.last_insert_rowid();
         let refused = add_items_tx(&tx, id, items)?;
@@ -91,7 +96,8 @@ impl Db {
         Ok(())
     }
 
-    /// `owner_uid`'s albums of the space `space_id`, all or those of `ids`, one page in the order asked for.
+    /// `owner_uid`'s albums of the space `space_id`, all (temporary ones left out) or those of `ids`, one page in
+    /// the order asked for.
     #[allow(clippy::too_many_arguments)]
     pub fn albums(
         &self,
@@ -104,7 +110,7 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<AlbumRow>, DbError> {
         let mut values: Vec<Value> = vec![owner_uid.into(), space_id.into()];
-        let mut only = String::new();
+        let mut only = " AND a.temporary = 0".to_string();
         if let Some(ids) = ids {
             only = format!(" AND a.id IN ({})", vec!["?"; ids.len()].join(","));
             values.extend(ids.iter().map(|&i| Value::from(i)));
@@ -121,7 +127,8 @@ impl Db {
             "SELECT a.id, a.owner_uid, a.space_id, a.name, a.created_at, a.version,
                     count(i.id), min(i.taken_ts), max(i.taken_ts),
                     (SELECT i.id FROM album_item ai JOIN item i ON i.id = ai.item_id
-                     WHERE ai.album_id = a.id AND {LISTED} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1)
+                     WHERE ai.album_id = a.id AND {LISTED} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1),
+                    a.temporary
              FROM album a
              LEFT JOIN album_item ai ON ai.album_id = a.id
              LEFT JOIN item i ON i.id = ai.item_id AND {LISTED}
@@ -134,7 +141,7 @@ impl Db {
 
     pub fn count_albums(&self, owner_uid: u32, space_id: i64) -> Result<i64, DbError> {
         Ok(self.read().query_row(
-            "SELECT count(*) FROM album WHERE owner_uid = ?1 AND space_id = ?2",
+            "SELECT count(*) FROM album WHERE owner_uid = ?1 AND space_id = ?2 AND temporary = 0",
             params![owner_uid, space_id],
             |r| r.get(0),
         )?)

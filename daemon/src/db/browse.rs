@@ -169,6 +169,15 @@ impl Db {
         Ok(stmt.query_row([id], item_row).optional()?)
     }
 
+    /// Whether the file `id` (an item, or the video half of a Live Photo) is in `reach`.
+    pub fn in_reach(&self, reach: &Reach, id: i64) -> Result<bool, DbError> {
+        let (clause, mut values) = reach.files_clause("i");
+        values.push(id.into());
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&format!("SELECT count(*) > 0 FROM item i WHERE {clause} AND i.id = ?"))?;
+        Ok(stmt.query_row(params_from_iter(values), |r| r.get(0))?)
+    }
+
     /// Tags of each item: (item id, tag id, tag name).
     pub fn tags_of(&self, item_ids: &[i64]) -> Result<Vec<(i64, i64, String)>, DbError> {
         if item_ids.is_empty() {

@@ -16,6 +16,7 @@ mod permissions;
 mod plans;
 mod query;
 mod sessions;
+mod sharing;
 mod spaces;
 mod tags;
 mod thumbs;
@@ -37,6 +38,7 @@ pub use jobs::NewJob;
 pub use people::{ItemFace, PersonRow};
 pub use query::Reach;
 pub use sessions::SessionLookup;
+pub use sharing::{LinkKind, NewLink, ShareLink};
 pub use spaces::{Space, SpaceKind};
 pub use timeline::TimelineBucket;
 
@@ -55,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_space_held_back.sql"),
     include_str!("migrations/0012_folder_inode.sql"),
     include_str!("migrations/0013_people.sql"),
+    include_str!("migrations/0014_sharing.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

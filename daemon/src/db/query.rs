@@ -15,20 +15,32 @@ pub struct Reach {
     /// When set, the only folders whose items show, as a JSON array (read by `json_each`, so that a long list
     /// costs one parameter).
     folders: Option<Arc<str>>,
+    /// When set, the only album whose items show (a shared album, to the holder of its link).
+    album: Option<i64>,
 }
 
 impl Reach {
     pub fn whole(space_id: i64) -> Reach {
-        Reach { space_id, folders: None }
+        Reach { space_id, folders: None, album: None }
     }
 
     pub fn folders(space_id: i64, ids: &[i64]) -> Reach {
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        Reach { space_id, folders: Some(list.into()) }
+        Reach { space_id, folders: Some(list.into()), album: None }
+    }
+
+    /// The items of one album of the space (and the video halves of its Live Photos).
+    pub fn album(space_id: i64, album_id: i64) -> Reach {
+        Reach { space_id, folders: None, album: Some(album_id) }
+    }
+
+    /// Nothing at all: what a photo request's holder sees.
+    pub fn nothing(space_id: i64) -> Reach {
+        Reach::folders(space_id, &[])
     }
 
     pub fn is_whole(&self) -> bool {
-        self.folders.is_none()
+        self.folders.is_none() && self.album.is_none()
     }
 
     /// The condition on the items lists show (`alias` is the item table's alias) and its values.
@@ -44,6 +56,13 @@ impl Reach {
         if let Some(folders) = &self.folders {
             sql.push_str(&format!(" AND {alias}.folder_id IN (SELECT value FROM json_each(?))"));
             values.push(Value::Text(folders.to_string()));
+        }
+        if let Some(album) = self.album {
+            sql.push_str(&format!(
+                " AND ({alias}.id IN (SELECT item_id FROM album_item WHERE album_id = ?)
+                       OR {alias}.live_photo_id IN (SELECT item_id FROM album_item WHERE album_id = ?))"
+            ));
+            values.extend([Value::from(album), Value::from(album)]);
         }
         (sql, values)
     }

@@ -95,6 +95,13 @@ impl Db {
 }
 
 impl Db {
+    pub fn space(&self, id: i64) -> Result<Option<Space>, DbError> {
+        Ok(self
+            .read()
+            .query_row("SELECT id, kind, owner_uid, owner_name, root FROM space WHERE id = ?1", [id], space_from_row)
+            .optional()?)
+    }
+
     pub fn space_by_root(&self, root: &str) -> Result<Option<Space>, DbError> {
         Ok(self
             .lock()

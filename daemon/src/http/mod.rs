@@ -1,8 +1,10 @@
 //! The HTTP server: hyper on tokio. It owns connections (a limit, header and stalled-write timeouts, graceful
 //! shutdown) and routing by path; what a request means is the business of `api/`. Paths served:
 //! `/photo/webapi/{entry,query,auth,encryption}.cgi` and the same under `/webapi/` (clients that log in at the
-//! DSM root), with an optional `/<API name>` after `entry.cgi`, as DSM's own web UI sends it; and the web portal
-//! everywhere else under `/photo/` (`web`).
+//! DSM root), with an optional `/<API name>` after `entry.cgi`, as DSM's own web UI sends it; the same under
+//! `/photo/mo/sharing/` and `/photo/mo/request/` (share links' clients call there); the thumbnail path
+//! `/photo/synofoto/api/v2/{p,t}/Thumbnail/get`; and the web portal everywhere else under `/photo/` (`web`),
+//! the public page of a link (`/photo/mo/sharing/<passphrase>`) included.
 
 pub mod body;
 pub mod client;
@@ -97,6 +99,22 @@ pub async fn serve(app: Arc<App>, listener: std::net::TcpListener, shutdown: Can
 async fn route(app: Arc<App>, peer: SocketAddr, request: Request<hyper::body::Incoming>) -> Response<Body> {
     let path = request.uri().path();
     let under = path.strip_prefix("/photo").filter(|p| p.starts_with('/')).unwrap_or(path);
+    // A share link's (and a photo request's) own door to the API: the same API, for the link's holder.
+    let under = ["/mo/sharing", "/mo/request"]
+        .iter()
+        .find_map(|door| under.strip_prefix(door).filter(|rest| rest.starts_with("/webapi/")))
+        .unwrap_or(under);
+    // The thumbnail path of Synology Photos' web app and of share-link clients: `p` is the Personal Space's,
+    // `t` the Shared Space's.
+    if let Some(rest) = under.strip_prefix("/synofoto/api/v2/") {
+        let api = match rest {
+            "p/Thumbnail/get" => "SYNO.Foto.Thumbnail",
+            "t/Thumbnail/get" => "SYNO.FotoTeam.Thumbnail",
+            _ => return body::status(StatusCode::NOT_FOUND, "not found"),
+        };
+        let client = Client::from_request(&app.config, peer, &request);
+        return crate::api::serve_fixed(app, client, (api, "get", 2), request).await;
+    }
     let Some(script) = under.strip_prefix("/webapi/") else {
         let is_read = matches!(*request.method(), hyper::Method::GET | hyper::Method::HEAD);
         return match path {

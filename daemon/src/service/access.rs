@@ -1,6 +1,7 @@
 //! Who may see and change what. Every read and change of a space's items, folders and albums is checked here,
 //! for a `Principal`: the API asks a `SpaceAccess` and holds no rules of its own. A principal is a signed-in user
-//! today; a share-link visitor (the sharing issue) becomes a second kind, whose reach is what the link shares.
+//! (what folder rules and ownership give them) or the holder of a share link (`LinkGrant`: exactly what the link
+//! shares, with the role it gives them, and nothing else of the space, whoever owns it).
 //!
 //! An id outside the space, or in a folder the principal may not see, answers `Error::NotFound`, exactly like an
 //! id that does not exist: nobody learns what others have. Where the principal sees a folder but may not do what
@@ -8,9 +9,11 @@
 
 use std::collections::HashSet;
 
-use super::permissions::Roles;
+use super::permissions::{is_under, Roles};
 use crate::config::SpacesConfig;
-use crate::db::{AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, PersonRow, Reach, Space, SpaceKind};
+use crate::db::{
+    AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, LinkKind, PersonRow, Reach, ShareLink, Space, SpaceKind,
+};
 use crate::domain::{Error, Role};
 
 /// A Photos user, as the system knows them.
@@ -28,74 +31,127 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     User(User),
+    /// Whoever holds a share link, signed in or not (`service::sharing::grant` makes it).
+    Link(LinkGrant),
+}
+
+/// What one holder of a share link may do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkGrant {
+    pub link: ShareLink,
+    /// The link's public role, or an invitee's own when higher; never `Role::None`.
+    pub role: Role,
+    /// The signed-in user holding it, if any.
+    pub user: Option<User>,
+}
+
+/// Where a link's holder may add a file, and the album it then joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkUpload {
+    pub folder: String,
+    pub album_id: Option<i64>,
+}
+
+/// How a principal's rights in one space are decided.
+enum Grant {
+    /// A user: ownership and the folder rules.
+    Folders(Roles),
+    /// A link: its album, or its folder and everything under it (`folder`: that folder's path now), with one role.
+    Link { link: ShareLink, role: Role, folder: Option<String> },
 }
 
 /// What one principal may do in one space, worked out once (the folder rules are read when it is opened).
 pub struct SpaceAccess {
     pub space: Space,
     principal: Principal,
-    roles: Roles,
+    grant: Grant,
+    who: String,
     db: Db,
 }
 
 impl SpaceAccess {
     /// A user has everything in their own Personal Space and, as a Photos administrator, in the Shared Space;
     /// elsewhere in the Shared Space what the folder rules give them, and nothing in anyone else's Personal Space.
+    /// A link's holder has what the link shares, in the link's space only.
     pub async fn open(db: &Db, config: &SpacesConfig, principal: Principal, space: Space) -> Result<Self, Error> {
-        let roles = match (&principal, space.kind) {
-            // A Personal Space is its owner's by where it is (the home), whatever uid it was first recorded with.
-            (Principal::User(user), SpaceKind::Personal) => {
-                let own = crate::spaces::personal_root(config, &user.name)
-                    .is_some_and(|root| root.as_os_str() == space.root.as_str());
-                if own {
-                    Roles::full()
-                } else {
-                    Roles::none()
-                }
-            }
-            (Principal::User(user), SpaceKind::Shared) if user.is_admin => Roles::full(),
-            (Principal::User(user), SpaceKind::Shared) => {
-                let space_id = space.id;
-                let rules = db.call(move |db| db.folder_rules(space_id)).await?;
-                Roles::for_member(&rules, user.uid, &user.groups, config.shared_default_role)
+        let (grant, who) = match &principal {
+            Principal::User(user) => (Grant::Folders(user_roles(db, config, user, &space).await?), user.name.clone()),
+            Principal::Link(grant) => {
+                let link = grant.link.clone();
+                let folder = match link.folder_id {
+                    Some(id) => db.call(move |db| db.folder(id)).await?.map(|f| f.path),
+                    None => None,
+                };
+                let role = if link.space_id == space.id { grant.role } else { Role::None };
+                let who = match &grant.user {
+                    Some(user) => format!("{} (link {})", user.name, link.id),
+                    None => format!("link {}", link.id),
+                };
+                (Grant::Link { link, role, folder }, who)
             }
         };
-        Ok(SpaceAccess { space, principal, roles, db: db.clone() })
+        Ok(SpaceAccess { space, principal, grant, who, db: db.clone() })
     }
 
     /// The principal's role in the folder at `path`.
     pub fn role_at(&self, path: &str) -> Role {
-        self.roles.role_at(path)
+        match &self.grant {
+            Grant::Folders(roles) => roles.role_at(path),
+            Grant::Link { link, role, folder: Some(base) }
+                if link.kind == LinkKind::Folder && (path == base || is_under(path, base)) =>
+            {
+                *role
+            }
+            Grant::Link { .. } => Role::None,
+        }
     }
 
     /// Whether the folder at `path` shows at all (it, or a folder under it, may be viewed).
     pub fn shows_folder(&self, path: &str) -> bool {
-        self.roles.shows_folder(path)
+        match &self.grant {
+            Grant::Folders(roles) => roles.shows_folder(path),
+            Grant::Link { .. } => self.role_at(path) >= Role::View,
+        }
     }
 
     /// Whether every folder of the space may be viewed, so that lists need no folder filter.
     pub fn views_everything(&self) -> bool {
-        self.roles.views_everything()
+        matches!(&self.grant, Grant::Folders(roles) if roles.views_everything())
     }
 
     /// The part of this space whose items the principal may see (`need` = View), or download (Download).
     pub async fn reach(&self, need: Role) -> Result<Reach, Error> {
         let space_id = self.space.id;
-        if self.roles.is_full() || (need <= Role::View && self.roles.views_everything()) {
-            return Ok(Reach::whole(space_id));
+        let allowed = |roles: &dyn Fn(&str) -> bool, folders: Vec<(i64, String)>| -> Vec<i64> {
+            folders.into_iter().filter(|(_, path)| roles(path)).map(|(id, _)| id).collect()
+        };
+        match &self.grant {
+            Grant::Folders(roles) if roles.is_full() || (need <= Role::View && roles.views_everything()) => {
+                Ok(Reach::whole(space_id))
+            }
+            Grant::Folders(roles) => {
+                let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
+                Ok(Reach::folders(space_id, &allowed(&|path| roles.role_at(path) >= need, folders)))
+            }
+            Grant::Link { role, .. } if *role < need => Ok(Reach::nothing(space_id)),
+            Grant::Link { link, .. } => match (link.kind, link.album_id) {
+                (LinkKind::Album, Some(album)) => Ok(Reach::album(space_id, album)),
+                (LinkKind::Folder, _) => {
+                    let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
+                    Ok(Reach::folders(space_id, &allowed(&|path| self.role_at(path) >= need, folders)))
+                }
+                // A photo request shows nothing of where its files go.
+                _ => Ok(Reach::nothing(space_id)),
+            },
         }
-        let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
-        let allowed: Vec<i64> =
-            folders.into_iter().filter(|(_, path)| self.roles.role_at(path) >= need).map(|(id, _)| id).collect();
-        Ok(Reach::folders(space_id, &allowed))
     }
 
     /// Checks that the principal has `need` in the folder at `path` (which need not exist yet): not found where
     /// they cannot see it, forbidden where they see it but may not do this.
     pub fn require(&self, path: &str, need: Role) -> Result<(), Error> {
-        match self.roles.role_at(path) {
+        match self.role_at(path) {
             role if role >= need => Ok(()),
-            _ if self.roles.shows_folder(path) => Err(Error::Forbidden),
+            _ if self.shows_folder(path) => Err(Error::Forbidden),
             _ => Err(Error::NotFound(format!("folder /{path}"))),
         }
     }
@@ -108,7 +164,7 @@ impl SpaceAccess {
             id => self.db.call(move |db| db.folder(id)).await?,
         };
         found
-            .filter(|f| f.space_id == space_id && self.roles.shows_folder(&f.path))
+            .filter(|f| f.space_id == space_id && self.shows_folder(&f.path))
             .ok_or_else(|| Error::NotFound(format!("folder {id}")))
     }
 
@@ -120,19 +176,31 @@ impl SpaceAccess {
         self.folder(found.ok_or_else(|| Error::NotFound(format!("folder {path}")))?.id).await
     }
 
-    /// An item of this space that the principal can see.
+    /// An item of this space that the principal can see (for a link: one of the shared items, or the video half
+    /// of one).
     pub async fn item(&self, id: i64) -> Result<ItemRow, Error> {
         let found = self.db.call(move |db| db.item(id)).await?;
         let item =
             found.filter(|i| i.space_id == self.space.id).ok_or_else(|| Error::NotFound(format!("item {id}")))?;
-        if !self.roles.views_everything() {
-            self.require_on_item(&item, Role::View).await?;
+        match &self.grant {
+            Grant::Folders(roles) if roles.views_everything() => {}
+            Grant::Folders(_) => self.require_on_item(&item, Role::View).await?,
+            Grant::Link { .. } => {
+                let reach = self.reach(Role::View).await?;
+                if !self.db.call(move |db| db.in_reach(&reach, id)).await? {
+                    return Err(Error::NotFound(format!("item {id}")));
+                }
+            }
         }
         Ok(item)
     }
 
-    /// Checks that the principal has `need` in the folder of an item of this space.
+    /// Checks that the principal has `need` on an item of this space that they see.
     pub async fn require_on_item(&self, item: &ItemRow, need: Role) -> Result<(), Error> {
+        if let Grant::Link { role, .. } = &self.grant {
+            // The item is one of the shared ones (`item` checked): the link's one role decides.
+            return if *role >= need { Ok(()) } else { Err(Error::Forbidden) };
+        }
         let folder_id = item.folder_id;
         let folder = self.db.call(move |db| db.folder(folder_id)).await?;
         let path = folder.map(|f| f.path).ok_or_else(|| Error::NotFound(format!("item {}", item.id)))?;
@@ -155,24 +223,52 @@ impl SpaceAccess {
         self.db.call(move |db| db.item_file(item.id)).await?.ok_or_else(|| Error::NotFound(format!("item {id}")))
     }
 
+    /// Where a link's holder may add a file: the shared folder (or `folder_id`, a folder under it), a photo
+    /// request's folder, or, for an album, the upload folder `default_folder`, the file then joining the album.
+    /// `None` for a user (whose uploads go where they ask, checked by `require`); not found for a link that gives
+    /// no upload, whatever is asked: an upload link never reaches beyond its target.
+    pub async fn link_upload(&self, folder_id: Option<i64>, default_folder: &str) -> Result<Option<LinkUpload>, Error> {
+        let Grant::Link { link, role, folder } = &self.grant else { return Ok(None) };
+        if *role < Role::Upload {
+            return Err(Error::NotFound("upload".into()));
+        }
+        let shared_folder = || folder.clone().ok_or_else(|| Error::NotFound("the shared folder".into()));
+        let place = match (link.kind, link.album_id) {
+            (LinkKind::Folder, _) => match folder_id {
+                Some(id) => LinkUpload { folder: self.folder(id).await?.path, album_id: None },
+                None => LinkUpload { folder: shared_folder()?, album_id: None },
+            },
+            (_, Some(album)) => LinkUpload { folder: default_folder.to_string(), album_id: Some(album) },
+            (LinkKind::Request, None) => LinkUpload { folder: shared_folder()?, album_id: None },
+            (LinkKind::Album, None) => return Err(Error::NotFound("the shared album".into())),
+        };
+        Ok(Some(place))
+    }
+
     /// Who new files and folders this principal makes in this space belong to: in a Personal Space, its owner; in
-    /// the Shared Space, the user who made them, with the share's group (as files under a setgid share).
+    /// the Shared Space, the user who made them (a link's owner, for what its holders add), with the share's group
+    /// (as files under a setgid share).
     pub fn file_owner(&self) -> (u32, u32) {
         use std::os::unix::fs::MetadataExt;
-        let Principal::User(user) = &self.principal;
+        let (uid, gid) = match &self.principal {
+            Principal::User(user) => (user.uid, user.gid),
+            Principal::Link(grant) => {
+                let uid = grant.link.owner_uid;
+                (uid, uzers::get_user_by_uid(uid).map_or(uid, |u| u.primary_group_id()))
+            }
+        };
         match self.space.kind {
-            SpaceKind::Personal => (user.uid, user.gid),
-            SpaceKind::Shared => (user.uid, std::fs::metadata(&self.space.root).map(|m| m.gid()).unwrap_or(user.gid)),
+            SpaceKind::Personal => (uid, gid),
+            SpaceKind::Shared => (uid, std::fs::metadata(&self.space.root).map(|m| m.gid()).unwrap_or(gid)),
         }
     }
 
     /// Who the principal is, for log lines.
     pub fn who(&self) -> &str {
-        let Principal::User(user) = &self.principal;
-        &user.name
+        &self.who
     }
 
-    /// One of the principal's albums of this space; any other id answers not found.
+    /// One of the principal's albums of this space (for a link, the shared album); any other id answers not found.
     pub async fn album(&self, id: i64) -> Result<AlbumRow, Error> {
         Ok(self.albums(&[id]).await?.remove(0))
     }
@@ -180,8 +276,18 @@ impl SpaceAccess {
     /// The principal's albums of this space with these ids, in the order asked; if any id is not one of them, not
     /// found (exactly as for an album that does not exist).
     pub async fn albums(&self, ids: &[i64]) -> Result<Vec<AlbumRow>, Error> {
-        let Principal::User(user) = &self.principal;
-        let (uid, space_id, wanted, limit) = (user.uid, self.space.id, ids.to_vec(), ids.len() as i64);
+        let uid = match &self.grant {
+            Grant::Folders(_) => self.album_owner()?,
+            Grant::Link { link, role, .. }
+                if link.kind == LinkKind::Album
+                    && *role >= Role::View
+                    && ids.iter().all(|id| Some(*id) == link.album_id) =>
+            {
+                link.owner_uid
+            }
+            Grant::Link { .. } => return Err(Error::NotFound(format!("album {ids:?}"))),
+        };
+        let (space_id, wanted, limit) = (self.space.id, ids.to_vec(), ids.len() as i64);
         let mut found = self
             .db
             .call(move |db| db.albums(uid, space_id, Some(&wanted), AlbumSort::CreateTime, true, 0, limit))
@@ -194,17 +300,45 @@ impl SpaceAccess {
         Ok(found)
     }
 
-    /// The owner of albums this principal makes.
+    /// The shared album, for a link's holder with `need` on it; not found for anything else.
+    pub async fn shared_album(&self, need: Role) -> Result<AlbumRow, Error> {
+        let Grant::Link { link, role, .. } = &self.grant else { return Err(Error::NotFound("album".into())) };
+        let album = self.album(link.album_id.ok_or_else(|| Error::NotFound("album".into()))?).await?;
+        if *role < need {
+            return Err(Error::Forbidden);
+        }
+        Ok(album)
+    }
+
+    /// The album a link shares (or a photo request fills), if it is one.
+    pub fn linked_album(&self) -> Option<i64> {
+        match &self.grant {
+            Grant::Link { link, .. } => link.album_id,
+            Grant::Folders(_) => None,
+        }
+    }
+
+    /// The owner of albums this principal makes: a user; a link's holder makes none.
+    pub fn album_owner(&self) -> Result<u32, Error> {
+        match &self.principal {
+            Principal::User(user) => Ok(user.uid),
+            Principal::Link(_) => Err(Error::NotFound("albums".into())),
+        }
+    }
+
     /// A person of this space with a photo the principal may see; any other id is not found, like one that does
-    /// not exist.
+    /// not exist. A link shows no persons.
     pub async fn person(&self, id: i64) -> Result<PersonRow, Error> {
+        if matches!(self.grant, Grant::Link { .. }) {
+            return Err(Error::NotFound(format!("person {id}")));
+        }
         let reach = self.reach(Role::View).await?;
         self.db.call(move |db| db.person(&reach, id)).await?.ok_or_else(|| Error::NotFound(format!("person {id}")))
     }
 
     /// Whether the principal manages every folder of the space (its owner; the Shared Space's administrators).
     pub fn changes_everything(&self) -> bool {
-        self.roles.is_full()
+        matches!(&self.grant, Grant::Folders(roles) if roles.is_full())
     }
 
     /// The database, for services that checked what they do here.
@@ -235,11 +369,28 @@ impl SpaceAccess {
         }
         Ok(faces)
     }
+}
 
-    pub fn album_owner(&self) -> u32 {
-        let Principal::User(user) = &self.principal;
-        user.uid
-    }
+/// What ownership and folder rules give a user in a space.
+async fn user_roles(db: &Db, config: &SpacesConfig, user: &User, space: &Space) -> Result<Roles, Error> {
+    Ok(match space.kind {
+        // A Personal Space is its owner's by where it is (the home), whatever uid it was first recorded with.
+        SpaceKind::Personal => {
+            let own = crate::spaces::personal_root(config, &user.name)
+                .is_some_and(|root| root.as_os_str() == space.root.as_str());
+            if own {
+                Roles::full()
+            } else {
+                Roles::none()
+            }
+        }
+        SpaceKind::Shared if user.is_admin => Roles::full(),
+        SpaceKind::Shared => {
+            let space_id = space.id;
+            let rules = db.call(move |db| db.folder_rules(space_id)).await?;
+            Roles::for_member(&rules, user.uid, &user.groups, config.shared_default_role)
+        }
+    })
 }
 
 #[cfg(test)]

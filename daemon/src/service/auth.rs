@@ -83,9 +83,9 @@ pub async fn login(
             is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
             groups: crate::spaces::groups_of(&user),
         },
-        syno_token: random_token(12),
+        syno_token: super::random_token(12),
     };
-    let sid = random_token(24);
+    let sid = super::random_token(24);
     let credential = crate::ffi::credential_stamp(&caller.user.name);
     let (s, c, ip_text) = (sid.clone(), caller.clone(), ip.to_string());
     app.db
@@ -157,11 +157,4 @@ fn pam_check(service: &str, user: &str, password: &str, rhost: &str) -> Result<(
             _ => Error::Internal(format!("PAM: {e}")),
         }),
     }
-}
-
-/// `bytes` random bytes from the kernel, as lowercase hex.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).expect("the kernel's random source is available");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -27,12 +27,16 @@ pub struct LoginGuard {
 
 impl LoginGuard {
     pub fn new(config: &AuthConfig) -> LoginGuard {
-        LoginGuard {
-            max_failures: config.max_failures as usize,
-            window: Duration::from_secs(config.failure_window_secs),
-            block: Duration::from_secs(config.block_secs),
-            records: Mutex::new(HashMap::new()),
-        }
+        LoginGuard::with_limits(
+            config.max_failures as usize,
+            Duration::from_secs(config.failure_window_secs),
+            Duration::from_secs(config.block_secs),
+        )
+    }
+
+    /// A guard that blocks after `max_failures` within `window`, for `block`.
+    pub fn with_limits(max_failures: usize, window: Duration, block: Duration) -> LoginGuard {
+        LoginGuard { max_failures, window, block, records: Mutex::new(HashMap::new()) }
     }
 
     /// The counters of a login: its address, and its account when it names one.

@@ -1,6 +1,7 @@
 //! The service layer: the rules between the API, the database and the files. It owns sign-in and sessions
 //! (`auth`, `dsm_auth`, `login_*`), who may see and change what (`access`, over the folder rules of `permissions`),
-//! every change to the library whoever made it (`library`), People (`clustering` over the in-memory
+//! every change to the library whoever made it (`library`), share links and
+//! their invitees (`sharing`), People (`clustering` over the in-memory
 //! `person_index` of centroids, and the user's corrections in `people`), safe file-system work inside a space (`space_fs`,
 //! `space_move`, `space_write`, `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`,
 //! `stream`). It never imports the API and never parses media itself; its errors are `domain::Error`.
@@ -15,6 +16,7 @@ pub mod login_guard;
 pub mod people;
 pub mod permissions;
 pub mod person_index;
+pub mod sharing;
 pub mod sidecar_write;
 pub mod space_fs;
 pub mod space_move;
@@ -29,4 +31,11 @@ where
     E: From<crate::domain::Error> + Send + 'static,
 {
     tokio::task::spawn_blocking(f).await.map_err(|e| E::from(crate::domain::Error::Internal(e.to_string())))?
+}
+
+/// `bytes` random bytes from the kernel, as lowercase hex.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the kernel's random source is available");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
 }

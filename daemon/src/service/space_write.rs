@@ -61,7 +61,7 @@ pub fn exists(root: &Path, rel: &str, name: &str) -> bool {
 impl TempFile {
     pub fn create(root: &Path, rel: &str) -> Result<TempFile, Error> {
         let dir = open_dir(root, rel).map_err(|e| Error::NotFound(format!("{rel}: {e}")))?;
-        let temp_name = format!("{UPLOAD_PREFIX}{}.part", super::auth::random_token(8));
+        let temp_name = format!("{UPLOAD_PREFIX}{}.part", super::random_token(8));
         let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         let fd = openat(&dir, temp_name.as_str(), flags, Mode::from_bits_truncate(0o644))
             .map_err(|e| Error::Internal(format!("cannot create a temp file in {rel}: {e}")))?;

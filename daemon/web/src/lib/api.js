@@ -2,8 +2,16 @@
 // values, the SynoToken header) and its errors (an ApiError carrying the code). The portal uses this API and
 // nothing else, like any third-party client.
 
-const ENTRY = '/photo/webapi/entry.cgi';
 const TOKEN_KEY = 'photosd.synotoken';
+
+// On a share link's public page, every call is the link holder's: sent through the link's door, naming it.
+let link = null;
+const entry = () => (link ? '/photo/mo/sharing/webapi/entry.cgi' : '/photo/webapi/entry.cgi');
+
+/** Makes every call from now on the holder's of the share link `passphrase` (the public page). */
+export function useLink(passphrase) {
+  link = passphrase;
+}
 
 let token = sessionStorage.getItem(TOKEN_KEY) || '';
 let versions = null;
@@ -33,12 +41,10 @@ async function post(params, plain = false) {
     if (value === undefined || value === null) continue;
     body.set(key, plain || ['api', 'method', 'version'].includes(key) ? String(value) : JSON.stringify(value));
   }
-  const response = await fetch(ENTRY, {
-    method: 'POST',
-    body,
-    credentials: 'same-origin',
-    headers: token ? { 'X-SYNO-TOKEN': token } : {},
-  });
+  const headers = {};
+  if (token) headers['X-SYNO-TOKEN'] = token;
+  if (link) headers['X-SYNO-SHARING'] = link;
+  const response = await fetch(entry(), { method: 'POST', body, credentials: 'same-origin', headers });
   if (!response.ok) throw new ApiError(response.status, params.api, params.method);
   return response.json();
 }
@@ -56,7 +62,7 @@ export async function call(api, method, params = {}) {
   const answer = await post({ api, method, version: await version(api), ...params });
   if (answer.success) return answer.data ?? {};
   const code = answer.error?.code;
-  if ([105, 106, 107, 119].includes(code) && !api.startsWith('SYNO.API.Auth')) {
+  if ([105, 106, 107, 119].includes(code) && !api.startsWith('SYNO.API.Auth') && !link) {
     if (code !== 105) expiredListeners.forEach((fn) => fn(code));
   }
   throw new ApiError(code, api, method);
@@ -90,10 +96,17 @@ export async function logout() {
   }
 }
 
+/** Opens the share link of `useLink` with its password (empty: none); the sharing cookie then carries it. */
+export async function openLink(password) {
+  const answer = await post({ api: 'SYNO.Core.Sharing.Login', method: 'login', version: 1, sharing_id: link, password }, false);
+  if (!answer.success) throw new ApiError(answer.error?.code, 'SYNO.Core.Sharing.Login', 'login');
+}
+
 function url(api, method, params) {
   const query = new URLSearchParams({ api, method, version: String(versions?.[api]?.maxVersion ?? 1) });
   for (const [key, value] of Object.entries(params)) query.set(key, JSON.stringify(value));
-  return `${ENTRY}?${query}`;
+  if (link) query.set('_sharing_id', link);
+  return `${entry()}?${query}`;
 }
 
 /** A thumbnail's address; `cache_key` changes whenever the thumbnail does, so browsers keep it for a year. */
@@ -115,9 +128,11 @@ export function downloadUrl(space, itemIds, folderIds = []) {
   return url(`${ns(space)}.Download`, 'download', params);
 }
 
-/** The token for requests the app builds itself (uploads). */
-export function synoToken() {
-  return token;
+/** Where the app's own requests (uploads) go, and the headers that say who sends them. */
+export function uploadTarget() {
+  const headers = token ? { 'X-SYNO-TOKEN': token } : {};
+  if (link) headers['X-SYNO-SHARING'] = link;
+  return { url: entry(), headers };
 }
 
 /** Ensures the API versions are known before the first URL is built. */

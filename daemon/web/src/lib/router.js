@@ -1,6 +1,6 @@
 // Hash routes, so that every view is a link that survives a reload: `#/personal/timeline`, `#/shared/folder/12`,
 // `#/personal/timeline/item/345` (the viewer open over the timeline), `#/personal/albums`,
-// `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/about`. Albums and People
+// `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/personal/sharing`, `#/about`. Albums and People
 // are the Personal Space's.
 
 import { writable } from 'svelte/store';
@@ -11,6 +11,7 @@ function parse(hash) {
   if (parts[0] === 'about') return { space: 'personal', view: 'about' };
   if (space === 'personal' && parts[1] === 'albums') return { space, view: 'albums' };
   if (space === 'personal' && parts[1] === 'people') return { space, view: 'people' };
+  if (space === 'personal' && parts[1] === 'sharing') return { space, view: 'sharing' };
   const view = ['folder', 'album', 'person'].includes(parts[1]) ? parts[1] : 'timeline';
   const id = view === 'timeline' ? null : Number(parts[2] ?? 0) || 0;
   const rest = view === 'timeline' ? parts.slice(2) : parts.slice(3);
@@ -29,6 +30,7 @@ export function href({ space = 'personal', view = 'timeline', folderId = 0, albu
   if (view === 'about') return '#/about';
   if (view === 'albums') return '#/personal/albums';
   if (view === 'people') return '#/personal/people';
+  if (view === 'sharing') return '#/personal/sharing';
   const base = {
     folder: `#/${space}/folder/${folderId}`,
     album: `#/personal/album/${albumId}`,

@@ -1,7 +1,7 @@
 // Uploads through SYNO.Foto.Upload.Item, one file at a time with its progress (XMLHttpRequest: fetch cannot report
 // upload progress). Dropped folders are walked, and their files keep their folder names under the target.
 
-import { synoToken, ns } from './api.js';
+import { ns, uploadTarget } from './api.js';
 
 /** Files and folders dropped on the page, as [{ file, dirs }] where dirs is the path inside what was dropped. */
 export async function droppedFiles(dataTransfer) {
@@ -28,10 +28,10 @@ export async function droppedFiles(dataTransfer) {
  * Sends one file. `folder` is the target folder's path from the space root (a list of names) or null for the
  * upload folder Synology Photos files timeline uploads in. Resolves with the API's answer ({ action, id }).
  */
-export function uploadFile(space, { file, dirs }, folder, onProgress) {
+export function uploadFile(space, { file, dirs }, folder, onProgress, api = `${ns(space)}.Upload.Item`) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
-    form.set('api', `${ns(space)}.Upload.Item`);
+    form.set('api', api);
     form.set('method', 'upload');
     form.set('version', '1');
     form.set('name', JSON.stringify(file.name));
@@ -40,8 +40,9 @@ export function uploadFile(space, { file, dirs }, folder, onProgress) {
     if (folder || dirs.length) form.set('folder', JSON.stringify([...(folder ?? ['PhotoLibrary']), ...dirs]));
     form.set('file', file, file.name);
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/photo/webapi/entry.cgi');
-    xhr.setRequestHeader('X-SYNO-TOKEN', synoToken());
+    const target = uploadTarget();
+    xhr.open('POST', target.url);
+    for (const [name, value] of Object.entries(target.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
       try {
