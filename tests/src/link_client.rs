@@ -59,6 +59,34 @@ impl LinkHolder {
         envelope
     }
 
+    /// `SYNO.Core.Sharing.Login` from another client address (`source`, a loopback address such as 127.0.0.2),
+    /// on a connection of its own. Returns the envelope.
+    pub fn login_from(&self, source: std::net::Ipv4Addr, password: &str) -> Value {
+        use std::io::{Read, Write};
+        let address: std::net::SocketAddr = self.base.trim_start_matches("http://").parse().expect("ip:port");
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket.bind(&std::net::SocketAddr::from((source, 0)).into()).unwrap();
+        socket.connect(&address.into()).unwrap();
+        let mut stream: std::net::TcpStream = socket.into();
+        let quoted = serde_json::to_string(password).unwrap();
+        let body = form_urlencoded(&[
+            ("api", "SYNO.Core.Sharing.Login"),
+            ("method", "login"),
+            ("version", "1"),
+            ("sharing_id", &self.passphrase),
+            ("password", &quoted),
+        ]);
+        let request = format!(
+            "POST /photo/mo/sharing/webapi/entry.cgi HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let json = response.split("\r\n\r\n").nth(1).expect("a body");
+        serde_json::from_str(json).unwrap_or_else(|_| panic!("not JSON: {response}"))
+    }
+
     /// A call; the envelope.
     pub fn call(&self, api: &str, method: &str, version: u32, params: &[(&str, &str)]) -> Value {
         let response = self.raw(api, method, version, params);
@@ -138,4 +166,16 @@ impl LinkHolder {
         names.sort();
         Ok(names)
     }
+}
+
+fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
 }

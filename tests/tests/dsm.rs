@@ -4,14 +4,17 @@
 //!
 //! As on DSM, the package checks passwords with DSM's own login (`auth.backend = "dsm"`). The DSM here is a
 //! photosd started as root with PAM, which answers `SYNO.API.Auth` as DSM does; a user logs in through the
-//! package, makes an album and an edit, and finds both after the upgrade.
+//! package, makes an album and an edit, shares the album (a password link and an invitee) and asks for photos
+//! (a photo request), and finds all of it after the upgrade.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use photosd_tests::link_client::{LinkHolder, Naming};
 use photosd_tests::{
-    build_spk, corpus, error_code, files_under, wait_for, wait_for_listening, workspace, Api, Daemon, Library,
+    build_spk, corpus, error_code, files_under, sample_jpeg, wait_for, wait_for_listening, workspace, Api, Daemon,
+    Library,
 };
 
 struct Dsm {
@@ -185,6 +188,33 @@ fn install_upgrade_and_uninstall_through_package_center() {
     );
     let log = || std::fs::read_to_string(dsm.var().join("photosd.log")).unwrap_or_default();
     assert_eq!(edit["success"], true, "{edit}: {}", log());
+    // Shared: a link with a password and an invitee, and a photo request into the library's root.
+    let bob = photosd_tests::test_user("pdt-bob", "bob-Pa55word", &[]);
+    let link = api.call(
+        "SYNO.Foto.Sharing.Passphrase",
+        "set_shared",
+        1,
+        &[("policy", "\"album\""), ("album_id", &album_id.to_string())],
+    );
+    let passphrase = link["data"]["passphrase"].as_str().unwrap_or_else(|| panic!("{link}")).to_string();
+    let invitee = format!(r#"[{{"action":"update","role":"download","member":{{"type":"user","id":{}}}}}]"#, bob.uid);
+    let quoted = format!("\"{passphrase}\"");
+    let updated = api.call(
+        "SYNO.Foto.Sharing.Passphrase",
+        "update",
+        1,
+        &[("passphrase", &quoted), ("password", "\"over the upgrade\""), ("permission", &invitee)],
+    );
+    assert_eq!(updated["success"], true, "{updated}");
+    let root_folder = api.call("SYNO.Foto.Browse.Folder", "get", 2, &[("id", "0")]);
+    let request = api.call(
+        "SYNO.Foto.PhotoRequest",
+        "create",
+        1,
+        &[("folder_id", &root_folder["data"]["folder"]["id"].to_string()), ("name", "\"Holiday\"")],
+    );
+    let request =
+        request["data"]["photo_request"]["passphrase"].as_str().unwrap_or_else(|| panic!("{request}")).to_string();
     dsm.ok(&["stop"]);
     assert_eq!(dsm.run(&["status"]).0, 3, "stopped");
     let before = thumbnails(&dsm.var());
@@ -216,6 +246,18 @@ fn install_upgrade_and_uninstall_through_package_center() {
     assert_eq!(got["data"]["list"][0]["additional"]["description"], "kept across upgrades", "{got}");
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_eq!(thumbnails(&dsm.var()), before, "no thumbnail was rendered again");
+    // The link, its password and its invitee, and the photo request, are all still there.
+    let got = api.call("SYNO.Foto.Sharing.Passphrase", "get", 1, &[("passphrase", &quoted)]);
+    assert_eq!(got["data"]["permission"][0]["member"]["id"], bob.uid, "{got}");
+    let mut visitor = LinkHolder::new(&dsm.url(), &passphrase, Naming::Header);
+    assert_eq!(visitor.listed_names(), Err(642), "the password is still asked for");
+    assert_eq!(visitor.login("over the upgrade")["success"], true);
+    assert_eq!(visitor.listed_names().unwrap(), ["Canon_40D.jpg", "Nikon_D70.jpg"]);
+    let guest = LinkHolder::new(&dsm.url(), &request, Naming::Header);
+    let jpeg = std::fs::read(sample_jpeg()).unwrap();
+    let sent = guest.upload("SYNO.Foto.Upload.PhotoRequestItem", &[], "from-a-guest.jpg", &jpeg);
+    assert_eq!(sent["success"], true, "{sent}: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert!(photos.join("from-a-guest.jpg").is_file());
     dsm.ok(&["stop"]);
 
     // Uninstall keeping the data, then reinstall: everything is still there.
@@ -233,7 +275,7 @@ fn install_upgrade_and_uninstall_through_package_center() {
     assert!(now.contains("[auth]\nbackend = \"dsm\"\n"), "{now}");
     dsm.start();
     assert_eq!(dsm.run(&["status"]).0, 0);
-    assert_eq!(dsm.count("SELECT count(*) FROM item"), 4);
+    assert_eq!(dsm.count("SELECT count(*) FROM item"), 5);
     dsm.api(user.name, user.password);
     dsm.ok(&["stop"]);
 
@@ -251,5 +293,6 @@ fn install_upgrade_and_uninstall_through_package_center() {
         files_under(&photos).into_iter().filter(|p| p.extension().is_some_and(|e| e == "xmp")).collect();
     assert_eq!(sidecars.len(), 1, "{sidecars:?}");
     assert!(std::fs::read_to_string(&sidecars[0]).unwrap().contains("kept across upgrades"));
-    assert_eq!(files_under(&photos).len(), 4);
+    // The three photos, the edit's sidecar, and the guest's photo.
+    assert_eq!(files_under(&photos).len(), 5);
 }

@@ -290,6 +290,10 @@ fn a_password_link_asks_for_it_and_locks_out_guessing() {
         assert_eq!(error_code(&visitor.login(&format!("guess {n}"))), 400, "guess {n}");
     }
     assert_eq!(error_code(&visitor.login("open sesame 42")), 407, "locked: the right password fails too");
+    // Locked for that client only: another address still opens it with the password.
+    let elsewhere = visitor.login_from(std::net::Ipv4Addr::new(127, 0, 0, 2), "open sesame 42");
+    assert_eq!(elsewhere["success"], true, "{elsewhere}");
+    assert_eq!(error_code(&visitor.login_from(std::net::Ipv4Addr::new(127, 0, 0, 1), "open sesame 42")), 407);
     assert_eq!(visitor.listed_names(), Err(642));
     assert_eq!(friend.listed_names().unwrap(), ["Canon_40D.jpg"], "who opened it before keeps it");
 
