@@ -4,7 +4,7 @@
 // Screenshots go to $PHOTOSD_SCREENSHOTS.
 //
 // Env: PHOTOSD_URL, PHOTOSD_USER, PHOTOSD_PASSWORD, PHOTOSD_SCREENSHOTS, PHOTOSD_LINKS (JSON: passphrases of the
-// links { view, download, password, expired, disabled, request }, the password, and `names`: the view link's
+// links { view, download, password, expired, disabled, upload, request }, the password, and `names`: the view link's
 // file names), PHOTOSD_UPLOAD (a JPEG to send to the request).
 
 import { after, before, test } from 'node:test';
@@ -116,6 +116,15 @@ test('the public page works at phone width', async () => {
   await page.screenshot({ path: join(shots, 'share-phone.png') });
   await thumbs(page).first().click();
   await page.getByRole('dialog').locator('img.media').waitFor();
+});
+
+test('an upload link adds a visitor\'s photo to the album', async () => {
+  const page = await visitor();
+  await open(page, links.upload);
+  await page.waitForFunction(() => document.querySelectorAll('.thumb').length === 1);
+  await page.locator('input[type=file]').setInputFiles(env('PHOTOSD_UPLOAD'));
+  await page.waitForFunction(() => document.querySelectorAll('.thumb').length === 2);
+  await page.getByText('2 items').waitFor();
 });
 
 test('a photo request takes a file and shows nothing', async () => {

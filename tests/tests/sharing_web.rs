@@ -59,6 +59,11 @@ fn share_links_open_in_a_real_browser() {
     let password = share(&alice, album(&alice, "Locked", &[sony]), &[("password", &format!("\"{secret}\""))]);
     let expired = share(&alice, album(&alice, "Old", &[sony]), &[("expiration", "1000000")]);
     let disabled = share(&alice, album(&alice, "Off", &[sony]), &[("enabled", "false")]);
+    let upload = share(
+        &alice,
+        album(&alice, "Bring yours", &[sony]),
+        &[("permission", r#"[{"action":"update","role":"upload","member":{"type":"public"}}]"#)],
+    );
     album(&alice, "Unshared", &[nikon]);
     let folders = ok(alice.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]));
     let trip_folder = folders["list"].as_array().unwrap().iter().find(|f| f["name"] == "/trip").unwrap()["id"].clone();
@@ -70,7 +75,7 @@ fn share_links_open_in_a_real_browser() {
     ));
     let links = json!({
         "view": view, "download": download, "password": password, "secret": secret, "expired": expired,
-        "disabled": disabled, "request": request["photo_request"]["passphrase"],
+        "disabled": disabled, "upload": upload, "request": request["photo_request"]["passphrase"],
         "names": ["Canon_40D.jpg", "Nikon_D70.jpg"],
     });
 
