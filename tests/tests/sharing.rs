@@ -3,7 +3,7 @@
 //! for and guessing is locked out, invitees are held to their roles, photo requests take files without showing
 //! any, and links, invitees and requests survive a restart.
 
-use photosd_tests::api_library::{list, logged_in, setup, Setup, GROUP};
+use photosd_tests::api_library::{list, logged_in, setup, setup_with_shared, Setup, GROUP};
 use photosd_tests::link_client::{LinkHolder, Naming, NAMINGS};
 use photosd_tests::{error_code, sample_jpeg, test_user, Api, Daemon};
 use serde_json::Value;
@@ -268,6 +268,79 @@ fn a_folder_link_and_a_selection_share_what_they_name() {
     assert_eq!(holder.listed_names().unwrap(), ["Sony_HDR-HC3.jpg"]);
     let albums = alice.call("SYNO.Foto.Browse.Album", "list", 4, &[("limit", "10")]);
     assert!(list(&albums).is_empty(), "{albums}");
+}
+
+/// A link never gives more than its owner has now: bob, who may only view a Shared Space folder, shares a photo
+/// of it as a link and opens the link to downloads and uploads, and still nobody downloads or adds anything
+/// through it; a folder link made by a manager shares nothing once the manager loses the folder.
+#[test]
+fn a_link_gives_no_more_than_its_owner_has() {
+    let shared = tempfile::tempdir().unwrap();
+    for folder in ["Family", "Events"] {
+        std::fs::create_dir_all(shared.path().join(folder)).unwrap();
+        std::fs::copy(sample_jpeg(), shared.path().join(folder).join(format!("{folder}.jpg"))).unwrap();
+    }
+    let admins = "photosd-test-admins";
+    let s = setup_with_shared(Some((shared.path(), admins)));
+    let dave = test_user("pdt-dave", "dave-Pa55word", &[GROUP, admins]);
+    let (bob, admin) = (logged_in(&s, &s.bob), logged_in(&s, &dave));
+    let root = ok(admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]));
+    let folder =
+        |name: &str| root["list"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["id"].to_string();
+    let (family, events) = (folder("/Family"), folder("/Events"));
+    let rules = |folder: &str, rules: String| {
+        ok(admin.call(
+            "SYNO.FotoTeam.Sharing.FolderPermission",
+            "update",
+            1,
+            &[("id", folder), ("permission", &rules)],
+        ));
+    };
+    rules(&family, r#"[{"role":"view","member":{"type":"everyone"}}]"#.to_string());
+    rules(
+        &events,
+        format!(
+            r#"[{{"role":"none","member":{{"type":"everyone"}}}},{{"role":"manage","member":{{"type":"user","id":{}}}}}]"#,
+            s.bob.uid
+        ),
+    );
+    let photo = id_of(&bob, "FotoTeam", "Family.jpg");
+
+    // A selection of what bob may only view, opened to download and upload: it shows, and that is all.
+    let link = ok(bob.call(
+        "SYNO.FotoTeam.Sharing.Passphrase",
+        "set_shared",
+        1,
+        &[("policy", "\"item\""), ("item_id", &format!("[{photo}]"))],
+    ));
+    let passphrase = link["passphrase"].as_str().unwrap().to_string();
+    let open_up = public("upload");
+    ok(bob.call(
+        "SYNO.FotoTeam.Sharing.Passphrase",
+        "update",
+        1,
+        &[("passphrase", &format!("\"{passphrase}\"")), ("permission", &open_up)],
+    ));
+    let holder = LinkHolder::new(&s.daemon.base_url(), &passphrase, Naming::Header);
+    assert_eq!(holder.listed_names().unwrap(), ["Family.jpg"]);
+    let download = holder.raw("SYNO.FotoTeam.Download", "download", 2, &[("unit_id", &format!("[{photo}]"))]);
+    assert_ne!(download.header("content-type"), Some("image/jpeg"), "bob may not download it, so his link may not");
+    let jpeg = std::fs::read(sample_jpeg()).unwrap();
+    assert_eq!(error_code(&holder.upload("SYNO.FotoTeam.Upload.Item", &[], "sneaked-in.jpg", &jpeg)), 642);
+    assert!(!photosd_tests::files_under(shared.path()).iter().any(|p| p.ends_with("sneaked-in.jpg")));
+
+    // A folder link of bob's, while he manages the folder; then he loses it, and so does the link.
+    let link = ok(bob.call(
+        "SYNO.FotoTeam.Sharing.Passphrase",
+        "set_shared",
+        1,
+        &[("policy", "\"folder\""), ("folder_id", &events)],
+    ));
+    let holder = LinkHolder::new(&s.daemon.base_url(), link["passphrase"].as_str().unwrap(), Naming::Header);
+    assert_eq!(holder.listed_names().unwrap(), ["Events.jpg"]);
+    rules(&events, format!(r#"[{{"action":"delete","member":{{"type":"user","id":{}}}}}]"#, s.bob.uid));
+    assert_eq!(error_code(&bob.call("SYNO.FotoTeam.Browse.Folder", "get", 2, &[("id", &events)])), 642);
+    assert_eq!(holder.listed_names().unwrap(), Vec::<String>::new(), "nothing of a folder its owner lost");
 }
 
 #[test]

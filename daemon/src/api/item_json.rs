@@ -25,7 +25,9 @@ pub async fn items_json(
         }
     }
     let mut persons: HashMap<i64, Vec<Value>> = HashMap::new();
-    if wants("person") {
+    // A share link shows photos, not who the library's owner has named in them.
+    let by_link = matches!(ctx.principal, crate::service::access::Principal::Link(_));
+    if wants("person") && !by_link {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         for face in ctx.app.db.call(move |db| db.item_faces(&ids)).await? {
             let (Some(id), false) = (face.person_id, face.hidden) else { continue };

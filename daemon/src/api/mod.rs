@@ -136,7 +136,7 @@ async fn serve_with(
                 Some(sid) => crate::service::auth::caller(&app, sid).await.is_ok(),
                 None => false,
             };
-            if !signed_in && crate::service::sharing::grant(&app.db, holder).await.is_err() {
+            if !signed_in && crate::service::sharing::grant(&app.db, &app.config, holder).await.is_err() {
                 return envelope(Err(Error::NotFound("share link".into()).into()));
             }
         } else if let Some(sid) = session {
@@ -309,7 +309,7 @@ async fn principal(app: &Arc<App>, call: &Call, def: &catalog::ApiDef) -> Result
             user: user.as_ref().map(|c| &c.user),
             ip: call.client.ip,
         };
-        return Ok(Principal::Link(crate::service::sharing::grant(&app.db, holder).await?));
+        return Ok(Principal::Link(Box::new(crate::service::sharing::grant(&app.db, &app.config, holder).await?)));
     }
     match user {
         Some(caller) if changes_something(&call.method) && !carries_token(call, &caller) => {

@@ -49,7 +49,7 @@ pub async fn passphrase(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         let link = &grant.link;
         return match call.method.as_str() {
             "get" => Ok(Reply::Data(json!({ "sharing": holder_json(link, grant.role) }))),
-            "get_permission" => Ok(Reply::Data(json!({ "permission": grant.role.flags(false) }))),
+            "get_permission" => Ok(Reply::Data(json!({ "permission": holder_flags(link, grant.role) }))),
             "get_photo_request_info" if link.kind == LinkKind::Request => Ok(Reply::Data(json!({
                 "name": link.name,
                 "subject": link.name,
@@ -238,18 +238,28 @@ pub async fn link_json(ctx: &Ctx, link: &ShareLink) -> Result<Value, ApiError> {
     }))
 }
 
-/// A link as its holder sees it: what it is, and their role.
+/// A link as its holder sees it: what it is, and their role (a photo request's holder learns nothing of where
+/// their files go).
 fn holder_json(link: &ShareLink, role: Role) -> Value {
+    let request = link.kind == LinkKind::Request;
     json!({
         "passphrase": link.passphrase,
         "type": link.kind.as_str(),
-        "album_id": link.album_id,
+        "album_id": if request { None } else { link.album_id },
         "role": role.as_str(),
-        "permission": role.flags(false),
+        "permission": holder_flags(link, role),
         "name": link.name,
         "description": link.description,
         "expiration": link.expires_at,
     })
+}
+
+/// What a holder may do: a photo request's holder only adds files.
+fn holder_flags(link: &ShareLink, role: Role) -> Value {
+    match link.kind {
+        LinkKind::Request => json!({ "view": false, "download": false, "upload": true, "manage": false, "own": false }),
+        _ => role.flags(false),
+    }
 }
 
 /// Where a link opens in a browser, under the `/photo` alias.

@@ -219,7 +219,10 @@ async fn upload(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
         }
     }
     tracing::info!(user = access.who(), file = rel, "uploaded");
-    Ok(Reply::Data(json!({ "action": if stored == name { "upload" } else { "rename" }, "id": id, "unit_id": id })))
+    // A link's holder is not told that a file of that name was there already.
+    let renamed = stored != name && access.is_link();
+    let action = if stored == name || renamed { "upload" } else { "rename" };
+    Ok(Reply::Data(json!({ "action": action, "id": id, "unit_id": id })))
 }
 
 /// The folder an upload without a target goes to: the client's `folder` path (a list of names), or the upload

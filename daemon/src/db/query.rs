@@ -29,9 +29,9 @@ impl Reach {
         Reach { space_id, folders: Some(list.into()), album: None }
     }
 
-    /// The items of one album of the space (and the video halves of its Live Photos).
-    pub fn album(space_id: i64, album_id: i64) -> Reach {
-        Reach { space_id, folders: None, album: Some(album_id) }
+    /// This reach, narrowed to the items of one album.
+    pub fn within_album(self, album_id: i64) -> Reach {
+        Reach { album: Some(album_id), ..self }
     }
 
     /// Nothing at all: what a photo request's holder sees.

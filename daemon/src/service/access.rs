@@ -27,12 +27,25 @@ pub struct User {
     pub groups: Vec<u32>,
 }
 
+impl User {
+    /// The user as the system has them now; an administrator of Photos when in `admin_group`.
+    pub fn from_system(user: &uzers::User, admin_group: &str) -> User {
+        User {
+            uid: user.uid(),
+            gid: user.primary_group_id(),
+            name: user.name().to_string_lossy().into_owned(),
+            is_admin: crate::spaces::is_in_group(admin_group, user),
+            groups: crate::spaces::groups_of(user),
+        }
+    }
+}
+
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     User(User),
     /// Whoever holds a share link, signed in or not (`service::sharing::grant` makes it).
-    Link(LinkGrant),
+    Link(Box<LinkGrant>),
 }
 
 /// What one holder of a share link may do with it.
@@ -43,6 +56,9 @@ pub struct LinkGrant {
     pub role: Role,
     /// The signed-in user holding it, if any.
     pub user: Option<User>,
+    /// The link's owner as they are now: a link never gives more than its owner has (a view-only user's link
+    /// downloads nothing; a manager who lost a folder's rights shares nothing of it).
+    pub owner: User,
 }
 
 /// Where a link's holder may add a file, and the album it then joins.
@@ -56,8 +72,9 @@ pub struct LinkUpload {
 enum Grant {
     /// A user: ownership and the folder rules.
     Folders(Roles),
-    /// A link: its album, or its folder and everything under it (`folder`: that folder's path now), with one role.
-    Link { link: ShareLink, role: Role, folder: Option<String> },
+    /// A link: its album, or its folder and everything under it (`folder`: that folder's path now), with one role,
+    /// capped everywhere by what its owner has now (`owner`).
+    Link { link: ShareLink, role: Role, folder: Option<String>, owner: Roles },
 }
 
 /// What one principal may do in one space, worked out once (the folder rules are read when it is opened).
@@ -79,15 +96,17 @@ impl SpaceAccess {
             Principal::Link(grant) => {
                 let link = grant.link.clone();
                 let folder = match link.folder_id {
-                    Some(id) => db.call(move |db| db.folder(id)).await?.map(|f| f.path),
+                    // A folder moved to another space is no longer what the link shared.
+                    Some(id) => db.call(move |db| db.folder(id)).await?.filter(|f| f.space_id == link.space_id),
                     None => None,
                 };
                 let role = if link.space_id == space.id { grant.role } else { Role::None };
+                let owner = user_roles(db, config, &grant.owner, &space).await?;
                 let who = match &grant.user {
                     Some(user) => format!("{} (link {})", user.name, link.id),
                     None => format!("link {}", link.id),
                 };
-                (Grant::Link { link, role, folder }, who)
+                (Grant::Link { link, role, folder: folder.map(|f| f.path), owner }, who)
             }
         };
         Ok(SpaceAccess { space, principal, grant, who, db: db.clone() })
@@ -97,10 +116,10 @@ impl SpaceAccess {
     pub fn role_at(&self, path: &str) -> Role {
         match &self.grant {
             Grant::Folders(roles) => roles.role_at(path),
-            Grant::Link { link, role, folder: Some(base) }
+            Grant::Link { link, role, folder: Some(base), owner }
                 if link.kind == LinkKind::Folder && (path == base || is_under(path, base)) =>
             {
-                *role
+                (*role).min(owner.role_at(path))
             }
             Grant::Link { .. } => Role::None,
         }
@@ -122,28 +141,34 @@ impl SpaceAccess {
     /// The part of this space whose items the principal may see (`need` = View), or download (Download).
     pub async fn reach(&self, need: Role) -> Result<Reach, Error> {
         let space_id = self.space.id;
-        let allowed = |roles: &dyn Fn(&str) -> bool, folders: Vec<(i64, String)>| -> Vec<i64> {
-            folders.into_iter().filter(|(_, path)| roles(path)).map(|(id, _)| id).collect()
-        };
         match &self.grant {
-            Grant::Folders(roles) if roles.is_full() || (need <= Role::View && roles.views_everything()) => {
-                Ok(Reach::whole(space_id))
-            }
-            Grant::Folders(roles) => {
-                let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
-                Ok(Reach::folders(space_id, &allowed(&|path| roles.role_at(path) >= need, folders)))
-            }
+            Grant::Folders(roles) => self.reach_of(roles, need).await,
             Grant::Link { role, .. } if *role < need => Ok(Reach::nothing(space_id)),
-            Grant::Link { link, .. } => match (link.kind, link.album_id) {
-                (LinkKind::Album, Some(album)) => Ok(Reach::album(space_id, album)),
+            Grant::Link { link, owner, .. } => match (link.kind, link.album_id) {
+                // The album's items, of those its owner may still see (or download).
+                (LinkKind::Album, Some(album)) => Ok(self.reach_of(owner, need).await?.within_album(album)),
                 (LinkKind::Folder, _) => {
                     let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
-                    Ok(Reach::folders(space_id, &allowed(&|path| self.role_at(path) >= need, folders)))
+                    let ids: Vec<i64> =
+                        folders.into_iter().filter(|(_, path)| self.role_at(path) >= need).map(|(id, _)| id).collect();
+                    Ok(Reach::folders(space_id, &ids))
                 }
                 // A photo request shows nothing of where its files go.
                 _ => Ok(Reach::nothing(space_id)),
             },
         }
+    }
+
+    /// The part of this space where `roles` give at least `need`.
+    async fn reach_of(&self, roles: &Roles, need: Role) -> Result<Reach, Error> {
+        let space_id = self.space.id;
+        if roles.is_full() || (need <= Role::View && roles.views_everything()) {
+            return Ok(Reach::whole(space_id));
+        }
+        let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
+        let ids: Vec<i64> =
+            folders.into_iter().filter(|(_, path)| roles.role_at(path) >= need).map(|(id, _)| id).collect();
+        Ok(Reach::folders(space_id, &ids))
     }
 
     /// Checks that the principal has `need` in the folder at `path` (which need not exist yet): not found where
@@ -197,13 +222,13 @@ impl SpaceAccess {
 
     /// Checks that the principal has `need` on an item of this space that they see.
     pub async fn require_on_item(&self, item: &ItemRow, need: Role) -> Result<(), Error> {
-        if let Grant::Link { role, .. } = &self.grant {
-            // The item is one of the shared ones (`item` checked): the link's one role decides.
-            return if *role >= need { Ok(()) } else { Err(Error::Forbidden) };
-        }
         let folder_id = item.folder_id;
         let folder = self.db.call(move |db| db.folder(folder_id)).await?;
         let path = folder.map(|f| f.path).ok_or_else(|| Error::NotFound(format!("item {}", item.id)))?;
+        if let Grant::Link { role, owner, .. } = &self.grant {
+            // The item is one of the shared ones (`item` checked): the link's role decides, within its owner's.
+            return if (*role).min(owner.role_at(&path)) >= need { Ok(()) } else { Err(Error::Forbidden) };
+        }
         match self.require(&path, need) {
             Err(Error::NotFound(_)) => Err(Error::NotFound(format!("item {}", item.id))),
             other => other,
@@ -228,7 +253,7 @@ impl SpaceAccess {
     /// `None` for a user (whose uploads go where they ask, checked by `require`); not found for a link that gives
     /// no upload, whatever is asked: an upload link never reaches beyond its target.
     pub async fn link_upload(&self, folder_id: Option<i64>, default_folder: &str) -> Result<Option<LinkUpload>, Error> {
-        let Grant::Link { link, role, folder } = &self.grant else { return Ok(None) };
+        let Grant::Link { link, role, folder, owner } = &self.grant else { return Ok(None) };
         if *role < Role::Upload {
             return Err(Error::NotFound("upload".into()));
         }
@@ -242,6 +267,10 @@ impl SpaceAccess {
             (LinkKind::Request, None) => LinkUpload { folder: shared_folder()?, album_id: None },
             (LinkKind::Album, None) => return Err(Error::NotFound("the shared album".into())),
         };
+        // Never more than the link's owner may do there now.
+        if owner.role_at(&place.folder) < Role::Upload {
+            return Err(Error::NotFound("upload".into()));
+        }
         Ok(Some(place))
     }
 
@@ -308,6 +337,11 @@ impl SpaceAccess {
             return Err(Error::Forbidden);
         }
         Ok(album)
+    }
+
+    /// Whether the principal is a share link's holder.
+    pub fn is_link(&self) -> bool {
+        matches!(self.grant, Grant::Link { .. })
     }
 
     /// The album a link shares (or a photo request fills), if it is one.

@@ -75,16 +75,8 @@ pub async fn login(
         tracing::warn!(%ip, account, "login refused: the account is named {name} on this system");
         return Err(Error::BadCredentials);
     }
-    let caller = Caller {
-        user: User {
-            uid: user.uid(),
-            gid: user.primary_group_id(),
-            name,
-            is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
-            groups: crate::spaces::groups_of(&user),
-        },
-        syno_token: super::random_token(12),
-    };
+    let caller =
+        Caller { user: User::from_system(&user, &app.config.auth.admin_group), syno_token: super::random_token(12) };
     let sid = super::random_token(24);
     let credential = crate::ffi::credential_stamp(&caller.user.name);
     let (s, c, ip_text) = (sid.clone(), caller.clone(), ip.to_string());
@@ -120,13 +112,8 @@ pub async fn caller(app: &Arc<App>, sid: &str) -> Result<Caller, Error> {
         return Err(Error::Forbidden);
     }
     Ok(Caller {
-        user: User {
-            uid: session.uid,
-            gid: user.primary_group_id(),
-            name: session.user_name,
-            is_admin: crate::spaces::is_in_group(&app.config.auth.admin_group, &user),
-            groups: crate::spaces::groups_of(&user),
-        },
+        // Named as at login: a Personal Space is found by that name.
+        user: User { name: session.user_name, ..User::from_system(&user, &app.config.auth.admin_group) },
         syno_token: session.syno_token,
     })
 }

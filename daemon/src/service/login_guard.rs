@@ -41,7 +41,7 @@ impl LoginGuard {
 
     /// The counters of a login: its address, and its account when it names one.
     fn keys(ip: IpAddr, account: &str) -> Vec<String> {
-        let mut keys = vec![format!("ip:{ip}")];
+        let mut keys = vec![format!("ip:{}", client_key(ip))];
         if !account.is_empty() {
             keys.push(format!("user:{}", account.to_lowercase()));
         }
@@ -103,10 +103,23 @@ impl LoginGuard {
     /// address's other failures stay: logging in to one's own account must not clear a guesser's record.
     pub fn succeeded(&self, ip: IpAddr, account: &str) {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(record) = records.get_mut(&format!("ip:{ip}")) {
+        if let Some(record) = records.get_mut(&format!("ip:{}", client_key(ip))) {
             record.failures.pop();
         }
         records.remove(&format!("user:{}", account.to_lowercase()));
+    }
+}
+
+/// The address counted for a client: an IPv4 address, or an IPv6 address's /64 (the block one host or home
+/// gets, within which it may pick any address for each try).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        IpAddr::V6(v6) => IpAddr::V4(v6.to_ipv4_mapped().expect("mapped")),
+        v4 => v4,
     }
 }
 
@@ -138,6 +151,16 @@ mod tests {
         assert!(!g.attempt(ip, "dave"), "the fourth is refused unchecked");
         assert!(g.is_blocked(ip, "erin"));
         assert!(!g.is_blocked("192.0.2.8".parse().unwrap(), "erin"));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_block() {
+        let g = guard();
+        for n in 1..=3 {
+            assert!(g.attempt(format!("2001:db8::{n}").parse().unwrap(), &format!("user{n}")));
+        }
+        assert!(!g.attempt("2001:db8::ffff:1".parse().unwrap(), "user4"), "another address of the same /64");
+        assert!(g.attempt("2001:db8:0:1::1".parse().unwrap(), "user5"), "the next /64 is another client");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use super::access::{LinkGrant, SpaceAccess, User};
 use super::login_guard::LoginGuard;
+use crate::config::Config;
 use crate::db::{now, Db, LinkKind, NewLink, ShareLink};
 use crate::domain::{Error, Member, Role};
 
@@ -76,7 +77,7 @@ pub struct Holder<'a> {
 /// What a link gives its holder on this call: the link's public role, once its password was given in this
 /// sharing session from this address, and an invitee's (or the owner's) own role. A link that is unknown, or
 /// gives this holder nothing, is not found, exactly like one that never existed.
-pub async fn grant(db: &Db, holder: Holder<'_>) -> Result<LinkGrant, Error> {
+pub async fn grant(db: &Db, config: &Config, holder: Holder<'_>) -> Result<LinkGrant, Error> {
     let not_found = || Error::NotFound("share link".into());
     let sessions = match holder.share_sid {
         Some(sid) => {
@@ -100,6 +101,11 @@ pub async fn grant(db: &Db, holder: Holder<'_>) -> Result<LinkGrant, Error> {
         },
     };
     let link = link.ok_or_else(not_found)?;
+    // A link whose owner is gone, or may no longer use Photos, shares nothing.
+    let owner = uzers::get_user_by_uid(link.owner_uid)
+        .filter(|u| crate::spaces::may_use_photos(&config.spaces, u))
+        .map(|u| User::from_system(&u, &config.auth.admin_group))
+        .ok_or_else(not_found)?;
     let public = match link.is_live(now()) && (link.password.is_none() || opened.contains(&link.id)) {
         true => link.public_role,
         false => Role::None,
@@ -113,7 +119,7 @@ pub async fn grant(db: &Db, holder: Holder<'_>) -> Result<LinkGrant, Error> {
     if role == Role::None {
         return Err(not_found());
     }
-    Ok(LinkGrant { link, role, user: holder.user.cloned() })
+    Ok(LinkGrant { link, role, user: holder.user.cloned(), owner })
 }
 
 /// The best role a link's invitees give a user, by name or through a group.
@@ -168,14 +174,23 @@ pub async fn login(
         }
         guard.succeeded(ip, &counter);
     }
-    let sid = sid.filter(|s| s.len() == 48).unwrap_or_else(|| super::random_token(24));
-    let (s, id, at) = (sid.clone(), link.id, ip.to_string());
+    // Always a new session id (one a client brings could have been planted), holding the links its old one had
+    // opened from this address.
+    let new_sid = super::random_token(24);
+    let (s, id, at) = (new_sid.clone(), link.id, ip.to_string());
     db.call(move |db| {
         db.expire_share_sessions(SESSION_MAX_AGE_SECS)?;
+        let carried = match &sid {
+            Some(old) => db.share_session_links(old, SESSION_MAX_AGE_SECS)?,
+            None => Vec::new(),
+        };
+        for (opened, from) in carried.iter().rev().filter(|(_, from)| *from == at) {
+            db.open_share_session(&s, *opened, from)?;
+        }
         db.open_share_session(&s, id, &at)
     })
     .await?;
-    Ok((sid, link))
+    Ok((new_sid, link))
 }
 
 /// What a link is made for.
