@@ -5,7 +5,8 @@
 //
 // Env: PHOTOSD_URL, PHOTOSD_USER, PHOTOSD_PASSWORD, PHOTOSD_SCREENSHOTS, PHOTOSD_LINKS (JSON: passphrases of the
 // links { view, download, password, expired, disabled, upload, request }, the password, and `names`: the view link's
-// file names), PHOTOSD_UPLOAD (a JPEG to send to the request).
+// file names), PHOTOSD_UPLOAD (a JPEG to send to the request), PHOTOSD_INVITEE (user:password of an invitee of the
+// private album "For Bob").
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,12 +138,35 @@ test('a photo request takes a file and shows nothing', async () => {
   await page.screenshot({ path: join(shots, 'share-request.png') });
 });
 
-test('the owner shares an album from the Share dialog and finds it under Sharing', async () => {
+/** A new browser signed in to the portal as `user` with `password`. */
+async function signedIn(user, password) {
   const page = await visitor();
   await page.goto(`${base}/photo/`);
-  await page.getByLabel('Account').fill(env('PHOTOSD_USER'));
-  await page.getByLabel('Password').fill(env('PHOTOSD_PASSWORD'));
+  await page.getByLabel('Account').fill(user);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Views' }).waitFor();
+  return page;
+}
+
+test('an invitee finds a private album under Shared with me and opens it with their own session', async () => {
+  const [user, password] = env('PHOTOSD_INVITEE').split(':');
+  const page = await signedIn(user, password);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Sharing' }).click();
+  await page.getByRole('heading', { name: 'Shared with me' }).waitFor();
+  await page.getByRole('link', { name: 'For Bob' }).click();
+  await page.getByRole('heading', { name: 'For Bob' }).waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].filter((i) => i.naturalWidth > 0).length === 3);
+  await page.getByRole('link', { name: 'Download all' }).waitFor();
+  await page.screenshot({ path: join(shots, 'share-invitee.png') });
+  // The same private link, without the invitee's session: nothing.
+  const stranger = await visitor();
+  await stranger.goto(page.url());
+  await stranger.getByText('This link does not exist, has been turned off, or has expired.').waitFor();
+});
+
+test('the owner shares an album from the Share dialog and finds it under Sharing', async () => {
+  const page = await signedIn(env('PHOTOSD_USER'), env('PHOTOSD_PASSWORD'));
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Albums' }).click();
   await page.getByRole('link', { name: /Unshared/ }).click();
   await page.getByRole('button', { name: 'Share', exact: true }).click();

@@ -65,6 +65,12 @@ fn share_links_open_in_a_real_browser() {
         &[("permission", r#"[{"action":"update","role":"upload","member":{"type":"public"}}]"#)],
     );
     album(&alice, "Unshared", &[nikon]);
+    // For bob only: private, bob invited as a downloader.
+    let for_bob = format!(
+        r#"[{{"action":"delete","member":{{"type":"public"}}}},{{"action":"update","role":"download","member":{{"type":"user","id":{}}}}}]"#,
+        s.bob.uid
+    );
+    share(&alice, album(&alice, "For Bob", &[canon, nikon, sony]), &[("permission", &for_bob)]);
     let folders = ok(alice.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]));
     let trip_folder = folders["list"].as_array().unwrap().iter().find(|f| f["name"] == "/trip").unwrap()["id"].clone();
     let request = ok(alice.call(
@@ -87,6 +93,7 @@ fn share_links_open_in_a_real_browser() {
         .env("PHOTOSD_URL", s.daemon.base_url())
         .env("PHOTOSD_USER", s.alice.name)
         .env("PHOTOSD_PASSWORD", s.alice.password)
+        .env("PHOTOSD_INVITEE", format!("{}:{}", s.bob.name, s.bob.password))
         .env("PHOTOSD_SCREENSHOTS", &shots)
         .env("PHOTOSD_LINKS", links.to_string())
         .env("PHOTOSD_UPLOAD", sample_jpeg())
