@@ -132,6 +132,7 @@ fn a_link_reaches_exactly_what_it_shares_whichever_way_it_is_named() {
             ("SYNO.Foto.Browse.Item", "delete", 4, vec![("id", ids(&[canon]))]),
             ("SYNO.Foto.Browse.Album", "get", 4, vec![("id", ids(&[other_album]))]),
             ("SYNO.Foto.Browse.Album", "list", 4, vec![("limit", "10".into())]),
+            ("SYNO.Foto.Browse.Album", "download", 4, vec![("id", ids(&[other_album]))]),
             ("SYNO.Foto.Browse.Folder", "list", 2, vec![("id", "0".into()), ("limit", "10".into())]),
             ("SYNO.Foto.Browse.Folder", "get", 2, vec![("id", trip.to_string())]),
             ("SYNO.Foto.Browse.Timeline", "get", 5, vec![]),
@@ -170,6 +171,8 @@ fn a_link_reaches_exactly_what_it_shares_whichever_way_it_is_named() {
             link.call("SYNO.Foto.Download", "download", 2, &[("unit_id", &format!("[{canon}]"))])["success"],
             true
         );
+        let whole = link.call("SYNO.Foto.Browse.Album", "download", 4, &[("id", &format!("[{album}]"))]);
+        assert_eq!(error_code(&whole), 105, "shown, but not to download");
     }
 
     // Path tricks and guesses in place of the passphrase name no link.
@@ -201,6 +204,14 @@ fn a_link_reaches_exactly_what_it_shares_whichever_way_it_is_named() {
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).unwrap();
     assert_eq!(bytes, std::fs::read(s.lib.photos().join("trip/Canon_40D.jpg")).unwrap());
+    // The whole album as one ZIP, named after it.
+    let zip = link.raw("SYNO.Foto.Browse.Album", "download", 4, &[("id", &format!("[{album}]"))]);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert!(
+        zip.header("content-disposition").is_some_and(|d| d.contains("Best.zip")),
+        "{:?}",
+        zip.header("content-disposition")
+    );
 
     // Disabled, it is gone; enabled again, the same passphrase works; expired, gone again.
     ok(alice.call(

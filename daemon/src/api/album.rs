@@ -74,17 +74,31 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
         }
         "delete_item" => {
-            let album = album_to_change(&access, p.int("id")?).await?;
+            let album = album_with(&access, p.int("id")?, Role::Manage).await?;
             let items = p.ids("item")?;
             db.call(move |db| db.remove_album_items(album.id, &items)).await?;
             Ok(Reply::Done)
         }
         "set_name" => {
-            let album =
-                album_to_change(&access, p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?).await?;
+            let album = album_with(
+                &access,
+                p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?,
+                Role::Manage,
+            )
+            .await?;
             let name = album_name(p)?;
             db.call(move |db| db.rename_album(album.id, &name)).await?;
             Ok(Reply::Done)
+        }
+        "download" => {
+            let id = p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?;
+            let album = album_with(&access, id, Role::Download).await?;
+            let reach = access.reach(Role::Download).await?.within_album(album.id);
+            let filter = ItemQuery { album_id: Some(album.id), ..Default::default() };
+            let limit = super::params::MAX_LIMIT;
+            let items = db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, false, 0, limit)).await?;
+            let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+            super::download::album_archive(ctx, call, &ids, &album.name).await
         }
         "delete" => {
             let ids: Vec<i64> = access.albums(&p.ids("id")?).await?.iter().map(|a| a.id).collect();
@@ -97,10 +111,11 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     }
 }
 
-/// An album the principal may rename and take photos out of: their own, or one shared with them as manager.
-async fn album_to_change(access: &crate::service::access::SpaceAccess, id: i64) -> Result<AlbumRow, ApiError> {
+/// An album the principal may do `need` with: their own, or the one a link shares to them with that role (a
+/// manager renames it and takes photos out of it; a downloader downloads it).
+async fn album_with(access: &crate::service::access::SpaceAccess, id: i64, need: Role) -> Result<AlbumRow, ApiError> {
     match access.linked_album() {
-        Some(shared) if shared == id => Ok(access.shared_album(Role::Manage).await?),
+        Some(shared) if shared == id => Ok(access.shared_album(need).await?),
         Some(_) => Err(ApiError::not_found(format!("album {id}"))),
         None => Ok(access.album(id).await?),
     }

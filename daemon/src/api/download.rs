@@ -60,17 +60,6 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             files.push((Some(name), file));
         }
     }
-    if files.len() == 1 && folders.is_empty() {
-        let (_, file) = files.remove(0);
-        let opened = open(&file).await?;
-        let content_type = file.mime.as_deref().unwrap_or("application/octet-stream");
-        let response = files::serve(
-            FileResponse { file: opened, content_type, download_name: Some(&file.filename) },
-            &call.headers,
-        )
-        .await?;
-        return Ok(Reply::Response(response));
-    }
     let archive_name = match folders.as_slice() {
         [id] if files.iter().all(|(n, _)| n.is_some()) => {
             let folder = access.folder(*id).await?;
@@ -78,6 +67,39 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         _ => "download.zip".to_string(),
     };
+    respond(files, folders.is_empty(), &archive_name, &call.headers).await
+}
+
+/// Originals the caller may download, of items they see, as one ZIP named after the album (`Browse.Album
+/// download`: an album of the caller's, or the one a link shares to a holder who may download).
+pub async fn album_archive(ctx: &Ctx, call: &Call, ids: &[i64], name: &str) -> Result<Reply, ApiError> {
+    let space = ctx.space().await?;
+    let access = ctx.access(&space).await?;
+    let mut files = Vec::new();
+    for id in ids {
+        access.item_with(*id, Role::Download).await?;
+        files.push((None, access.item_file(*id).await?));
+    }
+    let name = if name.is_empty() { "Photos".to_string() } else { name.replace(['/', '\\', '"'], "_") };
+    respond(files, false, &format!("{name}.zip"), &call.headers).await
+}
+
+/// One file as itself (when `single` allows it), or every file in one ZIP called `archive_name`.
+async fn respond(
+    mut files: Vec<(Option<String>, ItemFile)>,
+    single: bool,
+    archive_name: &str,
+    headers: &hyper::HeaderMap,
+) -> Result<Reply, ApiError> {
+    if files.len() == 1 && single {
+        let (_, file) = files.remove(0);
+        let opened = open(&file).await?;
+        let content_type = file.mime.as_deref().unwrap_or("application/octet-stream");
+        let response =
+            files::serve(FileResponse { file: opened, content_type, download_name: Some(&file.filename) }, headers)
+                .await?;
+        return Ok(Reply::Response(response));
+    }
     let entries = files
         .into_iter()
         .map(|(name, file)| zip::Entry {
@@ -88,7 +110,7 @@ pub async fn download(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let mut response = Response::new(zip::archive(entries));
     let headers = response.headers_mut();
     files::insert(headers, hyper::header::CONTENT_TYPE, "application/zip");
-    files::insert(headers, hyper::header::CONTENT_DISPOSITION, &files::attachment(&archive_name));
+    files::insert(headers, hyper::header::CONTENT_DISPOSITION, &files::attachment(archive_name));
     Ok(Reply::Response(response))
 }
 

@@ -38,7 +38,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
                 ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?;
             // In the order asked for; ids of other spaces are simply absent, as deleted ones are on DSM. A link's
             // holder asking for anything beyond the link gets 642, as for every other call they make.
-            if matches!(ctx.principal, crate::service::access::Principal::Link(_)) && rows.len() < ids.len() {
+            if matches!(ctx.principal, crate::service::principal::Principal::Link(_)) && rows.len() < ids.len() {
                 return Err(ApiError::not_found("item"));
             }
             crate::domain::in_asked_order(&mut rows, &ids, |r| r.id);

@@ -26,7 +26,7 @@ pub async fn items_json(
     }
     let mut persons: HashMap<i64, Vec<Value>> = HashMap::new();
     // A share link shows photos, not who the library's owner has named in them.
-    let by_link = matches!(ctx.principal, crate::service::access::Principal::Link(_));
+    let by_link = matches!(ctx.principal, crate::service::principal::Principal::Link(_));
     if wants("person") && !by_link {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         for face in ctx.app.db.call(move |db| db.item_faces(&ids)).await? {

@@ -38,8 +38,8 @@ use crate::app::App;
 use crate::domain::Error;
 use crate::http::body::{self, Body};
 use crate::http::client::Client;
-use crate::service::access::{Principal, User};
 use crate::service::auth::Caller;
+use crate::service::principal::{Principal, User};
 use error::ApiError;
 use params::Params;
 

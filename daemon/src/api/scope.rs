@@ -8,7 +8,8 @@ use std::sync::Arc;
 use super::error::ApiError;
 use super::Ctx;
 use crate::db::{Space, SpaceKind};
-use crate::service::access::{Principal, SpaceAccess};
+use crate::service::access::SpaceAccess;
+use crate::service::principal::Principal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

@@ -14,7 +14,7 @@ use super::{Call, Ctx, Reply};
 use crate::db::{LinkKind, ShareLink};
 use crate::domain::{Member, Role};
 use crate::http::body;
-use crate::service::access::Principal;
+use crate::service::principal::Principal;
 use crate::service::sharing::{self, PermissionChange, Target};
 
 /// `SYNO.Core.Sharing.Login login sharing_id=<passphrase> password=<"…">`: opens a link in the visitor's sharing

@@ -10,56 +10,12 @@
 use std::collections::HashSet;
 
 use super::permissions::{is_under, Roles};
+use super::principal::{Principal, User};
 use crate::config::SpacesConfig;
 use crate::db::{
     AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, LinkKind, PersonRow, Reach, ShareLink, Space, SpaceKind,
 };
 use crate::domain::{Error, Role};
-
-/// A Photos user, as the system knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    pub uid: u32,
-    pub gid: u32,
-    pub name: String,
-    pub is_admin: bool,
-    /// Every group the user is in (primary and supplementary), for group rules of folder permissions.
-    pub groups: Vec<u32>,
-}
-
-impl User {
-    /// The user as the system has them now; an administrator of Photos when in `admin_group`.
-    pub fn from_system(user: &uzers::User, admin_group: &str) -> User {
-        User {
-            uid: user.uid(),
-            gid: user.primary_group_id(),
-            name: user.name().to_string_lossy().into_owned(),
-            is_admin: crate::spaces::is_in_group(admin_group, user),
-            groups: crate::spaces::groups_of(user),
-        }
-    }
-}
-
-/// Who is asking.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    User(User),
-    /// Whoever holds a share link, signed in or not (`service::sharing::grant` makes it).
-    Link(Box<LinkGrant>),
-}
-
-/// What one holder of a share link may do with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkGrant {
-    pub link: ShareLink,
-    /// The link's public role, or an invitee's own when higher; never `Role::None`.
-    pub role: Role,
-    /// The signed-in user holding it, if any.
-    pub user: Option<User>,
-    /// The link's owner as they are now: a link never gives more than its owner has (a view-only user's link
-    /// downloads nothing; a manager who lost a folder's rights shares nothing of it).
-    pub owner: User,
-}
 
 /// Where a link's holder may add a file, and the album it then joins.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::access::User;
+use super::principal::User;
 use crate::app::App;
 use crate::config::PasswordBackend;
 use crate::db::SessionLookup;

@@ -1,10 +1,10 @@
 //! The service layer: the rules between the API, the database and the files. It owns sign-in and sessions
-//! (`auth`, `dsm_auth`, `login_*`), who may see and change what (`access`, over the folder rules of `permissions`),
-//! every change to the library whoever made it (`library`), share links and
-//! their invitees (`sharing`), People (`clustering` over the in-memory
-//! `person_index` of centroids, and the user's corrections in `people`), safe file-system work inside a space (`space_fs`,
-//! `space_move`, `space_write`, `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`,
-//! `stream`). It never imports the API and never parses media itself; its errors are `domain::Error`.
+//! (`auth`, `dsm_auth`, `login_*`), who is asking (`principal`) and what they may see and change (`access`, over
+//! the folder rules of `permissions`), every change to the library whoever made it (`library`), share links and
+//! their invitees (`sharing`), People (`clustering` over the in-memory `person_index` of centroids, and the user's
+//! corrections in `people`), safe file-system work inside a space (`space_fs`, `space_move`, `space_write`,
+//! `sidecar_write`), and where an item's thumbnails and streams live (`thumbs`, `stream`). It never imports the
+//! API and never parses media itself; its errors are `domain::Error`.
 
 pub mod access;
 pub mod auth;
@@ -16,6 +16,7 @@ pub mod login_guard;
 pub mod people;
 pub mod permissions;
 pub mod person_index;
+pub mod principal;
 pub mod sharing;
 pub mod sidecar_write;
 pub mod space_fs;

@@ -9,8 +9,9 @@
 
 use std::net::IpAddr;
 
-use super::access::{LinkGrant, SpaceAccess, User};
+use super::access::SpaceAccess;
 use super::login_guard::LoginGuard;
+use super::principal::{LinkGrant, User};
 use crate::config::Config;
 use crate::db::{now, Db, LinkKind, NewLink, ShareLink};
 use crate::domain::{Error, Member, Role};

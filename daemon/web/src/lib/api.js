@@ -128,6 +128,11 @@ export function downloadUrl(space, itemIds, folderIds = []) {
   return url(`${ns(space)}.Download`, 'download', params);
 }
 
+/** An album's originals as one ZIP named after it. */
+export function albumDownloadUrl(albumId) {
+  return url('SYNO.Foto.Browse.Album', 'download', { id: [albumId] });
+}
+
 /** Where the app's own requests (uploads) go, and the headers that say who sends them. */
 export function uploadTarget() {
   const headers = token ? { 'X-SYNO-TOKEN': token } : {};
