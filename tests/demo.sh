@@ -112,6 +112,9 @@ What to try:
   - Drop a photo into the Personal Space; it appears within 2 s, with its thumbnails:
       cp some-photo.jpg "$photos/"
   - Upload by dragging files onto the page, make an album from a selection, download a ZIP.
+  - Share: open an album (or a folder, or select photos) and choose Share. The link opens without an account, in
+    a private window or on a phone; set a password, an expiry, or invite other users. Sharing lists what you
+    share, what others share with you, and photo requests (a link anyone can send you photos through).
   - The API, as Synology Photos clients use it:
       curl -s 'http://$address/photo/webapi/auth.cgi' -d api=SYNO.API.Auth -d version=7 -d method=login \\
            -d account=$account -d passwd='$password' -d format=sid
