@@ -260,6 +260,13 @@ fn a_folder_link_and_a_selection_share_what_they_name() {
     ));
     let holder = holder(&s, link["passphrase"].as_str().unwrap(), Naming::Header);
     assert_eq!(holder.listed_names().unwrap(), ["Canon_40D.jpg", "Fujifilm_FinePix6900ZOOM.jpg", "Nikon_D70.jpg"]);
+    // The folder says it is shared, with its passphrase, to alice who manages it.
+    let folders = ok(alice.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]));
+    let listed = folders["list"].as_array().unwrap().iter().find(|f| f["id"] == trip).unwrap().clone();
+    assert_eq!(
+        (listed["shared"].clone(), listed["passphrase"].clone()),
+        (Value::Bool(true), link["passphrase"].clone())
+    );
     let sony = id_of(&alice, "Foto", "Sony_HDR-HC3.jpg");
     assert_eq!(error_code(&holder.call("SYNO.Foto.Browse.Item", "get", 4, &[("id", &format!("[{sony}]"))])), 642);
     assert_eq!(

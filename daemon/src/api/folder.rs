@@ -22,7 +22,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
                 Some(name) if !p.has("id") => access.folder_by_path(&name).await?,
                 _ => access.folder(p.opt_int("id")?.unwrap_or(0)).await?,
             };
-            let folder = folders_json(&access, &[folder], p)?.pop();
+            let folder = folders_json(ctx, &access, &[folder], p).await?.pop();
             Ok(Reply::Data(json!({ "folder": folder })))
         }
         "list" => {
@@ -30,7 +30,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let (offset, limit) = p.page()?;
             let descending = p.opt_str("sort_direction")?.as_deref() == Some("desc");
             let children = visible_children(ctx, &access, &parent, descending, offset, limit).await?;
-            Ok(Reply::Data(json!({ "list": folders_json(&access, &children, p)? })))
+            Ok(Reply::Data(json!({ "list": folders_json(ctx, &access, &children, p).await? })))
         }
         "count" => {
             let parent = access.folder(p.opt_int("id")?.unwrap_or(0)).await?;
@@ -44,7 +44,7 @@ pub async fn handle(ctx: &Ctx, call: &mut Call) -> Result<Reply, ApiError> {
             let folder = access.folder(p.opt_int("id")?.unwrap_or(0)).await?;
             let id = folder.id;
             let chain = db.call(move |db| db.folder_chain(id)).await?;
-            Ok(Reply::Data(json!({ "list": folders_json(&access, &chain, p)? })))
+            Ok(Reply::Data(json!({ "list": folders_json(ctx, &access, &chain, p).await? })))
         }
         "create" => {
             let parent = access.folder(p.opt_int("target_id")?.or(p.opt_int("id")?).unwrap_or(0)).await?;
@@ -113,18 +113,28 @@ async fn visible_children(
 }
 
 /// The folders as JSON, each with `additional.access_permission` (what the caller may do in it) when the client
-/// asks for it, as Synology Photos' folder views do to show or hide their buttons.
-fn folders_json(
+/// asks for it, as Synology Photos' folder views do to show or hide their buttons, and `passphrase` and `shared`
+/// for folders with a share link that the caller manages.
+async fn folders_json(
+    ctx: &Ctx,
     access: &SpaceAccess,
     folders: &[FolderRow],
     p: &super::params::Params,
 ) -> Result<Vec<Value>, ApiError> {
     let wanted = p.strings("additional")?.iter().any(|a| a == "access_permission");
     let own = access.space.kind == SpaceKind::Personal;
+    // A folder with a share link says so, with its passphrase, to whoever manages it.
+    let ids: Vec<i64> = folders.iter().map(|f| f.id).collect();
+    let links = ctx.app.db.call(move |db| db.folder_links(&ids)).await?;
     Ok(folders
         .iter()
         .map(|folder| {
             let mut json = folder_json(&access.space, folder);
+            let link = links.iter().find(|l| l.folder_id == Some(folder.id));
+            if let Some(link) = link.filter(|_| access.role_at(&folder.path) >= Role::Manage) {
+                json["passphrase"] = link.passphrase.clone().into();
+                json["shared"] = link.enabled.into();
+            }
             if wanted {
                 json["additional"] = json!({ "access_permission": access.role_at(&folder.path).flags(own) });
             }

@@ -149,6 +149,17 @@ impl Db {
             .optional()?)
     }
 
+    /// The links of these folders, by folder id.
+    pub fn folder_links(&self, folder_ids: &[i64]) -> Result<Vec<ShareLink>, DbError> {
+        let ids = serde_json::to_string(folder_ids).unwrap_or_else(|_| "[]".into());
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM share_link WHERE kind = 'folder' AND folder_id IN (SELECT value FROM json_each(?1))"
+        ))?;
+        let rows = stmt.query_map([ids], link_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A user's links of one kind, newest first.
     pub fn links_of_owner(&self, owner_uid: u32, kind: LinkKind) -> Result<Vec<ShareLink>, DbError> {
         let conn = self.read();
