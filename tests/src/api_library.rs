@@ -58,6 +58,12 @@ pub fn logged_in(s: &Setup, user: &TestUser) -> Api {
     api
 }
 
+/// The `data` of a successful envelope (panics on failure, showing it).
+pub fn ok(envelope: Value) -> Value {
+    assert_eq!(envelope["success"], true, "{envelope}");
+    envelope["data"].clone()
+}
+
 pub fn list(envelope: &Value) -> &Vec<Value> {
     assert_eq!(envelope["success"], true, "{envelope}");
     envelope["data"]["list"].as_array().expect("data.list")

@@ -3,7 +3,7 @@
 //! for and guessing is locked out, invitees are held to their roles, photo requests take files without showing
 //! any, and links, invitees and requests survive a restart.
 
-use photosd_tests::api_library::{list, logged_in, setup, setup_with_shared, Setup, GROUP};
+use photosd_tests::api_library::{list, logged_in, ok, setup, setup_with_shared, Setup, GROUP};
 use photosd_tests::link_client::{LinkHolder, Naming, NAMINGS};
 use photosd_tests::{error_code, sample_jpeg, test_user, Api, Daemon};
 use serde_json::Value;
@@ -18,11 +18,6 @@ type Attack<'a> = (&'a str, &'a str, u32, Vec<(&'a str, String)>);
 fn trip_folder(alice: &Api) -> i64 {
     let root = ok(alice.call("SYNO.Foto.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]));
     root["list"].as_array().unwrap().iter().find(|f| f["name"] == "/trip").expect("/trip")["id"].as_i64().unwrap()
-}
-
-fn ok(envelope: Value) -> Value {
-    assert_eq!(envelope["success"], true, "{envelope}");
-    envelope["data"].clone()
 }
 
 /// An album of alice's with these items, shared: its passphrase.

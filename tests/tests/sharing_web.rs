@@ -3,14 +3,9 @@
 //! driven by playwright-core (`tests/e2e/sharing.test.mjs`) opens them as a visitor without an account, at desktop
 //! and phone width, and as the owner in the portal. Screenshots land in `target/e2e-screenshots/share-*.png`.
 
-use photosd_tests::api_library::{list, logged_in, setup};
+use photosd_tests::api_library::{list, logged_in, ok, setup};
 use photosd_tests::{sample_jpeg, workspace, Api};
-use serde_json::{json, Value};
-
-fn ok(envelope: Value) -> Value {
-    assert_eq!(envelope["success"], true, "{envelope}");
-    envelope["data"].clone()
-}
+use serde_json::json;
 
 fn album(alice: &Api, name: &str, items: &[i64]) -> i64 {
     let items = serde_json::to_string(items).unwrap();

@@ -180,11 +180,9 @@ fn error_list(refused: &[i64]) -> Value {
 }
 
 async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Result<Vec<Value>, ApiError> {
-    let mut links: Vec<Option<ShareLink>> = Vec::with_capacity(rows.len());
-    for album in rows {
-        let id = album.id;
-        links.push(ctx.app.db.call(move |db| db.link_of(LinkKind::Album, id)).await?);
-    }
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let found = ctx.app.db.call(move |db| db.links_of(LinkKind::Album, &ids)).await?;
+    let links: Vec<Option<&ShareLink>> = rows.iter().map(|a| found.iter().find(|l| l.album_id == Some(a.id))).collect();
     let covers: Vec<i64> = rows.iter().filter_map(|a| a.cover_id).collect();
     let cover_rows = match (additional.iter().any(|a| a == "thumbnail"), rows.first()) {
         (true, Some(first)) if !covers.is_empty() => {

@@ -125,7 +125,7 @@ async fn folders_json(
     let own = access.space.kind == SpaceKind::Personal;
     // A folder with a share link says so, with its passphrase, to whoever manages it.
     let ids: Vec<i64> = folders.iter().map(|f| f.id).collect();
-    let links = ctx.app.db.call(move |db| db.folder_links(&ids)).await?;
+    let links = ctx.app.db.call(move |db| db.links_of(crate::db::LinkKind::Folder, &ids)).await?;
     Ok(folders
         .iter()
         .map(|folder| {

@@ -117,11 +117,7 @@ async fn serve_with(
         // An upload's session, when named before the body (query string or cookie), must be valid before any of
         // the body is read. (A login is a urlencoded form, whatever stale cookie comes with it.)
         let named = pairs.iter().find(|(k, _)| k == "_sid").map(|(_, v)| v.clone());
-        let link = pairs
-            .iter()
-            .find(|(k, _)| is_link_param(k))
-            .map(|(_, v)| unquote(v))
-            .or_else(|| sharing_header(&parts.headers));
+        let link = named_link(&Params::from_pairs(pairs.iter().cloned()), &parts.headers, "");
         let session = named.or_else(|| session_cookie(&parts.headers)).filter(|s| !s.is_empty());
         if let Some(passphrase) = &link {
             // A link's holder uploads without a session; the link must be one before a byte is read.
@@ -237,7 +233,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         return Ok(Reply::Data(misc::dsm_info()));
     }
     let family = call.api.split('.').nth(1).unwrap_or_default().to_string();
-    let name = call.api.splitn(3, '.').nth(2).unwrap_or_default().to_string();
+    let name = api_name(&call.api).to_string();
     let scope = match family.as_str() {
         // The Shared Space's settings, under the Personal family's name.
         "Foto" if name == "Setting.TeamSpace" => scope::Scope::Shared,
@@ -279,7 +275,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
 /// shares. Anything else needs a session (and, to change something, its SynoToken). A link's holder calling a
 /// method links may not call gets 642, as if what they asked for did not exist.
 async fn principal(app: &Arc<App>, call: &Call, def: &catalog::ApiDef) -> Result<Principal, ApiError> {
-    let named = named_link(call);
+    let named = named_link(&call.params, &call.headers, &call.api);
     let share_sid = cookie(&call.headers, SHARING_COOKIE);
     let session = match &call.sid {
         Some(sid) => Some(crate::service::auth::caller(app, sid).await),
@@ -324,19 +320,16 @@ async fn principal(app: &Arc<App>, call: &Call, def: &catalog::ApiDef) -> Result
 /// What an invitee may do through a shared album beyond what the catalogue lets any link do: a manager renames it
 /// and takes photos out of it (their role is checked by the handler, through `SpaceAccess::shared_album`).
 fn invitee_method(api: &str, method: &str) -> bool {
-    matches!(
-        (api.split_once('.').map_or("", |(_, rest)| rest.split_once('.').map_or("", |(_, name)| name)), method),
-        ("Browse.Album", "set_name") | ("Browse.NormalAlbum", "delete_item")
-    )
+    matches!((api_name(api), method), ("Browse.Album", "set_name") | ("Browse.NormalAlbum", "delete_item"))
 }
 
 /// The share link a call names: the `X-SYNO-SHARING` header, `sharing_id` / `_sharing_id`, or `passphrase` on
 /// the reading calls that take one (not on `Sharing.Passphrase` and `PhotoRequest`, where it names the link to
 /// manage).
-fn named_link(call: &Call) -> Option<String> {
-    let param = |name: &str| call.params.opt_str(name).ok().flatten().filter(|v| !v.is_empty());
-    let managing = call.api.ends_with(".Sharing.Passphrase") || call.api.ends_with(".PhotoRequest");
-    sharing_header(&call.headers).or_else(|| param("_sharing_id")).or_else(|| param("sharing_id")).or_else(|| {
+fn named_link(params: &Params, headers: &HeaderMap, api: &str) -> Option<String> {
+    let param = |name: &str| params.opt_str(name).ok().flatten().filter(|v| !v.is_empty());
+    let managing = matches!(api_name(api), "Sharing.Passphrase" | "PhotoRequest");
+    sharing_header(headers).or_else(|| param("_sharing_id")).or_else(|| param("sharing_id")).or_else(|| {
         if managing {
             None
         } else {
@@ -345,12 +338,9 @@ fn named_link(call: &Call) -> Option<String> {
     })
 }
 
-fn is_link_param(name: &str) -> bool {
-    matches!(name, "_sharing_id" | "sharing_id" | "passphrase")
-}
-
-fn unquote(value: &str) -> String {
-    serde_json::from_str::<String>(value).unwrap_or_else(|_| value.to_string())
+/// An API's name within its family: `Browse.Item` of `SYNO.FotoTeam.Browse.Item`.
+fn api_name(api: &str) -> &str {
+    api.splitn(3, '.').nth(2).unwrap_or_default()
 }
 
 fn sharing_header(headers: &HeaderMap) -> Option<String> {

@@ -110,7 +110,8 @@ pub async fn photo_request(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             }
             let mut link = sharing::create_request(&access, target, &name, &description).await?;
             apply_settings(p, &mut link)?;
-            sharing::change_permissions(&ctx.app.db, &mut link, &[]).await?;
+            let saved = link.clone();
+            ctx.app.db.call(move |db| db.update_link(&saved)).await?;
             Ok(Reply::Data(json!({ "photo_request": link_json(ctx, &link).await? })))
         }
         "list" => {
@@ -131,7 +132,8 @@ pub async fn photo_request(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 link.description = description;
             }
             apply_settings(p, &mut link)?;
-            sharing::change_permissions(&ctx.app.db, &mut link, &[]).await?;
+            let saved = link.clone();
+            ctx.app.db.call(move |db| db.update_link(&saved)).await?;
             Ok(Reply::Data(json!({ "photo_request": link_json(ctx, &link).await? })))
         }
         "delete" => {

@@ -136,27 +136,15 @@ impl Db {
         Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM share_link WHERE id = ?1"), [id], link_row).optional()?)
     }
 
-    /// The link of an album or a folder (never a request's).
-    pub fn link_of(&self, kind: LinkKind, target_id: i64) -> Result<Option<ShareLink>, DbError> {
+    /// The links of these albums or folders (never requests'), one at most for each.
+    pub fn links_of(&self, kind: LinkKind, target_ids: &[i64]) -> Result<Vec<ShareLink>, DbError> {
         let column = if kind == LinkKind::Folder { "folder_id" } else { "album_id" };
-        let conn = self.read();
-        Ok(conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM share_link WHERE kind = ?1 AND {column} = ?2"),
-                params![kind.as_str(), target_id],
-                link_row,
-            )
-            .optional()?)
-    }
-
-    /// The links of these folders, by folder id.
-    pub fn folder_links(&self, folder_ids: &[i64]) -> Result<Vec<ShareLink>, DbError> {
-        let ids = serde_json::to_string(folder_ids).unwrap_or_else(|_| "[]".into());
+        let ids = serde_json::to_string(target_ids).unwrap_or_else(|_| "[]".into());
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM share_link WHERE kind = 'folder' AND folder_id IN (SELECT value FROM json_each(?1))"
+            "SELECT {COLUMNS} FROM share_link WHERE kind = ?1 AND {column} IN (SELECT value FROM json_each(?2))"
         ))?;
-        let rows = stmt.query_map([ids], link_row)?;
+        let rows = stmt.query_map(params![kind.as_str(), ids], link_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -309,7 +297,7 @@ mod tests {
         };
         let mut link = db.create_link(&new).unwrap();
         assert_eq!(db.link_by_passphrase("AbCdEfGhIjKlMnOp").unwrap().unwrap(), link);
-        assert_eq!(db.link_of(LinkKind::Album, album).unwrap().unwrap().id, link.id);
+        assert_eq!(db.links_of(LinkKind::Album, &[album]).unwrap()[0].id, link.id);
         assert!(db.create_link(&NewLink { passphrase: "other", ..new }).is_err(), "one link per album");
 
         db.set_link_members(link.id, &[(Member::User(1002), Role::Download), (Member::Group(100), Role::Manage)])

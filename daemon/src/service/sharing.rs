@@ -48,6 +48,15 @@ pub fn is_passphrase_shaped(text: &str) -> bool {
     (8..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// The link a request names by `passphrase`; nothing that cannot be a passphrase reaches the database.
+async fn link_named(db: &Db, passphrase: &str) -> Result<Option<ShareLink>, Error> {
+    if !is_passphrase_shaped(passphrase) {
+        return Ok(None);
+    }
+    let wanted = passphrase.to_string();
+    Ok(db.call(move |db| db.link_by_passphrase(&wanted)).await?)
+}
+
 /// An Argon2id hash of a link's password, as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, Error> {
     use argon2::password_hash::{PasswordHasher, SaltString};
@@ -90,11 +99,7 @@ pub async fn grant(db: &Db, config: &Config, holder: Holder<'_>) -> Result<LinkG
     let ip = holder.ip.to_string();
     let opened: Vec<i64> = sessions.iter().filter(|(_, at)| *at == ip).map(|(id, _)| *id).collect();
     let link = match holder.passphrase {
-        Some(p) if is_passphrase_shaped(p) => {
-            let p = p.to_string();
-            db.call(move |db| db.link_by_passphrase(&p)).await?
-        }
-        Some(_) => None,
+        Some(p) => link_named(db, p).await?,
         // Only the cookie: the link this session opened last.
         None => match opened.first() {
             Some(&id) => db.call(move |db| db.link(id)).await?,
@@ -151,12 +156,8 @@ pub async fn login(
     sid: Option<String>,
     ip: IpAddr,
 ) -> Result<(String, ShareLink), Error> {
-    let wanted = passphrase.to_string();
-    let found = match is_passphrase_shaped(passphrase) {
-        true => db.call(move |db| db.link_by_passphrase(&wanted)).await?,
-        false => None,
-    };
-    let link = found
+    let link = link_named(db, passphrase)
+        .await?
         .filter(|l| l.is_live(now()) && l.public_role > Role::None)
         .ok_or_else(|| Error::NotFound("share link".into()))?;
     if let Some(hash) = link.password.clone() {
@@ -225,7 +226,7 @@ pub async fn set_shared(access: &SpaceAccess, target: Target, enabled: bool) -> 
         }
     };
     let target_id = album_id.or(folder_id).unwrap_or_default();
-    let mut link = match db.call(move |db| db.link_of(kind, target_id)).await? {
+    let mut link = match db.call(move |db| db.links_of(kind, &[target_id])).await?.pop() {
         Some(link) => link,
         None => {
             let (passphrase, space_id) = (new_passphrase(), access.space.id);
@@ -296,11 +297,7 @@ pub async fn create_request(
 /// who manages the folder. Any other passphrase is not found.
 pub async fn link_to_manage(access: &SpaceAccess, passphrase: &str) -> Result<ShareLink, Error> {
     let not_found = || Error::NotFound("share link".into());
-    let wanted = passphrase.to_string();
-    let link = match is_passphrase_shaped(passphrase) {
-        true => access.db().call(move |db| db.link_by_passphrase(&wanted)).await?,
-        false => None,
-    };
+    let link = link_named(access.db(), passphrase).await?;
     let link = link.filter(|l| l.space_id == access.space.id).ok_or_else(not_found)?;
     let allowed = match (link.kind, link.folder_id) {
         (LinkKind::Folder, Some(id)) => {
