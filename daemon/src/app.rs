@@ -6,6 +6,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::geo::Geocoder;
 use crate::ml::ModelFiles;
 use crate::service::clustering::{Clustering, Tuning};
 use crate::service::login_crypto::LoginKeys;
@@ -22,6 +23,10 @@ pub struct App {
     pub face_worker: WorkerPool,
     /// The face models, opened at start; `None`: they are missing, and the library finds no faces.
     pub face_models: Option<ModelFiles>,
+    /// The reverse geocoder, loaded at start; `None`: Places is off, or its data is missing.
+    pub geocoder: Option<Arc<Geocoder>>,
+    /// The map's points of each space, kept between requests.
+    pub map_cache: crate::db::MapCache,
     /// Groups faces into persons, with its in-memory index of every face.
     pub clustering: Arc<Clustering>,
     /// Wakes the job runners when work is enqueued.
@@ -82,6 +87,7 @@ impl App {
                 None
             }
         };
+        let geocoder = open_geocoder(&config, &db)?;
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
             link_guard: LoginGuard::with_limits(
@@ -97,8 +103,32 @@ impl App {
             transcoder,
             face_worker,
             face_models,
+            geocoder,
+            map_cache: Default::default(),
             clustering: Arc::new(Clustering::new(Tuning::default())),
             jobs_ready: Notify::new(),
         }))
     }
+}
+
+/// The geocoder, when Places is on and its data is there; positions placed with other data or rules are placed
+/// again, and every space with positions left to place gets its geocode job.
+fn open_geocoder(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<Geocoder>>> {
+    if !config.places.enabled {
+        return Ok(None);
+    }
+    let geocoder = match Geocoder::open(&config.places_dir()) {
+        Ok(geocoder) => geocoder,
+        Err(e) => {
+            tracing::warn!("Places is off: {e}");
+            return Ok(None);
+        }
+    };
+    let again = db.forget_places_not_of(geocoder.version())?;
+    if again > 0 {
+        tracing::info!(items = again, "new place data: positions are placed again");
+    }
+    let spaces = db.spaces_with_unplaced()?;
+    db.enqueue(&spaces.iter().map(|&space| crate::jobs::pipeline::Job::geocode(space).queued()).collect::<Vec<_>>())?;
+    Ok(Some(Arc::new(geocoder)))
 }

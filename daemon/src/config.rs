@@ -36,6 +36,16 @@ pub struct Config {
     pub auth: AuthConfig,
     pub edits: EditsConfig,
     pub faces: FacesConfig,
+    pub places: PlacesConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacesConfig {
+    pub enabled: bool,
+    pub data_dir: String,
+    /// A tile server's URL template for the portal's map; empty draws the shipped world outline.
+    pub map_tile_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +288,13 @@ impl Config {
         if !(0..=19).contains(&self.video.transcode_nice) {
             return invalid("video.transcode_nice", "must be between 0 (normal priority) and 19 (idle CPU only)");
         }
+        let tiles = &self.places.map_tile_url;
+        if !tiles.is_empty()
+            && (!(tiles.starts_with("https://") || tiles.starts_with("http://"))
+                || !["{z}", "{x}", "{y}"].iter().all(|p| tiles.contains(p)))
+        {
+            return invalid("places.map_tile_url", "must be an http(s) URL template with {z}, {x} and {y}, or empty");
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return invalid("log.level", "is not a valid filter such as \"info\" or \"photosd=debug,info\"");
         }
@@ -287,12 +304,13 @@ impl Config {
     /// The folder of the face models: `faces.models_dir`, else `share/photosd/models` beside the executable's
     /// directory, as the packages install them.
     pub fn models_dir(&self) -> PathBuf {
-        if !self.faces.models_dir.is_empty() {
-            return PathBuf::from(&self.faces.models_dir);
-        }
-        let exe = std::env::var_os("PHOTOSD_EXE").map(PathBuf::from).or_else(|| std::env::current_exe().ok());
-        let prefix = exe.as_deref().and_then(Path::parent).and_then(Path::parent).unwrap_or(Path::new("/usr"));
-        prefix.join("share/photosd/models")
+        packaged(&self.faces.models_dir, "share/photosd/models")
+    }
+
+    /// The folder of the place data: `places.data_dir`, else `share/photosd/geo` beside the executable's
+    /// directory, as the packages install it.
+    pub fn places_dir(&self) -> PathBuf {
+        packaged(&self.places.data_dir, "share/photosd/geo")
     }
 
     /// Worker count with 0 resolved to the number of cores.
@@ -369,6 +387,16 @@ fn apply_env(merged: &mut toml::Table, env: &[(String, String)]) -> Result<(), C
         }
     }
     Ok(())
+}
+
+/// A configured folder, else `relative` under the prefix the executable is installed in (`bin/..`).
+fn packaged(configured: &str, relative: &str) -> PathBuf {
+    if !configured.is_empty() {
+        return PathBuf::from(configured);
+    }
+    let exe = std::env::var_os("PHOTOSD_EXE").map(PathBuf::from).or_else(|| std::env::current_exe().ok());
+    let prefix = exe.as_deref().and_then(Path::parent).and_then(Path::parent).unwrap_or(Path::new("/usr"));
+    prefix.join(relative)
 }
 
 #[cfg(test)]

@@ -8,6 +8,10 @@ pub struct LicensesArgs {
     pub json: bool,
 }
 
+/// The credit the place data's licences ask for (models/geodata.py writes the full NOTICE).
+pub const PLACES_CREDIT: &str = "place names from GeoNames (https://www.geonames.org), CC BY 4.0; country borders \
+    (c) OpenStreetMap contributors, ODbL 1.0";
+
 pub fn run(args: &LicensesArgs) -> anyhow::Result<()> {
     let ffmpeg_version = ffmpeg_next::codec::version();
     let (major, minor, micro) = (ffmpeg_version >> 16, (ffmpeg_version >> 8) & 0xff, ffmpeg_version & 0xff);
@@ -21,6 +25,7 @@ pub fn run(args: &LicensesArgs) -> anyhow::Result<()> {
         "photosd": { "version": env!("CARGO_PKG_VERSION"), "license": env!("CARGO_PKG_LICENSE") },
         "ffmpeg": ffmpeg,
         "sqlite": { "version": rusqlite::version(), "license": "public domain" },
+        "places": { "data": PLACES_CREDIT },
     });
     if args.json {
         println!("{answer}");
@@ -30,6 +35,7 @@ pub fn run(args: &LicensesArgs) -> anyhow::Result<()> {
     println!("FFmpeg (libavcodec {libavcodec}): {}", ffmpeg_next::codec::license());
     println!("  configured with: {}", ffmpeg_next::codec::configuration());
     println!("SQLite {}: public domain", rusqlite::version());
+    println!("Places: {PLACES_CREDIT}");
     println!("The package carries every other library's copyright in share/licenses.");
     Ok(())
 }

@@ -8,6 +8,8 @@ mod db;
 mod domain;
 mod faces_command;
 mod ffi;
+mod geo;
+mod geocode_command;
 mod http;
 mod index_command;
 mod inspect;
@@ -54,6 +56,8 @@ enum Command {
     Thumb(thumb_command::ThumbArgs),
     /// Print the faces found in files (box, landmarks, score, embedding), through the face worker.
     Faces(faces_command::FacesArgs),
+    /// Find the place of positions offline (country, state, county, city); measure the geocoder (--bench).
+    Geocode(geocode_command::GeocodeArgs),
     /// Show where People stands in each space; group every face of a space again (--regroup).
     People(people_command::PeopleArgs),
     /// List video transcodes with their progress; cancel or restart one.
@@ -122,6 +126,7 @@ fn main() -> std::process::ExitCode {
             Command::Faces(args) => faces_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,
             Command::People(args) => people_command::run(&config, args).await,
+            Command::Geocode(args) => geocode_command::run(&config, args).await,
             Command::Worker(_) | Command::Licenses(_) => unreachable!("handled above"),
         }
     });

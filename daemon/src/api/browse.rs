@@ -134,13 +134,16 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
         "get" => {
             let space = ctx.space().await?.id;
-            let (pending, (held_back, reason), faces) = ctx
+            let (pending, (held_back, reason), faces, unplaced) = ctx
                 .app
                 .db
                 .call(move |db| {
-                    Ok((db.pending_jobs_in_space(space)?, db.space_held_back(space)?, db.face_progress(space)?))
+                    let pending = db.pending_jobs_in_space(space)?;
+                    Ok((pending, db.space_held_back(space)?, db.face_progress(space)?, db.unplaced_count(space)?))
                 })
                 .await?;
+            // Items waiting for their place, when the library makes places.
+            let geo_coding = if ctx.app.geocoder.is_some() { unplaced } else { 0 };
             let of = |kind: &str| pending.iter().find(|(k, _)| k == kind).map(|(_, n)| *n).unwrap_or(0);
             Ok(Reply::Data(json!({
                 // photosd's own: files the last scan found gone but did not believe (an unmounted share), and why.
@@ -152,7 +155,7 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 "face_extraction": of(crate::jobs::pipeline::FACES.kind),
                 // Clustering places each face as it is found; this counts a regrouping of the whole space.
                 "person_clustering": of(crate::jobs::pipeline::REGROUP.kind),
-                "concept_detection": 0, "geo_coding": 0,
+                "concept_detection": 0, "geo_coding": geo_coding,
                 // photosd's own: photos whose faces were looked for, of those People covers.
                 "face": faces,
             })))

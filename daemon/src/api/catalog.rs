@@ -80,6 +80,19 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
                 link_methods: BTreeMap::new(),
             },
         );
+        // photosd's own, for the portal's map (see `api::map`); signed-in users only, like Geocoding.
+        for family in ["Foto", "FotoTeam"] {
+            apis.insert(
+                format!("PHOTOSD.{family}.Map"),
+                ApiDef {
+                    min_version: 1,
+                    max_version: 1,
+                    auth_level: 1,
+                    methods: BTreeMap::from([(1, vec!["clusters".to_string(), "config".to_string()])]),
+                    link_methods: BTreeMap::new(),
+                },
+            );
+        }
         apis
     })
 }

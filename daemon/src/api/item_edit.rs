@@ -1,4 +1,4 @@
-//! The changing methods of `Browse.Item`: `set` (description, rating, date taken), `add_tag` / `remove_tag`,
+//! The changing methods of `Browse.Item`: `set` (description, rating, date taken, and photosd's `gps`), `add_tag` / `remove_tag`,
 //! `rename`, `move`, `copy`, and `delete`, which moves files to the share's `#recycle` folder (a Live Photo's video goes
 //! with its photo). Ids are checked against the space first; one outside it fails the whole call with 642.
 
@@ -13,6 +13,20 @@ use crate::service::space_fs::join;
 
 /// The most (photo, tag) pairs one `add_tag` or `remove_tag` may change: a few seconds of work at most.
 const MAX_TAGGINGS: usize = 50_000;
+
+/// photosd's own `gps` parameter of `set`: `{"latitude": …, "longitude": …}` sets the position, `null` or `{}`
+/// clears it.
+fn position(p: &super::params::Params) -> Result<Option<Option<(f64, f64)>>, ApiError> {
+    let Some(raw) = p.opt_json::<serde_json::Value>("gps")? else { return Ok(None) };
+    if raw.is_null() || raw.as_object().is_some_and(|o| o.is_empty()) {
+        return Ok(Some(None));
+    }
+    let (lat, lon) = (raw["latitude"].as_f64(), raw["longitude"].as_f64());
+    match (lat, lon) {
+        (Some(lat), Some(lon)) if lat.abs() <= 90.0 && lon.abs() <= 180.0 => Ok(Some(Some((lat, lon)))),
+        _ => Err(ApiError::missing("gps")),
+    }
+}
 
 pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiError> {
     let p = &call.params;
@@ -37,11 +51,23 @@ pub async fn handle(ctx: &Ctx, call: &Call, space: &Space) -> Result<Reply, ApiE
             if rating.is_some_and(|r| !(0..=5).contains(&r)) {
                 return Err(ApiError::missing("rating"));
             }
-            let edit = ItemEdit { description: p.opt_str("description")?, rating, taken_ts: p.opt_int("time")? };
+            let edit = ItemEdit {
+                description: p.opt_str("description")?,
+                rating,
+                taken_ts: p.opt_int("time")?,
+                position: position(p)?,
+            };
             if edit == ItemEdit::default() {
                 return Err(ApiError::missing("description"));
             }
+            let moved = edit.position.is_some();
             library::edit(db, space, &ids, Edit::Values(edit), sidecars, access.file_owner()).await?;
+            if moved {
+                // Placed again at once, in the background.
+                let job = crate::jobs::pipeline::Job::geocode(space.id).queued();
+                db.call(move |db| db.enqueue(&[job])).await?;
+                ctx.app.jobs_ready.notify_waiters();
+            }
             Ok(Reply::Done)
         }
         "add_tag" | "remove_tag" => {

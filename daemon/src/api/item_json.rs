@@ -1,6 +1,6 @@
 //! Items as Synology clients read them: `id, filename, filesize, time, indexed_time, owner_user_id, folder_id,
 //! type`, plus the `additional` blocks asked for (thumbnail with its cache_key, resolution, orientation, exif,
-//! gps, address, tag, person, description, rating, video_meta, video_convert). EXIF values are strings, as DSM sends.
+//! gps, address with geocoding_id, tag, person, description, rating, video_meta, video_convert). EXIF values are strings, as DSM sends.
 
 use std::collections::HashMap;
 
@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::ApiError;
 use super::Ctx;
-use crate::db::{ItemRow, Space};
+use crate::db::{ItemRow, PlaceRow, Space};
 
 pub async fn items_json(
     ctx: &Ctx,
@@ -37,16 +37,29 @@ pub async fn items_json(
             }
         }
     }
+    let mut places: HashMap<i64, PlaceRow> = HashMap::new();
+    if wants("address") {
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.place_id).collect();
+        places = ctx.app.db.call(move |db| db.places_by_id(&ids)).await?;
+    }
     Ok(rows
         .iter()
         .map(|row| {
             let (tags, persons) = (tags.remove(&row.id), persons.remove(&row.id));
-            item_json(space, row, additional, tags.unwrap_or_default(), persons.unwrap_or_default())
+            let place = row.place_id.and_then(|id| places.get(&id));
+            item_json(space, row, additional, tags.unwrap_or_default(), persons.unwrap_or_default(), place)
         })
         .collect())
 }
 
-fn item_json(space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Value>, persons: Vec<Value>) -> Value {
+fn item_json(
+    space: &Space,
+    row: &ItemRow,
+    additional: &[String],
+    tags: Vec<Value>,
+    persons: Vec<Value>,
+    place: Option<&PlaceRow>,
+) -> Value {
     let mut item = json!({
         "id": row.id,
         "filename": row.filename,
@@ -72,7 +85,10 @@ fn item_json(space: &Space, row: &ItemRow, additional: &[String], tags: Vec<Valu
                 (Some(lat), Some(lon)) => json!({ "latitude": lat, "longitude": lon }),
                 _ => continue,
             },
-            "address" => address(),
+            "address" => {
+                extra.insert("geocoding_id".into(), json!(row.place_id.unwrap_or(0)));
+                address(place)
+            }
             "tag" => json!(tags),
             "description" => json!(row.description.clone().unwrap_or_default()),
             "rating" => json!(row.rating.unwrap_or(0)),
@@ -160,15 +176,30 @@ fn trim(value: f64) -> String {
     text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
 }
 
-/// Places come with reverse geocoding (its own issue); until then every field is empty, as DSM sends for a photo
-/// without a place.
-fn address() -> Value {
-    let keys = ["country", "state", "county", "city", "town", "district", "village", "route", "landmark"];
+/// Where the item was taken, as DSM's address: country, state, county, city and district, each with its
+/// `geocoding_id` (as a string, as DSM sends ids there), and `country_code` (photosd's own). What offline data
+/// does not have (town, village, route, landmark), and every field of an item without a place, is empty, as DSM
+/// sends.
+pub fn address(place: Option<&PlaceRow>) -> Value {
+    // Each key with its level in the place's path; the rest are always empty.
+    let keys = [
+        ("country", Some(0)),
+        ("state", Some(1)),
+        ("county", Some(2)),
+        ("city", Some(3)),
+        ("town", None),
+        ("district", Some(4)),
+        ("village", None),
+        ("route", None),
+        ("landmark", None),
+    ];
     let mut map = Map::new();
-    for key in keys {
-        map.insert(key.into(), json!(""));
-        map.insert(format!("{key}_id"), json!(""));
+    for (key, level) in keys {
+        let found = level.and_then(|n| place.and_then(|p| p.path[n].as_ref()));
+        map.insert(key.into(), json!(found.map(|l| l.1.as_str()).unwrap_or("")));
+        map.insert(format!("{key}_id"), json!(found.map(|l| l.0.to_string()).unwrap_or_default()));
     }
+    map.insert("country_code".into(), json!(place.map(|p| p.country_code.as_str()).unwrap_or("")));
     Value::Object(map)
 }
 

@@ -13,9 +13,11 @@ mod browse;
 mod download;
 mod folder;
 mod folder_permission;
+mod geocoding;
 mod item;
 mod item_edit;
 mod item_json;
+mod map;
 mod misc;
 mod person;
 mod query;
@@ -248,10 +250,15 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Browse.Item" => item::handle(&ctx, &mut call).await,
         "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => album::handle(&ctx, &call).await,
         "Thumbnail" => thumbnail::get(&ctx, &call).await,
+        "Browse.Timeline" | "Search.Search" if call.method == "get_geocoding" => {
+            geocoding::list(&ctx, &call, &ctx.space().await?).await
+        }
         "Browse.Timeline" => browse::timeline(&ctx, &call).await,
         "Browse.RecentlyAdded" => browse::recently_added(&ctx, &call).await,
         "Browse.GeneralTag" => browse::general_tag(&ctx, &call).await,
         "Browse.Person" => person::handle(&ctx, &call).await,
+        "Browse.Geocoding" => geocoding::handle(&ctx, &call).await,
+        "Map" if call.api.starts_with("PHOTOSD.") => map::handle(&ctx, &call).await,
         "Setting.User" | "Setting.TeamSpace" => setting::handle(&ctx, &call).await,
         "Index" => browse::index(&ctx, &call).await,
         "BackgroundTask.Info" => browse::background_tasks(&ctx, &call).await,

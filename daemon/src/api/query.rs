@@ -9,7 +9,7 @@ use super::params::Params;
 use super::Ctx;
 use crate::db::Space;
 use crate::domain::Role;
-use crate::domain::{Facet, ItemQuery};
+use crate::domain::{Area, Facet, ItemQuery};
 
 /// The facets, with the parameter name each one has in requests and answers.
 pub const FACETS: [(&str, Facet); 6] = [
@@ -28,12 +28,13 @@ pub fn facet_id(value: &str) -> i64 {
 }
 
 /// The narrowing parameters of list and count, in both their plain form (`folder_id`, `start_time`, `type`,
-/// `general_tag_id`, `person_id`) and the `*_with_filter` form (`folder=[…]`, `time=[{start_time,end_time}]`,
-/// `rating=[…]`, `general_tag=[…]`, `item_type=[…]`, `person=[…]`).
+/// `general_tag_id`, `person_id`, `geocoding_id`) and the `*_with_filter` form (`folder=[…]`,
+/// `time=[{start_time,end_time}]`, `rating=[…]`, `general_tag=[…]`, `item_type=[…]`, `person=[…]`, `geocoding=[…]`),
+/// and photosd's own `area={south,west,north,east}` (a map cluster's photos).
 pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuery, ApiError> {
-    if p.has("concept_id") || p.has("geocoding_id") {
-        // Subjects and places come with their own issues; until then none exist.
-        return Err(ApiError::not_found("no such subject or place"));
+    if p.has("concept_id") {
+        // Subjects come with their own issue; until then none exist.
+        return Err(ApiError::not_found("no such subject"));
     }
     let mut filter = ItemQuery::default();
     if let Some(album) = p.opt_int("album_id")? {
@@ -80,6 +81,21 @@ pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuer
     for id in persons {
         // Another space's person, or one the caller sees no photo of: 642, like one that does not exist.
         filter.person_ids.push(ctx.access(space).await?.person(id).await?.id);
+    }
+    let mut places = p.opt_ids("geocoding")?.unwrap_or_default();
+    places.extend(p.opt_int("geocoding_id")?);
+    for id in places {
+        // A place the caller has no photo in: 642, like one that does not exist.
+        filter.place_ids.push(ctx.access(space).await?.place(id).await?.place.id);
+    }
+    if let Some(area) = p.opt_json::<Area>("area")? {
+        let valid = |v: f64, limit: f64| v.is_finite() && v.abs() <= limit;
+        if !(valid(area.south, 90.0) && valid(area.north, 90.0) && valid(area.west, 180.0) && valid(area.east, 180.0))
+            || area.south > area.north
+        {
+            return Err(ApiError::missing("area"));
+        }
+        filter.area = Some(area);
     }
     Ok(filter)
 }

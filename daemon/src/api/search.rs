@@ -1,6 +1,6 @@
 //! `Search.Filter list` (the facets of the filter panel: time, type, camera, lens, exposure values, rating,
-//! tags, persons) and `Search.Search` (items whose name, description, tags, folder or persons' names match the
-//! keyword). Facet values
+//! tags, persons, places) and `Search.Search` (items whose name, description, tags, folder, persons' or places' names
+//! match the keyword). Facet values
 //! carry stable ids derived from the value, so a client can send them back in `Browse.Item list_with_filter`.
 
 use serde_json::{json, Value};
@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::query::{facet_id, item_query, keyword, FACETS};
 use super::{Call, Ctx, Reply};
-use crate::db::{ItemSort, Space};
-use crate::domain::Role;
+use crate::db::{ItemSort, PlaceList, Space};
+use crate::domain::{ItemQuery, Role};
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -59,6 +59,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                     list.push(json!({ "id": id, "name": name, "type": "person" }));
                 }
             }
+            let text = word.clone();
+            for place in ctx.app.db.call(move |db| db.places_named(&text, 20)).await? {
+                // Only places the caller has photos in: which places exist tells where others have been.
+                if let Ok(seen) = access.place(place.id).await {
+                    list.push(json!({ "id": place.id, "name": place.name, "type": "geocoding", "item_count": seen.item_count }));
+                }
+            }
             list.truncate(20);
             Ok(Reply::Data(json!({ "list": list })))
         }
@@ -81,6 +88,19 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
     let in_reach = reach.clone();
     let persons = ctx.app.db.call(move |db| db.persons(&in_reach, false, 0, super::params::MAX_LIMIT)).await?;
     data.insert("person".into(), persons.iter().map(|p| json!({ "id": p.id, "name": p.name })).collect());
+    let in_reach = reach.clone();
+    let places =
+        ctx.app.db.call(move |db| db.place_counts(&in_reach, &ItemQuery::default(), PlaceList::Leaves)).await?;
+    data.insert(
+        "geocoding".into(),
+        places
+            .iter()
+            .map(|p| {
+                let country = p.place.path[0].as_ref().map_or("", |c| c.1.as_str());
+                json!({ "id": p.place.id, "name": p.place.name, "country": country, "level": p.place.level })
+            })
+            .collect(),
+    );
     data.insert(
         "item_type".into(),
         json!([{ "id": 0, "name": "photo" }, { "id": 1, "name": "video" }, { "id": 2, "name": "live" }]),

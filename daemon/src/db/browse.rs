@@ -52,12 +52,14 @@ pub struct ItemRow {
     pub thumb_state: String,
     pub thumb_hash: Option<String>,
     pub video_state: Option<String>,
+    /// The deepest place of its position (`geocoding_id`).
+    pub place_id: Option<i64>,
 }
 
 const ITEM_COLUMNS: &str = "i.id, i.space_id, i.folder_id, i.filename, i.size, i.type, i.mime, i.width, i.height,
     i.orientation, i.taken_ts, i.make, i.model, i.lens, i.focal_length, i.exposure_time, i.f_number, i.iso,
     i.latitude, i.longitude, i.duration, i.rotation, i.video_codec, i.audio_codec, i.frame_rate, i.bitrate,
-    i.description, i.rating, i.indexed_at, i.added_at, i.thumb_state, i.thumb_hash, i.video_state";
+    i.description, i.rating, i.indexed_at, i.added_at, i.thumb_state, i.thumb_hash, i.video_state, i.place_id";
 
 fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
@@ -94,6 +96,7 @@ fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
         thumb_state: r.get(30)?,
         thumb_hash: r.get(31)?,
         video_state: r.get(32)?,
+        place_id: r.get(33)?,
     })
 }
 

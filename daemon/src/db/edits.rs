@@ -1,4 +1,4 @@
-//! User edits of items (description, rating, date taken): stored in `item_edit` and applied to the item rows,
+//! User edits of items (description, rating, date taken, position): stored in `item_edit` and applied to the item rows,
 //! then applied again whenever indexing re-reads the file, so the file's own values never undo an edit.
 
 use rusqlite::{params, Transaction};
@@ -6,12 +6,14 @@ use rusqlite::{params, Transaction};
 use super::{now, Db, DbError};
 
 /// The fields an edit sets; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemEdit {
     pub description: Option<String>,
     pub rating: Option<i64>,
     /// Seconds, the local time read as if UTC (as `item.taken_ts`).
     pub taken_ts: Option<i64>,
+    /// `Some(Some((latitude, longitude)))` sets the position, `Some(None)` clears it.
+    pub position: Option<Option<(f64, f64)>>,
 }
 
 /// Copies an item's stored edits onto its row (after the indexer has written the file's values).
@@ -27,6 +29,12 @@ pub(crate) fn apply_edits_tx(tx: &Transaction, item_id: i64) -> Result<(), DbErr
          WHERE id = ?1",
         [item_id],
     )?;
+    // A position set or cleared by hand replaces the file's (the place follows: migration 0015's trigger).
+    tx.execute(
+        "UPDATE item SET latitude = e.latitude, longitude = e.longitude
+         FROM item_edit e WHERE e.item_id = item.id AND item.id = ?1 AND e.position_set = 1",
+        [item_id],
+    )?;
     Ok(())
 }
 
@@ -36,13 +44,27 @@ impl Db {
         let tx = conn.transaction()?;
         for id in item_ids {
             tx.execute(
-                "INSERT INTO item_edit (item_id, description, rating, taken_ts, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO item_edit (item_id, description, rating, taken_ts, updated_at, position_set, latitude,
+                                        longitude)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (item_id) DO UPDATE SET
                     description = coalesce(excluded.description, description),
                     rating = coalesce(excluded.rating, rating),
                     taken_ts = coalesce(excluded.taken_ts, taken_ts),
-                    updated_at = excluded.updated_at",
-                params![id, edit.description, edit.rating, edit.taken_ts, now()],
+                    updated_at = excluded.updated_at,
+                    latitude = CASE WHEN excluded.position_set THEN excluded.latitude ELSE latitude END,
+                    longitude = CASE WHEN excluded.position_set THEN excluded.longitude ELSE longitude END,
+                    position_set = max(position_set, excluded.position_set)",
+                params![
+                    id,
+                    edit.description,
+                    edit.rating,
+                    edit.taken_ts,
+                    now(),
+                    edit.position.is_some(),
+                    edit.position.flatten().map(|p| p.0),
+                    edit.position.flatten().map(|p| p.1)
+                ],
             )?;
             apply_edits_tx(&tx, *id)?;
         }
@@ -55,18 +77,20 @@ impl Db {
     /// What an item's sidecar should say: its description, rating, tags, and its date when a user set it.
     pub fn sidecar_values(&self, item_id: i64) -> Result<crate::domain::SidecarValues, DbError> {
         let conn = self.lock();
-        let (description, rating, taken_local) = conn.query_row(
+        let (description, rating, taken_local, latitude, longitude) = conn.query_row(
             "SELECT i.description, i.rating,
-                    CASE WHEN e.taken_ts IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', e.taken_ts, 'unixepoch') END
+                    CASE WHEN e.taken_ts IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', e.taken_ts, 'unixepoch') END,
+                    CASE WHEN e.position_set THEN e.latitude END, CASE WHEN e.position_set THEN e.longitude END
              FROM item i LEFT JOIN item_edit e ON e.item_id = i.id WHERE i.id = ?1",
             [item_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<f64>>(3)?, r.get::<_, Option<f64>>(4)?)),
         )?;
         let mut stmt = conn.prepare_cached(
             "SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = ?1 ORDER BY t.name",
         )?;
         let tags = stmt.query_map([item_id], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-        Ok(crate::domain::SidecarValues { description, rating, taken_local, tags })
+        let position = latitude.zip(longitude);
+        Ok(crate::domain::SidecarValues { description, rating, taken_local, tags, position })
     }
 }
 

@@ -10,8 +10,10 @@ mod folder_tree;
 mod folders;
 mod items;
 mod jobs;
+mod map;
 mod people;
 mod permissions;
+mod places;
 #[cfg(test)]
 mod plans;
 mod query;
@@ -35,7 +37,9 @@ pub use faces::{ClusterFace, NewFace, PeopleSummary};
 pub use folder_tree::FolderRow;
 pub use items::StoredFile;
 pub use jobs::NewJob;
+pub use map::{MapCache, MAX_ZOOM};
 pub use people::{ItemFace, PersonRow};
+pub use places::{PlaceCount, PlaceList, PlaceRow};
 pub use query::Reach;
 pub use sessions::SessionLookup;
 pub use sharing::{LinkKind, NewLink, ShareLink};
@@ -58,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_folder_inode.sql"),
     include_str!("migrations/0013_people.sql"),
     include_str!("migrations/0014_sharing.sql"),
+    include_str!("migrations/0015_places.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

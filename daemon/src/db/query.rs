@@ -39,6 +39,16 @@ impl Reach {
         Reach::folders(space_id, &[])
     }
 
+    /// The only folders whose items show, when the reach is narrowed to some.
+    pub fn folder_ids(&self) -> Option<Vec<i64>> {
+        self.folders.as_ref().map(|list| serde_json::from_str(list).unwrap_or_default())
+    }
+
+    /// The only album whose items show, when the reach is confined to one.
+    pub fn album_id(&self) -> Option<i64> {
+        self.album
+    }
+
     pub fn is_whole(&self) -> bool {
         self.folders.is_none() && self.album.is_none()
     }
@@ -108,9 +118,11 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
                               WHERE it.item_id = i.id AND t.name LIKE ? ESCAPE '\\')
                    OR EXISTS (SELECT 1 FROM folder f WHERE f.id = i.folder_id AND f.path LIKE ? ESCAPE '\\')
                    OR EXISTS (SELECT 1 FROM face fc JOIN person pn ON pn.id = fc.person_id
-                              WHERE fc.item_id = i.id AND pn.hidden = 0 AND pn.name LIKE ? ESCAPE '\\'))",
+                              WHERE fc.item_id = i.id AND pn.hidden = 0 AND pn.name LIKE ? ESCAPE '\\')
+                   OR EXISTS (SELECT 1 FROM place x JOIN place pl ON pl.id IN (x.l1, x.l2, x.l3, x.l4, x.l5)
+                              WHERE x.id = i.place_id AND pl.name LIKE ? ESCAPE '\\'))",
         );
-        values.extend(std::iter::repeat_n(Value::from(like), 5));
+        values.extend(std::iter::repeat_n(Value::from(like), 6));
     }
     for (facet, wanted) in &filter.facets {
         let marks = vec!["?"; wanted.len()].join(",");
@@ -129,6 +141,21 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
         let marks = vec!["?"; filter.person_ids.len()].join(",");
         sql.push_str(&format!(" AND i.id IN (SELECT item_id FROM face WHERE person_id IN ({marks}))"));
         values.extend(filter.person_ids.iter().map(|&p| Value::from(p)));
+    }
+    if !filter.place_ids.is_empty() {
+        let list = serde_json::to_string(&filter.place_ids).unwrap_or_else(|_| "[]".into());
+        sql.push_str(
+            " AND i.place_id IN (SELECT x.id FROM place x, json_each(?) w
+                                 WHERE w.value IN (x.l1, x.l2, x.l3, x.l4, x.l5))",
+        );
+        values.push(Value::Text(list));
+    }
+    if let Some(area) = filter.area {
+        sql.push_str(" AND i.latitude BETWEEN ? AND ?");
+        values.extend([Value::from(area.south), Value::from(area.north)]);
+        let across = if area.west <= area.east { "AND" } else { "OR" };
+        sql.push_str(&format!(" AND (i.longitude >= ? {across} i.longitude <= ?)"));
+        values.extend([Value::from(area.west), Value::from(area.east)]);
     }
     (sql, values)
 }

@@ -4,10 +4,12 @@
 
 mod edits;
 mod error;
+mod place;
 mod query;
 mod rules;
 
 pub use edits::SidecarValues;
 pub use error::Error;
-pub use query::{in_asked_order, Facet, ItemQuery};
+pub use place::Address;
+pub use query::{in_asked_order, Area, Facet, ItemQuery};
 pub use rules::{Member, Role, Rule};

@@ -26,6 +26,19 @@ pub struct ItemQuery {
     pub facets: Vec<(Facet, Vec<String>)>,
     /// Items with a face of one of these persons (the caller's space's, checked before).
     pub person_ids: Vec<i64>,
+    /// Items in one of these places (`geocoding_id`s, at any level: a country holds its cities' items).
+    pub place_ids: Vec<i64>,
+    /// Items whose position is in this area (the map's clusters).
+    pub area: Option<Area>,
+}
+
+/// A latitude/longitude box; `west > east` crosses the antimeridian.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    pub south: f64,
+    pub west: f64,
+    pub north: f64,
+    pub east: f64,
 }
 
 impl ItemQuery {
@@ -44,6 +57,8 @@ impl ItemQuery {
             keyword,
             facets,
             person_ids,
+            place_ids,
+            area,
         } = self;
         ids.is_some()
             || folder_id.is_some()
@@ -56,6 +71,8 @@ impl ItemQuery {
             || keyword.is_some()
             || !facets.is_empty()
             || !person_ids.is_empty()
+            || !place_ids.is_empty()
+            || area.is_some()
     }
 }
 

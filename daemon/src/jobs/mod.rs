@@ -2,6 +2,7 @@
 //! `pipeline::next` says the item needs next. A failed job is retried once, then kept as failed with its error.
 
 mod faces;
+mod geocode;
 mod import;
 pub mod pipeline;
 mod thumbs;
@@ -198,7 +199,8 @@ async fn execute(
     match job {
         Job::Import(file) => {
             let item = import::run(app, file, last_attempt, progress).await?;
-            Ok(item.map(|(id, reading)| facts_of(app, id, &reading)))
+            let Some((id, reading)) = item else { return Ok(None) };
+            Ok(Some(facts_of(app, id, &reading).placing(app, file.space).await?))
         }
         Job::Thumbs(i) => {
             thumbs::run(app, i.item, last_attempt).await?;
@@ -216,6 +218,10 @@ async fn execute(
             faces::regroup(app, space.space).await?;
             Ok(None)
         }
+        Job::Geocode(space) => {
+            geocode::run(app, space.space).await?;
+            Ok(None)
+        }
         Job::Purge(space) => {
             import::purge(app, space).await?;
             Ok(None)
@@ -223,11 +229,22 @@ async fn execute(
     }
 }
 
-/// The facts of an item just read.
+/// The facts of an item just read (whether it is to be placed: `ItemFacts::placing`).
 fn facts_of(app: &App, id: i64, reading: &crate::media::Reading) -> ItemFacts {
     let codecs = [reading.video_codec.as_deref(), reading.audio_codec.as_deref(), reading.mime.as_deref()];
     let needs_transcode = needs_transcode(app, reading.kind, reading.error.is_none(), codecs);
-    ItemFacts { id, kind: reading.kind, needs_transcode, finds_faces: app.face_models.is_some() }
+    ItemFacts { id, kind: reading.kind, needs_transcode, finds_faces: app.face_models.is_some(), to_place: None }
+}
+
+impl ItemFacts {
+    /// With `to_place` from the stored item, not the reading: a position the user set by hand counts, and an
+    /// unchanged one that is placed already does not.
+    async fn placing(mut self, app: &Arc<App>, space: i64) -> Result<ItemFacts, JobError> {
+        let id = self.id;
+        let unplaced = app.geocoder.is_some() && app.db.call(move |db| db.is_unplaced(id)).await?;
+        self.to_place = unplaced.then_some(space);
+        Ok(self)
+    }
 }
 
 /// The facts of a stored item, or none when it is gone.
@@ -240,7 +257,7 @@ async fn item_facts(app: &Arc<App>, id: i64) -> Result<Option<ItemFacts>, JobErr
     };
     let codecs = [video.video_codec.as_deref(), video.audio_codec.as_deref(), video.mime.as_deref()];
     let needs_transcode = needs_transcode(app, kind, video.hash.is_some(), codecs);
-    Ok(Some(ItemFacts { id, kind, needs_transcode, finds_faces: app.face_models.is_some() }))
+    Ok(Some(ItemFacts { id, kind, needs_transcode, finds_faces: app.face_models.is_some(), to_place: None }))
 }
 
 /// Whether an item needs a browser-playable copy: a video that was read, that browsers cannot play as it is
@@ -259,7 +276,10 @@ pub async fn import_now(app: &Arc<App>, space: i64, root: &str, path: &str) -> R
     let job = Job::import(space, root, path);
     let Job::Import(file) = &job else { unreachable!("an import job") };
     let item = import::run(app, file, true, &Progress::default()).await?;
-    let facts = item.as_ref().map(|(id, reading)| facts_of(app, *id, reading));
+    let facts = match &item {
+        Some((id, reading)) => Some(facts_of(app, *id, reading).placing(app, space).await?),
+        None => None,
+    };
     let next = pipeline::queued(&pipeline::next(&job, facts.as_ref()));
     app.db.call(move |db| db.enqueue(&next)).await?;
     app.jobs_ready.notify_waiters();

@@ -23,6 +23,8 @@ pub enum Job {
     Faces(ItemRef),
     /// Group every face of a space again (what the user named or corrected stays).
     Regroup(SpaceRef),
+    /// Place every item of a space that has a position and no place yet (country, state, county, city).
+    Geocode(SpaceId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +39,11 @@ pub struct FileRef {
 pub struct SpaceRef {
     pub space: i64,
     pub root: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceId {
+    pub space: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +71,8 @@ pub struct Stage {
 }
 
 pub const IMPORT: Stage = Stage { kind: "import", priority: 10, lane: Lane::Quick };
+/// Right after imports: microseconds per item, and the Places album fills while thumbnails are made.
+pub const GEOCODE: Stage = Stage { kind: "geocode", priority: 15, lane: Lane::Quick };
 /// After imports: the library first shows every file (with placeholders), then fills them in.
 pub const THUMBS: Stage = Stage { kind: "thumbs", priority: 20, lane: Lane::Quick };
 /// After thumbnails (it reads the `xl` one), in a lane of its own.
@@ -74,7 +83,7 @@ pub const REGROUP: Stage = Stage { kind: "regroup", priority: 40, lane: Lane::Fa
 pub const TRANSCODE: Stage = Stage { kind: "transcode", priority: 50, lane: Lane::Long };
 /// Waits for every import (`BARRIER`), then runs after all else.
 pub const PURGE: Stage = Stage { kind: "purge", priority: 100, lane: Lane::Quick };
-pub const STAGES: [&Stage; 6] = [&IMPORT, &THUMBS, &FACES, &REGROUP, &TRANSCODE, &PURGE];
+pub const STAGES: [&Stage; 7] = [&IMPORT, &GEOCODE, &THUMBS, &FACES, &REGROUP, &TRANSCODE, &PURGE];
 /// A job of the first kind waits until no job of the second is queued or running: the purge after a reconcile
 /// must not delete items that a pending import could still adopt.
 pub const BARRIER: (&Stage, &Stage) = (&PURGE, &IMPORT);
@@ -93,14 +102,20 @@ pub struct ItemFacts {
     pub needs_transcode: bool,
     /// The library finds faces (its models are there); the job itself skips spaces with People off.
     pub finds_faces: bool,
+    /// The space of an item with a position, in a library that makes places (the geocoder's data is there).
+    pub to_place: Option<i64>,
 }
 
 /// What follows a finished job, for the item it produced: the whole chain for a file, in one place.
-/// import → thumbs → faces (when the library finds faces) and transcode (only for a video that needs one)
+/// import → geocode (its space's, for an item with a position) and thumbs → faces (when the library finds faces)
+/// and transcode (only for a video that needs one)
 pub fn next(job: &Job, item: Option<&ItemFacts>) -> Vec<Job> {
     let Some(item) = item else { return Vec::new() };
     match job {
-        Job::Import(_) => vec![Job::Thumbs(ItemRef { item: item.id })],
+        Job::Import(_) => {
+            let place = item.to_place.map(Job::geocode);
+            place.into_iter().chain([Job::Thumbs(ItemRef { item: item.id })]).collect()
+        }
         Job::Thumbs(_) => {
             let mut next = Vec::new();
             if item.finds_faces {
@@ -140,6 +155,10 @@ impl Job {
         Job::Regroup(SpaceRef { space, root: root.to_string() })
     }
 
+    pub fn geocode(space: i64) -> Job {
+        Job::Geocode(SpaceId { space })
+    }
+
     pub fn stage(&self) -> &'static Stage {
         match self {
             Job::Import(_) => &IMPORT,
@@ -148,6 +167,7 @@ impl Job {
             Job::Transcode(_) => &TRANSCODE,
             Job::Faces(_) => &FACES,
             Job::Regroup(_) => &REGROUP,
+            Job::Geocode(_) => &GEOCODE,
         }
     }
 
@@ -157,6 +177,7 @@ impl Job {
             Job::Import(f) => (format!("{}:{}", f.space, f.path), serde_json::to_string(f)),
             Job::Purge(s) | Job::Regroup(s) => (s.space.to_string(), serde_json::to_string(s)),
             Job::Thumbs(i) | Job::Transcode(i) | Job::Faces(i) => (i.item.to_string(), serde_json::to_string(i)),
+            Job::Geocode(s) => (s.space.to_string(), serde_json::to_string(s)),
         };
         let stage = self.stage();
         NewJob { kind: stage.kind, key, payload: payload.expect("a job serialises"), priority: stage.priority }
@@ -171,6 +192,7 @@ impl Job {
             k if k == TRANSCODE.kind => serde_json::from_str(payload).map(Job::Transcode),
             k if k == FACES.kind => serde_json::from_str(payload).map(Job::Faces),
             k if k == REGROUP.kind => serde_json::from_str(payload).map(Job::Regroup),
+            k if k == GEOCODE.kind => serde_json::from_str(payload).map(Job::Geocode),
             other => return Err(format!("unknown job kind {other}")),
         };
         parsed.map_err(|e| format!("bad {kind} job payload: {e}"))
@@ -187,7 +209,7 @@ mod tests {
     use super::*;
 
     fn facts(kind: MediaKind, needs_transcode: bool) -> ItemFacts {
-        ItemFacts { id: 7, kind, needs_transcode, finds_faces: false }
+        ItemFacts { id: 7, kind, needs_transcode, finds_faces: false, to_place: None }
     }
 
     #[test]
@@ -195,6 +217,9 @@ mod tests {
         let import = Job::import(1, "/r", "a.jpg");
         assert_eq!(next(&import, Some(&facts(MediaKind::Photo, false))), [Job::thumbs(7)]);
         assert_eq!(next(&import, None), [], "a file that was not stored gets nothing");
+        let with_position = ItemFacts { to_place: Some(1), ..facts(MediaKind::Photo, false) };
+        assert_eq!(next(&import, Some(&with_position)), [Job::geocode(1), Job::thumbs(7)]);
+        assert_eq!(next(&Job::geocode(1), Some(&with_position)), []);
         assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Photo, false))), []);
         assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Video, false))), [], "a video that plays as it is");
         assert_eq!(next(&Job::thumbs(7), Some(&facts(MediaKind::Video, true))), [Job::transcode(7)]);
@@ -215,6 +240,7 @@ mod tests {
             Job::transcode(4),
             Job::faces(5),
             Job::regroup(6, "/t"),
+            Job::geocode(7),
         ];
         for job in jobs {
             let stored = job.queued();

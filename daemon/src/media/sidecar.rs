@@ -1,6 +1,6 @@
 //! XMP sidecars: `IMG_1.jpg.xmp` (darktable, digiKam, photosd) or, failing that, `IMG_1.xmp` (Lightroom,
 //! Capture One): what a person set about a photo outside the file itself (description, rating, keywords,
-//! corrected date). A sidecar wins over the file's own values, so edits survive re-indexing from scratch and
+//! corrected date, position). A sidecar wins over the file's own values, so edits survive re-indexing from scratch and
 //! other tools see them.
 
 use std::io::Read;
@@ -45,6 +45,9 @@ pub fn apply(sidecar: Option<&std::fs::File>, reading: &mut Reading) {
         if !reading.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
             reading.tags.push(tag);
         }
+    }
+    if xmp.gps.is_some() {
+        reading.gps = xmp.gps;
     }
     if let Some(taken) = xmp.date_time_original {
         reading.taken = Some(taken);

@@ -326,6 +326,15 @@ impl SpaceAccess {
         self.db.call(move |db| db.person(&reach, id)).await?.ok_or_else(|| Error::NotFound(format!("person {id}")))
     }
 
+    /// A place (`geocoding_id`, any level) the principal sees at least one item in: a place is only a name, but
+    /// which places exist tells where other users have been, so one with none of theirs is absent.
+    pub async fn place(&self, id: i64) -> Result<crate::db::PlaceCount, Error> {
+        let reach = self.reach(Role::View).await?;
+        let filter = crate::domain::ItemQuery { place_ids: vec![id], ..Default::default() };
+        let counts = self.db.call(move |db| db.place_totals(&reach, &filter, id)).await?;
+        counts.ok_or_else(|| Error::NotFound(format!("place {id}")))
+    }
+
     /// Whether the principal manages every folder of the space (its owner; the Shared Space's administrators).
     pub fn changes_everything(&self) -> bool {
         matches!(&self.grant, Grant::Folders(roles) if roles.is_full())

@@ -1,5 +1,5 @@
 //! Writing edits to XMP sidecars (`IMG_1.jpg.xmp`) beside the original, which stays untouched: description,
-//! rating, keywords and a corrected date, in the form darktable and digiKam read. A sidecar that another program
+//! rating, keywords, a corrected date and a position set by hand, in the form darktable and digiKam read. A sidecar that another program
 //! wrote is never overwritten (its edits would be lost); the edit then lives in the database only.
 
 use std::io::Write;
@@ -47,6 +47,13 @@ fn xml(v: &SidecarValues) -> String {
     if let Some(taken) = &v.taken_local {
         attributes.push_str(&format!(" exif:DateTimeOriginal=\"{}\"", escape(taken)));
     }
+    if let Some((lat, lon)) = v.position {
+        attributes.push_str(&format!(
+            " exif:GPSLatitude=\"{}\" exif:GPSLongitude=\"{}\"",
+            coordinate(lat, 'N', 'S'),
+            coordinate(lon, 'E', 'W')
+        ));
+    }
     let mut elements = String::new();
     if let Some(description) = &v.description {
         elements.push_str(&format!(
@@ -67,6 +74,14 @@ fn xml(v: &SidecarValues) -> String {
     )
 }
 
+/// XMP's GPSCoordinate: degrees, then minutes with decimals, then the hemisphere ("48,51.396N").
+fn coordinate(value: f64, positive: char, negative: char) -> String {
+    let hemisphere = if value < 0.0 { negative } else { positive };
+    let value = value.abs();
+    let degrees = value.trunc();
+    format!("{},{:.6}{hemisphere}", degrees as i64, (value - degrees) * 60.0)
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -84,6 +99,7 @@ mod tests {
             rating: Some(4),
             taken_local: Some("2023-11-14T22:13:20".into()),
             tags: vec!["Iceland".into(), "Aurora \"borealis\"".into()],
+            position: Some((-33.917535, 18.40261)),
         };
         let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
         assert!(write(dir.path(), "", "a.jpg", &values, uid, gid).unwrap());
@@ -94,6 +110,8 @@ mod tests {
         assert_eq!(reading.rating, Some(4));
         assert_eq!(reading.tags, ["Iceland", "Aurora \"borealis\""]);
         assert_eq!(reading.taken.unwrap().to_iso(), "2023-11-14T22:13:20");
+        let gps = reading.gps.expect("the position reads back");
+        assert!((gps.lat + 33.917535).abs() < 1e-6 && (gps.lon - 18.40261).abs() < 1e-6, "{gps:?}");
         // Someone else's sidecar is left alone.
         std::fs::write(dir.path().join("b.jpg.xmp"), "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>").unwrap();
         assert!(!write(dir.path(), "", "b.jpg", &values, uid, gid).unwrap());

@@ -1,7 +1,9 @@
 // Hash routes, so that every view is a link that survives a reload: `#/personal/timeline`, `#/shared/folder/12`,
 // `#/personal/timeline/item/345` (the viewer open over the timeline), `#/personal/albums`,
-// `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/personal/sharing`, `#/about`. Albums and People
-// are the Personal Space's.
+// `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/personal/sharing`,
+// `#/personal/places`, `#/personal/place/4/item/345`, `#/personal/map` (`#/personal/map/48.85,2.35,12`: centred
+// there, at that zoom), `#/personal/area/48.8,2.3,48.9,2.4/item/345` (a map cluster's photos: south, west, north,
+// east), `#/about`. Albums, People and Places are the Personal Space's.
 
 import { writable } from 'svelte/store';
 
@@ -12,7 +14,13 @@ function parse(hash) {
   if (space === 'personal' && parts[1] === 'albums') return { space, view: 'albums' };
   if (space === 'personal' && parts[1] === 'people') return { space, view: 'people' };
   if (space === 'personal' && parts[1] === 'sharing') return { space, view: 'sharing' };
-  const view = ['folder', 'album', 'person'].includes(parts[1]) ? parts[1] : 'timeline';
+  if (space === 'personal' && parts[1] === 'places') return { space, view: 'places' };
+  if (space === 'personal' && parts[1] === 'map') return { space, view: 'map', at: parts[2] ?? '' };
+  if (space === 'personal' && parts[1] === 'area') {
+    const itemId = parts[3] === 'item' ? Number(parts[4]) || null : null;
+    return { space, view: 'area', area: parts[2] ?? '', itemId };
+  }
+  const view = ['folder', 'album', 'person', 'place'].includes(parts[1]) ? parts[1] : 'timeline';
   const id = view === 'timeline' ? null : Number(parts[2] ?? 0) || 0;
   const rest = view === 'timeline' ? parts.slice(2) : parts.slice(3);
   const itemId = rest[0] === 'item' ? Number(rest[1]) || null : null;
@@ -22,12 +30,15 @@ function parse(hash) {
     folderId: view === 'folder' ? id : null,
     albumId: view === 'album' ? id : null,
     personId: view === 'person' ? id : null,
+    placeId: view === 'place' ? id : null,
     itemId,
   };
 }
 
-export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, itemId = null }) {
+export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, placeId = 0, area = '', at = '', itemId = null }) {
   if (view === 'about') return '#/about';
+  if (view === 'places') return '#/personal/places';
+  if (view === 'map') return at ? `#/personal/map/${at}` : '#/personal/map';
   if (view === 'albums') return '#/personal/albums';
   if (view === 'people') return '#/personal/people';
   if (view === 'sharing') return '#/personal/sharing';
@@ -35,6 +46,8 @@ export function href({ space = 'personal', view = 'timeline', folderId = 0, albu
     folder: `#/${space}/folder/${folderId}`,
     album: `#/personal/album/${albumId}`,
     person: `#/personal/person/${personId}`,
+    place: `#/personal/place/${placeId}`,
+    area: `#/personal/area/${area}`,
   }[view] ?? `#/${space}/timeline`;
   return itemId ? `${base}/item/${itemId}` : base;
 }
