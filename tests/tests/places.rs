@@ -330,3 +330,121 @@ fn the_places_album_filters_and_search_and_nobody_sees_anothers_places() {
     let suggested = list(&bens.call("SYNO.Foto.Search.Search", "suggest", 6, &[("keyword", "Berlin")])).clone();
     assert!(suggested.iter().all(|s| s["type"] != "geocoding"), "{suggested:?}");
 }
+
+/// The Shared Space: Berlin's photos in a folder everyone sees, Iceland's in one only administrators see.
+#[test]
+fn shared_places_follow_folder_permissions_and_the_map_and_location_edits() {
+    let shared = tempfile::tempdir().unwrap();
+    for (folder, files) in [("Family", &BERLIN[..]), ("Private", &ELSEWHERE[1..])] {
+        std::fs::create_dir_all(shared.path().join(folder)).unwrap();
+        for file in files {
+            std::fs::copy(corpus().join(file), shared.path().join(folder).join(file.rsplit('/').next().unwrap()))
+                .unwrap();
+        }
+    }
+    let admins = "photosd-test-admins";
+    let ann = test_user("pdt-geo-ann", "ann-Pa55word", &[GROUP]);
+    let dan = test_user("pdt-geo-dan", "dan-Pa55word", &[GROUP, admins]);
+    let lib = Library::for_user(ann.name);
+    std::fs::create_dir_all(lib.photos()).unwrap();
+    // A photo with no position, to be placed by hand.
+    std::fs::copy(corpus().join("camera_jpeg/exif-samples/Canon_40D.jpg"), lib.photos().join("unplaced.jpg")).unwrap();
+    let data = geo_data();
+    let env = [
+        ("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP),
+        ("PHOTOSD_PLACES_DATA_DIR", data.as_str()),
+        ("PHOTOSD_AUTH_ADMIN_GROUP", admins),
+    ];
+    let daemon = Daemon::launch(&lib, shared.path(), &env);
+    let (admin, api) = (login(&daemon, &dan), login(&daemon, &ann));
+    wait_for("the Shared Space placed", 120, || {
+        let index = admin.call("SYNO.FotoTeam.Index", "get", 1, &[]);
+        let count = admin.call("SYNO.FotoTeam.Browse.Item", "count", 4, &[]);
+        index["data"]["geo_coding"] == 0 && count["data"]["count"] == 4
+    });
+    let root = admin.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "10")]);
+    let private = list(&root).iter().find(|f| f["name"] == "/Private").unwrap()["id"].to_string();
+    let nobody = r#"[{"role":"none","member":{"type":"everyone"}}]"#;
+    ok(admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "update", 1, &[("id", &private), ("permission", nobody)]));
+
+    // Places count only what each may see: the administrator both countries, ann only Germany.
+    let countries = |who: &Api| -> Vec<(String, i64)> {
+        let got = who.call(
+            "SYNO.FotoTeam.Browse.Geocoding",
+            "list",
+            1,
+            &[("parent_id", "0"), ("offset", "0"), ("limit", "50")],
+        );
+        list(&got)
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_string(), c["item_count"].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(countries(&admin), [("Germany".to_string(), 3), ("Iceland".to_string(), 1)]);
+    assert_eq!(countries(&api), [("Germany".to_string(), 3)]);
+    let iceland = list(&admin.call(
+        "SYNO.FotoTeam.Browse.Geocoding",
+        "list",
+        1,
+        &[("parent_id", "0"), ("offset", "0"), ("limit", "50")],
+    ))[1]["id"]
+        .to_string();
+    assert_eq!(
+        error_code(&api.call("SYNO.FotoTeam.Browse.Geocoding", "get", 1, &[("id", &format!("[{iceland}]"))])),
+        642
+    );
+
+    // The map: the world's clusters of what each may see; a cluster's area lists its photos.
+    let clusters = |who: &Api, family: &str, zoom: &str| -> Vec<Value> {
+        let got = who.call(
+            &format!("PHOTOSD.{family}.Map"),
+            "clusters",
+            1,
+            &[("zoom", zoom), ("additional", r#"["thumbnail"]"#)],
+        );
+        list(&got).clone()
+    };
+    let total = |c: &[Value]| c.iter().map(|c| c["count"].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(total(&clusters(&admin, "FotoTeam", "3")), 4);
+    let hers = clusters(&api, "FotoTeam", "3");
+    assert_eq!((hers.len(), total(&hers)), (1, 3), "Berlin's three photos in one cluster: {hers:?}");
+    assert!(hers[0]["additional"]["thumbnail"]["cache_key"].is_string());
+    assert_eq!(total(&clusters(&api, "FotoTeam", "14")), 3, "apart at street level, still three");
+    let area = hers[0]["area"].to_string();
+    let inside = api.call("SYNO.FotoTeam.Browse.Item", "list", 4, &[("offset", "0"), ("limit", "10"), ("area", &area)]);
+    assert_eq!(list(&inside).len(), 3, "the cluster opens its photos");
+    let bad = api.call("PHOTOSD.FotoTeam.Map", "clusters", 1, &[("zoom", "99")]);
+    assert_eq!(error_code(&bad), 114);
+    assert_eq!(ok(api.call("PHOTOSD.Foto.Map", "config", 1, &[]))["offline"], true);
+
+    // A location set by hand: placed, on the map, in the sidecar; cleared: gone from all three.
+    let mine =
+        list(&api.call("SYNO.Foto.Browse.Item", "list", 4, &[("offset", "0"), ("limit", "10")]))[0]["id"].to_string();
+    assert_eq!(total(&clusters(&api, "Foto", "0")), 0);
+    let reykjavik = r#"{"latitude":64.1466,"longitude":-21.9426}"#;
+    ok(api.call("SYNO.Foto.Browse.Item", "set", 2, &[("id", &format!("[{mine}]")), ("gps", reykjavik)]));
+    let address = |api: &Api| {
+        let got = api.call(
+            "SYNO.Foto.Browse.Item",
+            "get",
+            2,
+            &[("id", &format!("[{mine}]")), ("additional", r#"["address","gps"]"#)],
+        );
+        list(&got)[0]["additional"].clone()
+    };
+    wait_for("the edited photo placed", 30, || address(&api)["address"]["city"] == "Reykjavík");
+    assert_eq!(total(&clusters(&api, "Foto", "0")), 1);
+    let sidecar = std::fs::read_to_string(lib.photos().join("unplaced.jpg.xmp")).unwrap();
+    assert!(sidecar.contains("exif:GPSLatitude=\"64,8.796000N\""), "{sidecar}");
+    ok(api.call("SYNO.Foto.Browse.Item", "set", 2, &[("id", &format!("[{mine}]")), ("gps", "null")]));
+    let cleared = address(&api);
+    assert!(cleared["gps"].is_null() && cleared["address"]["country"] == "", "{cleared}");
+    assert_eq!(total(&clusters(&api, "Foto", "0")), 0);
+    let wrong = api.call(
+        "SYNO.Foto.Browse.Item",
+        "set",
+        2,
+        &[("id", &format!("[{mine}]")), ("gps", r#"{"latitude":91,"longitude":0}"#)],
+    );
+    assert_eq!(error_code(&wrong), 114);
+}

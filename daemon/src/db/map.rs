@@ -16,6 +16,7 @@ use crate::domain::Area;
 /// The grid has `4 × 2^zoom` cells across the world: about 64 pixels each on 256-pixel map tiles.
 const CELLS_PER_TILE: f64 = 4.0;
 pub const MAX_ZOOM: u8 = 20;
+const WIDEN: f64 = 1e-4;
 
 #[derive(Debug, Clone, Copy)]
 struct Point {
@@ -156,11 +157,13 @@ fn cluster(points: &[Point], allowed: Option<&HashSet<i64>>, area: Area, zoom: u
             longitude: s.lon / s.count as f64,
             count: s.count,
             cover_item: s.cover,
+            // Points are held as f32 (a metre or so): the box is widened by about ten, so that listing it
+            // finds every photo of the cluster.
             area: Area {
-                south: f64::from(s.south),
-                west: f64::from(s.west),
-                north: f64::from(s.north),
-                east: f64::from(s.east),
+                south: (f64::from(s.south) - WIDEN).max(-90.0),
+                west: (f64::from(s.west) - WIDEN).max(-180.0),
+                north: (f64::from(s.north) + WIDEN).min(90.0),
+                east: (f64::from(s.east) + WIDEN).min(180.0),
             },
         })
         .collect();
@@ -186,7 +189,8 @@ mod tests {
         let world = cluster(&all, None, WORLD, 3);
         assert_eq!(world.len(), 3, "{world:?}");
         assert_eq!((world[0].count, world[0].cover_item), (2, 2), "Paris, its newest item the cover");
-        assert!((world[0].area.south - 48.8566).abs() < 1e-4 && (world[0].area.north - 48.8606).abs() < 1e-4);
+        assert!((world[0].area.south - 48.8566).abs() < 2e-4 && (world[0].area.north - 48.8606).abs() < 2e-4);
+        assert!(world[0].area.south < 48.8566 && world[0].area.north > 48.8606, "the box holds its points");
         assert_eq!(cluster(&all, None, WORLD, 18).len(), 4, "a street apart at street level");
         let europe = Area { south: 35.0, west: -10.0, north: 60.0, east: 30.0 };
         assert_eq!(cluster(&all, None, europe, 2).iter().map(|c| c.count).sum::<i64>(), 3);
