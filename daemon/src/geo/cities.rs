@@ -1,5 +1,6 @@
-//! The places of `cities.csv` (`lat,lon,name,admin1,admin2,cc,population`), held compactly: about 144,000 rows in a few
-//! megabytes. Names live in one text arena; the state and county names, which repeat, are stored once.
+//! The places of `cities.csv` (`lat,lon,name,admin1,admin2,cc,population,city_of`), held compactly: about
+//! 170,000 rows in a few megabytes. Names live in one text arena; the state and county names, which repeat, are
+//! stored once.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,8 @@ pub struct CityRef<'a> {
     pub admin1: &'a str,
     pub admin2: &'a str,
     pub cc: [u8; 2],
-    pub population: u32,
+    /// The city this place is a quarter of (its index), as `models/geodata.py` found it.
+    pub city_of: Option<u32>,
 }
 
 struct Row {
@@ -21,7 +23,8 @@ struct Row {
     admin1: u32,
     admin2: u32,
     cc: [u8; 2],
-    population: u32,
+    /// `u32::MAX`: none.
+    city_of: u32,
 }
 
 pub struct Cities {
@@ -40,7 +43,7 @@ struct CsvRow<'a> {
     admin2: &'a str,
     cc: &'a str,
     #[serde(default)]
-    population: u32,
+    city_of: Option<u32>,
 }
 
 impl Cities {
@@ -48,9 +51,12 @@ impl Cities {
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(csv_bytes);
         let mut out = Cities { rows: Vec::with_capacity(150_000), text: String::new(), admins: Vec::new() };
         let mut names: HashMap<String, u32> = HashMap::new();
+        // Columns by name: the file may carry more than these (the population).
+        let headers = reader.headers().map_err(|e| e.to_string())?.clone();
         let mut record = csv::StringRecord::new();
         while reader.read_record(&mut record).map_err(|e| e.to_string())? {
-            let row: CsvRow = record.deserialize(None).map_err(|e| format!("row {}: {e}", out.rows.len() + 2))?;
+            let row: CsvRow =
+                record.deserialize(Some(&headers)).map_err(|e| format!("row {}: {e}", out.rows.len() + 2))?;
             let cc: [u8; 2] = row.cc.as_bytes().try_into().map_err(|_| format!("bad country code {:?}", row.cc))?;
             let mut admin = |name: &str| -> u32 {
                 if let Some(&id) = names.get(name) {
@@ -67,11 +73,14 @@ impl Cities {
             let name_start = out.text.len() as u32;
             let name_len = u16::try_from(row.name.len()).map_err(|_| format!("a name of {} bytes", row.name.len()))?;
             out.text.push_str(row.name);
-            let population = row.population;
-            out.rows.push(Row { lat: row.lat, lon: row.lon, name_start, name_len, admin1, admin2, cc, population });
+            let city_of = row.city_of.unwrap_or(u32::MAX);
+            out.rows.push(Row { lat: row.lat, lon: row.lon, name_start, name_len, admin1, admin2, cc, city_of });
         }
         if out.rows.len() < 1000 {
             return Err(format!("only {} places", out.rows.len()));
+        }
+        if out.rows.iter().any(|r| r.city_of != u32::MAX && r.city_of as usize >= out.rows.len()) {
+            return Err("a city_of beyond the last place".into());
         }
         out.rows.shrink_to_fit();
         out.text.shrink_to_fit();
@@ -103,7 +112,7 @@ impl Cities {
             admin1: admin(row.admin1),
             admin2: admin(row.admin2),
             cc: row.cc,
-            population: row.population,
+            city_of: (row.city_of != u32::MAX).then_some(row.city_of),
         }
     }
 }

@@ -8,7 +8,8 @@
 //! How far a place may be: a city within `CITY_KM`; beyond it (open country, a desert) the state and county of
 //! the nearest place of the same country within `REGION_KM`; beyond that only the country. Where the borders
 //! know the country's subdivisions (US states, Canadian provinces...), the place must lie in the same one. When
-//! the nearest place is a quarter of a larger city, the city is the city and the quarter its district. At sea (no border
+//! the nearest place is a quarter of a larger city (`city_of` in the data), the city is the city and the quarter
+//! its district. At sea (no border
 //! contains the position) a place within `COAST_KM` still counts, as harbours and beaches lie on the borders'
 //! simplified coastline; farther out there is no place at all.
 
@@ -31,11 +32,8 @@ pub const CITY_KM: f64 = 25.0;
 pub const REGION_KM: f64 = 80.0;
 /// Off every border (at sea), a place this near still counts.
 pub const COAST_KM: f64 = 12.0;
-/// A place this many times as populous as the nearest, whose area (`city_radius_km`) holds the nearest, is the
-/// city the nearest is a quarter of.
-const QUARTER_RATIO: u32 = 10;
-/// How many nearest places are looked at: for one in the position's country, and for the city of a quarter.
-const CANDIDATES: usize = 48;
+/// How many nearest places are looked at to find one in the position's country.
+const CANDIDATES: usize = 24;
 const EARTH_KM: f64 = 6371.0088;
 /// Changes whenever the rules above change, so that every position is placed again.
 const RULES_VERSION: &str = "places-1";
@@ -125,21 +123,11 @@ impl Geocoder {
         if km(nearest.distance) > CITY_KM {
             return Some(self.address(code, Some(first.admin1), Some(first.admin2), None, None));
         }
-        // The nearest place may be a quarter of a city (Nice's old town, Berlin's Steglitz): a place far more
-        // populous whose area holds it is the city, and the quarter its district.
-        let (qlat, qlon) = self.cities.position(nearest.item);
-        let city = places
-            .filter(|n| {
-                let big = self.cities.get(n.item);
-                let (lat, lon) = self.cities.position(n.item);
-                big.population >= first.population.saturating_mul(QUARTER_RATIO).max(QUARTER_RATIO)
-                    && haversine_km(qlat, qlon, lat, lon) <= city_radius_km(big.population)
-                    && in_region(n.item)
-            })
-            .max_by_key(|n| self.cities.get(n.item).population);
-        Some(match city {
-            Some(n) => {
-                let name = self.cities.get(n.item).name;
+        // The nearest place may be a quarter of a city (Nice's old town, Berlin's Steglitz): the city is then the
+        // city, and the quarter its district.
+        Some(match first.city_of {
+            Some(city) => {
+                let name = self.cities.get(city).name;
                 self.address(code, Some(first.admin1), Some(first.admin2), Some(name), Some(first.name))
             }
             None => self.address(code, Some(first.admin1), Some(first.admin2), Some(first.name), None),
@@ -180,18 +168,6 @@ fn country_code(id: &str) -> Option<[u8; 2]> {
         [a, b] | [a, b, b'-', ..] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some([a, b]),
         _ => None,
     }
-}
-
-/// How far from its centre a city of `population` reaches, at 2,000 people per km² (a city's whole area,
-/// suburbs included): Berlin 23 km, Nice 7 km, a town of 14,000 1.5 km.
-fn city_radius_km(population: u32) -> f64 {
-    (f64::from(population) / (std::f64::consts::PI * 2000.0)).sqrt()
-}
-
-fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let d = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * ((lon2 - lon1).to_radians() / 2.0).sin().powi(2);
-    2.0 * EARTH_KM * d.min(1.0).sqrt().asin()
 }
 
 /// A position on the unit sphere: straight-line distances there order places as distances on the Earth do,
