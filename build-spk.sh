@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the DSM 7 package dist/photosd-<version>-<arch>.spk from this checkout: the release binary (with the web
-# portal inside) and every library it needs, the face models, the default config, the lifecycle scripts from scripts/, conf/privilege and conf/resource, the
+# portal inside) and every library it needs, the face models, the place data, the default config, the lifecycle scripts from scripts/, conf/privilege and conf/resource, the
 # icons, and the install and uninstall wizards. The same commit gives the same package.tgz: files are sorted,
 # owned by root, dated by the commit, and gzipped without a timestamp.
 #
@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 [[ "${1:-}" == "--no-build" ]] || { package/ffmpeg/build.sh && cargo build --release -p photosd; }
-# The face models and their NOTICE (made once; nothing to do when target/models holds them).
+# The face models and the place data, with their NOTICEs (made once; nothing to do when target/models and
+# target/geo hold them).
 models/fetch.sh
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -59,6 +60,10 @@ mkdir -p "$stage/package/share/photosd/models"
 cp target/models/yunet.safetensors target/models/sface.safetensors "$stage/package/share/photosd/models/"
 cp target/models/NOTICE "$stage/package/share/licenses/models.NOTICE"
 cp /usr/share/common-licenses/Apache-2.0 "$stage/package/share/licenses/Apache-2.0"
+# The place data of the offline geocoder, where photosd looks by default (share/photosd/geo), with its credits.
+mkdir -p "$stage/package/share/photosd/geo"
+cp target/geo/cities.csv target/geo/countries.tsv "$stage/package/share/photosd/geo/"
+cp target/geo/NOTICE "$stage/package/share/licenses/places.NOTICE"
 cp -r package/dsm/ui "$stage/package/ui"
 chmod -R u=rwX,go=rX "$stage/package"
 tar -C "$stage/package" --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -cf - . \

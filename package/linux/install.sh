@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs photosd on a plain Linux box: the binary (with the web portal inside), the face models, the default
+# Installs photosd on a plain Linux box: the binary (with the web portal inside), the face models, the place data,
+# the default
 # config (only if there is none), the `photosd` service user and its data directory, the systemd unit and the
 # nginx snippet.
 #
@@ -17,6 +18,11 @@ for model in yunet.safetensors sface.safetensors; do
 done
 install -D -m 0644 target/models/NOTICE "$root/usr/local/share/doc/photosd/models.NOTICE"
 install -D -m 0644 /usr/share/common-licenses/Apache-2.0 "$root/usr/local/share/doc/photosd/Apache-2.0"
+# The place data of the offline geocoder (share/photosd/geo beside bin/), with its credits.
+for data in cities.csv countries.tsv; do
+  install -D -m 0644 "target/geo/$data" "$root/usr/local/share/photosd/geo/$data"
+done
+install -D -m 0644 target/geo/NOTICE "$root/usr/local/share/doc/photosd/places.NOTICE"
 install -d -m 0755 "$root/etc/photosd"
 if [[ ! -f "$root/etc/photosd/photosd.toml" ]]; then
   # nginx, set up in front below, connects from loopback: its X-Forwarded-For is the client's address.

@@ -29,7 +29,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from benchlib import PHOTOSD, ROOT, SHARED, add_personal_space, descendants, start_daemon, tree_rss_kb
+from benchlib import new_library, PHOTOSD, ROOT, SHARED, add_personal_space, descendants, start_daemon, tree_rss_kb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_bench import USER, PASSWORD, ensure_tools, hey  # noqa: E402
@@ -44,13 +44,9 @@ def unit(v):
 
 
 def generate(base, items, faces, persons):
-    data, homes = os.path.join(base, "data"), os.path.join(base, "homes")
+    homes = os.path.join(base, "homes")
     shutil.rmtree(base, ignore_errors=True)
-    os.makedirs(data)
-    subprocess.run([PHOTOSD, "index", "--data", data, "--personal-pattern", os.path.join(base, "none", "*", "Photos"),
-                    "--shared", ""], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db = sqlite3.connect(os.path.join(data, "library.db"))
-    db.execute("PRAGMA synchronous = OFF")
+    data, db = new_library(base)
     now = int(time.time())
     root = os.path.join(homes, USER, "Photos")
     space, folder_ids = add_personal_space(db, 60000, USER, root, now, FOLDERS)

@@ -9,30 +9,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { envOf, signedIn } from './session.mjs';
 
-const env = (name) => process.env[name] ?? assert.fail(`${name} is not set (run through tests/tests/people.rs)`);
+const env = envOf('tests/tests/people.rs');
 const base = env('PHOTOSD_URL');
 const shots = env('PHOTOSD_SCREENSHOTS');
 const ids = JSON.parse(env('PHOTOSD_PEOPLE'));
 const items = (n) => page.getByText(`${n} items`, { exact: true });
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let browser;
 let page;
 const consoleErrors = [];
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
-  page = await context.newPage();
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(`${base}/photo/`);
-  await page.getByLabel('Account').fill(env('PHOTOSD_USER'));
-  await page.getByLabel('Password').fill(env('PHOTOSD_PASSWORD'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.day h2').first().waitFor();
+  ({ browser, page } = await signedIn(base, env('PHOTOSD_USER'), env('PHOTOSD_PASSWORD'), consoleErrors));
 });
 
 after(async () => {

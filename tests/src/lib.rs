@@ -341,3 +341,25 @@ pub fn parent_of(pid: u32) -> Option<u32> {
     // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
     stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// Runs the portal's end-to-end test `script` (in `tests/e2e`, Node's test runner driving Debian's Chromium)
+/// against `url`, signed in as `user`, with `env` besides; asserts it passed and left each of `shots` (in
+/// `target/e2e-screenshots/`).
+pub fn run_e2e(script: &str, url: &str, user: &TestUser, env: &[(&str, &std::ffi::OsStr)], shots: &[&str]) {
+    let dir = workspace().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=1", script])
+        .current_dir(workspace().join("tests/e2e"))
+        .env("PHOTOSD_URL", url)
+        .env("PHOTOSD_USER", user.name)
+        .env("PHOTOSD_PASSWORD", user.password)
+        .env("PHOTOSD_SCREENSHOTS", &dir)
+        .envs(env.iter().copied())
+        .status()
+        .expect("node runs (tests/setup.sh installs Node.js, Chromium and playwright-core)");
+    assert!(status.success(), "{script} failed (see above; screenshots in {})", dir.display());
+    for shot in shots {
+        assert!(dir.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
+    }
+}

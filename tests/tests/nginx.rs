@@ -66,6 +66,9 @@ fn photosd_behind_nginx_from_the_installed_layout() {
         "usr/local/share/photosd/models/yunet.safetensors",
         "usr/local/share/photosd/models/sface.safetensors",
         "usr/local/share/doc/photosd/models.NOTICE",
+        "usr/local/share/photosd/geo/cities.csv",
+        "usr/local/share/photosd/geo/countries.tsv",
+        "usr/local/share/doc/photosd/places.NOTICE",
     ] {
         assert!(root.join(file).is_file(), "install.sh put {file} in place");
     }
@@ -80,6 +83,15 @@ fn photosd_behind_nginx_from_the_installed_layout() {
         .unwrap();
     assert!(faces.status.success(), "photosd faces: {}", String::from_utf8_lossy(&faces.stderr));
     assert_eq!(photosd_tests::json_lines(&faces.stdout)[0]["faces"].as_array().map(Vec::len), Some(1));
+    // And the installed place data.
+    let place = Command::new(root.join("usr/local/bin/photosd"))
+        .args(["geocode", "--json", "64.1466,-21.9426"])
+        .env("PHOTOSD_CONFIG", root.join("etc/photosd/photosd.toml"))
+        .env_remove("PHOTOSD_PLACES_DATA_DIR")
+        .output()
+        .unwrap();
+    let place = photosd_tests::json_lines(&place.stdout);
+    assert_eq!(place[0]["place"]["country"], "Iceland", "{place:?}");
 
     let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
     let lib = Library::for_user(alice.name);

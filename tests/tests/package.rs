@@ -95,6 +95,8 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
         "share/photosd.toml",
         "share/photosd/models/yunet.safetensors",
         "share/photosd/models/sface.safetensors",
+        "share/photosd/geo/cities.csv",
+        "share/photosd/geo/countries.tsv",
         "ui/config",
         "ui/photosd.sc",
         "ui/images/photosd_256.png",
@@ -116,6 +118,7 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
         "share/licenses/libopenh264-7.copyright",
         "share/licenses/libc6.copyright",
         "share/licenses/models.NOTICE",
+        "share/licenses/places.NOTICE",
         "share/licenses/Apache-2.0",
     ] {
         assert!(files.iter().any(|f| f == licence), "{licence} in package.tgz");
@@ -263,6 +266,19 @@ fn packaged_models_find_a_face(package_tgz: &Path) {
     let notice = std::fs::read_to_string(unpacked.path().join("share/licenses/models.NOTICE")).unwrap();
     for needed in ["yunet.safetensors", "sface.safetensors", "licence: MIT", "licence: Apache-2.0", "sha256"] {
         assert!(notice.contains(needed), "models.NOTICE says {needed:?}");
+    }
+    // The packaged place data, found with no setting, places Paris; its credits travel with it.
+    let out = Command::new(unpacked.path().join("bin/photosd"))
+        .args(["geocode", "48.8566,2.3522"])
+        .env_remove("PHOTOSD_PLACES_DATA_DIR")
+        .env_remove("PHOTOSD_CONFIG")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("Paris") && said.contains("France"), "{said} {out:?}");
+    let notice = std::fs::read_to_string(unpacked.path().join("share/licenses/places.NOTICE")).unwrap();
+    for needed in ["GeoNames", "CC BY 4.0", "OpenStreetMap", "ODbL", "sha256"] {
+        assert!(notice.contains(needed), "places.NOTICE says {needed:?}");
     }
 }
 

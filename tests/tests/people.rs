@@ -8,7 +8,7 @@ use std::path::Path;
 
 use photosd_tests::api_library::{list, GROUP};
 use photosd_tests::people::{login, person_of_items, persons, start_with_faces, wait_for_faces};
-use photosd_tests::{corpus, error_code, test_user, wait_for, workspace, Api, Daemon, Library};
+use photosd_tests::{corpus, error_code, test_user, wait_for, Api, Daemon, Library};
 
 /// The corpus' face photos: (folder/file, identity) where the manifest labels exactly one face.
 fn labelled() -> Vec<(String, String)> {
@@ -296,22 +296,15 @@ fn the_people_album_works_in_a_real_browser() {
             "friends_and_one": friends.len() + 1,
         },
     });
-    let shots = workspace().join("target/e2e-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let status = std::process::Command::new("node")
-        .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "people.test.mjs"])
-        .current_dir(workspace().join("tests/e2e"))
-        .env("PHOTOSD_URL", daemon.base_url())
-        .env("PHOTOSD_USER", alice.name)
-        .env("PHOTOSD_PASSWORD", alice.password)
-        .env("PHOTOSD_SCREENSHOTS", &shots)
-        .env("PHOTOSD_PEOPLE", people.to_string())
-        .status()
-        .expect("node runs (tests/setup.sh installs Node.js, Chromium and playwright-core)");
-    assert!(status.success(), "the People album's end-to-end tests failed (screenshots in {})", shots.display());
-    for shot in ["people.png", "person.png", "people-off.png"] {
-        assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
-    }
+    let people = people.to_string();
+    let shots = ["people.png", "person.png", "people-off.png"];
+    photosd_tests::run_e2e(
+        "people.test.mjs",
+        &daemon.base_url(),
+        &alice,
+        &[("PHOTOSD_PEOPLE", people.as_ref())],
+        &shots,
+    );
 }
 
 /// The malformed corpus through the daemon's faces stage, beside a real face photo: every file that got a

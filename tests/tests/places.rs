@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
 use photosd_tests::api_library::{list, ok, GROUP};
-use photosd_tests::{corpus, error_code, test_user, wait_for, workspace, Api, Daemon, Library, TestUser};
+use photosd_tests::{corpus, error_code, run_e2e, test_user, wait_for, workspace, Api, Daemon, Library, TestUser};
 use serde_json::{json, Value};
 
 /// Where `models/fetch.sh` (run by tests/setup.sh) puts the place data.
@@ -398,7 +398,7 @@ fn shared_places_follow_folder_permissions_and_the_map_and_location_edits() {
     let clusters = |who: &Api, family: &str, zoom: &str| -> Vec<Value> {
         let got = who.call(
             &format!("PHOTOSD.{family}.Map"),
-            "clusters",
+            "list",
             1,
             &[("zoom", zoom), ("additional", r#"["thumbnail"]"#)],
         );
@@ -413,9 +413,9 @@ fn shared_places_follow_folder_permissions_and_the_map_and_location_edits() {
     let area = hers[0]["area"].to_string();
     let inside = api.call("SYNO.FotoTeam.Browse.Item", "list", 4, &[("offset", "0"), ("limit", "10"), ("area", &area)]);
     assert_eq!(list(&inside).len(), 3, "the cluster opens its photos");
-    let bad = api.call("PHOTOSD.FotoTeam.Map", "clusters", 1, &[("zoom", "99")]);
+    let bad = api.call("PHOTOSD.FotoTeam.Map", "list", 1, &[("zoom", "99")]);
     assert_eq!(error_code(&bad), 114);
-    assert_eq!(ok(api.call("PHOTOSD.Foto.Map", "config", 1, &[]))["offline"], true);
+    assert_eq!(ok(api.call("PHOTOSD.Foto.Map", "get", 1, &[]))["offline"], true);
 
     // A location set by hand: placed, on the map, in the sidecar; cleared: gone from all three.
     let mine =
@@ -447,4 +447,29 @@ fn shared_places_follow_folder_permissions_and_the_map_and_location_edits() {
         &[("id", &format!("[{mine}]")), ("gps", r#"{"latitude":91,"longitude":0}"#)],
     );
     assert_eq!(error_code(&wrong), 114);
+}
+
+/// The portal's Places album and map in a real browser (`tests/e2e/places.test.mjs`), with screenshots in
+/// `target/e2e-screenshots/`.
+#[test]
+fn places_and_the_map_in_a_real_browser() {
+    let ann = test_user("pdt-geo-ann", "ann-Pa55word", &[GROUP]);
+    let lib = Library::for_user(ann.name);
+    std::fs::create_dir_all(lib.photos()).unwrap();
+    for file in BERLIN.iter().chain(&ELSEWHERE) {
+        std::fs::copy(corpus().join(file), lib.photos().join(file.rsplit('/').next().unwrap())).unwrap();
+    }
+    std::fs::copy(corpus().join("camera_jpeg/exif-samples/Canon_40D.jpg"), lib.photos().join("unplaced.jpg")).unwrap();
+    let daemon = start(&lib);
+    let api = login(&daemon, &ann);
+    wait_for_places(&api, 6);
+    wait_for("every thumbnail", 120, || {
+        lib.db()
+            .query_row("SELECT count(*) FROM item WHERE thumb_state = 'ready'", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+            == 6
+    });
+    let places = json!({ "countries": ["Germany", "France", "Iceland"], "photos": 5 }).to_string();
+    let shots = ["places.png", "place.png", "map.png", "map-area.png", "location-edit.png"];
+    run_e2e("places.test.mjs", &daemon.base_url(), &ann, &[("PHOTOSD_PLACES", places.as_ref())], &shots);
 }

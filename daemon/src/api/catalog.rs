@@ -88,7 +88,7 @@ pub fn catalog() -> &'static BTreeMap<String, ApiDef> {
                     min_version: 1,
                     max_version: 1,
                     auth_level: 1,
-                    methods: BTreeMap::from([(1, vec!["clusters".to_string(), "config".to_string()])]),
+                    methods: BTreeMap::from([(1, vec!["list".to_string(), "get".to_string()])]),
                     link_methods: BTreeMap::new(),
                 },
             );

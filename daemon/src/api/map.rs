@@ -1,8 +1,8 @@
 //! `PHOTOSD.Foto.Map` and `PHOTOSD.FotoTeam.Map`, photosd's own API for the map view (Synology's is not
-//! published): `clusters` groups the caller's photos with a position in an area (`area={south,west,north,east}`,
+//! published): `list` groups the caller's photos with a position in an area (`area={south,west,north,east}`,
 //! `west > east` across the antimeridian) at a zoom level (0: the world in one 256-pixel tile) into
 //! `{latitude, longitude, count, cover, area}`, each cluster's `area` what `Browse.Item list area=…` opens;
-//! `config` says how the portal draws the map: the world outline shipped with photosd, or the tile server the
+//! `get` says how the portal draws the map: the world outline shipped with photosd, or the tile server the
 //! administrator configured (`places.map_tile_url`). Nothing here opens a connection anywhere.
 
 use serde_json::{json, Value};
@@ -18,7 +18,7 @@ const MAX_CLUSTERS: usize = 2000;
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let p = &call.params;
     match call.method.as_str() {
-        "config" => {
+        "get" => {
             let tiles = &ctx.app.config.places.map_tile_url;
             Ok(Reply::Data(json!({
                 "tile_url": tiles,
@@ -26,7 +26,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 "places": ctx.app.geocoder.is_some(),
             })))
         }
-        "clusters" => {
+        "list" => {
             let world = Area { south: -90.0, west: -180.0, north: 90.0, east: 180.0 };
             let area = p.opt_json::<Area>("area")?.unwrap_or(world);
             let valid = |v: f64, limit: f64| v.is_finite() && v.abs() <= limit;

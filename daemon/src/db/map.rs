@@ -25,8 +25,9 @@ struct Point {
     y: f32,
     lat: f32,
     lon: f32,
-    folder: i64,
-    id: i64,
+    // 24 bytes a point: ids past 4 billion do not happen in one library.
+    folder: u32,
+    id: u32,
 }
 
 struct SpacePoints {
@@ -56,7 +57,7 @@ struct Sum {
     count: i64,
     lat: f64,
     lon: f64,
-    cover: i64,
+    cover: u32,
     south: f32,
     north: f32,
     west: f32,
@@ -76,7 +77,8 @@ impl Db {
             Some(_) => Arc::new(SpacePoints { epoch: 0, points: self.map_points(reach)? }),
             None => self.space_points(cache, reach.space_id)?,
         };
-        let allowed: Option<HashSet<i64>> = reach.folder_ids().map(|f| f.into_iter().collect());
+        let allowed: Option<HashSet<u32>> =
+            reach.folder_ids().map(|f| f.into_iter().filter_map(|id| u32::try_from(id).ok()).collect());
         Ok(cluster(&points.points, allowed.as_ref(), area, zoom.min(MAX_ZOOM)))
     }
 
@@ -108,13 +110,26 @@ impl Db {
         let rows = stmt.query_map(params_from_iter(values), |r| {
             let (lat, lon): (f64, f64) = (r.get(0)?, r.get(1)?);
             let (x, y) = mercator(lat, lon);
-            Ok(Point { x: x as f32, y: y as f32, lat: lat as f32, lon: lon as f32, folder: r.get(2)?, id: r.get(3)? })
+            let (folder, id) = (u32::try_from(r.get::<_, i64>(2)?), u32::try_from(r.get::<_, i64>(3)?));
+            Ok(folder.ok().zip(id.ok()).map(|(folder, id)| Point {
+                x: x as f32,
+                y: y as f32,
+                lat: lat as f32,
+                lon: lon as f32,
+                folder,
+                id,
+            }))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut points = Vec::new();
+        for row in rows {
+            points.extend(row?);
+        }
+        points.shrink_to_fit();
+        Ok(points)
     }
 }
 
-fn cluster(points: &[Point], allowed: Option<&HashSet<i64>>, area: Area, zoom: u8) -> Vec<Cluster> {
+fn cluster(points: &[Point], allowed: Option<&HashSet<u32>>, area: Area, zoom: u8) -> Vec<Cluster> {
     let cells = CELLS_PER_TILE * f64::from(1u32 << zoom);
     let (south, north) = (area.south as f32, area.north as f32);
     let (west, east) = (area.west as f32, area.east as f32);
@@ -156,7 +171,7 @@ fn cluster(points: &[Point], allowed: Option<&HashSet<i64>>, area: Area, zoom: u
             latitude: s.lat / s.count as f64,
             longitude: s.lon / s.count as f64,
             count: s.count,
-            cover_item: s.cover,
+            cover_item: i64::from(s.cover),
             // Points are held as f32 (a metre or so): the box is widened by about ten, so that listing it
             // finds every photo of the cluster.
             area: Area {
@@ -175,7 +190,7 @@ fn cluster(points: &[Point], allowed: Option<&HashSet<i64>>, area: Area, zoom: u
 mod tests {
     use super::*;
 
-    fn point(lat: f64, lon: f64, folder: i64, id: i64) -> Point {
+    fn point(lat: f64, lon: f64, folder: u32, id: u32) -> Point {
         let (x, y) = mercator(lat, lon);
         Point { x: x as f32, y: y as f32, lat: lat as f32, lon: lon as f32, folder, id }
     }

