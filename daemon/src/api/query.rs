@@ -21,6 +21,9 @@ pub const FACETS: [(&str, Facet); 6] = [
     ("exposure_time", Facet::ExposureTime),
 ];
 
+/// The most places one filter names: each is a search through the caller's items.
+pub const MAX_PLACES: usize = 100;
+
 /// A stable id for a facet value: the same value always gets the same id, in every space.
 pub fn facet_id(value: &str) -> i64 {
     let hash = blake3::hash(value.as_bytes());
@@ -84,9 +87,14 @@ pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuer
     }
     let mut places = p.opt_ids("geocoding")?.unwrap_or_default();
     places.extend(p.opt_int("geocoding_id")?);
-    for id in places {
+    places.sort_unstable();
+    places.dedup();
+    if places.len() > MAX_PLACES {
+        return Err(ApiError::missing(format!("geocoding: more than {MAX_PLACES} places")));
+    }
+    if !places.is_empty() {
         // A place the caller has no photo in: 642, like one that does not exist.
-        filter.place_ids.push(ctx.access(space).await?.place(id).await?.place.id);
+        filter.place_ids = ctx.access(space).await?.places(places).await?;
     }
     if let Some(area) = p.opt_json::<Area>("area")? {
         let valid = |v: f64, limit: f64| v.is_finite() && v.abs() <= limit;

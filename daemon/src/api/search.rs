@@ -59,12 +59,10 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                     list.push(json!({ "id": id, "name": name, "type": "person" }));
                 }
             }
-            let text = word.clone();
-            for place in ctx.app.db.call(move |db| db.places_named(&text, 20)).await? {
-                // Only places the caller has photos in: which places exist tells where others have been.
-                if let Ok(seen) = access.place(place.id).await {
-                    list.push(json!({ "id": place.id, "name": place.name, "type": "geocoding", "item_count": seen.item_count }));
-                }
+            // Only places the caller has photos in: which places exist tells where others have been.
+            let (text, reach) = (word.clone(), access.reach(Role::View).await?);
+            for place in ctx.app.db.call(move |db| db.places_named(&reach, &text, 20)).await? {
+                list.push(json!({ "id": place.id, "name": place.name, "type": "geocoding" }));
             }
             list.truncate(20);
             Ok(Reply::Data(json!({ "list": list })))

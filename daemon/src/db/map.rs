@@ -220,4 +220,31 @@ mod tests {
         let fiji = Area { south: -25.0, west: 170.0, north: -10.0, east: -170.0 };
         assert_eq!(cluster(&all, None, fiji, 3).iter().map(|c| c.count).sum::<i64>(), 2);
     }
+
+    /// The cache is read again whenever a positioned item comes, goes, moves or leaves for another space.
+    #[test]
+    fn the_kept_points_follow_every_change_even_to_another_space() {
+        use crate::db::SpaceKind;
+        use crate::media::{reading::Gps, Reading};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("l.db")).unwrap();
+        let shared = db.ensure_space(SpaceKind::Shared, None, "/photo", true).unwrap();
+        let mine = db.ensure_space(SpaceKind::Personal, Some((1000, "ann")), "/home/ann/Photos", true).unwrap();
+        let gps = Gps { lat: 52.52, lon: 13.40, alt: None };
+        let reading = Reading { size: 1, gps: Some(gps), ..Reading::default() };
+        let id = db.upsert_item(shared.id, "a.jpg", 1, &reading).unwrap().id();
+        let cache = MapCache::default();
+        let count = |space: i64| -> i64 {
+            db.map_clusters(&cache, &Reach::whole(space), WORLD, 0).unwrap().iter().map(|c| c.count).sum()
+        };
+        assert_eq!((count(shared.id), count(mine.id)), (1, 0));
+        db.lock().execute("UPDATE item SET latitude = -33.87, longitude = 151.21 WHERE id = ?1", [id]).unwrap();
+        let sydney = db.map_clusters(&cache, &Reach::whole(shared.id), WORLD, 0).unwrap();
+        assert!(sydney[0].latitude < 0.0, "moved: {sydney:?}");
+        // A folder moved to another space (the watcher's cross-share move) takes its items' space with it.
+        db.lock().execute("UPDATE item SET space_id = ?2 WHERE id = ?1", [id, mine.id]).unwrap();
+        assert_eq!((count(shared.id), count(mine.id)), (0, 1), "the space it left no longer shows it");
+        db.lock().execute("DELETE FROM item WHERE id = ?1", [id]).unwrap();
+        assert_eq!(count(mine.id), 0);
+    }
 }

@@ -220,7 +220,7 @@ impl Db {
 
     /// Persons of a space whose name holds `text` (case-insensitive).
     pub fn persons_named(&self, space_id: i64, text: &str) -> Result<Vec<(i64, String)>, DbError> {
-        let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = super::query::contains_pattern(text);
         let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT id, name FROM person WHERE space_id = ?1 AND name <> '' AND name LIKE ?2 ESCAPE '\\'

@@ -168,18 +168,40 @@ impl Db {
         Ok(out)
     }
 
-    /// Places whose name contains `text` (any level), for search suggestions.
-    pub fn places_named(&self, text: &str, limit: i64) -> Result<Vec<PlaceRow>, DbError> {
-        let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    /// Places whose name contains `text` (any level) with at least one item `reach` shows, for search
+    /// suggestions.
+    pub fn places_named(&self, reach: &Reach, text: &str, limit: i64) -> Result<Vec<PlaceRow>, DbError> {
+        let like = super::query::contains_pattern(text);
+        let (visible, mut values) = reach.clause("i");
+        values.insert(0, like.into());
+        values.push(limit.into());
         let ids: Vec<i64> = {
             let conn = self.read();
-            let mut stmt = conn
-                .prepare_cached("SELECT id FROM place WHERE name LIKE ?1 ESCAPE '\\' ORDER BY level, name LIMIT ?2")?;
-            let rows = stmt.query_map(params![like, limit], |r| r.get(0))?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT p.id FROM place p WHERE p.name LIKE ? ESCAPE '\\'
+                   AND EXISTS (SELECT 1 FROM item i JOIN place x ON x.id = i.place_id
+                               WHERE {visible} AND p.id IN (x.l1, x.l2, x.l3, x.l4, x.l5))
+                 ORDER BY p.level, p.name LIMIT ?"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
         let mut by_id = self.places_by_id(&ids)?;
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// Which of `ids` (places at any level) hold at least one item `reach` shows.
+    pub fn places_seen(&self, reach: &Reach, ids: &[i64]) -> Result<Vec<i64>, DbError> {
+        let (visible, mut values) = reach.clause("i");
+        values.insert(0, Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT DISTINCT w.value FROM json_each(?) w
+             WHERE EXISTS (SELECT 1 FROM item i JOIN place x ON x.id = i.place_id
+                           WHERE {visible} AND w.value IN (x.l1, x.l2, x.l3, x.l4, x.l5))"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

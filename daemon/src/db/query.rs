@@ -111,7 +111,7 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
         values.push(end.into());
     }
     for word in filter.keyword.iter().flat_map(|k| k.split_whitespace()) {
-        let like = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = contains_pattern(word);
         sql.push_str(
             " AND (i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
                    OR EXISTS (SELECT 1 FROM item_tag it JOIN tag t ON t.id = it.tag_id
@@ -158,6 +158,11 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
         values.extend([Value::from(area.west), Value::from(area.east)]);
     }
     (sql, values)
+}
+
+/// A LIKE pattern (with `ESCAPE '\'`) matching text that contains `text`, its wildcards taken literally.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
 /// The SQL text of a facet's value for one item; also used to filter by it.

@@ -110,8 +110,7 @@ impl Geocoder {
         let Some(code) = country else {
             // At sea: only a place very near, which then says the country too.
             let first = near.first().filter(|n| km(n.distance) <= COAST_KM)?;
-            let city = self.cities.get(first.item);
-            return Some(self.address(city.cc, Some(city.admin1), Some(city.admin2), Some(city.name), None));
+            return Some(self.settled(self.cities.get(first.item).cc, first.item));
         };
         // Border checks cost more than the rest: made last, and only for places that qualify otherwise.
         let in_region = |item: u32| subdivision.is_none_or(|region| self.contains(region, item));
@@ -125,13 +124,20 @@ impl Geocoder {
         }
         // The nearest place may be a quarter of a city (Nice's old town, Berlin's Steglitz): the city is then the
         // city, and the quarter its district.
-        Some(match first.city_of {
+        Some(self.settled(code, nearest.item))
+    }
+
+    /// The address of place `index` in country `code`: the place as the city, or, for a quarter of a city, the
+    /// city with the quarter as its district (and the city's own state and county, so that a city is one place).
+    fn settled(&self, code: [u8; 2], index: u32) -> Address {
+        let place = self.cities.get(index);
+        match place.city_of {
             Some(city) => {
-                let name = self.cities.get(city).name;
-                self.address(code, Some(first.admin1), Some(first.admin2), Some(name), Some(first.name))
+                let city = self.cities.get(city);
+                self.address(code, Some(city.admin1), Some(city.admin2), Some(city.name), Some(place.name))
             }
-            None => self.address(code, Some(first.admin1), Some(first.admin2), Some(first.name), None),
-        })
+            None => self.address(code, Some(place.admin1), Some(place.admin2), Some(place.name), None),
+        }
     }
 
     /// Whether place `index` lies within the borders of `region`.

@@ -335,6 +335,18 @@ impl SpaceAccess {
         counts.ok_or_else(|| Error::NotFound(format!("place {id}")))
     }
 
+    /// Places (`geocoding_id`s, any level, each at most once) the principal sees at least one item in, checked in
+    /// one query: one without is absent, and fails the whole list.
+    pub async fn places(&self, ids: Vec<i64>) -> Result<Vec<i64>, Error> {
+        let reach = self.reach(Role::View).await?;
+        let asked = ids.clone();
+        let seen = self.db.call(move |db| db.places_seen(&reach, &asked)).await?;
+        match ids.iter().find(|id| !seen.contains(id)) {
+            Some(id) => Err(Error::NotFound(format!("place {id}"))),
+            None => Ok(ids),
+        }
+    }
+
     /// Whether the principal manages every folder of the space (its owner; the Shared Space's administrators).
     pub fn changes_everything(&self) -> bool {
         matches!(&self.grant, Grant::Folders(roles) if roles.is_full())

@@ -55,13 +55,16 @@ BEGIN
     INSERT OR IGNORE INTO map_epoch (space_id) VALUES (old.space_id);
     UPDATE map_epoch SET epoch = epoch + 1 WHERE space_id = old.space_id;
 END;
-CREATE TRIGGER item_map_update AFTER UPDATE OF latitude, longitude, folder_id, state, live_photo_id ON item
+CREATE TRIGGER item_map_update AFTER UPDATE OF latitude, longitude, folder_id, state, live_photo_id, space_id ON item
 WHEN (old.latitude IS NOT NULL OR new.latitude IS NOT NULL)
  AND (old.latitude IS NOT new.latitude OR old.longitude IS NOT new.longitude OR old.folder_id IS NOT new.folder_id
-      OR old.state IS NOT new.state OR old.live_photo_id IS NOT new.live_photo_id)
+      OR old.state IS NOT new.state OR old.live_photo_id IS NOT new.live_photo_id OR old.space_id IS NOT new.space_id)
 BEGIN
+    -- Both spaces: an item moved to another space leaves the one it was in.
+    INSERT OR IGNORE INTO map_epoch (space_id) VALUES (old.space_id);
+    UPDATE map_epoch SET epoch = epoch + 1 WHERE space_id = old.space_id;
     INSERT OR IGNORE INTO map_epoch (space_id) VALUES (new.space_id);
-    UPDATE map_epoch SET epoch = epoch + 1 WHERE space_id = new.space_id;
+    UPDATE map_epoch SET epoch = epoch + 1 WHERE space_id = new.space_id AND new.space_id IS NOT old.space_id;
 END;
 
 -- A position the user set (latitude and longitude) or cleared (both NULL) by hand, applied again after every
