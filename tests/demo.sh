@@ -72,9 +72,12 @@ fi
 # Only the demo account signs in: its uid is the lowest counted, and it must be in its own group.
 flags=(--data "$demo/data" --personal-pattern "$demo/homes/*/Photos" --shared "$shared" --min-uid "$(id -u "$account")")
 export PHOTOSD_SPACES_ALLOWED_GROUP=$account
-# The face models tests/setup.sh fetched (models/fetch.sh), unless the caller points elsewhere.
+# The face models and the place data tests/setup.sh fetched (models/fetch.sh), unless the caller points elsewhere.
 if [[ -z ${PHOTOSD_FACES_MODELS_DIR:-} && -f $PWD/target/models/yunet.safetensors ]]; then
   export PHOTOSD_FACES_MODELS_DIR=$PWD/target/models
+fi
+if [[ -z ${PHOTOSD_PLACES_DATA_DIR:-} && -f $PWD/target/geo/cities.csv ]]; then
+  export PHOTOSD_PLACES_DATA_DIR=$PWD/target/geo
 fi
 : >"$log"
 "$photosd" serve "${flags[@]}" 2>>"$log" &

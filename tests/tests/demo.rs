@@ -119,6 +119,12 @@ fn sign_in_and_see_the_sample(demo: &Demo, personal: usize) -> Api {
         let persons = api.call("SYNO.Foto.Browse.Person", "list", 1, &[("limit", "100")]);
         persons["data"]["list"].as_array().is_some_and(|list| list.len() >= 4)
     });
+    // The Places album, from the sample's GPS-tagged photos (Italy's, Spain's, the United States'...), with the
+    // place data of tests/setup.sh.
+    photosd_tests::wait_for("countries in the Places album", 120, || {
+        let countries = api.call("SYNO.Foto.Browse.Geocoding", "list", 1, &[("parent_id", "0"), ("limit", "100")]);
+        countries["data"]["list"].as_array().is_some_and(|list| list.len() >= 3)
+    });
     api
 }
 
