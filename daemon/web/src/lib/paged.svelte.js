@@ -50,3 +50,9 @@ export class PagedItems {
     this.items = this.items.map((i) => byId.get(i.id) ?? i);
   }
 }
+
+/** For an `onscroll` handler: the list is within two screens of its end, so the next page is due. It reads the
+ *  event's element rather than a `bind:this`, which is null once the view is gone and a late scroll arrives. */
+export function nearEnd({ currentTarget: list }) {
+  return list.scrollTop + list.clientHeight * 2 > list.scrollHeight;
+}
