@@ -55,9 +55,12 @@ strip --strip-unneeded "$stage/package/lib/"*.so*
 sed "s|@LOADER@|$(basename "$loader")|" package/dsm/launcher.sh >"$stage/package/bin/photosd"
 chmod 755 "$stage/package/bin/photosd"
 cp conf/photosd.toml "$stage/package/share/photosd.toml"
-# The face models, where photosd looks by default (share/photosd/models beside bin/), with their licences.
+# The models (faces, subjects, the search text model), where photosd looks by default (share/photosd/models beside
+# bin/), with their licences.
 mkdir -p "$stage/package/share/photosd/models"
-cp target/models/yunet.safetensors target/models/sface.safetensors "$stage/package/share/photosd/models/"
+cp target/models/yunet.safetensors target/models/sface.safetensors target/models/efficientnet_lite0.safetensors \
+  target/models/minilm.safetensors target/models/minilm-tokenizer.json target/models/minilm-config.json \
+  "$stage/package/share/photosd/models/"
 cp target/models/NOTICE "$stage/package/share/licenses/models.NOTICE"
 cp /usr/share/common-licenses/Apache-2.0 "$stage/package/share/licenses/Apache-2.0"
 # The place data of the offline geocoder, where photosd looks by default (share/photosd/geo), with its credits.

@@ -2,14 +2,18 @@
 """Fetches the model weights named in models/manifest.json and converts them for photosd.
 
 Each package is downloaded from its registry at its pinned version and checked against its sha256; each model
-file inside it is checked against its own sha256. The int8 "block-quantised" ONNX files are then turned into the
-float32 safetensors that photosd's candle networks load (`ml/`):
+file inside it is checked against its own sha256. Each model is then turned into the float32 safetensors that
+photosd's candle networks load (`ml/`), or copied as it is when photosd reads it as it comes (MiniLM: safetensors,
+its tokenizer and configuration). The int8 "block-quantised" ONNX files of the face models:
 
 - DequantizeLinear over an initializer is folded: y = f32(int32(q) - int32(zero_point)) * scale, with the scale
   and zero point of element i along `axis` at i // block_size (ONNX opset 21), then the Reshape that follows;
 - YuNet: every convolution's weight and bias, named by its layer (batch norm is already folded in the file);
 - SFace: each convolution with its batch norm folded in, its PReLU slopes, and the final batch norm, flatten,
   fully connected layer and batch norm folded into one `fc` layer.
+
+EfficientNet-Lite0 comes as a PyTorch file of the legacy (pre-1.6) format, read here without torch; each batch
+norm is folded into its convolution.
 
 It also writes NOTICE: each model's title, authors, licence and exact source, with the licence texts that travel
 with the weights (the packages ship it in share/licenses).
@@ -161,6 +165,88 @@ def sface_tensors(model):
     return out
 
 
+class _LegacyStorage:
+    """A storage of a legacy PyTorch file: its element type, filled in once the pickles are read."""
+
+    TYPES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2", "LongStorage": "<i8",
+             "IntStorage": "<i4", "ByteStorage": "u1"}
+
+    def __init__(self, kind):
+        self.kind, self.data = kind, None
+
+
+class _StateDict(dict):
+    """An OrderedDict as PyTorch pickles it: it also carries attributes (`_metadata`)."""
+
+
+def legacy_pth(data):
+    """The tensors of a PyTorch file in the legacy (pre-1.6, not zip) format, which candle cannot read and which
+    needs no torch to read: five pickles (magic number, protocol, system info, the state dict whose tensors name
+    their storages by key, the list of keys), then each storage as a little-endian i64 element count and its raw
+    data. Only the classes a state dict uses are allowed, so a hostile pickle cannot run code."""
+    import io
+    import pickle
+
+    stream, storages = io.BytesIO(data), {}
+
+    class Unpickler(pickle.Unpickler):
+        def find_class(self, module, name):
+            if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+                return lambda storage, offset, size, stride, *rest: (storage, offset, tuple(size), tuple(stride))
+            if module == "torch" and name in _LegacyStorage.TYPES:
+                return name
+            if (module, name) == ("collections", "OrderedDict"):
+                return _StateDict
+            raise pickle.UnpicklingError(f"a legacy PyTorch file may not name {module}.{name}")
+
+        def persistent_load(self, pid):
+            kind, key = pid[1], pid[2]
+            return storages.setdefault(key, _LegacyStorage(kind))
+
+    for _ in range(3):
+        Unpickler(stream).load()
+    state = Unpickler(stream).load()
+    for key in Unpickler(stream).load():
+        (count,) = struct.unpack("<q", stream.read(8))
+        dtype = np.dtype(_LegacyStorage.TYPES[storages[key].kind])
+        storages[key].data = np.frombuffer(stream.read(count * dtype.itemsize), dtype)
+    out = {}
+    for name, (storage, offset, size, stride) in state.items():
+        strides = [s * storage.data.itemsize for s in stride]
+        out[name] = np.lib.stride_tricks.as_strided(storage.data[offset:], size, strides).copy()
+    return out
+
+
+def efficientnet_lite_tensors(data):
+    """EfficientNet-Lite (the EfficientNet-PyTorch layout: `_conv_stem`, `_blocks.N._expand_conv`,
+    `._depthwise_conv`, `._project_conv`, `_conv_head`, `_fc`) with each batch norm (eps 1e-3, as trained in
+    TensorFlow) folded into the convolution before it: `stem`, `blocks.N.{expand,depthwise,project}`, `head`, `fc`."""
+    raw = legacy_pth(data)
+
+    def folded(conv, bn):
+        gamma, beta, mean, var = (raw[f"{bn}.{k}"].astype(np.float64)
+                                  for k in ("weight", "bias", "running_mean", "running_var"))
+        scale = gamma / np.sqrt(var + 1e-3)
+        return raw[f"{conv}.weight"].astype(np.float64) * scale[:, None, None, None], beta - mean * scale
+
+    out = {}
+
+    def put(name, conv, bn):
+        out[name + ".weight"], out[name + ".bias"] = folded(conv, bn)
+
+    put("stem", "_conv_stem", "_bn0")
+    blocks = sorted({int(k.split(".")[1]) for k in raw if k.startswith("_blocks.")})
+    for n in blocks:
+        b = f"_blocks.{n}."
+        if b + "_expand_conv.weight" in raw:
+            put(f"blocks.{n}.expand", b + "_expand_conv", b + "_bn0")
+        put(f"blocks.{n}.depthwise", b + "_depthwise_conv", b + "_bn1")
+        put(f"blocks.{n}.project", b + "_project_conv", b + "_bn2")
+    put("head", "_conv_head", "_bn1")
+    out["fc.weight"], out["fc.bias"] = raw["_fc.weight"], raw["_fc.bias"]
+    return out
+
+
 def write_safetensors(tensors, path, metadata):
     """The safetensors format: a little-endian u64 header length, a JSON header, then the f32 data."""
     header, offset, blobs = {"__metadata__": metadata}, 0, []
@@ -180,7 +266,11 @@ def write_safetensors(tensors, path, metadata):
     os.replace(temp, path)
 
 
-CONVERTERS = {"yunet": yunet_tensors, "sface": sface_tensors}
+CONVERTERS = {
+    "yunet": lambda data: yunet_tensors(onnx.load_model_from_string(data)),
+    "sface": lambda data: sface_tensors(onnx.load_model_from_string(data)),
+    "efficientnet_lite0": efficientnet_lite_tensors,
+}
 
 MIT_TEXT = """Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
 documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
@@ -198,18 +288,18 @@ OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR
 
 
 def notice(manifest, archives):
-    """The NOTICE for the converted weights: per model where it comes from and under which licence, then the
-    texts: the MIT terms, the registry package's own licence and model list; the Apache-2.0 text is shipped
-    beside it (share/licenses/Apache-2.0)."""
-    lines = ["The face models photosd ships, converted to float32 safetensors by models/fetch.py from the files",
-             "named below (each checked by sha256). The conversion changes the file format only.", ""]
+    """The NOTICE for the weights: per model where it comes from and under which licence, then the texts: the MIT
+    terms, the registry packages' own licences and model lists; the Apache-2.0 text is shipped beside it
+    (share/licenses/Apache-2.0)."""
+    lines = ["The models photosd ships, converted to float32 safetensors by models/fetch.py (or copied as they are)",
+             "from the files named below, each checked by sha256. The conversion changes the file format only.", ""]
     for name, spec in manifest["models"].items():
         package = manifest["packages"][spec["package"]]
-        lines += [f"{spec['converted']}: {spec['title']}",
+        lines += [f"{', '.join(outputs(spec))}: {spec['title']}",
                   f"  by: {spec['attribution']}",
                   f"  licence: {spec['licence']}",
-                  f"  from: {package['registry']} {spec['package']}=={package['version']} ({package['file']}),",
-                  f"        member {spec['member']}, sha256 {spec['sha256']}", ""]
+                  f"  from: {package['registry']} {spec['package']}=={package['version']} ({package['file']}),"]
+        lines += [f"        member {member}, sha256 {digest}" for member, digest in members(spec)] + [""]
     lines += ["Where a model is under the MIT licence, these are its terms (copyright: its authors, above):", "",
               MIT_TEXT, "Apache-2.0: see the file Apache-2.0 beside this one.", ""]
     for name, path in archives.items():
@@ -220,10 +310,42 @@ def notice(manifest, archives):
     return "\n".join(lines)
 
 
+def outputs(spec):
+    """The files a model gives in the output folder: its converted weights, or the files copied as they are."""
+    return [spec["converted"]] if "converted" in spec else list(spec["files"])
+
+
+def members(spec):
+    """The package members a model is made of, with their pinned sha256."""
+    if "converted" in spec:
+        return [(spec["member"], spec["sha256"])]
+    return [(f["member"], f["sha256"]) for f in spec["files"].values()]
+
+
+def original_name(name, spec):
+    """Where --keep-originals keeps a converted model's checked source file (yunet.onnx, efficientnet_lite0.pth)."""
+    return name + os.path.splitext(spec["member"])[1]
+
+
+def checked_member(archive, member, digest):
+    data = archive.read(member)
+    if sha256(data) != digest:
+        sys.exit(f"fetch: {member} has sha256 {sha256(data)}, not {digest}: refused")
+    return data
+
+
+def write_file(path, data):
+    with tempfile.NamedTemporaryFile(dir=os.path.dirname(path), delete=False) as temp:
+        temp.write(data)
+    os.chmod(temp.name, 0o644)
+    os.replace(temp.name, path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(HERE, "..", "target", "models"))
-    ap.add_argument("--keep-onnx", action="store_true", help="also keep the checked ONNX files (for reference tests)")
+    ap.add_argument("--keep-originals", action="store_true",
+                    help="also keep the checked source files of converted models (for the reference tests)")
     args = ap.parse_args()
     with open(os.path.join(HERE, "manifest.json"), "rb") as f:
         raw = f.read()
@@ -233,9 +355,9 @@ def main():
         raw += f.read()
     os.makedirs(args.out, exist_ok=True)
     stamp = os.path.join(args.out, "manifest.sha256")
-    wanted = [m["converted"] for m in manifest["models"].values()] + ["NOTICE"]
-    if args.keep_onnx:
-        wanted += [f"{name}.onnx" for name in manifest["models"]]
+    wanted = [out for m in manifest["models"].values() for out in outputs(m)] + ["NOTICE"]
+    if args.keep_originals:
+        wanted += [original_name(n, m) for n, m in manifest["models"].items() if "converted" in m]
     if (os.path.exists(stamp) and open(stamp).read().strip() == sha256(raw)
             and all(os.path.exists(os.path.join(args.out, w)) for w in wanted)):
         return
@@ -244,18 +366,18 @@ def main():
     packages = {name: download(name, spec, cache) for name, spec in manifest["packages"].items()}
     for name, spec in manifest["models"].items():
         with zipfile.ZipFile(packages[spec["package"]]) as archive:
-            data = archive.read(spec["member"])
-        if sha256(data) != spec["sha256"]:
-            sys.exit(f"fetch: {spec['member']} has sha256 {sha256(data)}, not {spec['sha256']}: refused")
-        tensors = CONVERTERS[name](onnx.load_model_from_string(data))
+            if "files" in spec:
+                for out, member in spec["files"].items():
+                    write_file(os.path.join(args.out, out), checked_member(archive, member["member"], member["sha256"]))
+                    print(f"fetch: {out} from {member['member']}", file=sys.stderr)
+                continue
+            data = checked_member(archive, spec["member"], spec["sha256"])
+        tensors = CONVERTERS[name](data)
         metadata = {"source": f"{spec['package']}=={manifest['packages'][spec['package']]['version']}",
                     "member": spec["member"], "sha256": spec["sha256"], "licence": spec["licence"]}
         write_safetensors(tensors, os.path.join(args.out, spec["converted"]), metadata)
-        if args.keep_onnx:
-            with tempfile.NamedTemporaryFile(dir=args.out, delete=False) as temp:
-                temp.write(data)
-            os.chmod(temp.name, 0o644)
-            os.replace(temp.name, os.path.join(args.out, f"{name}.onnx"))
+        if args.keep_originals:
+            write_file(os.path.join(args.out, original_name(name, spec)), data)
         print(f"fetch: {spec['converted']}: {len(tensors)} tensors from {spec['member']}", file=sys.stderr)
     with open(os.path.join(args.out, "NOTICE.part"), "w") as f:
         f.write(notice(manifest, packages))

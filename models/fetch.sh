@@ -3,7 +3,7 @@
 # target/geo (models/geodata.py), with the Python packages of
 # models/requirements.txt in a virtualenv of the build tree, target/mlenv (made again whenever the file changes;
 # the ML reference tests use it too). Run by tests/setup.sh, build-spk.sh and package/linux/install.sh; does
-# nothing when the models are already there. Arguments go to fetch.py (--keep-onnx for the reference tests).
+# nothing when the models are already there. Arguments go to fetch.py (--keep-originals for the reference tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 env=target/mlenv

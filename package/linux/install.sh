@@ -12,8 +12,10 @@ models/fetch.sh
 root="${DESTDIR:-}"
 
 install -D -m 0755 target/release/photosd "$root/usr/local/bin/photosd"
-# The face models, where photosd looks by default (share/photosd/models beside bin/), with their licences.
-for model in yunet.safetensors sface.safetensors; do
+# The models (faces, subjects, the search text model), where photosd looks by default (share/photosd/models beside
+# bin/), with their licences.
+for model in yunet.safetensors sface.safetensors efficientnet_lite0.safetensors minilm.safetensors \
+  minilm-tokenizer.json minilm-config.json; do
   install -D -m 0644 "target/models/$model" "$root/usr/local/share/photosd/models/$model"
 done
 install -D -m 0644 target/models/NOTICE "$root/usr/local/share/doc/photosd/models.NOTICE"

@@ -73,7 +73,7 @@ def iou(a, b):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--photosd", required=True)
-    ap.add_argument("--models", required=True, help="the folder models/fetch.py --keep-onnx wrote")
+    ap.add_argument("--models", required=True, help="the folder models/fetch.py --keep-originals wrote")
     ap.add_argument("--corpus", required=True, help="the corpus' faces folder")
     args = ap.parse_args()
     yunet_onnx, sface_onnx = (os.path.join(args.models, f) for f in ("yunet.onnx", "sface.onnx"))

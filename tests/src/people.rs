@@ -1,5 +1,5 @@
-//! People through the web API, for the tests of both spaces: a daemon with the real face models, waiting for the
-//! faces stage to finish, and reading persons back. `family` is the API family: "SYNO.Foto" for the caller's
+//! People and Subjects through the web API, for the tests of both spaces: a daemon with the real models, waiting
+//! for the faces and subjects stages to finish, and reading persons and subjects back. `family` is the API family: "SYNO.Foto" for the caller's
 //! Personal Space, "SYNO.FotoTeam" for the Shared Space.
 
 use std::collections::HashMap;
@@ -61,6 +61,30 @@ pub fn person_of_items(api: &Api, family: &str, ids: &[i64]) -> HashMap<i64, i64
 pub fn persons(api: &Api, family: &str, hidden_too: bool) -> Vec<Value> {
     let got = api.call(
         &format!("{family}.Browse.Person"),
+        "list",
+        1,
+        &[("offset", "0"), ("limit", "500"), ("show_hidden", if hidden_too { "true" } else { "false" })],
+    );
+    assert_eq!(got["success"], true, "{got}");
+    list(&got).to_vec()
+}
+
+/// Waits until every photo of the space was classified for its subjects (the same models folder holds the
+/// subject classifier) and no subjects job is queued or running.
+pub fn wait_for_subjects(api: &Api, family: &str, photos: usize) {
+    wait_for("the subjects of every photo", 600, || {
+        let index = api.call(&format!("{family}.Index"), "get", 1, &[]);
+        let concept = &index["data"]["concept"];
+        concept["total"].as_u64() == Some(photos as u64)
+            && concept["done"] == concept["total"]
+            && index["data"]["concept_detection"] == 0
+    });
+}
+
+/// The subjects `Browse.Concept list` gives, hidden ones too when asked.
+pub fn concepts(api: &Api, family: &str, hidden_too: bool) -> Vec<Value> {
+    let got = api.call(
+        &format!("{family}.Browse.Concept"),
         "list",
         1,
         &[("offset", "0"), ("limit", "500"), ("show_hidden", if hidden_too { "true" } else { "false" })],

@@ -65,6 +65,9 @@ fn photosd_behind_nginx_from_the_installed_layout() {
         "etc/nginx/snippets/photosd.conf",
         "usr/local/share/photosd/models/yunet.safetensors",
         "usr/local/share/photosd/models/sface.safetensors",
+        "usr/local/share/photosd/models/efficientnet_lite0.safetensors",
+        "usr/local/share/photosd/models/minilm.safetensors",
+        "usr/local/share/photosd/models/minilm-tokenizer.json",
         "usr/local/share/doc/photosd/models.NOTICE",
         "usr/local/share/photosd/geo/cities.csv",
         "usr/local/share/photosd/geo/countries.tsv",
@@ -83,6 +86,15 @@ fn photosd_behind_nginx_from_the_installed_layout() {
         .unwrap();
     assert!(faces.status.success(), "photosd faces: {}", String::from_utf8_lossy(&faces.stderr));
     assert_eq!(photosd_tests::json_lines(&faces.stdout)[0]["faces"].as_array().map(Vec::len), Some(1));
+    // And the installed text model: "seaside" means the beach.
+    let query = Command::new(root.join("usr/local/bin/photosd"))
+        .args(["subjects", "--query", "seaside"])
+        .env("PHOTOSD_CONFIG", root.join("etc/photosd/photosd.toml"))
+        .env_remove("PHOTOSD_FACES_MODELS_DIR")
+        .output()
+        .unwrap();
+    assert!(query.status.success(), "photosd subjects --query: {}", String::from_utf8_lossy(&query.stderr));
+    assert_eq!(photosd_tests::json_lines(&query.stdout)[0]["subject"], "beach");
     // And the installed place data.
     let place = Command::new(root.join("usr/local/bin/photosd"))
         .args(["geocode", "--json", "64.1466,-21.9426"])

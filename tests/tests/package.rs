@@ -95,6 +95,10 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
         "share/photosd.toml",
         "share/photosd/models/yunet.safetensors",
         "share/photosd/models/sface.safetensors",
+        "share/photosd/models/efficientnet_lite0.safetensors",
+        "share/photosd/models/minilm.safetensors",
+        "share/photosd/models/minilm-tokenizer.json",
+        "share/photosd/models/minilm-config.json",
         "share/photosd/geo/cities.csv",
         "share/photosd/geo/countries.tsv",
         "ui/config",
@@ -164,12 +168,12 @@ fn the_spk_has_the_layout_and_fields_dsm_expects() {
     assert!(keys(&uninstall).contains(&"wizard_delete_data".to_string()));
 
     let size = std::fs::metadata(&spk).unwrap().len();
-    let models: u64 = ["yunet", "sface"]
+    let models: u64 = ["yunet", "sface", "efficientnet_lite0", "minilm"]
         .iter()
         .map(|m| std::fs::metadata(workspace().join(format!("target/models/{m}.safetensors"))).unwrap().len())
         .sum();
     println!(
-        "package size: {:.1} MB, of which the face models take at most {:.1} MB ({})",
+        "package size: {:.1} MB, of which the models take at most {:.1} MB ({})",
         size as f64 / 1048576.0,
         models as f64 / 1048576.0,
         spk.display()
@@ -264,9 +268,24 @@ fn packaged_models_find_a_face(package_tgz: &Path) {
     let found = photosd_tests::json_lines(&out.stdout);
     assert_eq!(found[0]["faces"].as_array().map(Vec::len), Some(1), "one face in {}: {found:?}", photo.display());
     let notice = std::fs::read_to_string(unpacked.path().join("share/licenses/models.NOTICE")).unwrap();
-    for needed in ["yunet.safetensors", "sface.safetensors", "licence: MIT", "licence: Apache-2.0", "sha256"] {
+    for needed in ["yunet.safetensors", "sface.safetensors", "efficientnet_lite0.safetensors", "minilm.safetensors"] {
         assert!(notice.contains(needed), "models.NOTICE says {needed:?}");
     }
+    for needed in ["licence: MIT", "licence: Apache-2.0", "sha256"] {
+        assert!(notice.contains(needed), "models.NOTICE says {needed:?}");
+    }
+    // The packaged subject classifier, found with no setting, sees the dog.
+    let dog = photosd_tests::corpus().join("subjects/photoprism/dog_orange.jpg");
+    let out = Command::new(unpacked.path().join("bin/photosd"))
+        .arg("subjects")
+        .arg(&dog)
+        .env_remove("PHOTOSD_FACES_MODELS_DIR")
+        .env_remove("PHOTOSD_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found = photosd_tests::json_lines(&out.stdout);
+    assert_eq!(found[0]["subjects"][0]["name"], "dog", "{found:?}");
     // The packaged place data, found with no setting, places Paris; its credits travel with it.
     let out = Command::new(unpacked.path().join("bin/photosd"))
         .args(["geocode", "48.8566,2.3522"])

@@ -134,12 +134,14 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     match call.method.as_str() {
         "get" => {
             let space = ctx.space().await?.id;
-            let (pending, (held_back, reason), faces, unplaced) = ctx
+            let (pending, (held_back, reason), faces, unplaced, (classifiable, classified)) = ctx
                 .app
                 .db
                 .call(move |db| {
                     let pending = db.pending_jobs_in_space(space)?;
-                    Ok((pending, db.space_held_back(space)?, db.face_progress(space)?, db.unplaced_count(space)?))
+                    let held_back = db.space_held_back(space)?;
+                    let (faces, unplaced) = (db.face_progress(space)?, db.unplaced_count(space)?);
+                    Ok((pending, held_back, faces, unplaced, db.subject_progress(space)?))
                 })
                 .await?;
             // Items waiting for their place, when the library makes places.
@@ -155,7 +157,9 @@ pub async fn index(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
                 "face_extraction": of(crate::jobs::pipeline::FACES.kind),
                 // Clustering places each face as it is found; this counts a regrouping of the whole space.
                 "person_clustering": of(crate::jobs::pipeline::REGROUP.kind),
-                "concept_detection": 0, "geo_coding": geo_coding,
+                "concept_detection": of(crate::jobs::pipeline::SUBJECTS.kind), "geo_coding": geo_coding,
+                // photosd's own: photos classified, of those Subjects covers.
+                "concept": { "total": classifiable, "done": classified },
                 // photosd's own: photos whose faces were looked for, of those People covers.
                 "face": faces,
             })))

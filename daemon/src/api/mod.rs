@@ -10,6 +10,7 @@ pub mod params;
 mod album;
 mod auth;
 mod browse;
+mod concept;
 mod download;
 mod folder;
 mod folder_permission;
@@ -257,6 +258,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Browse.RecentlyAdded" => browse::recently_added(&ctx, &call).await,
         "Browse.GeneralTag" => browse::general_tag(&ctx, &call).await,
         "Browse.Person" => person::handle(&ctx, &call).await,
+        "Browse.Concept" => concept::handle(&ctx, &call).await,
         "Browse.Geocoding" => geocoding::handle(&ctx, &call).await,
         "Map" if call.api.starts_with("PHOTOSD.") => map::handle(&ctx, &call).await,
         "Setting.User" | "Setting.TeamSpace" => setting::handle(&ctx, &call).await,

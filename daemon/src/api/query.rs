@@ -31,14 +31,11 @@ pub fn facet_id(value: &str) -> i64 {
 }
 
 /// The narrowing parameters of list and count, in both their plain form (`folder_id`, `start_time`, `type`,
-/// `general_tag_id`, `person_id`, `geocoding_id`) and the `*_with_filter` form (`folder=[…]`,
-/// `time=[{start_time,end_time}]`, `rating=[…]`, `general_tag=[…]`, `item_type=[…]`, `person=[…]`, `geocoding=[…]`),
+/// `general_tag_id`, `person_id`, `geocoding_id`, `concept_id`) and the `*_with_filter` form (`folder=[…]`,
+/// `time=[{start_time,end_time}]`, `rating=[…]`, `general_tag=[…]`, `item_type=[…]`, `person=[…]`, `geocoding=[…]`,
+/// `concept=[…]`),
 /// and photosd's own `area={south,west,north,east}` (a map cluster's photos).
 pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuery, ApiError> {
-    if p.has("concept_id") {
-        // Subjects come with their own issue; until then none exist.
-        return Err(ApiError::not_found("no such subject"));
-    }
     let mut filter = ItemQuery::default();
     if let Some(album) = p.opt_int("album_id")? {
         filter.album_id = Some(ctx.access(space).await?.album(album).await?.id);
@@ -84,6 +81,14 @@ pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuer
     for id in persons {
         // Another space's person, or one the caller sees no photo of: 642, like one that does not exist.
         filter.person_ids.push(ctx.access(space).await?.person(id).await?.id);
+    }
+    let mut concepts = p.opt_ids("concept")?.unwrap_or_default();
+    concepts.extend(p.opt_int("concept_id")?);
+    concepts.sort_unstable();
+    concepts.dedup();
+    for id in concepts {
+        // Another space's subject, or one the caller sees no photo of: 642, like one that does not exist.
+        filter.concept_ids.push(ctx.access(space).await?.concept(id).await?.id);
     }
     let mut places = p.opt_ids("geocoding")?.unwrap_or_default();
     places.extend(p.opt_int("geocoding_id")?);

@@ -1,6 +1,6 @@
 //! `Search.Filter list` (the facets of the filter panel: time, type, camera, lens, exposure values, rating,
-//! tags, persons, places) and `Search.Search` (items whose name, description, tags, folder, persons' or places' names
-//! match the keyword). Facet values
+//! tags, persons, places, subjects) and `Search.Search` (items whose name, description, tags, folder, persons' or
+//! places' names match the keyword, or whose subject the keyword names: "puppies" finds the dogs). Facet values
 //! carry stable ids derived from the value, so a client can send them back in `Browse.Item list_with_filter`.
 
 use serde_json::{json, Value};
@@ -10,6 +10,7 @@ use super::query::{facet_id, item_query, keyword, FACETS};
 use super::{Call, Ctx, Reply};
 use crate::db::{ItemSort, PlaceList, Space};
 use crate::domain::{ItemQuery, Role};
+use crate::ml::concepts::vocabulary;
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
@@ -19,7 +20,9 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         (false, "list_item") | (false, "count_item") => {
             // The keyword, narrowed by the same parameters as a list (time, type, folder, rating, tags...).
             let mut filter = item_query(ctx, &space, p).await?;
-            filter.keyword = Some(keyword(p)?);
+            let text = keyword(p)?;
+            filter.keyword_concepts = concepts_meant(ctx, &text).await?;
+            filter.keyword = Some(text);
             let reach = ctx.access(&space).await?.reach(Role::View).await?;
             if call.method == "count_item" {
                 return Ok(Reply::Data(
@@ -64,11 +67,48 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             for place in ctx.app.db.call(move |db| db.places_named(&reach, &text, 20)).await? {
                 list.push(json!({ "id": place.id, "name": place.name, "type": "geocoding" }));
             }
+            // Subjects the caller has photos of, whose name or other words hold the text.
+            let reach = access.reach(Role::View).await?;
+            let vocabulary = vocabulary();
+            for concept in ctx.app.db.call(move |db| db.concepts(&reach, false, None, 0, i64::MAX)).await? {
+                let Some(index) = ctx.app.concept_ids.iter().position(|&c| c == concept.id) else { continue };
+                let entry = &vocabulary.concepts[index];
+                if entry.name.contains(&word) || entry.words.iter().any(|w| w.starts_with(&word)) {
+                    list.push(json!({ "id": concept.id, "name": concept.name, "type": "concept" }));
+                }
+            }
             list.truncate(20);
             Ok(Reply::Data(json!({ "list": list })))
         }
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// The subjects (concept ids) a search text names, for the keyword search to find their photos too: by one of
+/// their words, or else the nearest by meaning (the text model).
+async fn concepts_meant(ctx: &Ctx, text: &str) -> Result<Vec<i64>, ApiError> {
+    let named = match vocabulary().named(text) {
+        Some(concept) => Some(concept),
+        None => match ctx.app.text_search().await {
+            Some(search) => {
+                let text = text.to_string();
+                let nearest = tokio::task::spawn_blocking(move || {
+                    let vector = search.model.embed(&text)?;
+                    anyhow::Ok(search.index.nearest(&vector))
+                });
+                match nearest.await {
+                    Ok(Ok(found)) => found.map(|(concept, _)| concept),
+                    Ok(Err(e)) => {
+                        tracing::warn!("the text model failed on a query: {e}");
+                        None
+                    }
+                    Err(e) => return Err(ApiError::internal(e.to_string())),
+                }
+            }
+            None => None,
+        },
+    };
+    Ok(named.map(|c| ctx.app.concept_ids[c]).into_iter().collect())
 }
 
 async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
@@ -86,6 +126,9 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
     let in_reach = reach.clone();
     let persons = ctx.app.db.call(move |db| db.persons(&in_reach, false, 0, super::params::MAX_LIMIT)).await?;
     data.insert("person".into(), persons.iter().map(|p| json!({ "id": p.id, "name": p.name })).collect());
+    let in_reach = reach.clone();
+    let concepts = ctx.app.db.call(move |db| db.concepts(&in_reach, false, None, 0, super::params::MAX_LIMIT)).await?;
+    data.insert("concept".into(), concepts.iter().map(|c| json!({ "id": c.id, "name": c.name })).collect());
     let in_reach = reach.clone();
     let places =
         ctx.app.db.call(move |db| db.place_counts(&in_reach, &ItemQuery::default(), PlaceList::Leaves)).await?;

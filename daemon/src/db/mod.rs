@@ -4,6 +4,7 @@
 
 mod albums;
 mod browse;
+mod concepts;
 mod edits;
 mod faces;
 mod folder_tree;
@@ -32,6 +33,7 @@ use rusqlite::Connection;
 
 pub use albums::{AlbumRow, AlbumSort};
 pub use browse::{ItemFile, ItemRow, ItemSort};
+pub use concepts::ConceptRow;
 pub use edits::ItemEdit;
 pub use faces::{ClusterFace, NewFace, PeopleSummary};
 pub use folder_tree::FolderRow;
@@ -63,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_people.sql"),
     include_str!("migrations/0014_sharing.sql"),
     include_str!("migrations/0015_places.sql"),
+    include_str!("migrations/0016_subjects.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -110,10 +110,11 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
         sql.push_str(" AND i.taken_ts < ?");
         values.push(end.into());
     }
+    let mut words = Vec::new();
     for word in filter.keyword.iter().flat_map(|k| k.split_whitespace()) {
         let like = contains_pattern(word);
-        sql.push_str(
-            " AND (i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
+        words.push(
+            "(i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
                    OR EXISTS (SELECT 1 FROM item_tag it JOIN tag t ON t.id = it.tag_id
                               WHERE it.item_id = i.id AND t.name LIKE ? ESCAPE '\\')
                    OR EXISTS (SELECT 1 FROM folder f WHERE f.id = i.folder_id AND f.path LIKE ? ESCAPE '\\')
@@ -123,6 +124,20 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
                               WHERE x.id = i.place_id AND pl.name LIKE ? ESCAPE '\\'))",
         );
         values.extend(std::iter::repeat_n(Value::from(like), 6));
+    }
+    if !words.is_empty() {
+        let all_words = words.join(" AND ");
+        if filter.keyword_concepts.is_empty() {
+            sql.push_str(&format!(" AND {all_words}"));
+        } else {
+            // The words anywhere, or one of the subjects the keyword means.
+            let marks = vec!["?"; filter.keyword_concepts.len()].join(",");
+            sql.push_str(&format!(
+                " AND ({all_words} OR i.id IN (SELECT item_id FROM item_concept
+                                                WHERE concept_id IN ({marks}) AND hidden = 0))"
+            ));
+            values.extend(filter.keyword_concepts.iter().map(|&c| Value::from(c)));
+        }
     }
     for (facet, wanted) in &filter.facets {
         let marks = vec!["?"; wanted.len()].join(",");
@@ -149,6 +164,13 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
                                  WHERE w.value IN (x.l1, x.l2, x.l3, x.l4, x.l5))",
         );
         values.push(Value::Text(list));
+    }
+    if !filter.concept_ids.is_empty() {
+        let marks = vec!["?"; filter.concept_ids.len()].join(",");
+        sql.push_str(&format!(
+            " AND i.id IN (SELECT item_id FROM item_concept WHERE concept_id IN ({marks}) AND hidden = 0)"
+        ));
+        values.extend(filter.concept_ids.iter().map(|&c| Value::from(c)));
     }
     if let Some(area) = filter.area {
         sql.push_str(" AND i.latitude BETWEEN ? AND ?");

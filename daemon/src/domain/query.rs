@@ -22,12 +22,17 @@ pub struct ItemQuery {
     pub all_tags: bool,
     /// Words to find in the file name, description, tags or folder path (all of them, anywhere).
     pub keyword: Option<String>,
+    /// The subjects (concept ids) the whole keyword means ("puppies" → dog): an item with one of them matches
+    /// the keyword too.
+    pub keyword_concepts: Vec<i64>,
     /// Items whose facet value is one of these (camera, lens, ISO...).
     pub facets: Vec<(Facet, Vec<String>)>,
     /// Items with a face of one of these persons (the caller's space's, checked before).
     pub person_ids: Vec<i64>,
     /// Items in one of these places (`geocoding_id`s, at any level: a country holds its cities' items).
     pub place_ids: Vec<i64>,
+    /// Items with one of these subjects (concept ids; a concept holds its children's items too).
+    pub concept_ids: Vec<i64>,
     /// Items whose position is in this area (the map's clusters).
     pub area: Option<Area>,
 }
@@ -55,9 +60,11 @@ impl ItemQuery {
             tag_ids,
             all_tags: _,
             keyword,
+            keyword_concepts: _,
             facets,
             person_ids,
             place_ids,
+            concept_ids,
             area,
         } = self;
         ids.is_some()
@@ -72,6 +79,7 @@ impl ItemQuery {
             || !facets.is_empty()
             || !person_ids.is_empty()
             || !place_ids.is_empty()
+            || !concept_ids.is_empty()
             || area.is_some()
     }
 }

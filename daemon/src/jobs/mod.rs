@@ -5,6 +5,7 @@ mod faces;
 mod geocode;
 mod import;
 pub mod pipeline;
+mod subjects;
 mod thumbs;
 mod transcode;
 
@@ -87,7 +88,7 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken, until_idle: bool, p
     let loops = app.config.worker_count() * 2;
     let lanes = std::iter::repeat_n(Lane::Quick, loops)
         .chain(std::iter::repeat_n(Lane::Long, app.config.video.concurrent_transcodes))
-        .chain(std::iter::once(Lane::Faces));
+        .chain(std::iter::once(Lane::Ml));
     let mut tasks = tokio::task::JoinSet::new();
     for lane in lanes {
         let (app, shutdown, progress) = (app.clone(), shutdown.clone(), progress.clone());
@@ -214,6 +215,10 @@ async fn execute(
             faces::run(app, i.item, last_attempt).await?;
             Ok(None)
         }
+        Job::Subjects(i) => {
+            subjects::run(app, i.item, last_attempt).await?;
+            Ok(None)
+        }
         Job::Regroup(space) => {
             faces::regroup(app, space.space).await?;
             Ok(None)
@@ -233,10 +238,16 @@ async fn execute(
 fn facts_of(app: &App, id: i64, reading: &crate::media::Reading) -> ItemFacts {
     let codecs = [reading.video_codec.as_deref(), reading.audio_codec.as_deref(), reading.mime.as_deref()];
     let needs_transcode = needs_transcode(app, reading.kind, reading.error.is_none(), codecs);
-    ItemFacts { id, kind: reading.kind, needs_transcode, finds_faces: app.face_models.is_some(), to_place: None }
+    ItemFacts::new(app, id, reading.kind, needs_transcode)
 }
 
 impl ItemFacts {
+    /// An item's facts, with what the library's networks can do (their models are there).
+    fn new(app: &App, id: i64, kind: crate::media::MediaKind, needs_transcode: bool) -> ItemFacts {
+        let (finds_faces, finds_subjects) = (app.face_models.is_some(), app.subject_model.is_some());
+        ItemFacts { id, kind, needs_transcode, finds_faces, finds_subjects, to_place: None }
+    }
+
     /// With `to_place` from the stored item, not the reading: a position the user set by hand counts, and an
     /// unchanged one that is placed already does not.
     async fn placing(mut self, app: &Arc<App>, space: i64) -> Result<ItemFacts, JobError> {
@@ -257,7 +268,7 @@ async fn item_facts(app: &Arc<App>, id: i64) -> Result<Option<ItemFacts>, JobErr
     };
     let codecs = [video.video_codec.as_deref(), video.audio_codec.as_deref(), video.mime.as_deref()];
     let needs_transcode = needs_transcode(app, kind, video.hash.is_some(), codecs);
-    Ok(Some(ItemFacts { id, kind, needs_transcode, finds_faces: app.face_models.is_some(), to_place: None }))
+    Ok(Some(ItemFacts::new(app, id, kind, needs_transcode)))
 }
 
 /// Whether an item needs a browser-playable copy: a video that was read, that browsers cannot play as it is

@@ -21,6 +21,8 @@ pub enum Job {
     Transcode(ItemRef),
     /// Find the faces in an item's thumbnail and group them into persons.
     Faces(ItemRef),
+    /// Classify an item's thumbnail: its subjects (dog, beach, document...).
+    Subjects(ItemRef),
     /// Group every face of a space again (what the user named or corrected stays).
     Regroup(SpaceRef),
     /// Place every item of a space that has a position and no place yet (country, state, county, city).
@@ -58,9 +60,9 @@ pub enum Lane {
     Quick,
     /// Minutes to hours each: transcodes, in loops of their own, so they never hold up the rest.
     Long,
-    /// The faces stage: one loop for the one face worker, so it never holds up thumbnails and clustering places
-    /// one face at a time.
-    Faces,
+    /// The networks (faces, subjects): one loop for the one ML worker, so it never holds up thumbnails and
+    /// clustering places one face at a time.
+    Ml,
 }
 
 /// A kind of job as data: its name in the queue, its priority (lower runs first) and its lane.
@@ -76,14 +78,16 @@ pub const GEOCODE: Stage = Stage { kind: "geocode", priority: 15, lane: Lane::Qu
 /// After imports: the library first shows every file (with placeholders), then fills them in.
 pub const THUMBS: Stage = Stage { kind: "thumbs", priority: 20, lane: Lane::Quick };
 /// After thumbnails (it reads the `xl` one), in a lane of its own.
-pub const FACES: Stage = Stage { kind: "faces", priority: 30, lane: Lane::Faces };
+pub const FACES: Stage = Stage { kind: "faces", priority: 30, lane: Lane::Ml };
+/// After faces, in their lane (it reads the `m` thumbnail).
+pub const SUBJECTS: Stage = Stage { kind: "subjects", priority: 35, lane: Lane::Ml };
 /// After the faces found so far, in their lane: every face of a space at once.
-pub const REGROUP: Stage = Stage { kind: "regroup", priority: 40, lane: Lane::Faces };
+pub const REGROUP: Stage = Stage { kind: "regroup", priority: 40, lane: Lane::Ml };
 /// Last: they take minutes each and run one at a time.
 pub const TRANSCODE: Stage = Stage { kind: "transcode", priority: 50, lane: Lane::Long };
 /// Waits for every import (`BARRIER`), then runs after all else.
 pub const PURGE: Stage = Stage { kind: "purge", priority: 100, lane: Lane::Quick };
-pub const STAGES: [&Stage; 7] = [&IMPORT, &GEOCODE, &THUMBS, &FACES, &REGROUP, &TRANSCODE, &PURGE];
+pub const STAGES: [&Stage; 8] = [&IMPORT, &GEOCODE, &THUMBS, &FACES, &SUBJECTS, &REGROUP, &TRANSCODE, &PURGE];
 /// A job of the first kind waits until no job of the second is queued or running: the purge after a reconcile
 /// must not delete items that a pending import could still adopt.
 pub const BARRIER: (&Stage, &Stage) = (&PURGE, &IMPORT);
@@ -102,13 +106,15 @@ pub struct ItemFacts {
     pub needs_transcode: bool,
     /// The library finds faces (its models are there); the job itself skips spaces with People off.
     pub finds_faces: bool,
+    /// The library finds subjects (its model is there); the job skips spaces with People (and Subjects) off.
+    pub finds_subjects: bool,
     /// The space of an item with a position, in a library that makes places (the geocoder's data is there).
     pub to_place: Option<i64>,
 }
 
 /// What follows a finished job, for the item it produced: the whole chain for a file, in one place.
-/// import → geocode (its space's, for an item with a position) and thumbs → faces (when the library finds faces)
-/// and transcode (only for a video that needs one)
+/// import → geocode (its space's, for an item with a position) and thumbs → faces and subjects (when the library
+/// finds them) and transcode (only for a video that needs one)
 pub fn next(job: &Job, item: Option<&ItemFacts>) -> Vec<Job> {
     let Some(item) = item else { return Vec::new() };
     match job {
@@ -120,6 +126,9 @@ pub fn next(job: &Job, item: Option<&ItemFacts>) -> Vec<Job> {
             let mut next = Vec::new();
             if item.finds_faces {
                 next.push(Job::faces(item.id));
+            }
+            if item.finds_subjects {
+                next.push(Job::subjects(item.id));
             }
             if item.kind == MediaKind::Video && item.needs_transcode {
                 next.push(Job::transcode(item.id));
@@ -151,6 +160,10 @@ impl Job {
         Job::Faces(ItemRef { item })
     }
 
+    pub fn subjects(item: i64) -> Job {
+        Job::Subjects(ItemRef { item })
+    }
+
     pub fn regroup(space: i64, root: &str) -> Job {
         Job::Regroup(SpaceRef { space, root: root.to_string() })
     }
@@ -166,6 +179,7 @@ impl Job {
             Job::Thumbs(_) => &THUMBS,
             Job::Transcode(_) => &TRANSCODE,
             Job::Faces(_) => &FACES,
+            Job::Subjects(_) => &SUBJECTS,
             Job::Regroup(_) => &REGROUP,
             Job::Geocode(_) => &GEOCODE,
         }
@@ -176,7 +190,9 @@ impl Job {
         let (key, payload) = match self {
             Job::Import(f) => (format!("{}:{}", f.space, f.path), serde_json::to_string(f)),
             Job::Purge(s) | Job::Regroup(s) => (s.space.to_string(), serde_json::to_string(s)),
-            Job::Thumbs(i) | Job::Transcode(i) | Job::Faces(i) => (i.item.to_string(), serde_json::to_string(i)),
+            Job::Thumbs(i) | Job::Transcode(i) | Job::Faces(i) | Job::Subjects(i) => {
+                (i.item.to_string(), serde_json::to_string(i))
+            }
             Job::Geocode(s) => (s.space.to_string(), serde_json::to_string(s)),
         };
         let stage = self.stage();
@@ -191,6 +207,7 @@ impl Job {
             k if k == THUMBS.kind => serde_json::from_str(payload).map(Job::Thumbs),
             k if k == TRANSCODE.kind => serde_json::from_str(payload).map(Job::Transcode),
             k if k == FACES.kind => serde_json::from_str(payload).map(Job::Faces),
+            k if k == SUBJECTS.kind => serde_json::from_str(payload).map(Job::Subjects),
             k if k == REGROUP.kind => serde_json::from_str(payload).map(Job::Regroup),
             k if k == GEOCODE.kind => serde_json::from_str(payload).map(Job::Geocode),
             other => return Err(format!("unknown job kind {other}")),
@@ -209,7 +226,7 @@ mod tests {
     use super::*;
 
     fn facts(kind: MediaKind, needs_transcode: bool) -> ItemFacts {
-        ItemFacts { id: 7, kind, needs_transcode, finds_faces: false, to_place: None }
+        ItemFacts { id: 7, kind, needs_transcode, finds_faces: false, finds_subjects: false, to_place: None }
     }
 
     #[test]
@@ -227,6 +244,9 @@ mod tests {
         let faces = ItemFacts { finds_faces: true, ..facts(MediaKind::Video, true) };
         assert_eq!(next(&Job::thumbs(7), Some(&faces)), [Job::faces(7), Job::transcode(7)]);
         assert_eq!(next(&Job::faces(7), Some(&faces)), []);
+        let both = ItemFacts { finds_subjects: true, ..faces };
+        assert_eq!(next(&Job::thumbs(7), Some(&both)), [Job::faces(7), Job::subjects(7), Job::transcode(7)]);
+        assert_eq!(next(&Job::subjects(7), Some(&both)), []);
         assert_eq!(next(&Job::purge(1, "/r"), None), []);
         assert_eq!(next(&Job::regroup(1, "/r"), None), []);
     }
@@ -239,6 +259,7 @@ mod tests {
             Job::thumbs(3),
             Job::transcode(4),
             Job::faces(5),
+            Job::subjects(5),
             Job::regroup(6, "/t"),
             Job::geocode(7),
         ];
@@ -249,8 +270,9 @@ mod tests {
         // What an older photosd queued reads the same.
         assert_eq!(Job::stored("thumbs", r#"{"item":5}"#).unwrap(), Job::thumbs(5));
         assert!(Job::stored("faces", "{}").is_err());
-        assert!(Job::stored("subjects", r#"{"item":5}"#).is_err());
+        assert!(Job::stored("subjects", "{}").is_err());
+        assert!(Job::stored("colours", r#"{"item":5}"#).is_err());
         assert_eq!(kinds_of(Lane::Long), ["transcode"]);
-        assert_eq!(kinds_of(Lane::Faces), ["faces", "regroup"]);
+        assert_eq!(kinds_of(Lane::Ml), ["faces", "subjects", "regroup"]);
     }
 }

@@ -1,14 +1,18 @@
-//! The building blocks the face networks share: convolutions made from the converted weights (a layer's
+//! The building blocks the networks share (the face models, the subject classifier): convolutions made from the converted weights (a layer's
 //! `.weight` and `.bias`, as `models/fetch.py` names them), each with its activation fused in, run the fastest
 //! way for its shape as a candle custom op. candle's grouped convolution runs one convolution per group, which made
 //! a depthwise layer of YuNet cost as much as the whole network in OpenCV; its direct convolution made the stems a
 //! sixth of the face stage; and every separate bias, ReLU or PReLU was one more pass and one more map. So a 1×1
 //! convolution is one matrix product that starts from the bias, a depthwise 3×3 a direct loop, any other (the two
 //! stems) a matrix product over the unrolled patches (im2col), each followed in place by its activation.
+//! Networks trained in TensorFlow (EfficientNet-Lite) pad the "SAME" way: at stride 2 the extra row and column go
+//! after the image, not before it; any depthwise kernel other than a centred 3×3 runs a general loop.
 
 use std::collections::HashMap;
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
+
+mod depthwise;
 
 /// The tensors of one safetensors file, by name.
 pub struct Weights(pub HashMap<String, Tensor>);
@@ -18,6 +22,8 @@ pub struct Weights(pub HashMap<String, Tensor>);
 pub enum Activation {
     Linear,
     Relu,
+    /// min(max(x, 0), 6), as the mobile networks trained in TensorFlow use.
+    Relu6,
     /// The ONNX PReLU with one slope per channel: x where x > 0, slope · x elsewhere.
     PRelu(Vec<f32>),
 }
@@ -28,6 +34,7 @@ impl Activation {
         match self {
             Activation::Linear => {}
             Activation::Relu => plane.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Relu6 => plane.iter_mut().for_each(|v| *v = v.clamp(0.0, 6.0)),
             Activation::PRelu(slopes) => {
                 let slope = slopes[channel];
                 plane.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { *v * slope });
@@ -45,6 +52,15 @@ impl Weights {
     /// input channel per filter is depthwise (the networks have no other grouped layer; the op checks the
     /// channel count).
     pub fn conv(&self, layer: &str, stride: usize, activation: Activation) -> Result<Conv> {
+        self.conv_padded(layer, stride, activation, Padding::Centred)
+    }
+
+    /// The convolution `layer` padded as TensorFlow's "SAME" does, followed by `activation`.
+    pub fn conv_same(&self, layer: &str, stride: usize, activation: Activation) -> Result<Conv> {
+        self.conv_padded(layer, stride, activation, Padding::Same)
+    }
+
+    fn conv_padded(&self, layer: &str, stride: usize, activation: Activation, padding: Padding) -> Result<Conv> {
         let weight = self.get(&format!("{layer}.weight"))?;
         let bias: Vec<f32> = self.get(&format!("{layer}.bias"))?.to_vec1()?;
         let (out_channels, per_group, kernel, _) = weight.dims4()?;
@@ -57,12 +73,35 @@ impl Weights {
             candle_core::bail!("{layer}: {} biases for {out_channels} channels, stride {stride}", bias.len());
         }
         let weight: Vec<f32> = weight.flatten_all()?.to_vec1()?;
-        let kind = match (kernel, per_group) {
-            (1, _) if stride == 1 => Kind::Pointwise,
-            (3, 1) if stride <= 2 => Kind::Depthwise { stride },
+        let kind = match (kernel, per_group, padding) {
+            (1, _, _) if stride == 1 => Kind::Pointwise,
+            (3, 1, Padding::Centred) if stride <= 2 => Kind::Depthwise { stride },
+            (_, 1, _) if out_channels > 1 => Kind::DepthwiseAny { kernel, stride },
             _ => Kind::Unrolled { kernel, stride },
         };
-        Ok(Conv { weight, bias, activation, kind })
+        Ok(Conv { weight, bias, activation, kind, padding })
+    }
+}
+
+/// Where the zeros around an image go.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Padding {
+    /// kernel / 2 on each side (PyTorch's and OpenCV's networks).
+    Centred,
+    /// TensorFlow's "SAME": ⌈n / stride⌉ outputs, the padding they need split with the odd one after the image.
+    Same,
+}
+
+impl Padding {
+    /// The zeros before the image along a side of `n`, and the outputs along it.
+    fn of(self, n: usize, kernel: usize, stride: usize) -> (usize, usize) {
+        match self {
+            Padding::Centred => (kernel / 2, (n + 2 * (kernel / 2)).saturating_sub(kernel) / stride + 1),
+            Padding::Same => {
+                let out = n.div_ceil(stride);
+                ((((out - 1) * stride + kernel).saturating_sub(n)) / 2, out)
+            }
+        }
     }
 }
 
@@ -73,6 +112,8 @@ enum Kind {
     Pointwise,
     /// 3×3 with one filter per channel (9 taps a channel, row by row), padding 1, stride 1 or 2: a direct loop.
     Depthwise { stride: usize },
+    /// Any other kernel with one filter per channel, or any padding: a loop over the taps, a row at a time.
+    DepthwiseAny { kernel: usize, stride: usize },
     /// Any other (square kernel, padding kernel / 2): the patches unrolled into a [in·k·k, positions] matrix
     /// (im2col), then one matrix product with the weight [out, in·k·k].
     Unrolled { kernel: usize, stride: usize },
@@ -84,6 +125,7 @@ pub struct Conv {
     bias: Vec<f32>,
     activation: Activation,
     kind: Kind,
+    padding: Padding,
 }
 
 impl Module for Conv {
@@ -102,6 +144,7 @@ impl CustomOp1 for Conv {
         let (out, shape) = match self.kind {
             Kind::Pointwise => self.pointwise(input, dims)?,
             Kind::Depthwise { stride } => self.depthwise(input, dims, stride)?,
+            Kind::DepthwiseAny { kernel, stride } => self.depthwise_any(input, dims, kernel, stride)?,
             Kind::Unrolled { kernel, stride } => self.unrolled(input, dims, kernel, stride)?,
         };
         Ok((CpuStorage::F32(out), shape))
@@ -151,14 +194,14 @@ impl Conv {
     }
 
     fn unrolled(&self, input: &[f32], [n, c, h, w]: [usize; 4], k: usize, s: usize) -> Result<(Vec<f32>, Shape)> {
-        let (pad, out_channels) = (k / 2, self.bias.len());
+        let out_channels = self.bias.len();
         if c * k * k * out_channels != self.weight.len() {
             candle_core::bail!("conv: {c} channels in for a {}-value {k}×{k} weight", self.weight.len());
         }
-        if h + 2 * pad < k || w + 2 * pad < k {
+        if h + 2 * (k / 2) < k || w + 2 * (k / 2) < k {
             candle_core::bail!("conv: a {h}×{w} input is smaller than its {k}×{k} kernel");
         }
-        let (oh, ow) = ((h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1);
+        let ((pad_y, oh), (pad_x, ow)) = (self.padding.of(h, k, s), self.padding.of(w, k, s));
         let mut patches = vec![0f32; c * k * k * oh * ow];
         let mut out = biased(n, &self.bias, oh * ow);
         for (image, out) in input.chunks_exact(c * h * w).zip(out.chunks_exact_mut(out_channels * oh * ow)) {
@@ -167,15 +210,15 @@ impl Conv {
                 let (channel, ky, kx) = (row / (k * k), row / k % k, row % k);
                 let plane = &image[channel * h * w..][..h * w];
                 for (oy, line) in patch_row.chunks_exact_mut(ow).enumerate() {
-                    let Some(iy) = (oy * s + ky).checked_sub(pad).filter(|&iy| iy < h) else {
+                    let Some(iy) = (oy * s + ky).checked_sub(pad_y).filter(|&iy| iy < h) else {
                         line.fill(0.0);
                         continue;
                     };
                     // Output column ox reads input column ox·s + kx − pad: zeros before the first in the
                     // image and after the last.
                     let source = &plane[iy * w..][..w];
-                    let first = (pad.saturating_sub(kx)).div_ceil(s).min(ow);
-                    let taps = source.get(first * s + kx - pad..).unwrap_or(&[]).iter().step_by(s);
+                    let first = (pad_x.saturating_sub(kx)).div_ceil(s).min(ow);
+                    let taps = source.get((first * s + kx).saturating_sub(pad_x)..).unwrap_or(&[]).iter().step_by(s);
                     let mut filled = first;
                     for (value, tap) in line[first..].iter_mut().zip(taps) {
                         *value = *tap;
@@ -188,75 +231,6 @@ impl Conv {
             product(&self.weight, &self.activation, &patches, oh * ow, out);
         }
         Ok((out, Shape::from((n, out_channels, oh, ow))))
-    }
-
-    fn depthwise(&self, input: &[f32], [n, c, h, w]: [usize; 4], s: usize) -> Result<(Vec<f32>, Shape)> {
-        if c != self.bias.len() {
-            candle_core::bail!("depthwise3x3: {c} channels for {} filters", self.bias.len());
-        }
-        let (oh, ow) = ((h - 1) / s + 1, (w - 1) / s + 1);
-        let mut out = biased(n, &self.bias, oh * ow);
-        // The padding above and below the image.
-        let zeros = vec![0f32; w];
-        for (plane, (input, out)) in input.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
-            let channel = plane % c;
-            let k: &[f32; 9] = self.weight[channel * 9..][..9].try_into().expect("9 taps a channel");
-            for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
-                let line = |ky: usize| match (oy * s + ky).checked_sub(1).filter(|&iy| iy < h) {
-                    Some(iy) => &input[iy * w..][..w],
-                    None => &zeros[..],
-                };
-                accumulate_row(row, [line(0), line(1), line(2)], k, s);
-            }
-            self.activation.apply(channel, out);
-        }
-        Ok((out, Shape::from((n, c, oh, ow))))
-    }
-}
-
-/// Adds the 3×3 taps over three input lines to an output row: out[x] += Σ k[3·r + j] · lines[r][x·s + j − 1],
-/// with zeros left and right of the lines.
-fn accumulate_row<'a>(row: &mut [f32], lines: [&'a [f32]; 3], k: &[f32; 9], s: usize) {
-    let w = lines[0].len();
-    let at = |ox: usize| -> f32 {
-        let tap = |line: &[f32], ix: Option<usize>| ix.and_then(|ix| line.get(ix)).copied().unwrap_or(0.0);
-        let x = ox * s;
-        (0..3)
-            .map(|r| {
-                let line = lines[r];
-                k[3 * r] * tap(line, x.checked_sub(1))
-                    + k[3 * r + 1] * tap(line, Some(x))
-                    + k[3 * r + 2] * tap(line, Some(x + 1))
-            })
-            .sum()
-    };
-    let last = row.len() - 1;
-    if s != 1 || last < 2 {
-        // Stride 2 (a few small maps of SFace), or a row too short to have an inside.
-        for (ox, out) in row.iter_mut().enumerate() {
-            *out += at(ox);
-        }
-        return;
-    }
-    // The edges, where a tap falls outside the lines; then the inside, in one pass over slices of equal
-    // length, without bounds checks in the loop (so that it vectorises).
-    row[0] += at(0);
-    row[last] += at(last);
-    let n = last - 1;
-    let inside = &mut row[1..last];
-    let cut = |line: &'a [f32]| -> [&'a [f32]; 3] { [&line[..n], &line[1..n + 1], &line[2..n + 2]] };
-    let ([a0, a1, a2], [b0, b1, b2], [c0, c1, c2]) = (cut(lines[0]), cut(lines[1]), cut(lines[2]));
-    debug_assert_eq!(w, n + 2);
-    for i in 0..n {
-        inside[i] += k[0] * a0[i]
-            + k[1] * a1[i]
-            + k[2] * a2[i]
-            + k[3] * b0[i]
-            + k[4] * b1[i]
-            + k[5] * b2[i]
-            + k[6] * c0[i]
-            + k[7] * c1[i]
-            + k[8] * c2[i];
     }
 }
 
@@ -315,6 +289,7 @@ mod tests {
         let reference = match &activation {
             Activation::Linear => plain,
             Activation::Relu => plain.relu().unwrap(),
+            Activation::Relu6 => plain.clamp(0f32, 6f32).unwrap(),
             Activation::PRelu(slopes) => {
                 let slopes =
                     Tensor::new(slopes.as_slice(), x.device()).unwrap().reshape((1, out_channels, 1, 1)).unwrap();
@@ -333,7 +308,8 @@ mod tests {
     fn the_fast_convolutions_equal_candles_own() {
         let device = Device::Cpu;
         let random = |shape: (usize, usize, usize, usize)| Tensor::randn(0f32, 1.0, shape, &device).unwrap();
-        let activations = [Activation::Linear, Activation::Relu, Activation::PRelu(vec![0.25, -0.5, 0.0, 2.0])];
+        let activations =
+            [Activation::Linear, Activation::Relu, Activation::Relu6, Activation::PRelu(vec![0.25, -0.5, 0.0, 2.0])];
         for (h, w, stride) in [(7, 9, 1), (8, 8, 2), (9, 6, 2), (5, 1, 1), (1, 4, 2)] {
             let x = random((2, 4, h, w));
             for activation in &activations {
@@ -344,6 +320,37 @@ mod tests {
         let x = random((3, 5, 4, 6));
         for activation in activations {
             agrees_with_candle(&x, random((4, 5, 1, 1)), 1, 1, activation);
+        }
+    }
+
+    /// TensorFlow's "SAME" padding: candle's convolution over the input padded by hand (the odd zero after the
+    /// image), against the unrolled convolution and the general depthwise loop, for 3×3 and 5×5 kernels.
+    #[test]
+    fn same_padding_puts_the_odd_zero_after_the_image() {
+        let device = Device::Cpu;
+        let random = |shape: (usize, usize, usize, usize)| Tensor::randn(0f32, 1.0, shape, &device).unwrap();
+        for (h, w, kernel, stride) in
+            [(8, 8, 3, 2), (9, 7, 3, 2), (8, 6, 5, 2), (7, 7, 5, 1), (6, 9, 3, 1), (3, 2, 5, 2)]
+        {
+            let x = random((2, 4, h, w));
+            for groups in [1, 4] {
+                let weight = random((4, 4 / groups, kernel, kernel));
+                let bias = Tensor::randn(0f32, 1.0, 4, &device).unwrap();
+                let tensors =
+                    HashMap::from([("l.weight".to_string(), weight.clone()), ("l.bias".to_string(), bias.clone())]);
+                let fast = Weights(tensors).conv_same("l", stride, Activation::Relu6).unwrap().forward(&x).unwrap();
+                let ((top, oh), (left, ow)) =
+                    (Padding::Same.of(h, kernel, stride), Padding::Same.of(w, kernel, stride));
+                let bottom = ((oh - 1) * stride + kernel).saturating_sub(h + top);
+                let right = ((ow - 1) * stride + kernel).saturating_sub(w + left);
+                let padded = x.pad_with_zeros(2, top, bottom).unwrap().pad_with_zeros(3, left, right).unwrap();
+                let config = Conv2dConfig { padding: 0, stride, groups, ..Default::default() };
+                let plain = Conv2d::new(weight, Some(bias), config).forward(&padded).unwrap();
+                let reference = plain.clamp(0f32, 6f32).unwrap();
+                assert_eq!(fast.dims(), reference.dims(), "{h}×{w} kernel {kernel} stride {stride}");
+                let diff = (fast - reference).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+                assert!(diff < 1e-4, "{h}×{w} kernel {kernel} stride {stride} groups {groups}: off by {diff}");
+            }
         }
     }
 

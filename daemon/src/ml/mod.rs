@@ -1,11 +1,15 @@
 //! Machine learning on the CPU with candle: the face models (YuNet finds faces and their landmarks, SFace turns
-//! an aligned face into a 128-D vector), loaded from the weights `models/fetch.py` converts, with the pre- and
-//! post-processing around them. It runs inside a `photosd worker`: the pixels are untrusted, and the memory the
+//! an aligned face into a 128-D vector) and the subject classifier (EfficientNet-Lite0, `subjects`), loaded from
+//! the weights `models/fetch.py` converts, with the pre- and post-processing around them. It runs inside a `photosd worker`: the pixels are untrusted, and the memory the
 //! models take goes back to the system when that process exits.
 
 pub mod align;
+pub mod concepts;
+pub mod efficientnet;
 mod layers;
 pub mod sface;
+pub mod subjects;
+pub mod text;
 pub mod yunet;
 
 use std::fs::File;
@@ -85,20 +89,11 @@ impl ModelFiles {
 }
 
 impl FaceModels {
-    /// Loads both networks from their files. They are read from offset 0 without moving the file's position,
-    /// which the daemon's descriptor shares with every worker it was sent to.
+    /// Loads both networks from their files.
     pub fn from_files(yunet: File, sface: File) -> anyhow::Result<FaceModels> {
-        let weights = |file: &File, name: &str| -> anyhow::Result<Weights> {
-            use std::os::unix::fs::FileExt;
-            let mut bytes = vec![0u8; file.metadata()?.len() as usize];
-            file.read_exact_at(&mut bytes, 0)?;
-            let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
-                .map_err(|e| anyhow::anyhow!("cannot load the model {name}: {e}"))?;
-            Ok(Weights(tensors))
-        };
         Ok(FaceModels {
-            detector: yunet::YuNet::load(&weights(&yunet, ModelFiles::YUNET)?)?,
-            embedder: sface::SFace::load(&weights(&sface, ModelFiles::SFACE)?)?,
+            detector: yunet::YuNet::load(&read_weights(&yunet, ModelFiles::YUNET)?)?,
+            embedder: sface::SFace::load(&read_weights(&sface, ModelFiles::SFACE)?)?,
         })
     }
 
@@ -173,6 +168,17 @@ impl FaceModels {
             embedding: Some(sface::normalised(vector)),
         })
     }
+}
+
+/// The tensors of a model file. It is read from offset 0 without moving the file's position, which the daemon's
+/// descriptor shares with every worker it was sent to.
+fn read_weights(file: &File, name: &str) -> anyhow::Result<Weights> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0u8; file.metadata()?.len() as usize];
+    file.read_exact_at(&mut bytes, 0)?;
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+        .map_err(|e| anyhow::anyhow!("cannot load the model {name}: {e}"))?;
+    Ok(Weights(tensors))
 }
 
 /// The network input for an RGB image: 1×3×H×W, BGR, 0–255, zero-padded so both sides are multiples of `multiple`.

@@ -326,6 +326,17 @@ impl SpaceAccess {
         self.db.call(move |db| db.person(&reach, id)).await?.ok_or_else(|| Error::NotFound(format!("person {id}")))
     }
 
+    /// A subject (concept) with a photo the principal may see (hidden concepts too: their own album page still
+    /// opens); any other id is not found. A link shows no subjects.
+    pub async fn concept(&self, id: i64) -> Result<crate::db::ConceptRow, Error> {
+        if matches!(self.grant, Grant::Link { .. }) {
+            return Err(Error::NotFound(format!("subject {id}")));
+        }
+        let reach = self.reach(Role::View).await?;
+        let found = self.db.call(move |db| db.concepts(&reach, true, Some(id), 0, 1)).await?;
+        found.into_iter().next().ok_or_else(|| Error::NotFound(format!("subject {id}")))
+    }
+
     /// A place (`geocoding_id`, any level) the principal sees at least one item in: a place is only a name, but
     /// which places exist tells where other users have been, so one with none of theirs is absent.
     pub async fn place(&self, id: i64) -> Result<crate::db::PlaceCount, Error> {

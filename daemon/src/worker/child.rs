@@ -61,7 +61,7 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<()> {
         // After the file: a `Read`'s XMP sidecar, or the model files of a `Faces` request.
         let mut rest: Vec<std::fs::File> = files.collect();
         let sidecar = match request {
-            Request::Faces { .. } => None,
+            Request::Faces { .. } | Request::Subjects { .. } => None,
             _ if rest.is_empty() => None,
             _ => Some(rest.remove(0)),
         };
@@ -140,6 +140,13 @@ fn answer(
             }
             Response::Faces(result)
         }
+        Request::Subjects { .. } => {
+            let result = classify(source, models);
+            if !matches!(media::detect::extension(&source.path).as_str(), "jpg" | "jpeg" | "jpe" | "png") {
+                crate::ffi::release_free_memory();
+            }
+            Response::Subjects(result)
+        }
     }
 }
 
@@ -171,10 +178,7 @@ fn find_faces(
             FACE_MODELS.get_or_init(|| loaded)
         }
     };
-    let side = short_side.unwrap_or(crate::ml::sface::SIDE as u32);
-    let decode = || media::thumb::upright(source, side);
-    let image = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
-        .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()))?;
+    let image = decoded(source, short_side.unwrap_or(crate::ml::sface::SIDE as u32))?;
     let infer = || match short_side {
         Some(_) => models.faces(&image, embedding),
         None => models.aligned_face(&image).map(|face| crate::ml::FacesFound {
@@ -192,6 +196,40 @@ fn find_faces(
     }
 }
 
+/// The classifier, loaded from the first `Subjects` request that brought a loadable model file.
+static CLASSIFIER: std::sync::OnceLock<crate::ml::subjects::Classifier> = std::sync::OnceLock::new();
+
+/// The classes of the image's middle square. As for faces: a file that cannot be decoded is the file's fault, the
+/// model photosd's own.
+fn classify(
+    source: &media::input::Source,
+    model: Vec<std::fs::File>,
+) -> Result<crate::ml::subjects::Classes, media::input::OutputError> {
+    use media::input::OutputError;
+    let ours = |what: String| OutputError::Storage(format!("the subject model: {what}"));
+    let classifier = match CLASSIFIER.get() {
+        Some(loaded) => loaded,
+        None => {
+            let file = model.first().ok_or_else(|| ours("the model file did not come with the request".into()))?;
+            let loaded = crate::ml::subjects::Classifier::from_file(file).map_err(|e| ours(e.to_string()))?;
+            crate::ffi::keep_free_memory(256 << 20);
+            CLASSIFIER.get_or_init(|| loaded)
+        }
+    };
+    let image = decoded(source, crate::ml::efficientnet::SIDE as u32)?;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| classifier.classify(image))) {
+        Ok(classes) => classes.map_err(|e| ours(e.to_string())),
+        Err(panic) => Err(OutputError::File(format!("the classifier failed on this image: {}", panic_message(&panic)))),
+    }
+}
+
+/// The upright image brought to `short_side`; a decoder that panics failed on this file.
+fn decoded(source: &media::input::Source, short_side: u32) -> Result<media::thumb::Pixels, media::input::OutputError> {
+    let decode = || media::thumb::upright(source, short_side);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .unwrap_or_else(|panic| Err(format!("the decoder failed on this file: {}", panic_message(&panic)).into()))
+}
+
 /// The answer to a request whose file did not come, or is not a regular file.
 fn refuse(request: Request, error: &std::io::Error) -> Response {
     let reason = format!("cannot read: {error}");
@@ -202,6 +240,7 @@ fn refuse(request: Request, error: &std::io::Error) -> Response {
         Request::Thumbs(_) => Response::Thumbs(Err(reason.into())),
         Request::Transcode { .. } => Response::Transcoded(Err(reason.into())),
         Request::Faces { .. } => Response::Faces(Err(reason.into())),
+        Request::Subjects { .. } => Response::Subjects(Err(reason.into())),
     }
 }
 

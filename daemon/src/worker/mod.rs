@@ -216,6 +216,21 @@ impl WorkerPool {
         }
     }
 
+    /// Classifies an image in a worker (which loads the model on its first request). The outer error is what
+    /// happened to the worker; the inner one the file's fault, or photosd's own (the model).
+    pub async fn subjects(
+        &self,
+        source: &Source,
+        model: &crate::ml::subjects::ClassifierFile,
+    ) -> Result<Result<crate::ml::subjects::Classes, OutputError>, WorkerError> {
+        use std::os::fd::AsRawFd;
+        let request = Request::Subjects { path: source.path.display().to_string() };
+        match self.exchange(&request, source, &[model.0.as_raw_fd()], &mut |_| {}, None).await? {
+            Response::Subjects(result) => Ok(result.map_err(OutputError::bounded)),
+            other => Err(WorkerError::Protocol(format!("unexpected answer {other:?}"))),
+        }
+    }
+
     pub fn size(&self) -> usize {
         self.slots.available_permits()
     }
@@ -280,7 +295,7 @@ impl WorkerPool {
         // Hashing a large video takes time on a slow disk: one more second per 50 MB.
         let deadline = self.spec.timeout + Duration::from_secs(source.len / 50_000_000);
         let mut files: Vec<RawFd> = vec![source.file().as_raw_fd()];
-        // Only a `Read` reads the XMP sidecar; a `Faces` request's extra descriptors are its models.
+        // Only a `Read` reads the XMP sidecar; a `Faces` or `Subjects` request's extra descriptors are its models.
         if matches!(request, Request::Read { .. }) {
             files.extend(source.sidecar.as_ref().map(|f| f.as_raw_fd()));
         }

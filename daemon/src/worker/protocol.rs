@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::media::input::OutputError;
 use crate::media::thumb::{ThumbReport, ThumbRequest};
 use crate::media::Reading;
+use crate::ml::subjects::Classes;
 use crate::ml::FacesFound;
 
 /// A frame larger than this is a bug or a broken worker, never a real message.
@@ -31,12 +32,18 @@ pub enum Request {
     /// `embedding`; or, when `aligned`, embed the image itself as one aligned 112×112 face. The two model files
     /// (YuNet, SFace) come as the second and third descriptors; a worker loads them once.
     Faces { path: String, embedding: bool, short_side: u32, aligned: bool },
+    /// Classify an image (a photo or its thumbnail): its middle square at the network's size. The model file
+    /// (EfficientNet-Lite0) comes as the second descriptor.
+    Subjects { path: String },
 }
 
 impl Request {
     pub fn path(&self) -> &str {
         match self {
-            Request::Read { path, .. } | Request::Transcode { path, .. } | Request::Faces { path, .. } => path,
+            Request::Read { path, .. }
+            | Request::Transcode { path, .. }
+            | Request::Faces { path, .. }
+            | Request::Subjects { path } => path,
             Request::Thumbs(t) => &t.path,
         }
     }
@@ -50,6 +57,8 @@ pub enum Response {
     Transcoded(Result<(), OutputError>),
     /// The faces found, or why the image could not be read (the file's fault) or the models not loaded (photosd's).
     Faces(Result<FacesFound, OutputError>),
+    /// The classes the image scored, or why it could not be read (the file's fault) or classified (photosd's).
+    Subjects(Result<Classes, OutputError>),
     /// Not an answer: the fraction (0 to 1) of a transcode done so far. The answer follows.
     Progress(f64),
 }

@@ -46,6 +46,30 @@ impl Pixels {
         self.resize(width, height)
     }
 
+    /// The largest square in the middle of the image.
+    pub fn centre_square(self) -> Pixels {
+        let side = self.width.min(self.height);
+        if self.width == self.height {
+            return self;
+        }
+        let (x0, y0) = ((self.width - side) / 2, (self.height - side) / 2);
+        let c = self.channels as usize;
+        let mut data = Vec::with_capacity(side as usize * side as usize * c);
+        for y in y0..y0 + side {
+            let row = (y as usize * self.width as usize + x0 as usize) * c;
+            data.extend_from_slice(&self.data[row..row + side as usize * c]);
+        }
+        Pixels { width: side, height: side, channels: self.channels, data }
+    }
+
+    /// Resized to exactly `width` × `height` (up or down; unchanged when it is that size already).
+    pub fn resized(self, width: u32, height: u32) -> Result<Pixels, String> {
+        if (width, height) == (self.width, self.height) {
+            return Ok(self);
+        }
+        self.resize(width, height)
+    }
+
     fn resize(self, width: u32, height: u32) -> Result<Pixels, String> {
         resize_packed(&self.data, self.width, self.height, self.channels, self.channels == 4, width, height)
     }

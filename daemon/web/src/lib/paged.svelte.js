@@ -1,5 +1,5 @@
 // Items fetched a page at a time by one Browse.Item method (`list` for a folder, `list_with_filter` for the
-// filtered timeline), with their total: the folder view's and the flat list's model.
+// filtered timeline) or a search's `list_item`, with their total: the model of every flat list of photos.
 
 import { call, ns } from './api.js';
 import { ADDITIONAL } from './days.js';
@@ -11,9 +11,10 @@ export class PagedItems {
   total = $state(0);
   #pending = null;
 
-  /** `params` gives the method's parameters (filters and sort) when a page is fetched. */
-  constructor(space, method, params) {
-    this.api = `${ns(space)}.Browse.Item`;
+  /** `params` gives the method's parameters (filters and sort) when a page is fetched; `api` is Browse.Item's
+   *  unless a search's (`Search.Search`, method `list_item`). */
+  constructor(space, method, params, api = 'Browse.Item') {
+    this.api = `${ns(space)}.${api}`;
     this.method = method;
     this.params = params;
   }

@@ -3,7 +3,8 @@
 // `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/personal/sharing`,
 // `#/personal/places`, `#/personal/place/4/item/345`, `#/personal/map` (`#/personal/map/48.85,2.35,12`: centred
 // there, at that zoom), `#/personal/area/48.8,2.3,48.9,2.4/item/345` (a map cluster's photos: south, west, north,
-// east), `#/about`. Albums, People and Places are the Personal Space's.
+// east), `#/personal/subjects`, `#/personal/subject/12/item/345`, `#/personal/search/<text>/item/345`, `#/about`.
+// Albums, People, Places, Subjects and search are the Personal Space's.
 
 import { writable } from 'svelte/store';
 
@@ -15,12 +16,17 @@ function parse(hash) {
   if (space === 'personal' && parts[1] === 'people') return { space, view: 'people' };
   if (space === 'personal' && parts[1] === 'sharing') return { space, view: 'sharing' };
   if (space === 'personal' && parts[1] === 'places') return { space, view: 'places' };
+  if (space === 'personal' && parts[1] === 'subjects') return { space, view: 'subjects' };
+  if (space === 'personal' && parts[1] === 'search') {
+    const itemId = parts[3] === 'item' ? Number(parts[4]) || null : null;
+    return { space, view: 'search', query: decodeURIComponent(parts[2] ?? ''), itemId };
+  }
   if (space === 'personal' && parts[1] === 'map') return { space, view: 'map', at: parts[2] ?? '' };
   if (space === 'personal' && parts[1] === 'area') {
     const itemId = parts[3] === 'item' ? Number(parts[4]) || null : null;
     return { space, view: 'area', area: parts[2] ?? '', itemId };
   }
-  const view = ['folder', 'album', 'person', 'place'].includes(parts[1]) ? parts[1] : 'timeline';
+  const view = ['folder', 'album', 'person', 'place', 'subject'].includes(parts[1]) ? parts[1] : 'timeline';
   const id = view === 'timeline' ? null : Number(parts[2] ?? 0) || 0;
   const rest = view === 'timeline' ? parts.slice(2) : parts.slice(3);
   const itemId = rest[0] === 'item' ? Number(rest[1]) || null : null;
@@ -31,13 +37,15 @@ function parse(hash) {
     albumId: view === 'album' ? id : null,
     personId: view === 'person' ? id : null,
     placeId: view === 'place' ? id : null,
+    conceptId: view === 'subject' ? id : null,
     itemId,
   };
 }
 
-export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, placeId = 0, area = '', at = '', itemId = null }) {
+export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, placeId = 0, conceptId = 0, area = '', at = '', query = '', itemId = null }) {
   if (view === 'about') return '#/about';
   if (view === 'places') return '#/personal/places';
+  if (view === 'subjects') return '#/personal/subjects';
   if (view === 'map') return at ? `#/personal/map/${at}` : '#/personal/map';
   if (view === 'albums') return '#/personal/albums';
   if (view === 'people') return '#/personal/people';
@@ -48,6 +56,8 @@ export function href({ space = 'personal', view = 'timeline', folderId = 0, albu
     person: `#/personal/person/${personId}`,
     place: `#/personal/place/${placeId}`,
     area: `#/personal/area/${area}`,
+    subject: `#/personal/subject/${conceptId}`,
+    search: `#/personal/search/${encodeURIComponent(query)}`,
   }[view] ?? `#/${space}/timeline`;
   return itemId ? `${base}/item/${itemId}` : base;
 }

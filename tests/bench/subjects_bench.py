@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Subjects benchmark: photosd's subject stage (EfficientNet-Lite0 written with candle, in its ML worker) against
+the reference implementation of the same weights (the ONNX graph tests/ml/subjects_reference.py builds from the
+original PyTorch file, run by onnxruntime), on the same images in the same run, each on one thread; then the
+search side (the MiniLM text model), and the ML worker's peak memory with both the face and the subject models
+loaded while a library is indexed.
+
+The input is what the subject stage reads: the `m` thumbnails (320 px on the short side) of the benchmark set's
+photos and of the corpus' subject photos, made first with `photosd thumb --size m`. Both sides decode each one,
+take its middle square at 224 x 224 and classify it. CPU is user + system time of the whole process tree, model
+loading included; peak RSS is sampled.
+
+Usage: tests/bench/subjects_bench.py [--bench-set DIR] [--repeat N]
+Prints markdown tables and the exact command; docs/benchmarks.md records the results.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from benchlib import PHOTOSD, ROOT, SHARED, ensure_bench_set  # noqa: E402
+from faces_bench import measured  # noqa: E402
+from people_bench import face_worker_peak_mb  # noqa: E402
+
+MODELS = os.path.join(ROOT, "target", "models")
+MLENV_PYTHON = os.path.join(ROOT, "target", "mlenv", "bin", "python")
+QUERIES = ["dog", "puppies", "seaside", "feline", "sailboat", "birthday cake", "mountain lake", "city at night"]
+
+
+def reference_run(files):
+    """The reference pipeline, in this process (started by the benchmark as a child of its own)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "ml"))
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    import cv2
+    import numpy as np
+    import onnxruntime
+    from fetch import legacy_pth
+    from subjects_reference import reference_graph, softmax, square
+    cv2.setNumThreads(1)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads, options.log_severity_level = 1, 1, 3
+    with open(os.path.join(MODELS, "efficientnet_lite0.pth"), "rb") as f:
+        session = onnxruntime.InferenceSession(reference_graph(legacy_pth(f.read())), options,
+                                               providers=["CPUExecutionProvider"])
+    for path in files:
+        pixels = square(path)
+        x = ((pixels.astype(np.float32) - 127.5) / 127.5).transpose(2, 0, 1)[None]
+        softmax(session.run(None, {"input": x})[0][0])
+    print(len(files))
+
+
+def worker_peak(files, work):
+    """Indexes a library of `files` with the face and subject models; returns (the ML worker's peak RSS in MB,
+    seconds until every photo was classified)."""
+    photos = os.path.join(work, "home", "bench", "Photos")
+    os.makedirs(photos)
+    for k, path in enumerate(files):
+        shutil.copy(path, os.path.join(photos, f"{k:04}_{os.path.basename(path)}"))
+    data = os.path.join(work, "data")
+    env = dict(os.environ, PHOTOSD_FACES_MODELS_DIR=MODELS)
+    env.pop("PHOTOSD_CONFIG", None)
+    start = time.monotonic()
+    proc = subprocess.Popen([PHOTOSD, "index", "--data", data, "--personal-pattern",
+                             os.path.join(work, "home", "*", "Photos"), "--shared", "", "--min-uid", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, face_worker_peak_mb() or 0.0)
+        time.sleep(0.05)
+    return peak, time.monotonic() - start
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench-set", default=os.path.join(ROOT, "target", "bench-set"))
+    ap.add_argument("--repeat", type=int, default=2, help="each image list is passed this many times")
+    ap.add_argument("--reference-run", nargs="*", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.reference_run is not None:
+        return reference_run(args.reference_run)
+    for needed in (PHOTOSD, MLENV_PYTHON, os.path.join(MODELS, "efficientnet_lite0.pth")):
+        if not os.path.exists(needed):
+            sys.exit(f"{needed} is missing: build photosd and run tests/setup.sh first")
+    ensure_bench_set(args.bench_set)
+    print(f"command: {' '.join(sys.argv)}\n")
+    work = tempfile.mkdtemp(prefix="photosd-subjects-bench-")
+    bench = sorted(glob.glob(os.path.join(args.bench_set, "jpeg", "*"))) \
+        + sorted(glob.glob(os.path.join(args.bench_set, "heic", "*")))
+    photos = {
+        "bench set (jpeg + heic)": bench,
+        "corpus subjects": sorted(p for p in glob.glob(os.path.join(SHARED, "corpus", "subjects", "*", "*"))
+                                  if p.lower().endswith((".jpg", ".jpeg", ".png"))),
+    }
+    env = dict(os.environ, PHOTOSD_FACES_MODELS_DIR=MODELS)
+    print("| images | pipeline | photos/s | CPU ms/photo | peak RSS MB | CPU vs reference |")
+    print("|---|---|---|---|---|---|")
+    for label, files in photos.items():
+        out = os.path.join(work, label.split()[0])
+        os.makedirs(out)
+        subprocess.run([PHOTOSD, "thumb", "--size", "m", "--out", out, *files], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        thumbs = sorted(glob.glob(os.path.join(out, "*_m.jpg"))) * args.repeat
+        n = len(thumbs)
+        subprocess.run(["cat", *thumbs], stdout=subprocess.DEVNULL)
+        ref_wall, ref_cpu, ref_rss, _ = measured([MLENV_PYTHON, os.path.abspath(__file__), "--reference-run", *thumbs])
+        wall, cpu, rss, _ = measured([PHOTOSD, "subjects", *thumbs], env)
+        for pipeline, (w, c, r), ratio in [
+            ("onnxruntime, the same weights, 1 thread (cv2 decode and resize)", (ref_wall, ref_cpu, ref_rss), "1.00"),
+            ("photosd subjects (candle, ML worker, 1 thread)", (wall, cpu, rss), f"**{cpu / ref_cpu:.2f}**"),
+        ]:
+            cells = [f"{label} ({n})", pipeline, f"{n / w:.1f}", f"{1000 * c / n:.1f}", f"{r:.0f}", ratio]
+            print("| " + " | ".join(str(cell) for cell in cells) + " |")
+
+    out = subprocess.run([PHOTOSD, "subjects", "--query", *QUERIES], capture_output=True, text=True, env=env,
+                         check=True)
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    print("\n| search text | subject | by | ms |")
+    print("|---|---|---|---|")
+    for line in lines:
+        by = "its words" if line["by_word"] else (f"meaning ({line['nearness']:.2f})" if line["subject"] else "-")
+        print(f"| {line['query']} | {line['subject'] or 'none'} | {by} | {line['ms']:.1f} |")
+    ms = sorted(line["ms"] for line in lines)
+    print(f"\ntext model: {out.stderr.strip()}; a query {ms[len(ms) // 2]:.1f} ms (median), {ms[-1]:.1f} ms at most")
+
+    peak, seconds = worker_peak(bench, os.path.join(work, "index"))
+    print(f"\nML worker (faces and subjects loaded) while `photosd index` read, rendered, and looked for faces and "
+          f"subjects in the {len(bench)} photos of the bench set: peak RSS {peak:.0f} MB; {seconds:.0f} s in all")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
