@@ -285,7 +285,7 @@ fn packaged_models_find_a_face(package_tgz: &Path) {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let found = photosd_tests::json_lines(&out.stdout);
-    assert_eq!(found[0]["subjects"][0]["name"], "dog", "{found:?}");
+    assert!(found[0]["subjects"].as_array().unwrap().iter().any(|s| s["name"] == "dog"), "{found:?}");
     // The packaged place data, found with no setting, places Paris; its credits travel with it.
     let out = Command::new(unpacked.path().join("bin/photosd"))
         .args(["geocode", "48.8566,2.3522"])

@@ -145,7 +145,9 @@ impl Vocabulary {
             surely("screenshot");
         }
         let mut found: Vec<(usize, f32)> = scores.into_iter().enumerate().filter(|&(_, s)| s >= MIN_SCORE).collect();
-        found.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Best first; of two as sure, the narrower ("dog" before "animal").
+        let depth = |c: usize| self.lineage(c).count();
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(depth(b.0).cmp(&depth(a.0))));
         found
     }
 }
@@ -227,6 +229,10 @@ mod tests {
         let subjects = v.subjects(&classes, false);
         let names: Vec<&str> = subjects.iter().map(|&(c, _)| v.concepts[c].name.as_str()).collect();
         assert_eq!(names, ["animal", "dog"], "{subjects:?}");
+        let only_dogs = Classes { classes: vec![(162, 0.5), (161, 0.3)], page: Default::default() };
+        let names: Vec<&str> =
+            v.subjects(&only_dogs, false).iter().map(|&(c, _)| v.concepts[c].name.as_str()).collect();
+        assert_eq!(names, ["dog", "animal"], "as sure: the narrower first");
         assert!((subjects[1].1 - 0.45).abs() < 1e-6);
         let shot = v.subjects(&classes, true);
         assert!(shot.iter().any(|&(c, s)| v.concepts[c].name == "screenshot" && s == BY_OTHER_MEANS));

@@ -75,7 +75,10 @@ impl Weights {
         let weight: Vec<f32> = weight.flatten_all()?.to_vec1()?;
         let kind = match (kernel, per_group, padding) {
             (1, _, _) if stride == 1 => Kind::Pointwise,
-            (3, 1, Padding::Centred) if stride <= 2 => Kind::Depthwise { stride },
+            // At stride 1, "SAME" pads an odd kernel evenly: it is the centred 3×3.
+            (3, 1, padding) if stride == 1 || (stride == 2 && padding == Padding::Centred) => {
+                Kind::Depthwise { stride }
+            }
             (_, 1, _) if out_channels > 1 => Kind::DepthwiseAny { kernel, stride },
             _ => Kind::Unrolled { kernel, stride },
         };

@@ -1,6 +1,6 @@
-//! The depthwise convolutions (one filter per channel): the 3×3 of the face networks, padded by one, as a
-//! direct loop over three input lines; and any other kernel or padding (EfficientNet-Lite's 5×5, TensorFlow's
-//! "SAME"), a loop over the taps a row at a time.
+//! The depthwise convolutions (one filter per channel): a 3×3 padded by one, as a direct loop over three input
+//! lines; and any other kernel or padding (EfficientNet-Lite's 5×5, TensorFlow's "SAME" at stride 2), over a padded
+//! copy of each plane, a tap at a time.
 
 use candle_core::{Result, Shape};
 
@@ -42,36 +42,45 @@ impl Conv {
         }
         let ((pad_y, oh), (pad_x, ow)) = (self.padding.of(h, k, s), self.padding.of(w, k, s));
         let mut out = biased(n, &self.bias, oh * ow);
-        // For each tap column kx, the outputs whose input column ox·s + kx − pad_x is inside the image.
-        let columns: Vec<(usize, usize)> = (0..k)
-            .map(|kx| {
-                let first = pad_x.saturating_sub(kx).div_ceil(s).min(ow);
-                let last = if w + pad_x > kx { ((w + pad_x - kx - 1) / s + 1).min(ow) } else { 0 };
-                (first, last.max(first))
-            })
-            .collect();
+        // Each plane is first copied with its padding and dealt into s × s phases (phase (qy, qx) holds the padded
+        // rows qy, qy + s... and columns qx, qx + s...), so that a tap (ky, kx) reads, for every output, the phase
+        // (ky mod s, kx mod s) from row ky / s and column kx / s on. With the outputs laid out at the phases' row
+        // width, a tap is then one long contiguous loop over the whole plane (which vectorises, where a map 7
+        // wide left every row to scalar code); the columns past `ow` are computed and dropped.
+        let (rows, width) = (oh + (k - 1) / s, ow + (k - 1) / s);
+        let phase_len = rows * width + width;
+        let mut phases = vec![0f32; s * s * phase_len];
+        let mut sums = vec![0f32; oh * width];
         for (plane, (input, out)) in input.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
+            for (q, phase) in phases.chunks_exact_mut(phase_len).enumerate() {
+                let (qy, qx) = (q / s, q % s);
+                for (j, dst) in phase.chunks_exact_mut(width).take(rows).enumerate() {
+                    let Some(iy) = (j * s + qy).checked_sub(pad_y).filter(|&iy| iy < h) else {
+                        dst.fill(0.0);
+                        continue;
+                    };
+                    let line = &input[iy * w..][..w];
+                    for (i, value) in dst.iter_mut().enumerate() {
+                        *value = (i * s + qx).checked_sub(pad_x).and_then(|x| line.get(x)).copied().unwrap_or(0.0);
+                    }
+                }
+            }
             let channel = plane % c;
             let taps = &self.weight[channel * k * k..][..k * k];
-            for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
-                for ky in 0..k {
-                    let Some(iy) = (oy * s + ky).checked_sub(pad_y).filter(|&iy| iy < h) else { continue };
-                    let line = &input[iy * w..][..w];
-                    for (kx, &(first, last)) in columns.iter().enumerate().filter(|(_, (f, l))| f < l) {
-                        let tap = taps[ky * k + kx];
-                        let start = first * s + kx - pad_x;
-                        let outputs = &mut row[first..last];
-                        if s == 1 {
-                            // Contiguous on both sides: this loop vectorises.
-                            for (value, x) in outputs.iter_mut().zip(&line[start..]) {
-                                *value += tap * x;
-                            }
-                        } else {
-                            for (value, x) in outputs.iter_mut().zip(line[start..].iter().step_by(s)) {
-                                *value += tap * x;
-                            }
-                        }
+            sums.fill(0.0);
+            for ky in 0..k {
+                for kx in 0..k {
+                    let tap = taps[ky * k + kx];
+                    let phase = &phases[((ky % s) * s + kx % s) * phase_len..][..phase_len];
+                    let source = &phase[(ky / s) * width + kx / s..][..oh * width];
+                    for (sum, x) in sums.iter_mut().zip(source) {
+                        *sum += tap * x;
                     }
+                }
+            }
+            for (row, sum) in out.chunks_exact_mut(ow).zip(sums.chunks_exact(width)) {
+                for (value, add) in row.iter_mut().zip(sum) {
+                    *value += add;
                 }
             }
             self.activation.apply(channel, out);
