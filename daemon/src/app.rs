@@ -99,7 +99,7 @@ impl App {
         let concept_ids = db.concept_ids(&crate::ml::concepts::vocabulary().names())?;
         let subject_model = match ClassifierFile::open(&config.models_dir()) {
             Ok(model) => {
-                let backlog = db.subject_backlog()?;
+                let backlog = db.subject_backlog(None)?;
                 let jobs: Vec<_> =
                     backlog.iter().map(|&item| crate::jobs::pipeline::Job::subjects(item).queued()).collect();
                 db.enqueue(&jobs)?;

@@ -21,7 +21,9 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             // The keyword, narrowed by the same parameters as a list (time, type, folder, rating, tags...).
             let mut filter = item_query(ctx, &space, p).await?;
             let text = keyword(p)?;
-            filter.keyword_concepts = concepts_meant(ctx, &text).await?;
+            if subjects_on(ctx, &space).await? {
+                filter.keyword_concepts = concepts_meant(ctx, &text).await?;
+            }
             filter.keyword = Some(text);
             let reach = ctx.access(&space).await?.reach(Role::View).await?;
             if call.method == "count_item" {
@@ -70,7 +72,12 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             // Subjects the caller has photos of, whose name or other words hold the text.
             let reach = access.reach(Role::View).await?;
             let vocabulary = vocabulary();
-            for concept in ctx.app.db.call(move |db| db.concepts(&reach, false, None, 0, i64::MAX)).await? {
+            let on = subjects_on(ctx, &space).await?;
+            let subjects = match on {
+                true => ctx.app.db.call(move |db| db.concepts(&reach, false, None, 0, i64::MAX)).await?,
+                false => Vec::new(),
+            };
+            for concept in subjects {
                 let Some(index) = ctx.app.concept_ids.iter().position(|&c| c == concept.id) else { continue };
                 let entry = &vocabulary.concepts[index];
                 if entry.name.contains(&word) || entry.words.iter().any(|w| w.starts_with(&word)) {
@@ -82,6 +89,12 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// Whether the space shows subjects: they go with People (the same setting).
+async fn subjects_on(ctx: &Ctx, space: &Space) -> Result<bool, ApiError> {
+    let space_id = space.id;
+    Ok(ctx.app.db.call(move |db| db.people_enabled(space_id)).await?)
 }
 
 /// The subjects (concept ids) a search text names, for the keyword search to find their photos too: by one of
@@ -127,7 +140,10 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
     let persons = ctx.app.db.call(move |db| db.persons(&in_reach, false, 0, super::params::MAX_LIMIT)).await?;
     data.insert("person".into(), persons.iter().map(|p| json!({ "id": p.id, "name": p.name })).collect());
     let in_reach = reach.clone();
-    let concepts = ctx.app.db.call(move |db| db.concepts(&in_reach, false, None, 0, super::params::MAX_LIMIT)).await?;
+    let concepts = match subjects_on(ctx, space).await? {
+        true => ctx.app.db.call(move |db| db.concepts(&in_reach, false, None, 0, super::params::MAX_LIMIT)).await?,
+        false => Vec::new(),
+    };
     data.insert("concept".into(), concepts.iter().map(|c| json!({ "id": c.id, "name": c.name })).collect());
     let in_reach = reach.clone();
     let places =

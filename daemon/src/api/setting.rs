@@ -26,13 +26,24 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             if !access.changes_everything() {
                 return Err(Error::Forbidden.into());
             }
+            let subjects_too = ctx.app.subject_model.is_some();
             let queued = ctx
                 .app
                 .db
                 .call(move |db| {
                     db.set_people_enabled(space_id, enable)?;
-                    let backlog = if enable { db.face_backlog(Some(space_id))? } else { Vec::new() };
-                    let jobs: Vec<_> = backlog.iter().map(|&i| crate::jobs::pipeline::Job::faces(i).queued()).collect();
+                    use crate::jobs::pipeline::Job;
+                    let faces = if enable { db.face_backlog(Some(space_id))? } else { Vec::new() };
+                    // Subjects go with People: what was imported while it was off is classified now too.
+                    let subjects = match enable && subjects_too {
+                        true => db.subject_backlog(Some(space_id))?,
+                        false => Vec::new(),
+                    };
+                    let jobs: Vec<_> = faces
+                        .iter()
+                        .map(|&i| Job::faces(i).queued())
+                        .chain(subjects.iter().map(|&i| Job::subjects(i).queued()))
+                        .collect();
                     db.enqueue(&jobs)?;
                     Ok(jobs.len())
                 })

@@ -45,11 +45,11 @@ const BACKLOG: &str = "SELECT i.id FROM item i JOIN space s ON s.id = i.space_id
      WHERE s.people_enabled = 1 AND i.state = 'ok' AND i.live_photo_id IS NULL AND i.thumb_state = 'ready'
        AND i.hash IS NOT NULL AND i.thumb_hash = i.hash AND (i.subjects_hash IS NULL OR i.subjects_hash <> i.hash)";
 
-/// The condition that an item concept row (alias `ic`, its item `i`) counts for the caller: not taken out by the
+/// The condition that an item concept row (alias `row`, its item `i`) counts for the caller: not taken out by the
 /// user, and its item in reach.
-fn counted(reach: &Reach) -> (String, Vec<Value>) {
+fn counted(reach: &Reach, row: &str) -> (String, Vec<Value>) {
     let (clause, values) = reach.clause("i");
-    (format!("ic.hidden = 0 AND i.state = 'ok' AND {clause}"), values)
+    (format!("{row}.hidden = 0 AND i.state = 'ok' AND {clause}"), values)
 }
 
 impl Db {
@@ -128,20 +128,27 @@ impl Db {
         Ok(true)
     }
 
-    /// Records that the subjects of an item's content `hash` could not be found, and why.
+    /// Records that the subjects of an item's content `hash` could not be found, and why; the subjects of its
+    /// earlier content go (what the user took out stays out).
     pub fn set_subjects_error(&self, item_id: i64, hash: &str, error: &str) -> Result<(), DbError> {
-        self.lock().execute(
-            "UPDATE item SET subjects_hash = ?2, subjects_error = ?3 WHERE id = ?1 AND hash = ?2",
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE item SET subjects_hash = ?2, subjects_error = ?3, subject_classes = NULL WHERE id = ?1 AND hash = ?2",
             params![item_id, hash, error],
         )?;
+        if changed > 0 {
+            tx.execute("DELETE FROM item_concept WHERE item_id = ?1 AND hidden = 0", [item_id])?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
-    /// Items that still need the subjects stage, in every space with People on.
-    pub fn subject_backlog(&self) -> Result<Vec<i64>, DbError> {
+    /// Items that still need the subjects stage, in every space with People on (or in one).
+    pub fn subject_backlog(&self, space_id: Option<i64>) -> Result<Vec<i64>, DbError> {
         let conn = self.read();
-        let mut stmt = conn.prepare(&format!("{BACKLOG} ORDER BY i.id"))?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
+        let mut stmt = conn.prepare(&format!("{BACKLOG} AND (?1 IS NULL OR i.space_id = ?1) ORDER BY i.id"))?;
+        let rows = stmt.query_map([space_id], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -166,20 +173,24 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ConceptRow>, DbError> {
-        let (visible, reach_values) = counted(reach);
+        let (visible, reach_values) = counted(reach, "ic");
+        let (chosen, _) = counted(reach, "x");
+        let (best, _) = counted(reach, "ic2");
+        // The cover the user chose counts only while it is one of the caller's photos of the subject.
         let sql = format!(
             "SELECT c.id, c.name, coalesce(s.hidden, 0), count(*),
-                    coalesce((SELECT x.item_id FROM item_concept x WHERE x.concept_id = c.id AND x.hidden = 0
-                                AND x.item_id = s.cover_item),
+                    coalesce((SELECT x.item_id FROM item_concept x JOIN item i ON i.id = x.item_id
+                              WHERE x.concept_id = c.id AND x.item_id = s.cover_item AND {chosen}),
                              (SELECT ic2.item_id FROM item_concept ic2 JOIN item i ON i.id = ic2.item_id
-                              WHERE ic2.concept_id = c.id AND {visible2} ORDER BY ic2.score DESC, ic2.item_id LIMIT 1))
+                              WHERE ic2.concept_id = c.id AND {best} ORDER BY ic2.score DESC, ic2.item_id LIMIT 1))
              FROM item_concept ic JOIN item i ON i.id = ic.item_id JOIN concept c ON c.id = ic.concept_id
              LEFT JOIN concept_setting s ON s.space_id = ? AND s.concept_id = c.id
              WHERE {visible} AND (? OR coalesce(s.hidden, 0) = 0) AND (? IS NULL OR c.id = ?)
-             GROUP BY c.id ORDER BY count(*) DESC, c.name LIMIT ? OFFSET ?",
-            visible2 = visible.replace("ic.", "ic2."),
+             GROUP BY c.id ORDER BY count(*) DESC, c.name LIMIT ? OFFSET ?"
         );
+        // In the order of the placeholders: the chosen cover's reach, the best one's, the join's space, the list's.
         let mut values: Vec<Value> = reach_values.clone();
+        values.extend(reach_values.clone());
         values.push(reach.space_id.into());
         values.extend(reach_values);
         values.extend([Value::from(hidden_too), Value::from(id), Value::from(id), limit.into(), offset.into()]);
@@ -204,8 +215,11 @@ impl Db {
     }
 
     pub fn concept_count(&self, reach: &Reach, hidden_too: bool) -> Result<i64, DbError> {
-        let (visible, mut values) = counted(reach);
-        values.extend([Value::from(reach.space_id), Value::from(hidden_too)]);
+        let (visible, reach_values) = counted(reach, "ic");
+        // In the order of the placeholders: the join's space, then the reach, then the flag.
+        let mut values = vec![Value::from(reach.space_id)];
+        values.extend(reach_values);
+        values.push(hidden_too.into());
         Ok(self.read().query_row(
             &format!(
                 "SELECT count(DISTINCT ic.concept_id) FROM item_concept ic JOIN item i ON i.id = ic.item_id

@@ -327,14 +327,31 @@ impl SpaceAccess {
     }
 
     /// A subject (concept) with a photo the principal may see (hidden concepts too: their own album page still
-    /// opens); any other id is not found. A link shows no subjects.
+    /// opens), in a space with People (and so Subjects) on; any other id is not found. A link shows no subjects.
     pub async fn concept(&self, id: i64) -> Result<crate::db::ConceptRow, Error> {
         if matches!(self.grant, Grant::Link { .. }) {
             return Err(Error::NotFound(format!("subject {id}")));
         }
         let reach = self.reach(Role::View).await?;
-        let found = self.db.call(move |db| db.concepts(&reach, true, Some(id), 0, 1)).await?;
+        let space = reach.space_id;
+        let found = self
+            .db
+            .call(move |db| match db.people_enabled(space)? {
+                true => db.concepts(&reach, true, Some(id), 0, 1),
+                false => Ok(Vec::new()),
+            })
+            .await?;
         found.into_iter().next().ok_or_else(|| Error::NotFound(format!("subject {id}")))
+    }
+
+    /// A subject the principal may correct (hide it, take photos out, choose its cover): one they see, in a space
+    /// where they manage every folder, since the correction holds for everyone who sees the space.
+    pub async fn concept_to_change(&self, id: i64) -> Result<crate::db::ConceptRow, Error> {
+        let concept = self.concept(id).await?;
+        if !self.changes_everything() {
+            return Err(Error::Forbidden);
+        }
+        Ok(concept)
     }
 
     /// A place (`geocoding_id`, any level) the principal sees at least one item in: a place is only a name, but
