@@ -57,8 +57,13 @@ def reference_run(files):
 def worker_peak(files, work):
     """Indexes a library of `files` with the face and subject models; returns (the ML worker's peak RSS in MB,
     seconds until every photo was classified)."""
-    photos = os.path.join(work, "home", "bench", "Photos")
+    # A Personal Space needs a real account: the one running the benchmark.
+    import pwd
+    photos = os.path.join(work, "home", pwd.getpwuid(os.getuid()).pw_name, "Photos")
     os.makedirs(photos)
+    # The library's reader runs unprivileged: the folders above the space must be open to it.
+    for folder in (os.path.dirname(work), work):
+        os.chmod(folder, 0o755)
     for k, path in enumerate(files):
         shutil.copy(path, os.path.join(photos, f"{k:04}_{os.path.basename(path)}"))
     data = os.path.join(work, "data")
