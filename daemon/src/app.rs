@@ -28,8 +28,9 @@ pub struct App {
     pub subject_model: Option<ClassifierFile>,
     /// The database id of each concept of the vocabulary (`ml::concepts`), in its order.
     pub concept_ids: Vec<i64>,
-    /// The text model and the subjects' words embedded, loaded once in the background (`warm_text_search`):
-    /// `None` inside when its files are missing, and search then knows subjects by their words only.
+    /// The text model and the subjects' words embedded, loaded by the first search that needs them (a word no
+    /// subject has), not at start: `None` inside when its files are missing, and search then knows subjects by
+    /// their words only.
     pub text_search: tokio::sync::OnceCell<Option<Arc<TextSearch>>>,
     /// The reverse geocoder, loaded at start; `None`: Places is off, or its data is missing.
     pub geocoder: Option<Arc<Geocoder>>,

@@ -26,11 +26,6 @@ pub async fn serve(config: Config, listener: std::net::TcpListener) -> anyhow::R
     let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
     tokio::spawn(expire_sessions(app.clone(), shutdown.clone()));
     tokio::spawn(load_persons(app.clone()));
-    // Search by subject under other words: the text model loads in the background, so the first search is quick.
-    if app.subject_model.is_some() {
-        let app = app.clone();
-        tokio::spawn(async move { app.text_search().await });
-    }
     let watched = Watcher::run(app.clone(), shutdown.clone()).await;
     shutdown.cancel();
     runner.await?;
