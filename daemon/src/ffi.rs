@@ -128,22 +128,26 @@ pub fn keep_free_memory(bytes: i32) {
     }
 }
 
-/// out = lhs · rhs + out, all row-major f32: `lhs` is rows × k, `rhs` k × columns, `out` rows × columns, computed
-/// by the `gemm` crate (candle's own) on this thread. Panics when a slice's length does not match.
-pub fn add_matrix_product(lhs: &[f32], rhs: &[f32], out: &mut [f32], rows: usize, k: usize, columns: usize) {
-    assert!(lhs.len() == rows * k && rhs.len() == k * columns && out.len() == rows * columns);
-    // SAFETY: the three slices hold exactly rows × k, k × columns and rows × columns values (asserted above), read
-    // and written at unit column stride and a row stride of the row's length; `out` is borrowed mutably, so it
-    // overlaps neither input.
+/// Appends lhs · rhs to `out`, all row-major f32: `lhs` is rows × k, `rhs` k × columns, the product rows ×
+/// columns, computed by the `gemm` crate (candle's own) on this thread, straight into the vector's spare room (no
+/// pass to zero it first). Panics when a slice's length does not match.
+pub fn append_matrix_product(lhs: &[f32], rhs: &[f32], out: &mut Vec<f32>, rows: usize, k: usize, columns: usize) {
+    assert!(lhs.len() == rows * k && rhs.len() == k * columns);
+    out.reserve(rows * columns);
+    let dst = out.spare_capacity_mut()[..rows * columns].as_mut_ptr().cast::<f32>();
+    // SAFETY: `dst` points at rows × columns values of the vector's spare capacity (reserved above), which gemm
+    // writes at unit column stride and a row stride of the row's length without reading them (read_dst is
+    // false); `lhs` and `rhs` hold rows × k and k × columns values (asserted above) and cannot overlap the
+    // vector's unused capacity. Every value is then written, so the length can cover them.
     unsafe {
         gemm::gemm(
             rows,
             columns,
             k,
-            out.as_mut_ptr(),
+            dst,
             1,
             columns as isize,
-            true,
+            false,
             lhs.as_ptr(),
             1,
             k as isize,
@@ -157,6 +161,7 @@ pub fn add_matrix_product(lhs: &[f32], rhs: &[f32], out: &mut [f32], rows: usize
             false,
             gemm::Parallelism::None,
         );
+        out.set_len(out.len() + rows * columns);
     }
 }
 

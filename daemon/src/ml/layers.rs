@@ -3,45 +3,22 @@
 //! way for its shape as a candle custom op. candle's grouped convolution runs one convolution per group, which made
 //! a depthwise layer of YuNet cost as much as the whole network in OpenCV; its direct convolution made the stems a
 //! sixth of the face stage; and every separate bias, ReLU or PReLU was one more pass and one more map. So a 1×1
-//! convolution is one matrix product that starts from the bias, a depthwise 3×3 a direct loop, any other (the two
-//! stems) a matrix product over the unrolled patches (im2col), each followed in place by its activation.
-//! Networks trained in TensorFlow (EfficientNet-Lite) pad the "SAME" way: at stride 2 the extra row and column go
-//! after the image, not before it; any depthwise kernel other than a centred 3×3 runs a general loop.
+//! convolution is one matrix product, a depthwise one a loop over its taps (`depthwise.rs`), any other (the
+//! stems) a matrix product over the unrolled patches (im2col), each followed by one pass that adds the bias and
+//! applies the activation. Networks trained in TensorFlow (EfficientNet-Lite) pad the "SAME" way: at stride 2 the
+//! extra row and column go after the image, not before it.
 
 use std::collections::HashMap;
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
 
+mod activation;
 mod depthwise;
+
+pub use activation::Activation;
 
 /// The tensors of one safetensors file, by name.
 pub struct Weights(pub HashMap<String, Tensor>);
-
-/// What follows a convolution.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Activation {
-    Linear,
-    Relu,
-    /// min(max(x, 0), 6), as the mobile networks trained in TensorFlow use.
-    Relu6,
-    /// The ONNX PReLU with one slope per channel: x where x > 0, slope · x elsewhere.
-    PRelu(Vec<f32>),
-}
-
-impl Activation {
-    /// Applied in place to one channel's plane.
-    fn apply(&self, channel: usize, plane: &mut [f32]) {
-        match self {
-            Activation::Linear => {}
-            Activation::Relu => plane.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Activation::Relu6 => plane.iter_mut().for_each(|v| *v = v.clamp(0.0, 6.0)),
-            Activation::PRelu(slopes) => {
-                let slope = slopes[channel];
-                plane.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { *v * slope });
-            }
-        }
-    }
-}
 
 impl Weights {
     pub fn get(&self, name: &str) -> Result<&Tensor> {
@@ -73,13 +50,9 @@ impl Weights {
             candle_core::bail!("{layer}: {} biases for {out_channels} channels, stride {stride}", bias.len());
         }
         let weight: Vec<f32> = weight.flatten_all()?.to_vec1()?;
-        let kind = match (kernel, per_group, padding) {
-            (1, _, _) if stride == 1 => Kind::Pointwise,
-            // At stride 1, "SAME" pads an odd kernel evenly: it is the centred 3×3.
-            (3, 1, padding) if stride == 1 || (stride == 2 && padding == Padding::Centred) => {
-                Kind::Depthwise { stride }
-            }
-            (_, 1, _) if out_channels > 1 => Kind::DepthwiseAny { kernel, stride },
+        let kind = match (kernel, per_group) {
+            (1, _) if stride == 1 => Kind::Pointwise,
+            (_, 1) if out_channels > 1 => Kind::Depthwise { kernel, stride },
             _ => Kind::Unrolled { kernel, stride },
         };
         Ok(Conv { weight, bias, activation, kind, padding })
@@ -113,10 +86,8 @@ impl Padding {
 enum Kind {
     /// 1×1, stride 1: weight [out, in] times each image seen as [in, height·width].
     Pointwise,
-    /// 3×3 with one filter per channel (9 taps a channel, row by row), padding 1, stride 1 or 2: a direct loop.
-    Depthwise { stride: usize },
-    /// Any other kernel with one filter per channel, or any padding: a loop over the taps, a row at a time.
-    DepthwiseAny { kernel: usize, stride: usize },
+    /// One filter per channel (k·k taps a channel, row by row): a loop over the taps.
+    Depthwise { kernel: usize, stride: usize },
     /// Any other (square kernel, padding kernel / 2): the patches unrolled into a [in·k·k, positions] matrix
     /// (im2col), then one matrix product with the weight [out, in·k·k].
     Unrolled { kernel: usize, stride: usize },
@@ -146,8 +117,7 @@ impl CustomOp1 for Conv {
         let (input, dims) = input(storage, layout, "conv")?;
         let (out, shape) = match self.kind {
             Kind::Pointwise => self.pointwise(input, dims)?,
-            Kind::Depthwise { stride } => self.depthwise(input, dims, stride)?,
-            Kind::DepthwiseAny { kernel, stride } => self.depthwise_any(input, dims, kernel, stride)?,
+            Kind::Depthwise { kernel, stride } => self.depthwise(input, dims, kernel, stride)?,
             Kind::Unrolled { kernel, stride } => self.unrolled(input, dims, kernel, stride)?,
         };
         Ok((CpuStorage::F32(out), shape))
@@ -161,25 +131,14 @@ fn input<'a>(storage: &'a CpuStorage, layout: &Layout, op: &'static str) -> Resu
     Ok((&storage.as_slice::<f32>()?[start..end], [n, c, h, w]))
 }
 
-/// An N×C×H×W output with each channel's plane starting at its bias: the first term of every convolution, so
-/// that the bias costs no pass of its own.
-fn biased(n: usize, bias: &[f32], plane: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(n * bias.len() * plane);
-    for _ in 0..n {
-        for &b in bias {
-            out.resize(out.len() + plane, b);
-        }
-    }
-    out
-}
-
-/// out += weight · input, then the activation: `weight` is rows × k, `input` k × columns, `out` (already biased)
-/// rows × columns, all row-major. One matrix product, on this thread (a worker has one core).
-fn product(weight: &[f32], activation: &Activation, input: &[f32], columns: usize, out: &mut [f32]) {
-    let rows = out.len() / columns;
-    crate::ffi::add_matrix_product(weight, input, out, rows, weight.len() / rows, columns);
-    for (channel, plane) in out.chunks_exact_mut(columns).enumerate() {
-        activation.apply(channel, plane);
+/// Appends weight · input to `out`, with the bias and the activation: `weight` is channels × k, `input` k ×
+/// columns, the result channels × columns, all row-major. One matrix product, on this thread (a worker has one
+/// core).
+fn product(conv: &Conv, input: &[f32], columns: usize, out: &mut Vec<f32>) {
+    let (start, rows) = (out.len(), conv.bias.len());
+    crate::ffi::append_matrix_product(&conv.weight, input, out, rows, conv.weight.len() / rows, columns);
+    for (channel, plane) in out[start..].chunks_exact_mut(columns).enumerate() {
+        conv.activation.finish(channel, conv.bias[channel], plane);
     }
 }
 
@@ -189,9 +148,9 @@ impl Conv {
         if c * out_channels != self.weight.len() {
             candle_core::bail!("pointwise: {c} channels in for a {}-value weight", self.weight.len());
         }
-        let mut out = biased(n, &self.bias, h * w);
-        for (image, out) in input.chunks_exact(c * h * w).zip(out.chunks_exact_mut(out_channels * h * w)) {
-            product(&self.weight, &self.activation, image, h * w, out);
+        let mut out = Vec::with_capacity(n * out_channels * h * w);
+        for image in input.chunks_exact(c * h * w) {
+            product(self, image, h * w, &mut out);
         }
         Ok((out, Shape::from((n, out_channels, h, w))))
     }
@@ -206,8 +165,8 @@ impl Conv {
         }
         let ((pad_y, oh), (pad_x, ow)) = (self.padding.of(h, k, s), self.padding.of(w, k, s));
         let mut patches = vec![0f32; c * k * k * oh * ow];
-        let mut out = biased(n, &self.bias, oh * ow);
-        for (image, out) in input.chunks_exact(c * h * w).zip(out.chunks_exact_mut(out_channels * oh * ow)) {
+        let mut out = Vec::with_capacity(n * out_channels * oh * ow);
+        for image in input.chunks_exact(c * h * w) {
             // Row (channel, ky, kx) of the patches holds that tap for every output position, zero outside.
             for (row, patch_row) in patches.chunks_exact_mut(oh * ow).enumerate() {
                 let (channel, ky, kx) = (row / (k * k), row / k % k, row % k);
@@ -221,19 +180,33 @@ impl Conv {
                     // image and after the last.
                     let source = &plane[iy * w..][..w];
                     let first = (pad_x.saturating_sub(kx)).div_ceil(s).min(ow);
-                    let taps = source.get((first * s + kx).saturating_sub(pad_x)..).unwrap_or(&[]).iter().step_by(s);
-                    let mut filled = first;
-                    for (value, tap) in line[first..].iter_mut().zip(taps) {
-                        *value = *tap;
-                        filled += 1;
-                    }
+                    let from = source.get((first * s + kx).saturating_sub(pad_x)..).unwrap_or(&[]);
+                    let filled = first + from.len().div_ceil(s).min(ow - first);
+                    strided_copy(&mut line[first..filled], from, s);
                     line[..first].fill(0.0);
                     line[filled..].fill(0.0);
                 }
             }
-            product(&self.weight, &self.activation, &patches, oh * ow, out);
+            product(self, &patches, oh * ow, &mut out);
         }
         Ok((out, Shape::from((n, out_channels, oh, ow))))
+    }
+}
+
+/// dst[i] = src[i·s] for every i: the columns a stride picks from a line, which holds at least (n − 1)·s + 1.
+fn strided_copy(dst: &mut [f32], src: &[f32], s: usize) {
+    let Some(last) = dst.len().checked_sub(1) else { return };
+    let src = &src[..last * s + 1];
+    match s {
+        1 => dst.copy_from_slice(src),
+        // As whole pairs, which the compiler turns into vector shuffles (a step_by loop stayed scalar).
+        2 => {
+            for (value, pair) in dst.iter_mut().zip(src.chunks_exact(2)) {
+                *value = pair[0];
+            }
+            dst[last] = src[last * 2];
+        }
+        _ => dst.iter_mut().zip(src.iter().step_by(s)).for_each(|(value, x)| *value = *x),
     }
 }
 
@@ -275,9 +248,9 @@ mod tests {
         let prelu = Activation::PRelu(vec![0.5, -1.0]);
         let mut first = [1f32, -2.0];
         let mut second = [-4f32, 0.5];
-        prelu.apply(0, &mut first);
-        prelu.apply(1, &mut second);
-        assert_eq!((first, second), ([1.0, -1.0], [4.0, 0.5]));
+        prelu.finish(0, 0.0, &mut first);
+        prelu.finish(1, 1.0, &mut second);
+        assert_eq!((first, second), ([1.0, -1.0], [3.0, 1.5]));
     }
 
     /// One layer of random weights, by the fast path `Weights::conv` picks for it and by candle's own

@@ -1,36 +1,40 @@
-//! The depthwise convolutions (one filter per channel): a 3×3 padded by one, as a direct loop over three input
-//! lines; and any other kernel or padding (EfficientNet-Lite's 5×5, TensorFlow's "SAME" at stride 2), over a padded
-//! copy of each plane, a tap at a time.
+//! The depthwise convolutions (one filter per channel), of any kernel, stride and padding: each plane is copied
+//! once with its padding and dealt into stride phases, so that every tap is one contiguous multiply-add over the
+//! whole map, run with the widest vector instructions the CPU has.
 
 use candle_core::{Result, Shape};
+use multiversion::multiversion;
 
-use super::{biased, Conv};
+use super::Conv;
+
+/// Outputs summed at a time, in registers: eight AVX-512 vectors, sixteen AVX2 ones.
+const LANES: usize = 128;
+
+/// Where one plane's taps read: the kernel side, the stride, and the padded plane's geometry.
+#[derive(Clone, Copy)]
+struct Geometry {
+    k: usize,
+    s: usize,
+    /// The input plane.
+    h: usize,
+    w: usize,
+    /// Zeros before the image, along y and x.
+    pad_y: usize,
+    pad_x: usize,
+    /// Rows and row width of each phase; outputs are summed at the phases' width and the extra columns dropped.
+    rows: usize,
+    width: usize,
+}
+
+impl Geometry {
+    /// One phase's length, with a spare row for the last taps' reads past the end.
+    fn phase_len(&self) -> usize {
+        self.rows * self.width + self.width
+    }
+}
 
 impl Conv {
-    pub(super) fn depthwise(&self, input: &[f32], [n, c, h, w]: [usize; 4], s: usize) -> Result<(Vec<f32>, Shape)> {
-        if c != self.bias.len() {
-            candle_core::bail!("depthwise3x3: {c} channels for {} filters", self.bias.len());
-        }
-        let (oh, ow) = ((h - 1) / s + 1, (w - 1) / s + 1);
-        let mut out = biased(n, &self.bias, oh * ow);
-        // The padding above and below the image.
-        let zeros = vec![0f32; w];
-        for (plane, (input, out)) in input.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
-            let channel = plane % c;
-            let k: &[f32; 9] = self.weight[channel * 9..][..9].try_into().expect("9 taps a channel");
-            for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
-                let line = |ky: usize| match (oy * s + ky).checked_sub(1).filter(|&iy| iy < h) {
-                    Some(iy) => &input[iy * w..][..w],
-                    None => &zeros[..],
-                };
-                accumulate_row(row, [line(0), line(1), line(2)], k, s);
-            }
-            self.activation.apply(channel, out);
-        }
-        Ok((out, Shape::from((n, c, oh, ow))))
-    }
-
-    pub(super) fn depthwise_any(
+    pub(super) fn depthwise(
         &self,
         input: &[f32],
         [n, c, h, w]: [usize; 4],
@@ -40,97 +44,85 @@ impl Conv {
         if c != self.bias.len() || self.weight.len() != c * k * k {
             candle_core::bail!("depthwise {k}×{k}: {c} channels for {} filters", self.bias.len());
         }
+        if h == 0 || w == 0 {
+            candle_core::bail!("depthwise {k}×{k}: an empty {h}×{w} input");
+        }
         let ((pad_y, oh), (pad_x, ow)) = (self.padding.of(h, k, s), self.padding.of(w, k, s));
-        let mut out = biased(n, &self.bias, oh * ow);
-        // Each plane is first copied with its padding and dealt into s × s phases (phase (qy, qx) holds the padded
-        // rows qy, qy + s... and columns qx, qx + s...), so that a tap (ky, kx) reads, for every output, the phase
-        // (ky mod s, kx mod s) from row ky / s and column kx / s on. With the outputs laid out at the phases' row
-        // width, a tap is then one long contiguous loop over the whole plane (which vectorises, where a map 7
-        // wide left every row to scalar code); the columns past `ow` are computed and dropped.
         let (rows, width) = (oh + (k - 1) / s, ow + (k - 1) / s);
-        let phase_len = rows * width + width;
-        let mut phases = vec![0f32; s * s * phase_len];
-        let mut sums = vec![0f32; oh * width];
-        for (plane, (input, out)) in input.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
-            for (q, phase) in phases.chunks_exact_mut(phase_len).enumerate() {
-                let (qy, qx) = (q / s, q % s);
-                for (j, dst) in phase.chunks_exact_mut(width).take(rows).enumerate() {
-                    let Some(iy) = (j * s + qy).checked_sub(pad_y).filter(|&iy| iy < h) else {
-                        dst.fill(0.0);
-                        continue;
-                    };
-                    let line = &input[iy * w..][..w];
-                    for (i, value) in dst.iter_mut().enumerate() {
-                        *value = (i * s + qx).checked_sub(pad_x).and_then(|x| line.get(x)).copied().unwrap_or(0.0);
-                    }
-                }
-            }
+        let g = Geometry { k, s, h, w, pad_y, pad_x, rows, width };
+        // Phase (qy, qx) holds the padded rows qy, qy + s, ... and columns qx, qx + s, ...: tap (ky, kx) reads,
+        // for every output, phase (ky mod s, kx mod s) from row ky / s and column kx / s on. A map 7 wide would
+        // otherwise leave every tap to scalar code.
+        let mut phases = vec![0f32; s * s * g.phase_len() + LANES];
+        let mut sums = vec![0f32; (oh * width).next_multiple_of(LANES)];
+        let mut out = Vec::with_capacity(n * c * oh * ow);
+        for (plane, input) in input.chunks_exact(h * w).enumerate() {
             let channel = plane % c;
+            deal_into_phases(input, &g, &mut phases);
             let taps = &self.weight[channel * k * k..][..k * k];
-            sums.fill(0.0);
-            for ky in 0..k {
-                for kx in 0..k {
-                    let tap = taps[ky * k + kx];
-                    let phase = &phases[((ky % s) * s + kx % s) * phase_len..][..phase_len];
-                    let source = &phase[(ky / s) * width + kx / s..][..oh * width];
-                    for (sum, x) in sums.iter_mut().zip(source) {
-                        *sum += tap * x;
-                    }
-                }
+            sum_taps(&phases, taps, &g, &mut sums);
+            let start = out.len();
+            for sum in sums.chunks_exact(width).take(oh) {
+                out.extend_from_slice(&sum[..ow]);
             }
-            for (row, sum) in out.chunks_exact_mut(ow).zip(sums.chunks_exact(width)) {
-                for (value, add) in row.iter_mut().zip(sum) {
-                    *value += add;
-                }
-            }
-            self.activation.apply(channel, out);
+            self.activation.finish(channel, self.bias[channel], &mut out[start..]);
         }
         Ok((out, Shape::from((n, c, oh, ow))))
     }
 }
 
-/// Adds the 3×3 taps over three input lines to an output row: out[x] += Σ k[3·r + j] · lines[r][x·s + j − 1],
-/// with zeros left and right of the lines.
-fn accumulate_row<'a>(row: &mut [f32], lines: [&'a [f32]; 3], k: &[f32; 9], s: usize) {
-    let w = lines[0].len();
-    let at = |ox: usize| -> f32 {
-        let tap = |line: &[f32], ix: Option<usize>| ix.and_then(|ix| line.get(ix)).copied().unwrap_or(0.0);
-        let x = ox * s;
-        (0..3)
-            .map(|r| {
-                let line = lines[r];
-                k[3 * r] * tap(line, x.checked_sub(1))
-                    + k[3 * r + 1] * tap(line, Some(x))
-                    + k[3 * r + 2] * tap(line, Some(x + 1))
-            })
-            .sum()
-    };
-    let last = row.len() - 1;
-    if s != 1 || last < 2 {
-        // Stride 2 (a few small maps of SFace), or a row too short to have an inside.
-        for (ox, out) in row.iter_mut().enumerate() {
-            *out += at(ox);
+/// Copies a plane with its zeros into the stride phases.
+fn deal_into_phases(input: &[f32], g: &Geometry, phases: &mut [f32]) {
+    let s = g.s;
+    for (q, phase) in phases.chunks_exact_mut(g.phase_len()).take(s * s).enumerate() {
+        let (qy, qx) = (q / s, q % s);
+        // Phase column i reads image column i·s + qx − pad_x: the first and last inside the image.
+        let first = g.pad_x.saturating_sub(qx).div_ceil(s).min(g.width);
+        let end = ((g.w + g.pad_x).saturating_sub(qx).div_ceil(s)).clamp(first, g.width);
+        for (j, dst) in phase.chunks_exact_mut(g.width).enumerate() {
+            let Some(iy) = (j * s + qy).checked_sub(g.pad_y).filter(|&iy| j < g.rows && iy < g.h) else {
+                dst.fill(0.0);
+                continue;
+            };
+            let line = &input[iy * g.w..][..g.w];
+            dst[..first].fill(0.0);
+            dst[end..].fill(0.0);
+            if first == end {
+                continue;
+            }
+            super::strided_copy(&mut dst[first..end], &line[first * s + qx - g.pad_x..], s);
         }
-        return;
     }
-    // The edges, where a tap falls outside the lines; then the inside, in one pass over slices of equal
-    // length, without bounds checks in the loop (so that it vectorises).
-    row[0] += at(0);
-    row[last] += at(last);
-    let n = last - 1;
-    let inside = &mut row[1..last];
-    let cut = |line: &'a [f32]| -> [&'a [f32]; 3] { [&line[..n], &line[1..n + 1], &line[2..n + 2]] };
-    let ([a0, a1, a2], [b0, b1, b2], [c0, c1, c2]) = (cut(lines[0]), cut(lines[1]), cut(lines[2]));
-    debug_assert_eq!(w, n + 2);
-    for i in 0..n {
-        inside[i] += k[0] * a0[i]
-            + k[1] * a1[i]
-            + k[2] * a2[i]
-            + k[3] * b0[i]
-            + k[4] * b1[i]
-            + k[5] * b2[i]
-            + k[6] * c0[i]
-            + k[7] * c1[i]
-            + k[8] * c2[i];
+}
+
+/// sums[y·width + x] = Σ over the taps of tap · phase value, `LANES` outputs at a time: their sums stay in
+/// registers over all the taps (a pass of memory per tap made the loop wait on loads and stores), in enough
+/// independent vectors that the multiply-adds do not wait on each other. `sums` is a whole number of `LANES` long,
+/// `phases` has `LANES` values to spare at its end.
+#[multiversion(targets = "simd")]
+fn sum_taps(phases: &[f32], taps: &[f32], g: &Geometry, sums: &mut [f32]) {
+    use multiversion::target::target_cfg_f;
+    let (k, s, phase_len) = (g.k, g.s, g.phase_len());
+    let starts: Vec<(usize, f32)> = (0..k * k)
+        .map(|t| {
+            let (ky, kx) = (t / k, t % k);
+            (((ky % s) * s + kx % s) * phase_len + (ky / s) * g.width + kx / s, taps[t])
+        })
+        .collect();
+    for (block, out) in sums.chunks_exact_mut(LANES).enumerate() {
+        let mut acc = [0f32; LANES];
+        for &(start, tap) in &starts {
+            let source: &[f32; LANES] = phases[start + block * LANES..][..LANES].try_into().expect("LANES values");
+            if target_cfg_f!(target_feature = "fma") {
+                for (sum, x) in acc.iter_mut().zip(source) {
+                    *sum = x.mul_add(tap, *sum);
+                }
+            } else {
+                for (sum, x) in acc.iter_mut().zip(source) {
+                    *sum += tap * x;
+                }
+            }
+        }
+        out.copy_from_slice(&acc);
     }
 }
