@@ -26,6 +26,7 @@ pub async fn serve(config: Config, listener: std::net::TcpListener) -> anyhow::R
     let runner = tokio::spawn(jobs::run(app.clone(), shutdown.clone(), false, Arc::new(Progress::default())));
     tokio::spawn(expire_sessions(app.clone(), shutdown.clone()));
     tokio::spawn(load_persons(app.clone()));
+    tokio::spawn(jobs::subjects::rederive(app.clone()));
     let watched = Watcher::run(app.clone(), shutdown.clone()).await;
     shutdown.cancel();
     runner.await?;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use photosd_tests::api_library::{list, GROUP};
 use photosd_tests::people::{concepts, login, models, start_with_faces, wait_for_subjects};
-use photosd_tests::{corpus, error_code, photosd_bin, run_e2e, test_user, workspace, Api, Library};
+use photosd_tests::{corpus, error_code, photosd_bin, run_e2e, test_user, wait_for, workspace, Api, Library};
 use serde_json::Value;
 
 const FOTO: &str = "SYNO.Foto";
@@ -289,6 +289,21 @@ fn subjects_are_right_on_the_labelled_corpus_and_search_finds_them_under_other_w
     );
     assert!(!list(&got).iter().any(|i| i["id"] == victim));
     assert!(!daemon.log_text().contains("photos to classify"), "nothing classified twice");
+
+    // A library from a version with another vocabulary (here: one that found nothing) gets its subjects again from
+    // the classes it stored, without the network, and what the user took out stays out.
+    let before = subjects_of_items(&api, FOTO);
+    drop(daemon);
+    {
+        let conn = rusqlite::Connection::open(lib.data().join("library.db")).unwrap();
+        conn.execute("UPDATE subject_vocabulary SET fingerprint = 'an older vocabulary'", []).unwrap();
+        conn.execute("DELETE FROM item_concept WHERE hidden = 0", []).unwrap();
+    }
+    let daemon = start_with_faces(&lib, Path::new(""), &[]);
+    let api = login(&daemon, &alice);
+    wait_for("the subjects derived again", 60, || subjects_of_items(&api, FOTO) == before);
+    assert!(daemon.log_text().contains("subjects derived again from the stored classes"));
+    assert!(!daemon.log_text().contains("photos to classify"), "nothing classified again");
 }
 
 /// Runs a reference script of `tests/ml` in the ML virtualenv (tests/setup.sh makes it) on photosd and the models;

@@ -39,6 +39,16 @@ pub struct SubjectSource {
     pub size: (i64, i64),
 }
 
+/// An item whose subjects were found, with what they came from: the classes stored then (JSON), and what tells a
+/// screenshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub id: i64,
+    pub hash: String,
+    pub classes: String,
+    pub source: SubjectSource,
+}
+
 /// Items that need the subjects stage: read, with thumbnails of their current content, in a space with People
 /// (and so Subjects) on, and not yet classified for that content.
 const BACKLOG: &str = "SELECT i.id FROM item i JOIN space s ON s.id = i.space_id
@@ -142,6 +152,53 @@ impl Db {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The fingerprint of the vocabulary the stored subjects were derived with (`ml::concepts::fingerprint`).
+    pub fn subject_vocabulary(&self) -> Result<Option<String>, DbError> {
+        let conn = self.read();
+        Ok(conn.query_row("SELECT fingerprint FROM subject_vocabulary", [], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_subject_vocabulary(&self, fingerprint: &str) -> Result<(), DbError> {
+        self.lock().execute(
+            "INSERT INTO subject_vocabulary (id, fingerprint) VALUES (1, ?1)
+             ON CONFLICT DO UPDATE SET fingerprint = excluded.fingerprint",
+            [fingerprint],
+        )?;
+        Ok(())
+    }
+
+    /// Up to `limit` items classified for their current content, with the classes stored, after item `after`.
+    pub fn classified_items(&self, after: i64, limit: usize) -> Result<Vec<Classified>, DbError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT i.id, i.hash, i.subject_classes, i.space_id, s.people_enabled, i.filename, i.mime, i.make,
+                    coalesce(i.width, 0), coalesce(i.height, 0)
+             FROM item i JOIN space s ON s.id = i.space_id
+             WHERE i.id > ?1 AND i.subjects_hash = i.hash AND i.subject_classes IS NOT NULL
+             ORDER BY i.id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit as i64], |r| {
+            let hash: String = r.get(1)?;
+            Ok(Classified {
+                id: r.get(0)?,
+                classes: r.get(2)?,
+                source: SubjectSource {
+                    space_id: r.get(3)?,
+                    hash: Some(hash.clone()),
+                    thumb_hash: None,
+                    subjects_hash: Some(hash.clone()),
+                    enabled: r.get(4)?,
+                    filename: r.get(5)?,
+                    mime: r.get(6)?,
+                    make: r.get(7)?,
+                    size: (r.get(8)?, r.get(9)?),
+                },
+                hash,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Items that still need the subjects stage, in every space with People on (or in one).

@@ -33,7 +33,7 @@ use rusqlite::Connection;
 
 pub use albums::{AlbumRow, AlbumSort};
 pub use browse::{ItemFile, ItemRow, ItemSort};
-pub use concepts::ConceptRow;
+pub use concepts::{ConceptRow, SubjectSource};
 pub use edits::ItemEdit;
 pub use faces::{ClusterFace, NewFace, PeopleSummary};
 pub use folder_tree::FolderRow;
@@ -66,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_sharing.sql"),
     include_str!("migrations/0015_places.sql"),
     include_str!("migrations/0016_subjects.sql"),
+    include_str!("migrations/0017_subject_vocabulary.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

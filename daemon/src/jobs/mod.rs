@@ -5,7 +5,7 @@ mod faces;
 mod geocode;
 mod import;
 pub mod pipeline;
-mod subjects;
+pub mod subjects;
 mod thumbs;
 mod transcode;
 

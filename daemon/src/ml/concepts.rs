@@ -18,6 +18,17 @@ pub const BY_OTHER_MEANS: f32 = 0.6;
 /// the labelled corpus (`tests/tests/subjects.rs`): lower, and wrong subjects appear; higher, and right ones go.
 pub const MIN_SCORE: f32 = 0.4;
 
+/// The version of the code that turns classes into subjects (`Vocabulary::subjects`, `PageStats::is_document`,
+/// `is_screenshot`): raise it when that code changes, so that stored subjects are derived again.
+const RULES: u32 = 1;
+
+/// What the stored subjects depend on besides the stored classes: the vocabulary file, the thresholds and the
+/// rules. A library whose subjects were derived with another gets them again (`jobs::subjects::rederive`).
+pub fn fingerprint() -> String {
+    let inputs = format!("{CONCEPTS}\n{MIN_SCORE}\n{BY_OTHER_MEANS}\n{RULES}");
+    blake3::hash(inputs.as_bytes()).to_hex()[..16].to_string()
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concept {
     pub name: String,
