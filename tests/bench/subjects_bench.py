@@ -8,7 +8,8 @@ loaded while a library is indexed.
 The input is what the subject stage reads: the `m` thumbnails (320 px on the short side) of the benchmark set's
 photos and of the corpus' subject photos, made first with `photosd thumb --size m`. Both sides decode each one,
 take its middle square at 224 x 224 and classify it. CPU is user + system time of the whole process tree, model
-loading included; peak RSS is sampled.
+loading included; peak RSS is sampled. "Once loaded" is the CPU a photo adds: each pipeline also runs on the list
+passed once, and the difference is divided by the photos it lacks, so that start-up counts for neither side.
 
 Usage: tests/bench/subjects_bench.py [--bench-set DIR] [--repeat N]
 Prints markdown tables and the exact command; docs/benchmarks.md records the results.
@@ -80,14 +81,59 @@ def worker_peak(files, work):
     return peak, time.monotonic() - start
 
 
+def reference_layers(runs=50):
+    """onnxruntime's time per kind of layer in one forward pass, from its own profiler: where photosd's gap is."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "ml"))
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    import numpy as np
+    import onnxruntime
+    from fetch import legacy_pth
+    from subjects_reference import reference_graph
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads, options.log_severity_level = 1, 1, 3
+    options.enable_profiling = True
+    options.profile_file_prefix = os.path.join(tempfile.mkdtemp(prefix="photosd-ort-profile-"), "ort")
+    with open(os.path.join(MODELS, "efficientnet_lite0.pth"), "rb") as f:
+        session = onnxruntime.InferenceSession(reference_graph(legacy_pth(f.read())), options,
+                                               providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).random((1, 3, 224, 224), dtype=np.float32)
+    for _ in range(runs):
+        session.run(None, {"input": x})
+    profile = session.end_profiling()
+    with open(profile) as f:
+        events = json.load(f)
+    shutil.rmtree(os.path.dirname(profile), ignore_errors=True)
+    kinds = {}
+    for event in events:
+        if event.get("cat") != "Node" or not event["name"].endswith("_kernel_time"):
+            continue
+        shapes = [next(iter(s.values())) for s in event["args"].get("input_type_shape", [])]
+        weight = shapes[1] if len(shapes) > 1 and len(shapes[1]) == 4 else None
+        if weight is None:
+            kind = "the rest (fully connected, pooling, reordering)"
+        else:
+            kind = "1x1" if weight[2] == 1 else ("depthwise" if weight[1] == 1 else "stem")
+        kinds[kind] = kinds.get(kind, 0) + event["dur"] / runs / 1000
+    for kind, ms in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        print(f"| {kind} | {ms:.2f} |")
+    print(f"| all | {sum(kinds.values()):.2f} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench-set", default=os.path.join(ROOT, "target", "bench-set"))
-    ap.add_argument("--repeat", type=int, default=2, help="each image list is passed this many times")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="each image list is passed this many times (at least 2: the CPU once loaded is measured "
+                         "against the list passed once)")
     ap.add_argument("--reference-run", nargs="*", help=argparse.SUPPRESS)
+    ap.add_argument("--reference-layers", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.reference_run is not None:
         return reference_run(args.reference_run)
+    if args.reference_layers:
+        return reference_layers()
+    if args.repeat < 2:
+        sys.exit("--repeat must be at least 2")
     for needed in (PHOTOSD, MLENV_PYTHON, os.path.join(MODELS, "efficientnet_lite0.pth")):
         if not os.path.exists(needed):
             sys.exit(f"{needed} is missing: build photosd and run tests/setup.sh first")
@@ -102,24 +148,38 @@ def main():
                                   if p.lower().endswith((".jpg", ".jpeg", ".png"))),
     }
     env = dict(os.environ, PHOTOSD_FACES_MODELS_DIR=MODELS)
-    print("| images | pipeline | photos/s | CPU ms/photo | peak RSS MB | CPU vs reference |")
-    print("|---|---|---|---|---|---|")
+    print("| images | pipeline | photos/s | CPU ms/photo | peak RSS MB | CPU vs reference | once loaded: ms/photo |"
+          " once loaded: vs reference |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, files in photos.items():
         out = os.path.join(work, label.split()[0])
         os.makedirs(out)
         subprocess.run([PHOTOSD, "thumb", "--size", "m", "--out", out, *files], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        thumbs = sorted(glob.glob(os.path.join(out, "*_m.jpg"))) * args.repeat
+        once = sorted(glob.glob(os.path.join(out, "*_m.jpg")))
+        thumbs = once * args.repeat
         n = len(thumbs)
         subprocess.run(["cat", *thumbs], stdout=subprocess.DEVNULL)
-        ref_wall, ref_cpu, ref_rss, _ = measured([MLENV_PYTHON, os.path.abspath(__file__), "--reference-run", *thumbs])
+        reference = [MLENV_PYTHON, os.path.abspath(__file__), "--reference-run"]
+        ref_wall, ref_cpu, ref_rss, _ = measured(reference + thumbs)
+        ref_added = (ref_cpu - measured(reference + once)[1]) / (n - len(once))
         wall, cpu, rss, _ = measured([PHOTOSD, "subjects", *thumbs], env)
-        for pipeline, (w, c, r), ratio in [
-            ("onnxruntime, the same weights, 1 thread (cv2 decode and resize)", (ref_wall, ref_cpu, ref_rss), "1.00"),
-            ("photosd subjects (candle, ML worker, 1 thread)", (wall, cpu, rss), f"**{cpu / ref_cpu:.2f}**"),
+        added = (cpu - measured([PHOTOSD, "subjects", *once], env)[1]) / (n - len(once))
+        for pipeline, (w, c, r, a), ratio, added_ratio in [
+            ("onnxruntime, the same weights, 1 thread (cv2 decode and resize)", (ref_wall, ref_cpu, ref_rss, ref_added),
+             "1.00", "1.00"),
+            ("photosd subjects (candle, ML worker, 1 thread)", (wall, cpu, rss, added), f"**{cpu / ref_cpu:.2f}**",
+             f"**{added / ref_added:.2f}**"),
         ]:
-            cells = [f"{label} ({n})", pipeline, f"{n / w:.1f}", f"{1000 * c / n:.1f}", f"{r:.0f}", ratio]
+            cells = [f"{label} ({n})", pipeline, f"{n / w:.1f}", f"{1000 * c / n:.1f}", f"{r:.0f}", ratio,
+                     f"{1000 * a:.1f}", added_ratio]
             print("| " + " | ".join(str(cell) for cell in cells) + " |")
+
+    print("\nonnxruntime's forward pass by kind of layer (its own profiler, 50 passes, one thread):\n")
+    print("| layers | ms a pass |")
+    print("|---|---|")
+    sys.stdout.flush()
+    subprocess.run([MLENV_PYTHON, os.path.abspath(__file__), "--reference-layers"], check=True)
 
     out = subprocess.run([PHOTOSD, "subjects", "--query", *QUERIES], capture_output=True, text=True, env=env,
                          check=True)
