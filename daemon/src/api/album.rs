@@ -2,7 +2,8 @@
 //! from their Personal Space, the albums they share (`category=shared`) and those shared with them
 //! (`shared_with_me`, and `Sharing.Misc list_shared_with_me_album`). Another user's album answers 642, exactly
 //! like one that does not exist, unless it is shared with the caller; then its passphrase opens it. Condition
-//! ("smart") albums are not built yet: they list nothing, and creating one is refused.
+//! albums (`ConditionAlbum`, in `condition_album.rs`) are listed and read here like the others, with
+//! `type: "condition"` and their condition; no item is added to or taken out of one by hand.
 
 use serde_json::{json, Value};
 
@@ -18,13 +19,11 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         return Err(ApiError::NoSuchApi);
     }
     let p = &call.params;
-    let condition = call.api.ends_with(".ConditionAlbum");
     let space = ctx.space().await?;
     let access = ctx.access(&space).await?;
     let db = &ctx.app.db;
     let category = p.opt_str("category")?;
     match call.method.as_str() {
-        "list" if condition => Ok(Reply::Data(json!({ "list": [] }))),
         "list" if matches!(category.as_deref(), Some("shared" | "shared_with_others")) => {
             let (offset, limit) = p.page()?;
             let uid = access.album_owner()?;
@@ -36,8 +35,6 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &page, &p.strings("additional")?).await? })))
         }
         "list" if category.as_deref() == Some("shared_with_me") => shared_with_me(ctx, call).await,
-        "count" if condition => Ok(Reply::Data(json!({ "count": 0 }))),
-        _ if condition => Err(ApiError::not_found("condition albums are not supported yet")),
         "list" => {
             let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
@@ -68,13 +65,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Data(json!({ "album": album, "error_list": error_list(&refused) })))
         }
         "add_item" => {
-            let album = access.album(p.int("id")?).await?;
+            let album = normal(access.album(p.int("id")?).await?)?;
             let items = p.ids("item")?;
             let refused = db.call(move |db| db.add_album_items(album.id, &items)).await?;
             Ok(Reply::Data(json!({ "error_list": error_list(&refused) })))
         }
         "delete_item" => {
-            let album = album_with(&access, p.int("id")?, Role::Manage).await?;
+            let album = normal(album_with(&access, p.int("id")?, Role::Manage).await?)?;
             let items = p.ids("item")?;
             db.call(move |db| db.remove_album_items(album.id, &items)).await?;
             Ok(Reply::Done)
@@ -93,8 +90,12 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         "download" => {
             let id = p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?;
             let album = album_with(&access, id, Role::Download).await?;
-            let reach = access.reach(Role::Download).await?.within_album(album.id);
-            let filter = ItemQuery { album_id: Some(album.id), ..Default::default() };
+            let reach = access.reach(Role::Download).await?;
+            let filter = match &album.condition {
+                Some(condition) => ItemQuery { within: Some(Box::new(condition.clone())), ..Default::default() },
+                None => ItemQuery { album_id: Some(album.id), ..Default::default() },
+            };
+            let reach = if album.condition.is_some() { reach } else { reach.within_album(album.id) };
             let limit = super::params::MAX_LIMIT;
             let items = db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, false, 0, limit)).await?;
             let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
@@ -108,6 +109,14 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             Ok(Reply::Done)
         }
         _ => Err(ApiError::NoSuchMethod),
+    }
+}
+
+/// A normal album: a condition album's photos are what its condition matches, never added or taken out by hand.
+fn normal(album: AlbumRow) -> Result<AlbumRow, ApiError> {
+    match album.condition {
+        Some(_) => Err(ApiError::not_found(format!("album {} is a condition album", album.id))),
+        None => Ok(album),
     }
 }
 
@@ -151,7 +160,7 @@ async fn shared_with_me_json(ctx: &Ctx, additional: &[String]) -> Result<Vec<Val
     Ok(list)
 }
 
-fn album_name(p: &Params) -> Result<String, ApiError> {
+pub(super) fn album_name(p: &Params) -> Result<String, ApiError> {
     let name = p.str("name")?.trim().to_string();
     if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
         return Err(ApiError::missing("name"));
@@ -179,7 +188,7 @@ fn error_list(refused: &[i64]) -> Value {
     json!(refused.iter().map(|id| json!({ "id": id, "error": { "code": 642 } })).collect::<Vec<_>>())
 }
 
-async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Result<Vec<Value>, ApiError> {
+pub(super) async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Result<Vec<Value>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let found = ctx.app.db.call(move |db| db.links_of(LinkKind::Album, &ids)).await?;
     let links: Vec<Option<&ShareLink>> = rows.iter().map(|a| found.iter().find(|l| l.album_id == Some(a.id))).collect();
@@ -201,7 +210,7 @@ async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Res
                 "name": a.name,
                 "item_count": a.item_count,
                 "owner_user_id": a.owner_uid,
-                "type": "normal",
+                "type": if a.condition.is_some() { "condition" } else { "normal" },
                 "create_time": a.created_at,
                 "start_time": a.start_time,
                 "end_time": a.end_time,
@@ -220,7 +229,7 @@ async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Res
                 "sort_by": "default",
                 "sort_direction": "default",
                 "cant_migrate_condition": {},
-                "condition": {},
+                "condition": a.condition.as_ref().map_or(json!({}), super::condition::condition_json),
                 "version": a.version,
             });
             if let Some(cover) = cover_rows.iter().find(|r| Some(r.id) == a.cover_id) {

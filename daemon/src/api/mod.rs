@@ -11,6 +11,8 @@ mod album;
 mod auth;
 mod browse;
 mod concept;
+mod condition;
+mod condition_album;
 mod download;
 mod folder;
 mod folder_permission;
@@ -249,7 +251,8 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "UserInfo" => misc::user_info(&ctx, &call).await,
         "Browse.Folder" => folder::handle(&ctx, &mut call).await,
         "Browse.Item" => item::handle(&ctx, &mut call).await,
-        "Browse.Album" | "Browse.NormalAlbum" | "Browse.ConditionAlbum" => album::handle(&ctx, &call).await,
+        "Browse.Album" | "Browse.NormalAlbum" => album::handle(&ctx, &call).await,
+        "Browse.ConditionAlbum" => condition_album::handle(&ctx, &call).await,
         "Thumbnail" => thumbnail::get(&ctx, &call).await,
         "Browse.Timeline" | "Search.Search" if call.method == "get_geocoding" => {
             geocoding::list(&ctx, &call, &ctx.space().await?).await

@@ -1,10 +1,13 @@
-//! Albums: a user's named sets of items from their Personal Space. Membership is by item id, so an album keeps
-//! its photos through renames and moves; an item that is missing is not counted or listed, and comes back to
-//! its albums when its file does.
+//! Albums: a user's named sets of items from their Personal Space. A normal album's membership is by item id, so
+//! it keeps its photos through renames and moves; an item that is missing is not counted or listed, and comes
+//! back to its albums when its file does. A conditional album stores a query instead (`domain::ItemQuery`), and
+//! holds whatever matches it at the moment it is read.
 
-use rusqlite::{params, params_from_iter, types::Value, Row};
+use rusqlite::{params, params_from_iter, types::Value, OptionalExtension, Row};
 
+use super::query::{where_clause, Reach};
 use super::{now, Db, DbError};
+use crate::domain::ItemQuery;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlbumRow {
@@ -22,6 +25,8 @@ pub struct AlbumRow {
     pub cover_id: Option<i64>,
     /// A selection shared as a link: album lists leave it out.
     pub temporary: bool,
+    /// A conditional album's query: its members are what matches it.
+    pub condition: Option<ItemQuery>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +52,10 @@ fn album_row(r: &Row) -> rusqlite::Result<AlbumRow> {
         end_time: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
         cover_id: r.get(9)?,
         temporary: r.get(10)?,
+        // A query stored by another version in a shape this one cannot read matches nothing, rather than all.
+        condition: r.get::<_, Option<String>>(11)?.map(|json| {
+            serde_json::from_str(&json).unwrap_or(ItemQuery { ids: Some(Vec::new()), ..Default::default() })
+        }),
     })
 }
 
@@ -72,6 +81,39 @@ impl Db {
         let refused = add_items_tx(&tx, id, items)?;
         tx.commit()?;
         Ok((id, refused))
+    }
+
+    /// Creates a conditional album in `space_id` for `owner_uid`: it holds what `condition` matches.
+    pub fn create_condition_album(
+        &self,
+        owner_uid: u32,
+        space_id: i64,
+        name: &str,
+        condition: &ItemQuery,
+    ) -> Result<i64, DbError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT INTO album (owner_uid, space_id, name, created_at, condition) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![owner_uid, space_id, name, now(), stored(condition)],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Replaces a conditional album's query.
+    pub fn set_album_condition(&self, album_id: i64, condition: &ItemQuery) -> Result<(), DbError> {
+        self.lock().execute(
+            "UPDATE album SET condition = ?1, version = version + 1 WHERE id = ?2 AND condition IS NOT NULL",
+            params![stored(condition), album_id],
+        )?;
+        Ok(())
+    }
+
+    /// The condition of album `album_id` when it is a condition album.
+    pub fn album_condition(&self, album_id: i64) -> Result<Option<ItemQuery>, DbError> {
+        let conn = self.read();
+        let stored: Option<Option<String>> =
+            conn.query_row("SELECT condition FROM album WHERE id = ?1", [album_id], |r| r.get(0)).optional()?;
+        Ok(stored.flatten().map(|json| read_condition(&json)))
     }
 
     /// Adds items to an album; returns the ids that are not listed items of the album's space.
@@ -128,7 +170,7 @@ impl Db {
                     count(i.id), min(i.taken_ts), max(i.taken_ts),
                     (SELECT i.id FROM album_item ai JOIN item i ON i.id = ai.item_id
                      WHERE ai.album_id = a.id AND {LISTED} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1),
-                    a.temporary
+                    a.temporary, a.condition
              FROM album a
              LEFT JOIN album_item ai ON ai.album_id = a.id
              LEFT JOIN item i ON i.id = ai.item_id AND {LISTED}
@@ -136,7 +178,25 @@ impl Db {
              GROUP BY a.id ORDER BY {order} LIMIT ? OFFSET ?"
         ))?;
         let rows = stmt.query_map(params_from_iter(values), album_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut albums: Vec<AlbumRow> = rows.collect::<Result<_, _>>()?;
+        for album in albums.iter_mut() {
+            if let Some(condition) = &album.condition {
+                // What the query holds now, in the owner's whole space.
+                let (filter, values) = where_clause(&Reach::whole(album.space_id), condition);
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT count(*), min(i.taken_ts), max(i.taken_ts),
+                            (SELECT i.id FROM item i WHERE {filter} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1)
+                     FROM item i WHERE {filter}"
+                ))?;
+                let doubled = values.iter().chain(&values).cloned();
+                let (count, start, end, cover) = stmt.query_row(params_from_iter(doubled), |r| {
+                    Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?, r.get(3)?))
+                })?;
+                (album.item_count, album.start_time, album.end_time, album.cover_id) =
+                    (count, start.unwrap_or(0), end.unwrap_or(0), cover);
+            }
+        }
+        Ok(albums)
     }
 
     pub fn count_albums(&self, owner_uid: u32, space_id: i64) -> Result<i64, DbError> {
@@ -164,6 +224,17 @@ impl Db {
             .execute("UPDATE album SET name = ?1, version = version + 1 WHERE id = ?2", params![name, album_id])?;
         Ok(())
     }
+}
+
+/// A stored condition; one stored by another version in a shape this one cannot read matches nothing, rather
+/// than all.
+fn read_condition(json: &str) -> ItemQuery {
+    serde_json::from_str(json).unwrap_or(ItemQuery { ids: Some(Vec::new()), ..Default::default() })
+}
+
+/// A query as the album table stores it.
+fn stored(condition: &ItemQuery) -> String {
+    serde_json::to_string(condition).unwrap_or_else(|_| "{}".into())
 }
 
 fn add_items_tx(tx: &rusqlite::Transaction, album_id: i64, items: &[i64]) -> Result<Vec<i64>, DbError> {

@@ -67,6 +67,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0015_places.sql"),
     include_str!("migrations/0016_subjects.sql"),
     include_str!("migrations/0017_subject_vocabulary.sql"),
+    include_str!("migrations/0018_condition_albums.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

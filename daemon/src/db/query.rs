@@ -17,21 +17,28 @@ pub struct Reach {
     folders: Option<Arc<str>>,
     /// When set, the only album whose items show (a shared album, to the holder of its link).
     album: Option<i64>,
+    /// That album's condition, when it is a condition album: its items are what the condition matches.
+    album_condition: Option<Arc<ItemQuery>>,
 }
 
 impl Reach {
     pub fn whole(space_id: i64) -> Reach {
-        Reach { space_id, folders: None, album: None }
+        Reach { space_id, folders: None, album: None, album_condition: None }
     }
 
     pub fn folders(space_id: i64, ids: &[i64]) -> Reach {
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        Reach { space_id, folders: Some(list.into()), album: None }
+        Reach { space_id, folders: Some(list.into()), album: None, album_condition: None }
     }
 
     /// This reach, narrowed to the items of one album.
     pub fn within_album(self, album_id: i64) -> Reach {
         Reach { album: Some(album_id), ..self }
+    }
+
+    /// This reach, narrowed to what a condition album's condition matches.
+    pub fn within_condition_album(self, album_id: i64, condition: ItemQuery) -> Reach {
+        Reach { album: Some(album_id), album_condition: Some(Arc::new(condition)), ..self }
     }
 
     /// Nothing at all: what a photo request's holder sees.
@@ -67,7 +74,17 @@ impl Reach {
             sql.push_str(&format!(" AND {alias}.folder_id IN (SELECT value FROM json_each(?))"));
             values.push(Value::Text(folders.to_string()));
         }
-        if let Some(album) = self.album {
+        if let Some(condition) = &self.album_condition {
+            // The item, or the photo whose video half it is, matches the condition (`matching` names the item
+            // `i`, so it runs in a subquery of its own).
+            let (matched, more) = matching(condition).unwrap_or_else(|| ("0".into(), Vec::new()));
+            sql.push_str(&format!(
+                " AND ({alias}.id IN (SELECT i.id FROM item i WHERE {matched})
+                       OR {alias}.live_photo_id IN (SELECT i.id FROM item i WHERE {matched}))"
+            ));
+            values.extend(more.clone());
+            values.extend(more);
+        } else if let Some(album) = self.album {
             sql.push_str(&format!(
                 " AND ({alias}.id IN (SELECT item_id FROM album_item WHERE album_id = ?)
                        OR {alias}.live_photo_id IN (SELECT item_id FROM album_item WHERE album_id = ?))"
@@ -81,38 +98,179 @@ impl Reach {
 /// The WHERE clause and its values for what a caller sees of a space, narrowed by a filter.
 pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Value>) {
     let (mut sql, mut values) = reach.clause("i");
-    let mut list = |sql: &mut String, column: &str, items: Vec<Value>| {
-        sql.push_str(&format!(" AND {column} IN ({})", vec!["?"; items.len()].join(",")));
-        values.extend(items);
-    };
+    if let Some((narrowed, more)) = matching(filter) {
+        sql.push_str(&format!(" AND {narrowed}"));
+        values.extend(more);
+    }
+    (sql, values)
+}
+
+/// SQL conditions over the item alias `i`, each self-contained, with their values in order.
+#[derive(Default)]
+struct Conditions {
+    parts: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Conditions {
+    fn push(&mut self, sql: String, values: impl IntoIterator<Item = Value>) {
+        self.parts.push(sql);
+        self.values.extend(values);
+    }
+
+    /// `column IN (…)`, for a non-empty list.
+    fn one_of(&mut self, column: &str, items: Vec<Value>) {
+        if !items.is_empty() {
+            self.push(format!("{column} IN ({})", marks(items.len())), items);
+        }
+    }
+
+    /// All of them (AND) or any one (OR), in parentheses; None when there are none.
+    fn joined(self, any: bool) -> Option<(String, Vec<Value>)> {
+        (!self.parts.is_empty())
+            .then(|| (format!("({})", self.parts.join(if any { " OR " } else { " AND " })), self.values))
+    }
+}
+
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+/// What a filter asks of an item, as one parenthesised condition: the ids, the album and a conditional album's
+/// stored query always, then the other conditions, all or any of them (`ItemQuery::any`).
+fn matching(filter: &ItemQuery) -> Option<(String, Vec<Value>)> {
+    let mut always = Conditions::default();
     if let Some(ids) = &filter.ids {
-        list(&mut sql, "i.id", ids.iter().map(|&i| i.into()).collect());
-    }
-    if !filter.types.is_empty() {
-        list(&mut sql, "i.type", filter.types.iter().map(|t| t.clone().into()).collect());
-    }
-    if !filter.ratings.is_empty() {
-        list(&mut sql, "coalesce(i.rating, 0)", filter.ratings.iter().map(|&r| r.into()).collect());
-    }
-    if let Some(folder) = filter.folder_id {
-        sql.push_str(" AND i.folder_id = ?");
-        values.push(folder.into());
+        always.push(format!("i.id IN ({})", marks(ids.len())), ids.iter().map(|&i| Value::from(i)));
     }
     if let Some(album) = filter.album_id {
-        sql.push_str(" AND i.id IN (SELECT item_id FROM album_item WHERE album_id = ?)");
-        values.push(album.into());
+        always.push("i.id IN (SELECT item_id FROM album_item WHERE album_id = ?)".into(), [album.into()]);
     }
-    if let Some(start) = filter.start_time {
-        sql.push_str(" AND i.taken_ts >= ?");
-        values.push(start.into());
+    if let Some((stored, values)) = filter.within.as_deref().and_then(matching) {
+        always.push(stored, values);
     }
-    if let Some(end) = filter.end_time {
-        sql.push_str(" AND i.taken_ts < ?");
-        values.push(end.into());
+    if let Some((conditions, values)) = conditions(filter).joined(filter.any) {
+        always.push(conditions, values);
     }
-    let mut words = Vec::new();
+    always.joined(false)
+}
+
+/// The conditions a filter combines with `any` or all.
+fn conditions(filter: &ItemQuery) -> Conditions {
+    let mut c = Conditions::default();
+    c.one_of("i.type", filter.types.iter().map(|t| t.clone().into()).collect());
+    c.one_of("coalesce(i.rating, 0)", filter.ratings.iter().map(|&r| r.into()).collect());
+    if let Some(folder) = filter.folder_id {
+        c.push("i.folder_id = ?".into(), [folder.into()]);
+    }
+    if !filter.folder_ids.is_empty() {
+        let list = Value::Text(serde_json::to_string(&filter.folder_ids).unwrap_or_else(|_| "[]".into()));
+        if filter.subfolders {
+            // A folder and every folder under it: the same path, or the path and a slash before the rest.
+            c.push(
+                "i.folder_id IN (SELECT f.id FROM folder f JOIN folder top ON top.space_id = f.space_id
+                                 WHERE top.id IN (SELECT value FROM json_each(?))
+                                   AND (f.id = top.id OR top.path = ''
+                                        OR substr(f.path, 1, length(top.path) + 1) = top.path || '/'))"
+                    .into(),
+                [list],
+            );
+        } else {
+            c.push("i.folder_id IN (SELECT value FROM json_each(?))".into(), [list]);
+        }
+    }
+    match (filter.start_time, filter.end_time) {
+        (Some(start), Some(end)) => c.push("i.taken_ts >= ? AND i.taken_ts < ?".into(), [start.into(), end.into()]),
+        (Some(start), None) => c.push("i.taken_ts >= ?".into(), [start.into()]),
+        (None, Some(end)) => c.push("i.taken_ts < ?".into(), [end.into()]),
+        (None, None) => {}
+    }
+    if !filter.time_ranges.is_empty() {
+        let mut ranges = Conditions::default();
+        for range in &filter.time_ranges {
+            let start = range.start.unwrap_or(i64::MIN);
+            let end = range.end.unwrap_or(i64::MAX);
+            ranges.push("(i.taken_ts >= ? AND i.taken_ts < ?)".into(), [start.into(), end.into()]);
+        }
+        if let Some((sql, values)) = ranges.joined(true) {
+            c.push(sql, values);
+        }
+    }
+    if let Some(days) = filter.recent_days {
+        c.push("i.taken_ts >= CAST(strftime('%s', 'now') AS INTEGER) - 86400 * ?".into(), [days.into()]);
+    }
+    keyword(filter, &mut c);
+    if let Some(text) = &filter.name_or_description {
+        let mut words = Conditions::default();
+        for word in text.split_whitespace() {
+            let like = Value::from(contains_pattern(word));
+            words.push(
+                "(i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\')".into(),
+                [like.clone(), like],
+            );
+        }
+        if let Some((sql, values)) = words.joined(false) {
+            c.push(sql, values);
+        }
+    }
+    for (facet, wanted) in &filter.facets {
+        c.one_of(facet_expression(*facet), wanted.iter().map(|v| Value::from(v.clone())).collect());
+    }
+    for (facet, range) in &filter.facet_ranges {
+        if let Some(column) = facet_number(*facet) {
+            let (min, max) = (range.min.unwrap_or(f64::MIN), range.max.unwrap_or(f64::MAX));
+            c.push(format!("i.{column} BETWEEN ? AND ?"), [min.into(), max.into()]);
+        }
+    }
+    if !filter.tag_ids.is_empty() {
+        let need = if filter.all_tags { filter.tag_ids.len() } else { 1 };
+        c.push(
+            format!(
+                "(SELECT count(*) FROM item_tag t WHERE t.item_id = i.id AND t.tag_id IN ({})) >= {need}",
+                marks(filter.tag_ids.len())
+            ),
+            filter.tag_ids.iter().map(|&t| Value::from(t)),
+        );
+    }
+    if !filter.person_ids.is_empty() {
+        c.push(
+            format!("i.id IN (SELECT item_id FROM face WHERE person_id IN ({}))", marks(filter.person_ids.len())),
+            filter.person_ids.iter().map(|&p| Value::from(p)),
+        );
+    }
+    if !filter.place_ids.is_empty() {
+        let list = serde_json::to_string(&filter.place_ids).unwrap_or_else(|_| "[]".into());
+        c.push(
+            "i.place_id IN (SELECT x.id FROM place x, json_each(?) w
+                            WHERE w.value IN (x.l1, x.l2, x.l3, x.l4, x.l5))"
+                .into(),
+            [Value::Text(list)],
+        );
+    }
+    if !filter.concept_ids.is_empty() {
+        c.push(
+            format!(
+                "i.id IN (SELECT item_id FROM item_concept WHERE concept_id IN ({}) AND hidden = 0)",
+                marks(filter.concept_ids.len())
+            ),
+            filter.concept_ids.iter().map(|&c| Value::from(c)),
+        );
+    }
+    if let Some(area) = filter.area {
+        let across = if area.west <= area.east { "AND" } else { "OR" };
+        c.push(
+            format!("(i.latitude BETWEEN ? AND ? AND (i.longitude >= ? {across} i.longitude <= ?))"),
+            [area.south.into(), area.north.into(), area.west.into(), area.east.into()],
+        );
+    }
+    c
+}
+
+/// The keyword's words, each anywhere (file name, description, tags, folder path, persons, places), or one of the
+/// subjects the whole keyword means.
+fn keyword(filter: &ItemQuery, c: &mut Conditions) {
+    let mut words = Conditions::default();
     for word in filter.keyword.iter().flat_map(|k| k.split_whitespace()) {
-        let like = contains_pattern(word);
         words.push(
             "(i.filename LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\'
                    OR EXISTS (SELECT 1 FROM item_tag it JOIN tag t ON t.id = it.tag_id
@@ -121,65 +279,35 @@ pub(crate) fn where_clause(reach: &Reach, filter: &ItemQuery) -> (String, Vec<Va
                    OR EXISTS (SELECT 1 FROM face fc JOIN person pn ON pn.id = fc.person_id
                               WHERE fc.item_id = i.id AND pn.hidden = 0 AND pn.name LIKE ? ESCAPE '\\')
                    OR EXISTS (SELECT 1 FROM place x JOIN place pl ON pl.id IN (x.l1, x.l2, x.l3, x.l4, x.l5)
-                              WHERE x.id = i.place_id AND pl.name LIKE ? ESCAPE '\\'))",
+                              WHERE x.id = i.place_id AND pl.name LIKE ? ESCAPE '\\'))"
+                .into(),
+            std::iter::repeat_n(Value::from(contains_pattern(word)), 6),
         );
-        values.extend(std::iter::repeat_n(Value::from(like), 6));
     }
-    if !words.is_empty() {
-        let all_words = words.join(" AND ");
-        if filter.keyword_concepts.is_empty() {
-            sql.push_str(&format!(" AND {all_words}"));
-        } else {
-            // The words anywhere, or one of the subjects the keyword means.
-            let marks = vec!["?"; filter.keyword_concepts.len()].join(",");
-            sql.push_str(&format!(
-                " AND ({all_words} OR i.id IN (SELECT item_id FROM item_concept
-                                                WHERE concept_id IN ({marks}) AND hidden = 0))"
-            ));
-            values.extend(filter.keyword_concepts.iter().map(|&c| Value::from(c)));
-        }
-    }
-    for (facet, wanted) in &filter.facets {
-        let marks = vec!["?"; wanted.len()].join(",");
-        sql.push_str(&format!(" AND {} IN ({marks})", facet_expression(*facet)));
-        values.extend(wanted.iter().map(|v| Value::from(v.clone())));
-    }
-    if !filter.tag_ids.is_empty() {
-        let marks = vec!["?"; filter.tag_ids.len()].join(",");
-        let need = if filter.all_tags { filter.tag_ids.len() } else { 1 };
-        sql.push_str(&format!(
-            " AND (SELECT count(*) FROM item_tag t WHERE t.item_id = i.id AND t.tag_id IN ({marks})) >= {need}"
-        ));
-        values.extend(filter.tag_ids.iter().map(|&t| Value::from(t)));
-    }
-    if !filter.person_ids.is_empty() {
-        let marks = vec!["?"; filter.person_ids.len()].join(",");
-        sql.push_str(&format!(" AND i.id IN (SELECT item_id FROM face WHERE person_id IN ({marks}))"));
-        values.extend(filter.person_ids.iter().map(|&p| Value::from(p)));
-    }
-    if !filter.place_ids.is_empty() {
-        let list = serde_json::to_string(&filter.place_ids).unwrap_or_else(|_| "[]".into());
-        sql.push_str(
-            " AND i.place_id IN (SELECT x.id FROM place x, json_each(?) w
-                                 WHERE w.value IN (x.l1, x.l2, x.l3, x.l4, x.l5))",
+    let Some((all_words, values)) = words.joined(false) else { return };
+    if filter.keyword_concepts.is_empty() {
+        c.push(all_words, values);
+    } else {
+        let subjects = filter.keyword_concepts.iter().map(|&c| Value::from(c));
+        c.push(
+            format!(
+                "({all_words} OR i.id IN (SELECT item_id FROM item_concept WHERE concept_id IN ({}) AND hidden = 0))",
+                marks(filter.keyword_concepts.len())
+            ),
+            values.into_iter().chain(subjects),
         );
-        values.push(Value::Text(list));
     }
-    if !filter.concept_ids.is_empty() {
-        let marks = vec!["?"; filter.concept_ids.len()].join(",");
-        sql.push_str(&format!(
-            " AND i.id IN (SELECT item_id FROM item_concept WHERE concept_id IN ({marks}) AND hidden = 0)"
-        ));
-        values.extend(filter.concept_ids.iter().map(|&c| Value::from(c)));
+}
+
+/// The column of a numeric facet, for ranges; None for text ones (camera, lens).
+fn facet_number(facet: Facet) -> Option<&'static str> {
+    match facet {
+        Facet::Iso => Some("iso"),
+        Facet::Aperture => Some("f_number"),
+        Facet::FocalLength => Some("focal_length"),
+        Facet::ExposureTime => Some("exposure_time"),
+        Facet::Camera | Facet::Lens => None,
     }
-    if let Some(area) = filter.area {
-        sql.push_str(" AND i.latitude BETWEEN ? AND ?");
-        values.extend([Value::from(area.south), Value::from(area.north)]);
-        let across = if area.west <= area.east { "AND" } else { "OR" };
-        sql.push_str(&format!(" AND (i.longitude >= ? {across} i.longitude <= ?)"));
-        values.extend([Value::from(area.west), Value::from(area.east)]);
-    }
-    (sql, values)
 }
 
 /// A LIKE pattern (with `ESCAPE '\'`) matching text that contains `text`, its wildcards taken literally.

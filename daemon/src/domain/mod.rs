@@ -11,5 +11,5 @@ mod rules;
 pub use edits::SidecarValues;
 pub use error::Error;
 pub use place::Address;
-pub use query::{in_asked_order, Area, Facet, ItemQuery};
+pub use query::{in_asked_order, Area, Facet, ItemQuery, Range, TimeRange};
 pub use rules::{Member, Role, Rule};

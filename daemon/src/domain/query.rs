@@ -1,20 +1,30 @@
 //! `ItemQuery`: which items a list, a count, a search, the timeline or a facet covers, as one typed value. The API
-//! builds it from request parameters (`api::query`), `db::query` compiles it to SQL, and a conditional album will
-//! store it as it is (it is serde-serialisable). Who may see what is not part of it: `db::Reach` narrows every
-//! query to the caller's part of a space.
+//! builds it from request parameters (`api::query`), `db::query` compiles it to SQL, and a conditional album
+//! stores it as it is (it is serde-serialisable) and holds, at any moment, the items it matches. Who may see what
+//! is not part of it: `db::Reach` narrows every query to the caller's part of a space.
 
 use serde::{Deserialize, Serialize};
 
-/// What an item list is narrowed to. Every field is optional; all given ones apply.
+/// What an item list is narrowed to. Every field is optional; all given ones apply, or any one of them (`any`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ItemQuery {
+    /// An item matching any one of the conditions below is enough, instead of all of them (a conditional album's
+    /// "any"). `ids`, `album_id` and `within` always apply.
+    pub any: bool,
     pub ids: Option<Vec<i64>>,
     pub folder_id: Option<i64>,
+    /// Items in one of these folders; with `subfolders`, in their subfolders too (a conditional album's source).
+    pub folder_ids: Vec<i64>,
+    pub subfolders: bool,
     /// Items of this album (the caller's ownership of it is checked before).
     pub album_id: Option<i64>,
     pub start_time: Option<i64>,
     pub end_time: Option<i64>,
+    /// Items taken in one of these ranges (Unix seconds, the end excluded; either side may be open).
+    pub time_ranges: Vec<TimeRange>,
+    /// Items taken in the last this many days, counted from the moment the query runs ("last 30 days").
+    pub recent_days: Option<i64>,
     pub types: Vec<String>,
     pub ratings: Vec<i64>,
     pub tag_ids: Vec<i64>,
@@ -27,6 +37,11 @@ pub struct ItemQuery {
     pub keyword_concepts: Vec<i64>,
     /// Items whose facet value is one of these (camera, lens, ISO...).
     pub facets: Vec<(Facet, Vec<String>)>,
+    /// Items whose numeric facet is within a range (ISO, aperture, focal length, exposure time; both ends
+    /// included, either may be open).
+    pub facet_ranges: Vec<(Facet, Range)>,
+    /// Text the file name or the description contains (each word, anywhere).
+    pub name_or_description: Option<String>,
     /// Items with a face of one of these persons (the caller's space's, checked before).
     pub person_ids: Vec<i64>,
     /// Items in one of these places (`geocoding_id`s, at any level: a country holds its cities' items).
@@ -35,6 +50,24 @@ pub struct ItemQuery {
     pub concept_ids: Vec<i64>,
     /// Items whose position is in this area (the map's clusters).
     pub area: Option<Area>,
+    /// Items a conditional album's stored query holds (its own `any` applies inside it).
+    pub within: Option<Box<ItemQuery>>,
+}
+
+/// Unix seconds from `start` (included) to `end` (excluded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimeRange {
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+/// From `min` to `max`, both included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Range {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 /// A latitude/longitude box; `west > east` crosses the antimeridian.
@@ -50,11 +83,16 @@ impl ItemQuery {
     /// Whether any field narrows the list. Destructured, so that a new field cannot be forgotten here.
     pub fn narrows(&self) -> bool {
         let ItemQuery {
+            any: _,
             ids,
             folder_id,
+            folder_ids,
+            subfolders: _,
             album_id,
             start_time,
             end_time,
+            time_ranges,
+            recent_days,
             types,
             ratings,
             tag_ids,
@@ -62,16 +100,25 @@ impl ItemQuery {
             keyword,
             keyword_concepts: _,
             facets,
+            facet_ranges,
+            name_or_description,
             person_ids,
             place_ids,
             concept_ids,
             area,
+            within,
         } = self;
         ids.is_some()
             || folder_id.is_some()
+            || !folder_ids.is_empty()
             || album_id.is_some()
             || start_time.is_some()
             || end_time.is_some()
+            || !time_ranges.is_empty()
+            || recent_days.is_some()
+            || !facet_ranges.is_empty()
+            || name_or_description.is_some()
+            || within.is_some()
             || !types.is_empty()
             || !ratings.is_empty()
             || !tag_ids.is_empty()

@@ -102,7 +102,13 @@ impl SpaceAccess {
             Grant::Link { role, .. } if *role < need => Ok(Reach::nothing(space_id)),
             Grant::Link { link, owner, .. } => match (link.kind, link.album_id) {
                 // The album's items, of those its owner may still see (or download).
-                (LinkKind::Album, Some(album)) => Ok(self.reach_of(owner, need).await?.within_album(album)),
+                (LinkKind::Album, Some(album)) => {
+                    let reach = self.reach_of(owner, need).await?;
+                    Ok(match self.db.call(move |db| db.album_condition(album)).await? {
+                        Some(condition) => reach.within_condition_album(album, condition),
+                        None => reach.within_album(album),
+                    })
+                }
                 (LinkKind::Folder, _) => {
                     let folders = self.db.call(move |db| db.folder_paths(space_id)).await?;
                     let ids: Vec<i64> =

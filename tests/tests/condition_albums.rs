@@ -1,0 +1,324 @@
+//! Condition albums through the web API, on the corpus' camera JPEGs (`camera_jpeg/exif-samples`: 45 photos from
+//! about 40 cameras, four of them in subfolders) and a video. One album per kind of condition, each holding
+//! exactly what exiftool's reading of the corpus (`exiftool.json`) says it should; all and any; a photo edited
+//! into and out of an album; and nobody else sees or changes one.
+
+use std::collections::BTreeSet;
+
+use photosd_tests::api_library::{list, ok, GROUP};
+use photosd_tests::link_client::{LinkHolder, Naming};
+use photosd_tests::{corpus, error_code, test_user, wait_for, Api, Daemon, Library};
+use serde_json::{json, Value};
+
+const SAMPLES: &str = "camera_jpeg/exif-samples";
+const VIDEO: &str = "video/photoprism/isom-avc1.mp4";
+
+/// What exiftool read of one photo; `taken` is its DateTimeOriginal as Unix seconds (read as UTC: the ranges
+/// below stay days away from every photo, so a time zone cannot move one across).
+#[derive(Debug, Clone)]
+struct Photo {
+    /// Under the library's `exif-samples` folder.
+    path: String,
+    camera: String,
+    lens: Option<String>,
+    f_number: Option<f64>,
+    iso: Option<f64>,
+    focal_length: Option<f64>,
+    exposure: Option<f64>,
+    taken: Option<i64>,
+}
+
+fn photos() -> Vec<Photo> {
+    let all: Vec<Value> = serde_json::from_slice(&std::fs::read(corpus().join("exiftool.json")).unwrap()).unwrap();
+    let text = |v: &Value, key: &str| v[key].as_str().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    all.iter()
+        .filter_map(|v| {
+            let path = v["SourceFile"].as_str()?.strip_prefix(&format!("{SAMPLES}/"))?.to_string();
+            let camera = [text(v, "EXIF:Make"), text(v, "EXIF:Model")].into_iter().flatten().collect::<Vec<_>>();
+            let taken = text(v, "EXIF:DateTimeOriginal").and_then(|t| exif_time(&t));
+            Some(Photo {
+                path,
+                camera: camera.join(" "),
+                lens: text(v, "EXIF:LensModel"),
+                f_number: v["EXIF:FNumber"].as_f64(),
+                iso: v["EXIF:ISO"].as_f64(),
+                focal_length: v["EXIF:FocalLength"].as_f64(),
+                exposure: v["EXIF:ExposureTime"].as_f64(),
+                taken,
+            })
+        })
+        .collect()
+}
+
+/// Unix seconds of a calendar time read as UTC (Howard Hinnant's days-from-civil).
+fn utc(y: i64, m: i64, d: i64, hms: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) * 86_400 + hms
+}
+
+/// "2008:05:30 15:56:01" as UTC Unix seconds; None for what is no date ("0000:00:00 00:00:00").
+fn exif_time(text: &str) -> Option<i64> {
+    let n: Vec<i64> = text.split([':', ' ']).map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [y, mo, d, h, mi, s] = n[..] else { return None };
+    (y > 0 && (1..=12).contains(&mo) && (1..=31).contains(&d)).then(|| utc(y, mo, d, h * 3600 + mi * 60 + s))
+}
+
+fn names<'a>(photos: impl IntoIterator<Item = &'a Photo>) -> BTreeSet<String> {
+    photos.into_iter().map(|p| file_name(&p.path)).collect()
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap().to_string()
+}
+
+/// The file names a condition album holds, through `Browse.Item list album_id`, checked against its count in
+/// `Album get` and `Item count`.
+fn members(api: &Api, album: i64) -> BTreeSet<String> {
+    let id = album.to_string();
+    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("album_id", &id), ("offset", "0"), ("limit", "500")]);
+    let got: BTreeSet<String> = list(&items).iter().map(|i| i["filename"].as_str().unwrap().to_string()).collect();
+    let counted = ok(api.call("SYNO.Foto.Browse.Item", "count", 5, &[("album_id", &id)]))["count"].as_u64().unwrap();
+    let listed = list(&api.call("SYNO.Foto.Browse.Album", "get", 4, &[("id", &format!("[{album}]"))]))[0].clone();
+    assert_eq!(counted as usize, got.len(), "album {album}: count and list");
+    assert_eq!(listed["item_count"].as_u64().unwrap() as usize, got.len(), "album {album}: item_count and list");
+    assert_eq!(listed["type"], "condition");
+    got
+}
+
+fn create(api: &Api, name: &str, condition: &Value) -> i64 {
+    let created = api.call(
+        "SYNO.Foto.Browse.ConditionAlbum",
+        "create",
+        1,
+        &[("name", &json!(name).to_string()), ("condition", &condition.to_string())],
+    );
+    ok(created)["album"]["id"].as_i64().unwrap()
+}
+
+/// The id `Search.Filter list` gives a value of one of its facets.
+fn facet_id(api: &Api, facet: &str, value: &str) -> i64 {
+    let filters = ok(api.call("SYNO.Foto.Search.Filter", "list", 2, &[]));
+    let found = filters[facet].as_array().unwrap().iter().find(|v| v["name"] == value);
+    found.unwrap_or_else(|| panic!("{facet} {value:?} among {}", filters[facet]))["id"].as_i64().unwrap()
+}
+
+fn start(lib: &Library) -> Daemon {
+    let daemon = Daemon::launch(lib, std::path::Path::new(""), &[("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP)]);
+    let files = photosd_tests::files_under(&lib.photos()).len() as i64;
+    wait_for("every file indexed", 120, || {
+        lib.db()
+            .query_row("SELECT count(*) FROM item WHERE state = 'ok' AND thumb_state = 'ready'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_or(0)
+            == files
+    });
+    daemon
+}
+
+#[test]
+fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
+    let alice = test_user("pdt-alice", "alice-Pa55word", &[GROUP]);
+    let bob = test_user("pdt-bob", "bob-Pa55word", &[GROUP]);
+    let lib = Library::for_user(alice.name);
+    let photos = photos();
+    assert!(photos.len() >= 40, "the corpus' camera samples: {}", photos.len());
+    // Every file dated 1990 on disk: a photo whose date photosd does not find in it takes its file's, which is
+    // then in none of the ranges below.
+    let copy = |from: std::path::PathBuf, to: std::path::PathBuf| {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, &to).unwrap();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(utc(1990, 1, 1, 0) as u64);
+        std::fs::File::options().write(true).open(&to).unwrap().set_modified(at).unwrap();
+    };
+    for photo in &photos {
+        copy(corpus().join(SAMPLES).join(&photo.path), lib.photos().join("exif-samples").join(&photo.path));
+    }
+    copy(corpus().join(VIDEO), lib.photos().join(file_name(VIDEO)));
+    std::fs::create_dir_all(lib.photos_of(bob.name)).unwrap();
+    let daemon = start(&lib);
+    let mut api = Api::new(&daemon.base_url());
+    assert_eq!(api.login(alice.name, alice.password)["success"], true);
+    let every: BTreeSet<String> = names(&photos);
+    let expect = |keep: &dyn Fn(&Photo) -> bool| names(photos.iter().filter(|p| keep(p)));
+
+    // Folder source: a folder alone, and with its subfolders.
+    let folders = ok(api.call("SYNO.Foto.Browse.Folder", "list", 1, &[("offset", "0"), ("limit", "100")]));
+    let samples = folders["list"].as_array().unwrap().iter().find(|f| f["name"] == "/exif-samples").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let top_only = create(&api, "Top folder", &json!({ "folder_filter": [samples] }));
+    assert_eq!(members(&api, top_only), expect(&|p| !p.path.contains('/')));
+    let with_subfolders =
+        create(&api, "All samples", &json!({ "folder_filter": [samples], "include_subfolder": true }));
+    assert_eq!(members(&api, with_subfolders), every);
+
+    // File type: the one video.
+    let videos = create(&api, "Videos", &json!({ "item_type": [1] }));
+    assert_eq!(members(&api, videos), BTreeSet::from([file_name(VIDEO)]));
+
+    // Date taken: two ranges (November 2000 to mid-2001, 2004 to mid-2006; each end days away from any photo's
+    // date, including the dates only the makers' notes hold), and the last 30 days.
+    let ranges = [(utc(2000, 11, 1, 0), utc(2001, 6, 1, 0)), (utc(2004, 1, 1, 0), utc(2006, 9, 1, 0))];
+    let time: Vec<Value> = ranges.iter().map(|(s, e)| json!({ "start_time": s, "end_time": e })).collect();
+    let dated = create(&api, "Two eras", &json!({ "time": time }));
+    let in_ranges = expect(&|p| p.taken.is_some_and(|t| ranges.iter().any(|(s, e)| t >= *s && t < *e)));
+    assert!(in_ranges.len() >= 10, "{in_ranges:?}");
+    assert_eq!(members(&api, dated), in_ranges);
+    // Cameras and lenses, by the ids of the filter's facets.
+    let nikon = "NIKON COOLPIX P6000";
+    let by_camera = create(&api, "P6000", &json!({ "camera": [facet_id(&api, "camera", nikon)] }));
+    let p6000 = expect(&|p| p.camera == nikon);
+    assert_eq!(p6000.len(), 9);
+    assert_eq!(members(&api, by_camera), p6000);
+    let iphone = photos.iter().find_map(|p| p.lens.clone()).expect("a photo with a lens model");
+    let by_lens = create(&api, "A lens", &json!({ "lens": [facet_id(&api, "lens", &iphone)] }));
+    assert_eq!(members(&api, by_lens), expect(&|p| p.lens.as_deref() == Some(iphone.as_str())));
+
+    // Focal length, aperture and ISO as ranges, exposure time as a set of values.
+    let ranged = |key: &str, min: f64, max: f64, value: &dyn Fn(&Photo) -> Option<f64>| {
+        let album = create(&api, key, &json!({ key: { "min": min, "max": max } }));
+        let wanted = expect(&|p| value(p).is_some_and(|v| v >= min && v <= max));
+        assert!(wanted.len() >= 3 && wanted.len() < every.len(), "{key}: {wanted:?}");
+        assert_eq!(members(&api, album), wanted, "{key} {min}–{max}");
+    };
+    ranged("focal_length", 10.0, 25.0, &|p| p.focal_length);
+    ranged("aperture", 2.0, 3.5, &|p| p.f_number);
+    ranged("iso", 100.0, 200.0, &|p| p.iso);
+    let two_hundredth =
+        create(&api, "1/200 s", &json!({ "exposure_time": [facet_id(&api, "exposure_time", "1/200 s")] }));
+    assert_eq!(members(&api, two_hundredth), expect(&|p| p.exposure.is_some_and(|e| (1.0 / e).round() == 200.0)));
+
+    // File names and descriptions; ratings and tags, given through the API.
+    let named = create(&api, "Named DSCN", &json!({ "keyword": "dscn" }));
+    assert_eq!(members(&api, named), expect(&|p| p.path.to_lowercase().contains("dscn")));
+    let id_of = |name: &str| -> i64 {
+        let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("offset", "0"), ("limit", "500")]);
+        list(&items).iter().find(|i| i["filename"] == name).unwrap()["id"].as_i64().unwrap()
+    };
+    let (canon, pentax, jolla) = (id_of("Canon_40D.jpg"), id_of("Pentax_K10D.jpg"), id_of("jolla.jpg"));
+    let set = |id: i64, params: &[(&str, &str)]| {
+        let mut all = vec![("id", format!("[{id}]"))];
+        all.extend(params.iter().map(|(k, v)| (*k, v.to_string())));
+        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ok(api.call("SYNO.Foto.Browse.Item", "set", 2, &all));
+    };
+    set(canon, &[("rating", "5")]);
+    set(pentax, &[("rating", "5")]);
+    set(jolla, &[("description", "\"Sunday at the harbour\"")]);
+
+    // The last 30 days: what exiftool dates so, and a photo whose date was set to five days ago.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    set(jolla, &[("time", &(now - 5 * 86400).to_string())]);
+    let recent = create(&api, "Last 30 days", &json!({ "recent_days": 30 }));
+    let mut lately = expect(&|p| p.taken.is_some_and(|t| t >= now - 30 * 86400) && p.path != "mobile/jolla.jpg");
+    lately.insert("jolla.jpg".into());
+    assert_eq!(members(&api, recent), lately);
+    let tag = ok(api.call("SYNO.Foto.Browse.GeneralTag", "create", 1, &[("name", "\"Iceland\"")]))["tag"]["id"]
+        .as_i64()
+        .unwrap();
+    ok(api.call("SYNO.Foto.Browse.Item", "add_tag", 5, &[("id", &format!("[{jolla}]")), ("tag", &format!("[{tag}]"))]));
+    let five_stars = create(&api, "Five stars", &json!({ "rating": [5] }));
+    assert_eq!(members(&api, five_stars), BTreeSet::from(["Canon_40D.jpg".into(), "Pentax_K10D.jpg".into()]));
+    let described = create(&api, "Harbour", &json!({ "keyword": "harbour" }));
+    assert_eq!(members(&api, described), BTreeSet::from(["jolla.jpg".to_string()]));
+    let tagged = create(&api, "Iceland", &json!({ "general_tag": [tag] }));
+    assert_eq!(members(&api, tagged), BTreeSet::from(["jolla.jpg".to_string()]));
+
+    // All and any.
+    let both = json!({ "camera": [facet_id(&api, "camera", nikon)], "iso": { "min": 64, "max": 64 } });
+    let all = create(&api, "P6000 at ISO 64", &both);
+    assert_eq!(members(&api, all), expect(&|p| p.camera == nikon && p.iso == Some(64.0)));
+    let mut either = both.clone();
+    either["policy"] = json!("any");
+    let any = create(&api, "P6000 or ISO 64", &either);
+    assert_eq!(members(&api, any), expect(&|p| p.camera == nikon || p.iso == Some(64.0)));
+    let peeked =
+        ok(api.call("SYNO.Foto.Browse.ConditionAlbum", "peek_item_count", 1, &[("condition", &either.to_string())]));
+    assert_eq!(peeked["count"].as_u64().unwrap() as usize, members(&api, any).len());
+
+    // Edited in and out: a photo rated 5 joins at once, and leaves when the rating goes.
+    let jolla_rated = BTreeSet::from(["Canon_40D.jpg".into(), "Pentax_K10D.jpg".into(), "jolla.jpg".to_string()]);
+    set(jolla, &[("rating", "5")]);
+    assert_eq!(members(&api, five_stars), jolla_rated);
+    set(canon, &[("rating", "0")]);
+    assert_eq!(members(&api, five_stars), BTreeSet::from(["Pentax_K10D.jpg".into(), "jolla.jpg".to_string()]));
+
+    // The condition reads back as it was given, and can be changed.
+    let got = list(&api.call("SYNO.Foto.Browse.ConditionAlbum", "get", 1, &[("id", &format!("[{any}]"))]))[0].clone();
+    assert_eq!(got["condition"]["policy"], "any");
+    assert_eq!(got["condition"]["iso"], json!({ "min": 64.0, "max": 64.0 }));
+    assert_eq!(got["condition"]["camera"], either["camera"]);
+    let changed = api.call(
+        "SYNO.Foto.Browse.ConditionAlbum",
+        "set_condition",
+        1,
+        &[("id", &five_stars.to_string()), ("condition", &json!({ "rating": [5], "keyword": "pentax" }).to_string())],
+    );
+    ok(changed);
+    assert_eq!(members(&api, five_stars), BTreeSet::from(["Pentax_K10D.jpg".to_string()]));
+    let conditioned =
+        list(&api.call("SYNO.Foto.Browse.ConditionAlbum", "list", 1, &[("offset", "0"), ("limit", "100")])).len();
+    let albums = list(&api.call("SYNO.Foto.Browse.Album", "list", 4, &[("offset", "0"), ("limit", "100")])).len();
+    assert_eq!((conditioned, albums), (17, 17), "each created album, listed by both APIs");
+
+    // Bad conditions: an unknown key, nothing at all, a folder that is not the caller's.
+    for bad in [json!({ "colour": ["red"] }), json!({}), json!({ "folder_filter": [999999] })] {
+        let refused = api.call(
+            "SYNO.Foto.Browse.ConditionAlbum",
+            "create",
+            1,
+            &[("name", "\"bad\""), ("condition", &bad.to_string())],
+        );
+        assert_eq!(refused["success"], false, "{bad}: {refused}");
+    }
+    // No photo goes into or out of a condition album by hand.
+    let added = api.call(
+        "SYNO.Foto.Browse.NormalAlbum",
+        "add_item",
+        1,
+        &[("id", &five_stars.to_string()), ("item", &format!("[{canon}]"))],
+    );
+    assert_eq!(error_code(&added), 642);
+
+    // Nobody else sees it, lists it or changes it: 642, as for one that does not exist.
+    let mut other = Api::new(&daemon.base_url());
+    assert_eq!(other.login(bob.name, bob.password)["success"], true);
+    assert!(list(&other.call("SYNO.Foto.Browse.ConditionAlbum", "list", 1, &[("offset", "0"), ("limit", "100")]))
+        .is_empty());
+    let album = five_stars.to_string();
+    for (api_name, method, params) in [
+        ("SYNO.Foto.Browse.ConditionAlbum", "get", vec![("id", format!("[{album}]"))]),
+        ("SYNO.Foto.Browse.Album", "get", vec![("id", format!("[{album}]"))]),
+        (
+            "SYNO.Foto.Browse.Item",
+            "list",
+            vec![("album_id", album.clone()), ("offset", "0".into()), ("limit", "9".into())],
+        ),
+        (
+            "SYNO.Foto.Browse.ConditionAlbum",
+            "set_condition",
+            vec![("id", album.clone()), ("condition", r#"{"rating":[1]}"#.into())],
+        ),
+    ] {
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(error_code(&other.call(api_name, method, 1, &params)), 642, "{api_name} {method}");
+    }
+    assert_eq!(members(&api, five_stars), BTreeSet::from(["Pentax_K10D.jpg".to_string()]), "bob changed nothing");
+
+    // Shared by a link like any album: its holder sees what the condition holds now, and nothing else.
+    let link = ok(api.call(
+        "SYNO.Foto.Sharing.Passphrase",
+        "set_shared",
+        1,
+        &[("policy", "\"album\""), ("album_id", &five_stars.to_string()), ("enabled", "true")],
+    ));
+    let holder = LinkHolder::new(&daemon.base_url(), link["passphrase"].as_str().unwrap(), Naming::Header);
+    assert_eq!(holder.listed_names(), Ok(vec!["Pentax_K10D.jpg".to_string()]));
+    set(canon, &[("rating", "5"), ("description", "\"pentax envy\"")]);
+    assert_eq!(holder.listed_names(), Ok(vec!["Canon_40D.jpg".to_string(), "Pentax_K10D.jpg".to_string()]));
+}
