@@ -5,7 +5,11 @@ starts `photosd serve` on it, logs in as the first user (a real account, through
 and `Browse.Timeline get`. Also prints the daemon's RSS when idle. Run as root (it makes the account).
 
     tests/bench/api_bench.py [--items 1000000] [--users 10] [--dir /tmp/photosd-api-bench] [--requests 2000]
-                             [--while-indexing] [--bench-set target/bench-set]
+                             [--while-indexing] [--bench-set target/bench-set] [--condition-album]
+
+--condition-album also makes a condition album that holds every photo of the user's space (their camera, as a
+condition: items/users photos, 100,000 by default), and measures listing it (first, middle and last page),
+counting it, and listing the user's albums with it.
 
 --while-indexing runs the same requests a second time while the daemon indexes the benchmark set at full speed:
 its photos are dropped into the user's Photos folder, round after round (each round's JPEGs made unique by a
@@ -162,6 +166,32 @@ def measure(base, sid, per_user, requests):
     return rows
 
 
+def measure_condition_album(base, sid, token, per_user, requests):
+    """Makes a condition album of every photo the user has (by camera) and measures reading it."""
+    filters = json.load(urllib.request.urlopen(f"{base}?api=SYNO.Foto.Search.Filter&version=2&method=list&_sid={sid}"))
+    camera = filters["data"]["camera"][0]["id"]
+    form = urllib.parse.urlencode({"api": "SYNO.Foto.Browse.ConditionAlbum", "version": 1, "method": "create",
+                                   "name": '"Every photo"', "condition": json.dumps({"camera": [camera]}),
+                                   "_sid": sid}).encode()
+    request = urllib.request.Request(base, form, headers={"X-SYNO-TOKEN": token})
+    created = json.load(urllib.request.urlopen(request))
+    if not created.get("success"):
+        sys.exit(f"cannot create the condition album: {created}")
+    album = created["data"]["album"]
+    if album["item_count"] != per_user:
+        sys.exit(f"the condition album holds {album['item_count']} photos, not {per_user}")
+    rows = []
+    for label, offset in [("first page", 0), ("middle page", per_user // 2), ("last page", per_user - 100)]:
+        url = (f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=list&album_id={album['id']}&limit=100"
+               f"&offset={offset}&sort_by=takentime&sort_direction=desc&additional=%5B%22thumbnail%22%5D&_sid={sid}")
+        rows.append((f"condition album of {per_user}: Browse.Item list album_id, limit 100, {label}", *hey(url, requests)))
+    url = f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=count&album_id={album['id']}&_sid={sid}"
+    rows.append((f"condition album of {per_user}: Browse.Item count album_id", *hey(url, requests)))
+    url = f"{base}?api=SYNO.Foto.Browse.Album&version=4&method=list&offset=0&limit=100&_sid={sid}"
+    rows.append(("Browse.Album list (the condition album's count and cover)", *hey(url, requests)))
+    return rows
+
+
 def table(rows, requests):
     print("| request | p50 ms | p99 ms | 200 answers |")
     print("|---|---|---|---|")
@@ -177,6 +207,7 @@ def main():
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--while-indexing", action="store_true", help="measure again while the bench set is indexed")
     ap.add_argument("--bench-set", default=os.path.join(ROOT, "target", "bench-set"))
+    ap.add_argument("--condition-album", action="store_true", help="measure a condition album of every photo")
     args = ap.parse_args()
     ensure_tools()
     if args.while_indexing:
@@ -187,13 +218,16 @@ def main():
     try:
         base = f"http://127.0.0.1:{port}/photo/webapi/entry.cgi"
         form = urllib.parse.urlencode({"api": "SYNO.API.Auth", "version": 7, "method": "login", "account": USER,
-                                       "passwd": PASSWORD, "format": "sid"}).encode()
-        sid = json.load(urllib.request.urlopen(base, form))["data"]["sid"]
+                                       "passwd": PASSWORD, "format": "sid", "enable_syno_token": "yes"}).encode()
+        session = json.load(urllib.request.urlopen(base, form))["data"]
+        sid, token = session["sid"], session.get("synotoken", "")
         count = json.load(urllib.request.urlopen(f"{base}?api=SYNO.Foto.Browse.Item&version=5&method=count&_sid={sid}"))
         per_user = count["data"]["count"]
         time.sleep(3)
         idle = rss_mb(daemon.pid)
         rows = measure(base, sid, per_user, args.requests)
+        if args.condition_album:
+            rows += measure_condition_album(base, sid, token, per_user, args.requests)
         after = rss_mb(daemon.pid)
         busy = None
         if args.while_indexing:
@@ -210,7 +244,7 @@ def main():
         daemon.terminate()
         daemon.wait()
     print(f"\ncommand: tests/bench/api_bench.py --items {args.items} --users {args.users} --requests {args.requests}"
-          + (" --while-indexing" if args.while_indexing else ""))
+          + (" --while-indexing" if args.while_indexing else "") + (" --condition-album" if args.condition_album else ""))
     print(f"library: {args.items} items in {args.users} spaces; the logged-in user's space holds {per_user}\n")
     print("idle:\n")
     table(rows, args.requests)

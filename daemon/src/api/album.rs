@@ -189,6 +189,12 @@ fn error_list(refused: &[i64]) -> Value {
 }
 
 pub(super) async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[String]) -> Result<Vec<Value>, ApiError> {
+    let mut counted = rows.to_vec();
+    let rows = match rows.iter().any(|a| a.condition.is_some()) {
+        true => ctx.app.db.call(move |db| db.count_condition_albums(&mut counted).map(|()| counted)).await?,
+        false => counted,
+    };
+    let rows = &rows[..];
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let found = ctx.app.db.call(move |db| db.links_of(LinkKind::Album, &ids)).await?;
     let links: Vec<Option<&ShareLink>> = rows.iter().map(|a| found.iter().find(|l| l.album_id == Some(a.id))).collect();

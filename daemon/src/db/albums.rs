@@ -139,7 +139,7 @@ impl Db {
     }
 
     /// `owner_uid`'s albums of the space `space_id`, all (temporary ones left out) or those of `ids`, one page in
-    /// the order asked for.
+    /// the order asked for. A condition album's count, times and cover are left empty (`count_condition_albums`).
     #[allow(clippy::too_many_arguments)]
     pub fn albums(
         &self,
@@ -178,25 +178,30 @@ impl Db {
              GROUP BY a.id ORDER BY {order} LIMIT ? OFFSET ?"
         ))?;
         let rows = stmt.query_map(params_from_iter(values), album_row)?;
-        let mut albums: Vec<AlbumRow> = rows.collect::<Result<_, _>>()?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Fills in what the condition albums among `albums` hold now (count, first and last taken time, cover), in
+    /// their owner's whole space: `albums` leaves them empty, since a caller that only needs the condition (a
+    /// list of its items) should not pay for two passes over its members.
+    pub fn count_condition_albums(&self, albums: &mut [AlbumRow]) -> Result<(), DbError> {
+        let conn = self.read();
         for album in albums.iter_mut() {
-            if let Some(condition) = &album.condition {
-                // What the query holds now, in the owner's whole space.
-                let (filter, values) = where_clause(&Reach::whole(album.space_id), condition);
-                let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT count(*), min(i.taken_ts), max(i.taken_ts),
-                            (SELECT i.id FROM item i WHERE {filter} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1)
-                     FROM item i WHERE {filter}"
-                ))?;
-                let doubled = values.iter().chain(&values).cloned();
-                let (count, start, end, cover) = stmt.query_row(params_from_iter(doubled), |r| {
-                    Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?, r.get(3)?))
-                })?;
-                (album.item_count, album.start_time, album.end_time, album.cover_id) =
-                    (count, start.unwrap_or(0), end.unwrap_or(0), cover);
-            }
+            let Some(condition) = &album.condition else { continue };
+            let (filter, values) = where_clause(&Reach::whole(album.space_id), condition);
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT count(*), min(i.taken_ts), max(i.taken_ts),
+                        (SELECT i.id FROM item i WHERE {filter} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1)
+                 FROM item i WHERE {filter}"
+            ))?;
+            let doubled = values.iter().chain(&values).cloned();
+            let (count, start, end, cover) = stmt.query_row(params_from_iter(doubled), |r| {
+                Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?, r.get(3)?))
+            })?;
+            (album.item_count, album.start_time, album.end_time, album.cover_id) =
+                (count, start.unwrap_or(0), end.unwrap_or(0), cover);
         }
-        Ok(albums)
+        Ok(())
     }
 
     pub fn count_albums(&self, owner_uid: u32, space_id: i64) -> Result<i64, DbError> {
