@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use photosd_tests::api_library::{list, ok, GROUP};
 use photosd_tests::link_client::{LinkHolder, Naming};
+use photosd_tests::live::{write_live_pair, ID};
 use photosd_tests::{corpus, error_code, test_user, wait_for, Api, Daemon, Library};
 use serde_json::{json, Value};
 
@@ -139,6 +140,12 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
         copy(corpus().join(SAMPLES).join(&photo.path), lib.photos().join("exif-samples").join(&photo.path));
     }
     copy(corpus().join(VIDEO), lib.photos().join(file_name(VIDEO)));
+    // A Live Photo at the top: its video half is a video file that no album lists on its own.
+    write_live_pair(&lib.photos(), "IMG_0001", ID, ID);
+    for half in ["IMG_0001.JPG", "IMG_0001.MOV"] {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(utc(1990, 1, 1, 0) as u64);
+        std::fs::File::options().write(true).open(lib.photos().join(half)).unwrap().set_modified(at).unwrap();
+    }
     std::fs::create_dir_all(lib.photos_of(bob.name)).unwrap();
     let daemon = start(&lib);
     let mut api = Api::new(&daemon.base_url());
@@ -248,6 +255,16 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     set(canon, &[("rating", "0")]);
     assert_eq!(members(&api, five_stars), BTreeSet::from(["Pentax_K10D.jpg".into(), "jolla.jpg".to_string()]));
 
+    // The folders are where the album looks: with "any", its conditions are joined inside them (here the top
+    // folder only: the five-star jolla.jpg and exif-org/canon-ixus.jpg are in subfolders).
+    let inside = json!({ "folder_filter": [samples], "rating": [5], "keyword": "canon", "policy": "any" });
+    let top_any = create(&api, "Top folder, five stars or Canon", &inside);
+    let expected: BTreeSet<String> =
+        ["Pentax_K10D.jpg", "Canon_40D.jpg", "Canon_DIGITAL_IXUS_400.jpg", "Canon_PowerShot_S40.jpg"]
+            .map(String::from)
+            .into();
+    assert_eq!(members(&api, top_any), expected);
+
     // The condition reads back as it was given, and can be changed.
     let got = list(&api.call("SYNO.Foto.Browse.ConditionAlbum", "get", 1, &[("id", &format!("[{any}]"))]))[0].clone();
     assert_eq!(got["condition"]["policy"], "any");
@@ -264,10 +281,26 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     let conditioned =
         list(&api.call("SYNO.Foto.Browse.ConditionAlbum", "list", 1, &[("offset", "0"), ("limit", "100")])).len();
     let albums = list(&api.call("SYNO.Foto.Browse.Album", "list", 4, &[("offset", "0"), ("limit", "100")])).len();
-    assert_eq!((conditioned, albums), (17, 17), "each created album, listed by both APIs");
+    let normal = list(&api.call("SYNO.Foto.Browse.NormalAlbum", "list", 1, &[("offset", "0"), ("limit", "100")])).len();
+    assert_eq!((conditioned, albums, normal), (18, 18, 0), "each created album, listed by Album and ConditionAlbum");
+    // Renamed as any album is (ConditionAlbum has no set_name of its own).
+    let renamed = api.call(
+        "SYNO.Foto.Browse.Album",
+        "set_name",
+        1,
+        &[("id", &format!("[{top_any}]")), ("name", "\"Top picks\"")],
+    );
+    ok(renamed);
 
     // Bad conditions: an unknown key, nothing at all, a folder that is not the caller's.
-    for bad in [json!({ "colour": ["red"] }), json!({}), json!({ "folder_filter": [999999] })] {
+    for bad in [
+        json!({ "colour": ["red"] }),
+        json!({}),
+        json!({ "folder_filter": [999999] }),
+        json!({ "time": [{}] }),
+        json!({ "time": [{ "start": 0 }, { "end_time": 5 }] }),
+        json!({ "iso": { "minimum": 100 } }),
+    ] {
         let refused = api.call(
             "SYNO.Foto.Browse.ConditionAlbum",
             "create",
@@ -319,6 +352,29 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     ));
     let holder = LinkHolder::new(&daemon.base_url(), link["passphrase"].as_str().unwrap(), Naming::Header);
     assert_eq!(holder.listed_names(), Ok(vec!["Pentax_K10D.jpg".to_string()]));
+    // A link to the videos album reaches its video, and not the video half of the Live Photo, whose photo the
+    // album does not hold (the half is a video file of its own).
+    let videos_link = ok(api.call(
+        "SYNO.Foto.Sharing.Passphrase",
+        "set_shared",
+        1,
+        &[("policy", "\"album\""), ("album_id", &videos.to_string()), ("enabled", "true")],
+    ));
+    let videos_holder = LinkHolder::new(&daemon.base_url(), videos_link["passphrase"].as_str().unwrap(), Naming::Header);
+    assert_eq!(videos_holder.listed_names(), Ok(vec![file_name(VIDEO)]));
+    let half: i64 =
+        lib.db().query_row("SELECT id FROM item WHERE filename = 'IMG_0001.MOV'", [], |r| r.get(0)).unwrap();
+    for (api_name, method, params) in [
+        ("SYNO.Foto.Browse.Item", "get", vec![("id", format!("[{half}]"))]),
+        ("SYNO.Foto.Download", "download", vec![("unit_id", format!("[{half}]"))]),
+        ("SYNO.Foto.Thumbnail", "get", vec![("id", half.to_string()), ("size", "sm".into()), ("type", "unit".into())]),
+    ] {
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = videos_holder.call(api_name, method, 1, &params);
+        assert_eq!(answer["success"], false, "{api_name} {method} of the video half: {answer}");
+    }
+    let seen = ok(holder.call("SYNO.Foto.Browse.Album", "get", 4, &[("id", &format!("[{five_stars}]"))]));
+    assert_eq!(seen["list"][0]["condition"], json!({}), "the holder sees the photos, not the condition");
     set(canon, &[("rating", "5"), ("description", "\"pentax envy\"")]);
     assert_eq!(holder.listed_names(), Ok(vec!["Canon_40D.jpg".to_string(), "Pentax_K10D.jpg".to_string()]));
 }

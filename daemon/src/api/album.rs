@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::scope::Scope;
 use super::{Call, Ctx, Reply};
-use crate::db::{AlbumRow, AlbumSort, ItemSort, LinkKind, Reach, ShareLink};
+use crate::db::{AlbumRow, AlbumSort, Albums, ItemSort, LinkKind, Reach, ShareLink};
 use crate::domain::{ItemQuery, Role};
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
@@ -23,6 +23,8 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let access = ctx.access(&space).await?;
     let db = &ctx.app.db;
     let category = p.opt_str("category")?;
+    // NormalAlbum's lists hold only what photos can be added to; Album's, both kinds.
+    let which = if call.api.ends_with(".NormalAlbum") { Albums::Normal } else { Albums::All };
     match call.method.as_str() {
         "list" if matches!(category.as_deref(), Some("shared" | "shared_with_others")) => {
             let (offset, limit) = p.page()?;
@@ -39,7 +41,7 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let (offset, limit) = p.page()?;
             let (sort, descending) = sort(p)?;
             let (uid, space_id) = (access.album_owner()?, space.id);
-            let rows = db.call(move |db| db.albums(uid, space_id, None, sort, descending, offset, limit)).await?;
+            let rows = db.call(move |db| db.albums(uid, space_id, which, sort, descending, offset, limit)).await?;
             let mut list = albums_json(ctx, &rows, &p.strings("additional")?).await?;
             if category.as_deref() == Some("normal_share_with_me") {
                 // The caller's own, then those shared with them (Home Assistant's library asks for both).
@@ -49,10 +51,13 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         "count" => {
             let (uid, space_id) = (access.album_owner()?, space.id);
-            Ok(Reply::Data(json!({ "count": db.call(move |db| db.count_albums(uid, space_id)).await? })))
+            Ok(Reply::Data(json!({ "count": db.call(move |db| db.count_albums(uid, space_id, which)).await? })))
         }
         "get" => {
             let rows = access.albums(&p.ids("id")?).await?;
+            if which == Albums::Normal && rows.iter().any(|a| a.condition.is_some()) {
+                return Err(ApiError::not_found("a condition album"));
+            }
             Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
         }
         "create" => {
@@ -149,7 +154,7 @@ async fn shared_with_me_json(ctx: &Ctx, additional: &[String]) -> Result<Vec<Val
         let rows = ctx
             .app
             .db
-            .call(move |db| db.albums(owner, space_id, Some(&[album_id]), AlbumSort::CreateTime, true, 0, 1))
+            .call(move |db| db.albums(owner, space_id, Albums::Ids(&[album_id]), AlbumSort::CreateTime, true, 0, 1))
             .await?;
         for mut album in albums_json(ctx, &rows, additional).await? {
             album["sharing_info"]["permission"] = role.flags(false);
@@ -168,7 +173,7 @@ pub(super) fn album_name(p: &Params) -> Result<String, ApiError> {
     Ok(name)
 }
 
-fn sort(p: &Params) -> Result<(AlbumSort, bool), ApiError> {
+pub(super) fn sort(p: &Params) -> Result<(AlbumSort, bool), ApiError> {
     let sort = match p.opt_str("sort_by")?.as_deref() {
         None | Some("default" | "create_time" | "album_type" | "share_status") => AlbumSort::CreateTime,
         Some("album_name") => AlbumSort::Name,
@@ -195,6 +200,7 @@ pub(super) async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[Stri
         false => counted,
     };
     let rows = &rows[..];
+    let by_link = matches!(ctx.principal, crate::service::principal::Principal::Link(_));
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let found = ctx.app.db.call(move |db| db.links_of(LinkKind::Album, &ids)).await?;
     let links: Vec<Option<&ShareLink>> = rows.iter().map(|a| found.iter().find(|l| l.album_id == Some(a.id))).collect();
@@ -235,7 +241,11 @@ pub(super) async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[Stri
                 "sort_by": "default",
                 "sort_direction": "default",
                 "cant_migrate_condition": {},
-                "condition": a.condition.as_ref().map_or(json!({}), super::condition::condition_json),
+                // A link's holder sees the album's photos, not how its owner chose them.
+                "condition": match &a.condition {
+                    Some(condition) if !by_link => super::condition::condition_json(condition),
+                    _ => json!({}),
+                },
                 "version": a.version,
             });
             if let Some(cover) = cover_rows.iter().find(|r| Some(r.id) == a.cover_id) {

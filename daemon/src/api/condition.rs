@@ -23,6 +23,9 @@ const RANGED: [(&str, Facet); 4] = [
     ("exposure_time", Facet::ExposureTime),
 ];
 
+/// The most date ranges one condition may hold (each is two values bound at every read).
+const MAX_RANGES: usize = 50;
+
 /// The keys a condition may hold; any other is refused, so that a misspelt key never widens an album to all.
 const KEYS: [&str; 20] = [
     "folder_filter",
@@ -53,6 +56,30 @@ pub async fn condition_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<Ite
     let condition: Map<String, Value> = p.opt_json("condition")?.ok_or_else(|| ApiError::missing("condition"))?;
     if let Some(unknown) = condition.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(ApiError::missing(format!("condition: unknown key {unknown}")));
+    }
+    // Every range must bound something, in its own keys: a malformed one would be an open range, which
+    // matches every photo that has the value.
+    if let Some(times) = condition.get("time") {
+        let list = times.as_array().filter(|l| !l.is_empty() && l.len() <= MAX_RANGES);
+        let bounded = |range: &Value| {
+            range.as_object().is_some_and(|r| {
+                r.keys().all(|k| k == "start_time" || k == "end_time")
+                    && r.values().all(|v| v.is_i64() || v.is_null())
+                    && r.values().any(Value::is_i64)
+            })
+        };
+        if !list.is_some_and(|l| l.iter().all(bounded)) {
+            return Err(ApiError::missing("condition: time"));
+        }
+    }
+    for (name, _) in RANGED {
+        let Some(Value::Object(range)) = condition.get(name) else { continue };
+        if !(range.keys().all(|k| k == "min" || k == "max")
+            && range.values().all(|v| v.is_number() || v.is_null())
+            && range.values().any(Value::is_number))
+        {
+            return Err(ApiError::missing(format!("condition: {name}")));
+        }
     }
     // What a filter reads is read by the filter's own parser; the rest here.
     let mut ranges = Vec::new();

@@ -10,7 +10,7 @@ use super::condition::condition_query;
 use super::error::ApiError;
 use super::scope::Scope;
 use super::{Call, Ctx, Reply};
-use crate::db::{AlbumRow, AlbumSort};
+use crate::db::{AlbumRow, Albums};
 use crate::domain::Role;
 
 /// `ConditionAlbum`'s own methods; `get`, `delete` and `set_name` are `Browse.Album`'s.
@@ -43,16 +43,16 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let reach = access.reach(Role::View).await?;
             Ok(Reply::Data(json!({ "count": db.call(move |db| db.count_items(&reach, &query)).await? })))
         }
-        "list" | "count" => {
-            let mut rows =
-                db.call(move |db| db.albums(uid, space_id, None, AlbumSort::CreateTime, true, 0, i64::MAX)).await?;
-            rows.retain(|a| a.condition.is_some());
-            if method == "count" {
-                return Ok(Reply::Data(json!({ "count": rows.len() })));
-            }
+        "list" => {
             let (offset, limit) = p.page()?;
-            let page: Vec<AlbumRow> = rows.into_iter().skip(offset as usize).take(limit as usize).collect();
-            Ok(Reply::Data(json!({ "list": albums_json(ctx, &page, &p.strings("additional")?).await? })))
+            let (sort, descending) = super::album::sort(p)?;
+            let rows =
+                db.call(move |db| db.albums(uid, space_id, Albums::Condition, sort, descending, offset, limit)).await?;
+            Ok(Reply::Data(json!({ "list": albums_json(ctx, &rows, &p.strings("additional")?).await? })))
+        }
+        "count" => {
+            let count = db.call(move |db| db.count_albums(uid, space_id, Albums::Condition)).await?;
+            Ok(Reply::Data(json!({ "count": count })))
         }
         "get" => {
             let mut rows = access.albums(&p.ids("id")?).await?;

@@ -29,6 +29,30 @@ pub struct AlbumRow {
     pub condition: Option<ItemQuery>,
 }
 
+/// Which of a user's albums a list takes: all of them (but the temporary ones), one kind, or some by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Albums<'a> {
+    All,
+    Normal,
+    Condition,
+    Ids(&'a [i64]),
+}
+
+impl Albums<'_> {
+    /// The SQL condition on `a` and its values.
+    fn clause(self) -> (String, Vec<Value>) {
+        match self {
+            Albums::All => (" AND a.temporary = 0".into(), Vec::new()),
+            Albums::Normal => (" AND a.temporary = 0 AND a.condition IS NULL".into(), Vec::new()),
+            Albums::Condition => (" AND a.temporary = 0 AND a.condition IS NOT NULL".into(), Vec::new()),
+            Albums::Ids(ids) => (
+                format!(" AND a.id IN ({})", vec!["?"; ids.len()].join(",")),
+                ids.iter().map(|&i| Value::from(i)).collect(),
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlbumSort {
     Name,
@@ -138,25 +162,21 @@ impl Db {
         Ok(())
     }
 
-    /// `owner_uid`'s albums of the space `space_id`, all (temporary ones left out) or those of `ids`, one page in
-    /// the order asked for. A condition album's count, times and cover are left empty (`count_condition_albums`).
+    /// `owner_uid`'s albums of the space `space_id` (`which` of them), one page in the order asked for. A condition album's count, times and cover are left empty (`count_condition_albums`).
     #[allow(clippy::too_many_arguments)]
     pub fn albums(
         &self,
         owner_uid: u32,
         space_id: i64,
-        ids: Option<&[i64]>,
+        which: Albums,
         sort: AlbumSort,
         descending: bool,
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AlbumRow>, DbError> {
         let mut values: Vec<Value> = vec![owner_uid.into(), space_id.into()];
-        let mut only = " AND a.temporary = 0".to_string();
-        if let Some(ids) = ids {
-            only = format!(" AND a.id IN ({})", vec!["?"; ids.len()].join(","));
-            values.extend(ids.iter().map(|&i| Value::from(i)));
-        }
+        let (only, more) = which.clause();
+        values.extend(more);
         let direction = if descending { "DESC" } else { "ASC" };
         let order = match sort {
             AlbumSort::Name => format!("a.name COLLATE NOCASE {direction}, a.id {direction}"),
@@ -204,10 +224,12 @@ impl Db {
         Ok(())
     }
 
-    pub fn count_albums(&self, owner_uid: u32, space_id: i64) -> Result<i64, DbError> {
+    pub fn count_albums(&self, owner_uid: u32, space_id: i64, which: Albums) -> Result<i64, DbError> {
+        let (only, more) = which.clause();
+        let values = [Value::from(owner_uid), Value::from(space_id)].into_iter().chain(more);
         Ok(self.read().query_row(
-            "SELECT count(*) FROM album WHERE owner_uid = ?1 AND space_id = ?2 AND temporary = 0",
-            params![owner_uid, space_id],
+            &format!("SELECT count(*) FROM album a WHERE a.owner_uid = ? AND a.space_id = ?{only}"),
+            params_from_iter(values),
             |r| r.get(0),
         )?)
     }

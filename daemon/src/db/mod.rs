@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use albums::{AlbumRow, AlbumSort};
+pub use albums::{AlbumRow, AlbumSort, Albums};
 pub use browse::{ItemFile, ItemRow, ItemSort};
 pub use concepts::{ConceptRow, SubjectSource};
 pub use edits::ItemEdit;

@@ -77,13 +77,18 @@ impl Reach {
         if let Some(condition) = &self.album_condition {
             // The item, or the photo whose video half it is, matches the condition (`matching` names the item
             // `i`, so it runs in a subquery of its own).
+            // Membership is decided on the items albums list (a Live Photo's video half only through its photo),
+            // in this space.
             let (matched, more) = matching(condition).unwrap_or_else(|| ("0".into(), Vec::new()));
-            sql.push_str(&format!(
-                " AND ({alias}.id IN (SELECT i.id FROM item i WHERE {matched})
-                       OR {alias}.live_photo_id IN (SELECT i.id FROM item i WHERE {matched}))"
-            ));
-            values.extend(more.clone());
-            values.extend(more);
+            let members = format!(
+                "SELECT i.id FROM item i WHERE i.space_id = ? AND i.live_photo_id IS NULL AND i.state <> 'missing'
+                   AND {matched}"
+            );
+            sql.push_str(&format!(" AND ({alias}.id IN ({members}) OR {alias}.live_photo_id IN ({members}))"));
+            for _ in 0..2 {
+                values.push(self.space_id.into());
+                values.extend(more.iter().cloned());
+            }
         } else if let Some(album) = self.album {
             sql.push_str(&format!(
                 " AND ({alias}.id IN (SELECT item_id FROM album_item WHERE album_id = ?)
@@ -136,8 +141,8 @@ fn marks(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 
-/// What a filter asks of an item, as one parenthesised condition: the ids, the album and a conditional album's
-/// stored query always, then the other conditions, all or any of them (`ItemQuery::any`).
+/// What a filter asks of an item, as one parenthesised condition: the ids, the album, a conditional album's
+/// stored query and its folders always, then the other conditions, all or any of them (`ItemQuery::any`).
 fn matching(filter: &ItemQuery) -> Option<(String, Vec<Value>)> {
     let mut always = Conditions::default();
     if let Some(ids) = &filter.ids {
@@ -149,20 +154,17 @@ fn matching(filter: &ItemQuery) -> Option<(String, Vec<Value>)> {
     if let Some((stored, values)) = filter.within.as_deref().and_then(matching) {
         always.push(stored, values);
     }
+    // The folders are where a condition album looks, not one of its conditions: with `any`, the conditions
+    // are joined inside them.
+    in_folders(filter, &mut always);
     if let Some((conditions, values)) = conditions(filter).joined(filter.any) {
         always.push(conditions, values);
     }
     always.joined(false)
 }
 
-/// The conditions a filter combines with `any` or all.
-fn conditions(filter: &ItemQuery) -> Conditions {
-    let mut c = Conditions::default();
-    c.one_of("i.type", filter.types.iter().map(|t| t.clone().into()).collect());
-    c.one_of("coalesce(i.rating, 0)", filter.ratings.iter().map(|&r| r.into()).collect());
-    if let Some(folder) = filter.folder_id {
-        c.push("i.folder_id = ?".into(), [folder.into()]);
-    }
+/// A conditional album's source: the items of some folders, or of those folders and every folder under them.
+fn in_folders(filter: &ItemQuery, c: &mut Conditions) {
     if !filter.folder_ids.is_empty() {
         let list = Value::Text(serde_json::to_string(&filter.folder_ids).unwrap_or_else(|_| "[]".into()));
         if filter.subfolders {
@@ -178,6 +180,16 @@ fn conditions(filter: &ItemQuery) -> Conditions {
         } else {
             c.push("i.folder_id IN (SELECT value FROM json_each(?))".into(), [list]);
         }
+    }
+}
+
+/// The conditions a filter combines with `any` or all.
+fn conditions(filter: &ItemQuery) -> Conditions {
+    let mut c = Conditions::default();
+    c.one_of("i.type", filter.types.iter().map(|t| t.clone().into()).collect());
+    c.one_of("coalesce(i.rating, 0)", filter.ratings.iter().map(|&r| r.into()).collect());
+    if let Some(folder) = filter.folder_id {
+        c.push("i.folder_id = ?".into(), [folder.into()]);
     }
     match (filter.start_time, filter.end_time) {
         (Some(start), Some(end)) => c.push("i.taken_ts >= ? AND i.taken_ts < ?".into(), [start.into(), end.into()]),
@@ -197,7 +209,8 @@ fn conditions(filter: &ItemQuery) -> Conditions {
         }
     }
     if let Some(days) = filter.recent_days {
-        c.push("i.taken_ts >= CAST(strftime('%s', 'now') AS INTEGER) - 86400 * ?".into(), [days.into()]);
+        // taken_ts is the local time of the photo read as UTC: so is the cut-off.
+        c.push("i.taken_ts >= CAST(strftime('%s', 'now', 'localtime') AS INTEGER) - 86400 * ?".into(), [days.into()]);
     }
     keyword(filter, &mut c);
     if let Some(text) = &filter.name_or_description {

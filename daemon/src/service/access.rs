@@ -13,7 +13,8 @@ use super::permissions::{is_under, Roles};
 use super::principal::{Principal, User};
 use crate::config::SpacesConfig;
 use crate::db::{
-    AlbumRow, AlbumSort, Db, FolderRow, ItemFile, ItemRow, LinkKind, PersonRow, Reach, ShareLink, Space, SpaceKind,
+    AlbumRow, AlbumSort, Albums, Db, FolderRow, ItemFile, ItemRow, LinkKind, PersonRow, Reach, ShareLink, Space,
+    SpaceKind,
 };
 use crate::domain::{Error, Role};
 
@@ -225,7 +226,13 @@ impl SpaceAccess {
                 Some(id) => LinkUpload { folder: self.folder(id).await?.path, album_id: None },
                 None => LinkUpload { folder: shared_folder()?, album_id: None },
             },
-            (_, Some(album)) => LinkUpload { folder: default_folder.to_string(), album_id: Some(album) },
+            (_, Some(album)) => {
+                // A condition album holds what its condition matches: nothing is added to it by hand.
+                if self.db.call(move |db| db.album_condition(album)).await?.is_some() {
+                    return Err(Error::NotFound("upload".into()));
+                }
+                LinkUpload { folder: default_folder.to_string(), album_id: Some(album) }
+            }
             (LinkKind::Request, None) => LinkUpload { folder: shared_folder()?, album_id: None },
             (LinkKind::Album, None) => return Err(Error::NotFound("the shared album".into())),
         };
@@ -281,7 +288,7 @@ impl SpaceAccess {
         let (space_id, wanted, limit) = (self.space.id, ids.to_vec(), ids.len() as i64);
         let mut found = self
             .db
-            .call(move |db| db.albums(uid, space_id, Some(&wanted), AlbumSort::CreateTime, true, 0, limit))
+            .call(move |db| db.albums(uid, space_id, Albums::Ids(&wanted), AlbumSort::CreateTime, true, 0, limit))
             .await?;
         let present: HashSet<i64> = found.iter().map(|a| a.id).collect();
         if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {

@@ -13,7 +13,7 @@ use super::access::SpaceAccess;
 use super::login_guard::LoginGuard;
 use super::principal::{LinkGrant, User};
 use crate::config::Config;
-use crate::db::{now, Db, LinkKind, NewLink, ShareLink};
+use crate::db::{now, AlbumRow, Db, LinkKind, NewLink, ShareLink};
 use crate::domain::{Error, Member, Role};
 
 /// Characters of a passphrase: 62 letters and digits, so 16 of them carry 95 bits.
@@ -261,7 +261,11 @@ pub async fn create_request(
 ) -> Result<ShareLink, Error> {
     let owner = access.album_owner()?;
     let (album_id, folder_id) = match target {
-        Target::Album(id) => (Some(access.album(id).await?.id), None),
+        Target::Album(id) => match access.album(id).await? {
+            // A condition album holds what its condition matches: no request can add to it.
+            AlbumRow { condition: Some(_), .. } => return Err(Error::BadParameter("album_id".into())),
+            album => (Some(album.id), None),
+        },
         Target::Folder(id) => {
             let folder = access.folder(id).await?;
             access.require(&folder.path, Role::Upload)?;
