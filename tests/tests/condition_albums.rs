@@ -360,7 +360,8 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
         1,
         &[("policy", "\"album\""), ("album_id", &videos.to_string()), ("enabled", "true")],
     ));
-    let videos_holder = LinkHolder::new(&daemon.base_url(), videos_link["passphrase"].as_str().unwrap(), Naming::Header);
+    let videos_holder =
+        LinkHolder::new(&daemon.base_url(), videos_link["passphrase"].as_str().unwrap(), Naming::Header);
     assert_eq!(videos_holder.listed_names(), Ok(vec![file_name(VIDEO)]));
     let half: i64 =
         lib.db().query_row("SELECT id FROM item WHERE filename = 'IMG_0001.MOV'", [], |r| r.get(0)).unwrap();
