@@ -96,10 +96,8 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let id = p.ids("id")?.first().copied().ok_or_else(|| ApiError::missing("id"))?;
             let album = album_with(&access, id, Role::Download).await?;
             let reach = access.reach(Role::Download).await?;
-            let filter = match &album.condition {
-                Some(condition) => ItemQuery { within: Some(Box::new(condition.clone())), ..Default::default() },
-                None => ItemQuery { album_id: Some(album.id), ..Default::default() },
-            };
+            let mut filter = ItemQuery::default();
+            album.narrow(&mut filter);
             let reach = if album.condition.is_some() { reach } else { reach.within_album(album.id) };
             let limit = super::params::MAX_LIMIT;
             let items = db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, false, 0, limit)).await?;

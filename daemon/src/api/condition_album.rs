@@ -13,7 +13,7 @@ use super::{Call, Ctx, Reply};
 use crate::db::{AlbumRow, Albums};
 use crate::domain::Role;
 
-/// `ConditionAlbum`'s own methods; `get`, `delete` and `set_name` are `Browse.Album`'s.
+/// `ConditionAlbum`'s methods; renaming and deleting one are `Browse.Album`'s.
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     if ctx.scope != Scope::Personal {
         return Err(ApiError::NoSuchApi);

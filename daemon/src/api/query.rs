@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::params::Params;
 use super::Ctx;
-use crate::db::{AlbumRow, Space};
+use crate::db::Space;
 use crate::domain::Role;
 use crate::domain::{Area, Facet, ItemQuery};
 
@@ -38,11 +38,7 @@ pub fn facet_id(value: &str) -> i64 {
 pub async fn item_query(ctx: &Ctx, space: &Space, p: &Params) -> Result<ItemQuery, ApiError> {
     let mut filter = ItemQuery::default();
     if let Some(album) = p.opt_int("album_id")? {
-        // A condition album holds what its stored query matches; a normal one, its items.
-        match ctx.access(space).await?.album(album).await? {
-            AlbumRow { condition: Some(condition), .. } => filter.within = Some(Box::new(condition)),
-            AlbumRow { id, .. } => filter.album_id = Some(id),
-        }
+        ctx.access(space).await?.album(album).await?.narrow(&mut filter);
     }
     let folder = match p.opt_int("folder_id")? {
         Some(id) => Some(id),

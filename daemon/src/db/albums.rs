@@ -29,6 +29,16 @@ pub struct AlbumRow {
     pub condition: Option<ItemQuery>,
 }
 
+impl AlbumRow {
+    /// Narrows `filter` to this album's photos: what a condition album's condition matches, a normal album's items.
+    pub fn narrow(&self, filter: &mut ItemQuery) {
+        match &self.condition {
+            Some(condition) => filter.within = Some(Box::new(condition.clone())),
+            None => filter.album_id = Some(self.id),
+        }
+    }
+}
+
 /// Which of a user's albums a list takes: all of them (but the temporary ones), one kind, or some by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Albums<'a> {
@@ -76,10 +86,7 @@ fn album_row(r: &Row) -> rusqlite::Result<AlbumRow> {
         end_time: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
         cover_id: r.get(9)?,
         temporary: r.get(10)?,
-        // A query stored by another version in a shape this one cannot read matches nothing, rather than all.
-        condition: r.get::<_, Option<String>>(11)?.map(|json| {
-            serde_json::from_str(&json).unwrap_or(ItemQuery { ids: Some(Vec::new()), ..Default::default() })
-        }),
+        condition: r.get::<_, Option<String>>(11)?.map(|json| read_condition(&json)),
     })
 }
 
@@ -162,7 +169,8 @@ impl Db {
         Ok(())
     }
 
-    /// `owner_uid`'s albums of the space `space_id` (`which` of them), one page in the order asked for. A condition album's count, times and cover are left empty (`count_condition_albums`).
+    /// `owner_uid`'s albums of the space `space_id` (`which` of them), one page in the order asked for. A
+    /// condition album's count, times and cover are left empty (`count_condition_albums`).
     #[allow(clippy::too_many_arguments)]
     pub fn albums(
         &self,
