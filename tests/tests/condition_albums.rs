@@ -1,14 +1,16 @@
 //! Condition albums through the web API, on the corpus' camera JPEGs (`camera_jpeg/exif-samples`: 45 photos from
 //! about 40 cameras, four of them in subfolders) and a video. One album per kind of condition, each holding
 //! exactly what exiftool's reading of the corpus (`exiftool.json`) says it should; all and any; a photo edited
-//! into and out of an album; and nobody else sees or changes one.
+//! into and out of an album; and nobody else sees or changes one. Then the portal on the same library, in Chromium
+//! (`tests/e2e/condition_albums.test.mjs`): the condition editor with its live count, the automatic albums, and
+//! Settings; screenshots land in `target/e2e-screenshots/`.
 
 use std::collections::BTreeSet;
 
 use photosd_tests::api_library::{list, ok, GROUP};
 use photosd_tests::link_client::{LinkHolder, Naming};
 use photosd_tests::live::{write_live_pair, ID};
-use photosd_tests::{corpus, error_code, test_user, wait_for, Api, Daemon, Library};
+use photosd_tests::{corpus, error_code, test_user, wait_for, workspace, Api, Daemon, Library};
 use serde_json::{json, Value};
 
 const SAMPLES: &str = "camera_jpeg/exif-samples";
@@ -236,6 +238,17 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     let tagged = create(&api, "Iceland", &json!({ "general_tag": [tag] }));
     assert_eq!(members(&api, tagged), BTreeSet::from(["jolla.jpg".to_string()]));
 
+    // Suggestions for a field of the editor: the library's values with their ids, by a part of the name.
+    let suggested = ok(api.call(
+        "SYNO.Foto.Browse.ConditionAlbum",
+        "suggest",
+        1,
+        &[("field", "\"camera\""), ("keyword", "\"p60\"")],
+    ));
+    assert_eq!(suggested["list"], json!([{ "id": facet_id(&api, "camera", nikon), "name": nikon }]));
+    let unknown = api.call("SYNO.Foto.Browse.ConditionAlbum", "suggest", 1, &[("field", "\"colour\"")]);
+    assert_eq!(error_code(&unknown), 114);
+
     // All and any.
     let both = json!({ "camera": [facet_id(&api, "camera", nikon)], "iso": { "min": 64, "max": 64 } });
     let all = create(&api, "P6000 at ISO 64", &both);
@@ -283,6 +296,15 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     let albums = list(&api.call("SYNO.Foto.Browse.Album", "list", 4, &[("offset", "0"), ("limit", "100")])).len();
     let normal = list(&api.call("SYNO.Foto.Browse.NormalAlbum", "list", 1, &[("offset", "0"), ("limit", "100")])).len();
     assert_eq!((conditioned, albums, normal), (18, 18, 0), "each created album, listed by Album and ConditionAlbum");
+    // By start time, condition albums sort by their members' first date like any album, page after page.
+    let by_start = |offset: &str| {
+        let page = [("offset", offset), ("limit", "9"), ("sort_by", "\"start_time\""), ("sort_direction", "\"asc\"")];
+        list(&api.call("SYNO.Foto.Browse.Album", "list", 4, &page)).to_vec()
+    };
+    let starts: Vec<i64> =
+        [by_start("0"), by_start("9")].concat().iter().map(|a| a["start_time"].as_i64().unwrap()).collect();
+    assert_eq!(starts.len(), 18);
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]) && starts[0] < starts[17], "{starts:?}");
     // Renamed as any album is (ConditionAlbum has no set_name of its own).
     let renamed = api.call(
         "SYNO.Foto.Browse.Album",
@@ -378,4 +400,60 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     assert_eq!(seen["list"][0]["condition"], json!({}), "the holder sees the photos, not the condition");
     set(canon, &[("rating", "5"), ("description", "\"pentax envy\"")]);
     assert_eq!(holder.listed_names(), Ok(vec!["Canon_40D.jpg".to_string(), "Pentax_K10D.jpg".to_string()]));
+
+    // Preferences are each user's own, and a value they cannot take changes nothing.
+    let setting =
+        |who: &Api, method: &str, params: &[(&str, &str)]| who.call("SYNO.Foto.Setting.User", method, 1, params);
+    let defaults = ok(setting(&api, "get", &[]));
+    assert_eq!((&defaults["sort_by"], &defaults["sort_direction"]), (&json!("takentime"), &json!("desc")));
+    let refused = setting(&api, "set", &[("sort_by", "\"filename\""), ("sort_direction", "\"sideways\"")]);
+    assert_eq!(error_code(&refused), 114);
+    assert_eq!(ok(setting(&api, "get", &[]))["sort_by"], "takentime", "nothing set by a refused call");
+    ok(setting(&api, "set", &[("sort_by", "\"create_time\""), ("show_team_space", "false")]));
+    let mine = ok(setting(&api, "get", &[]));
+    assert_eq!((&mine["sort_by"], &mine["show_team_space"]), (&json!("create_time"), &json!(false)));
+    assert_eq!(ok(setting(&other, "get", &[]))["sort_by"], "takentime", "bob's own");
+    ok(setting(&api, "set", &[("sort_by", "\"takentime\""), ("show_team_space", "true")]));
+
+    // The portal, on the same library: the condition editor, the automatic albums and Settings in Chromium.
+    let october = (utc(2008, 10, 1, 0), utc(2008, 11, 1, 0));
+    let in_october = |p: &Photo| p.camera == nikon && p.taken.is_some_and(|t| t >= october.0 && t < october.1);
+    let conditions = json!({
+        "camera": nikon,
+        "from": "2008-10-01",
+        "to": "2008-10-31",
+        "count": photos.iter().filter(|p| in_october(p)).count(),
+        "iso": "64",
+        "with_iso": photos.iter().filter(|p| in_october(p) && p.iso == Some(64.0)).count(),
+        "videos": 1,
+        "tag": "Iceland",
+        "tagged": 1,
+        // The photos, the video and the Live Photo.
+        "items": photos.len() + 2,
+    });
+    portal(&daemon, &alice, &conditions);
+}
+
+/// Runs `tests/e2e/condition_albums.test.mjs` against the daemon, signed in as `user`.
+fn portal(daemon: &Daemon, user: &photosd_tests::TestUser, conditions: &Value) {
+    let shots = workspace().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let status = std::process::Command::new("node")
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "condition_albums.test.mjs"])
+        .current_dir(workspace().join("tests/e2e"))
+        .env("PHOTOSD_URL", daemon.base_url())
+        .env("PHOTOSD_USER", user.name)
+        .env("PHOTOSD_PASSWORD", user.password)
+        .env("PHOTOSD_SCREENSHOTS", &shots)
+        .env("PHOTOSD_CONDITIONS", conditions.to_string())
+        .status()
+        .expect("node runs (tests/setup.sh installs Node.js, Chromium and playwright-core)");
+    assert!(
+        status.success(),
+        "the condition albums end-to-end tests failed (see above; screenshots in {})",
+        shots.display()
+    );
+    for shot in ["condition-editor.png", "condition-album.png", "albums-automatic.png", "settings.png"] {
+        assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
+    }
 }

@@ -203,14 +203,8 @@ pub(super) async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[Stri
     let found = ctx.app.db.call(move |db| db.links_of(LinkKind::Album, &ids)).await?;
     let links: Vec<Option<&ShareLink>> = rows.iter().map(|a| found.iter().find(|l| l.album_id == Some(a.id))).collect();
     let covers: Vec<i64> = rows.iter().filter_map(|a| a.cover_id).collect();
-    let cover_rows = match (additional.iter().any(|a| a == "thumbnail"), rows.first()) {
-        (true, Some(first)) if !covers.is_empty() => {
-            let (reach, limit) = (Reach::whole(first.space_id), covers.len() as i64);
-            let filter = ItemQuery { ids: Some(covers), ..Default::default() };
-            ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?
-        }
-        _ => Vec::new(),
-    };
+    let reach = Reach::whole(rows.first().map_or(0, |a| a.space_id));
+    let cover_block = super::item_json::cover_blocks(ctx, &reach, covers, additional).await?;
     Ok(rows
         .iter()
         .zip(&links)
@@ -246,10 +240,8 @@ pub(super) async fn albums_json(ctx: &Ctx, rows: &[AlbumRow], additional: &[Stri
                 },
                 "version": a.version,
             });
-            if let Some(cover) = cover_rows.iter().find(|r| Some(r.id) == a.cover_id) {
-                album["additional"] = json!({ "thumbnail": super::item_json::thumbnail(cover) });
-            } else if !additional.is_empty() {
-                album["additional"] = json!({});
+            if let Some(block) = cover_block(a.cover_id) {
+                album["additional"] = block;
             }
             album
         })

@@ -95,23 +95,28 @@ pub async fn general_tag(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let reach = ctx.access(&space).await?.reach(Role::View).await?;
     let p = &call.params;
     match call.method.as_str() {
-        "list" | "count" => {
+        "list" | "count" | "get" => {
             let (offset, limit) = if call.method == "list" { p.page()? } else { (0, i64::MAX) };
-            let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, offset, limit)).await?;
+            let in_reach = reach.clone();
+            let mut tags = ctx.app.db.call(move |db| db.tags_with_counts(&in_reach, offset, limit)).await?;
             if call.method == "count" {
                 return Ok(Reply::Data(json!({ "count": tags.len() })));
             }
-            let list: Vec<Value> =
-                tags.iter().map(|(id, name, n)| json!({ "id": id, "name": name, "item_count": n })).collect();
-            Ok(Reply::Data(json!({ "list": list })))
-        }
-        "get" => {
-            let ids = p.ids("id")?;
-            let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, 0, i64::MAX)).await?;
+            if call.method == "get" {
+                let ids = p.ids("id")?;
+                tags.retain(|tag| ids.contains(&tag.id));
+            }
+            let covers = tags.iter().map(|tag| tag.cover_item).collect();
+            let cover_block = super::item_json::cover_blocks(ctx, &reach, covers, &p.strings("additional")?).await?;
             let list: Vec<Value> = tags
                 .iter()
-                .filter(|(id, _, _)| ids.contains(id))
-                .map(|(id, name, n)| json!({ "id": id, "name": name, "item_count": n, "additional": {} }))
+                .map(|tag| {
+                    let mut json = json!({ "id": tag.id, "name": tag.name, "item_count": tag.item_count });
+                    if let Some(block) = cover_block(Some(tag.cover_item)) {
+                        json["additional"] = block;
+                    }
+                    json
+                })
                 .collect();
             Ok(Reply::Data(json!({ "list": list })))
         }

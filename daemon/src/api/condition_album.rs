@@ -1,7 +1,8 @@
 //! `SYNO.Foto.Browse.ConditionAlbum`: albums that fill themselves, from a condition (`condition.rs`). `Browse.Album`
 //! lists, reads, renames and deletes them with the others; this is what only they have: `create` and
 //! `set_condition` with a condition, `peek_item_count` (how many photos a condition would hold, before it is
-//! saved), and `list`, `count` and `get` narrowed to condition albums.
+//! saved), `suggest` (the values a condition's key can take in the caller's library, for the editor), and `list`,
+//! `count` and `get` narrowed to condition albums.
 
 use serde_json::json;
 
@@ -43,6 +44,21 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let reach = access.reach(Role::View).await?;
             Ok(Reply::Data(json!({ "count": db.call(move |db| db.count_items(&reach, &query)).await? })))
         }
+        "suggest" => {
+            // Synology documents no parameters: photosd's are `field` (a key of the condition that takes ids)
+            // and `keyword` (a part of the name, any case), with `limit` (50 unless told).
+            let field = p.str("field")?;
+            if !SUGGESTED.contains(&field.as_str()) {
+                return Err(ApiError::missing("field"));
+            }
+            let keyword = p.opt_str("keyword")?.unwrap_or_default().to_lowercase();
+            let limit = p.opt_int("limit")?.unwrap_or(50).clamp(1, super::params::MAX_LIMIT) as usize;
+            let mut values = super::search::filter_values(ctx, space).await?;
+            let all = values.remove(&field).and_then(|v| v.as_array().cloned()).unwrap_or_default();
+            let named = |v: &serde_json::Value| v["name"].as_str().unwrap_or("").to_lowercase().contains(&keyword);
+            let list: Vec<_> = all.into_iter().filter(named).take(limit).collect();
+            Ok(Reply::Data(json!({ "list": list })))
+        }
         "list" => {
             let (offset, limit) = p.page()?;
             let (sort, descending) = super::album::sort(p)?;
@@ -65,6 +81,20 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         _ => Err(ApiError::NoSuchMethod),
     }
 }
+
+/// The keys of a condition that `suggest` gives values for: those that take ids of the library's values.
+const SUGGESTED: &[&str] = &[
+    "camera",
+    "lens",
+    "general_tag",
+    "person",
+    "concept",
+    "geocoding",
+    "iso",
+    "aperture",
+    "focal_length",
+    "exposure_time",
+];
 
 /// The caller's own condition album `id`; another user's, a normal album or none answer 642 alike.
 async fn condition_album(access: &crate::service::access::SpaceAccess, id: i64) -> Result<AlbumRow, ApiError> {

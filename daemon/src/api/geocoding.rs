@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::query::item_query;
 use super::{Call, Ctx, Reply};
-use crate::db::{ItemRow, ItemSort, PlaceCount, PlaceList, Reach, Space};
+use crate::db::{PlaceCount, PlaceList, Reach, Space};
 use crate::domain::{ItemQuery, Role};
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
@@ -92,14 +92,8 @@ async fn places_json(
     rows: &[PlaceCount],
     additional: &[String],
 ) -> Result<Vec<Value>, ApiError> {
-    let covers: Vec<ItemRow> = if additional.iter().any(|a| a == "thumbnail") && !rows.is_empty() {
-        let ids: Vec<i64> = rows.iter().map(|r| r.cover_item).collect();
-        let (reach, limit) = (reach.clone(), ids.len() as i64);
-        let filter = ItemQuery { ids: Some(ids), ..Default::default() };
-        ctx.app.db.call(move |db| db.list_items(&reach, &filter, ItemSort::TakenTime, true, 0, limit)).await?
-    } else {
-        Vec::new()
-    };
+    let covers = rows.iter().map(|r| r.cover_item).collect();
+    let cover_block = super::item_json::cover_blocks(ctx, reach, covers, additional).await?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -126,10 +120,8 @@ async fn places_json(
                 "item_count": row.item_count,
                 "cover": row.cover_item,
             });
-            if let Some(cover) = covers.iter().find(|c| c.id == row.cover_item) {
-                json["additional"] = json!({ "thumbnail": super::item_json::thumbnail(cover) });
-            } else if !additional.is_empty() {
-                json["additional"] = json!({});
+            if let Some(block) = cover_block(Some(row.cover_item)) {
+                json["additional"] = block;
             }
             json
         })

@@ -108,6 +108,32 @@ fn item_json(
     item
 }
 
+/// The `additional` block of each cover (by item id) of a list of albums, places or tags: the covers' thumbnails
+/// when `additional` asks for them, read in one query within `reach`; else nothing (an empty block, when
+/// `additional` asks for something else).
+pub async fn cover_blocks(
+    ctx: &Ctx,
+    reach: &crate::db::Reach,
+    covers: Vec<i64>,
+    additional: &[String],
+) -> Result<impl Fn(Option<i64>) -> Option<Value>, ApiError> {
+    let rows = match additional.iter().any(|a| a == "thumbnail") && !covers.is_empty() {
+        true => {
+            let (reach, limit) = (reach.clone(), covers.len() as i64);
+            let filter = crate::domain::ItemQuery { ids: Some(covers), ..Default::default() };
+            let sort = crate::db::ItemSort::TakenTime;
+            ctx.app.db.call(move |db| db.list_items(&reach, &filter, sort, true, 0, limit)).await?
+        }
+        false => Vec::new(),
+    };
+    let blocks: HashMap<i64, Value> = rows.iter().map(|row| (row.id, json!({ "thumbnail": thumbnail(row) }))).collect();
+    let asked = !additional.is_empty();
+    Ok(move |cover: Option<i64>| match cover.and_then(|id| blocks.get(&id)) {
+        Some(block) => Some(block.clone()),
+        None => asked.then(|| json!({})),
+    })
+}
+
 /// Every size shares one state; `cache_key` changes whenever the file is indexed again (new content, new
 /// thumbnails), so a client's cached copy is never stale.
 pub fn thumbnail(row: &ItemRow) -> Value {

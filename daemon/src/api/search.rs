@@ -46,8 +46,8 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
             let tags = ctx.app.db.call(move |db| db.tags_with_counts(&reach, 0, i64::MAX)).await?;
             let mut list: Vec<Value> = tags
                 .iter()
-                .filter(|(_, name, _)| name.to_lowercase().contains(&word))
-                .map(|(id, name, _)| json!({ "id": id, "name": name, "type": "general_tag" }))
+                .filter(|tag| tag.name.to_lowercase().contains(&word))
+                .map(|tag| json!({ "id": tag.id, "name": tag.name, "type": "general_tag" }))
                 .collect();
             let space_id = space.id;
             let folders = ctx.app.db.call(move |db| db.folder_paths(space_id)).await?;
@@ -125,6 +125,11 @@ async fn concepts_meant(ctx: &Ctx, text: &str) -> Result<Vec<i64>, ApiError> {
 }
 
 async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
+    Ok(Reply::Data(Value::Object(filter_values(ctx, space).await?)))
+}
+
+/// What each filter of the caller's space can take (`Search.Filter list`): the values its photos have, by key.
+pub(super) async fn filter_values(ctx: &Ctx, space: &Space) -> Result<serde_json::Map<String, Value>, ApiError> {
     let reach = ctx.access(space).await?.reach(Role::View).await?;
     let mut data = serde_json::Map::new();
     for (name, facet) in FACETS {
@@ -135,7 +140,7 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
     }
     let in_reach = reach.clone();
     let tags = ctx.app.db.call(move |db| db.tags_with_counts(&in_reach, 0, i64::MAX)).await?;
-    data.insert("general_tag".into(), tags.iter().map(|(id, name, _)| json!({ "id": id, "name": name })).collect());
+    data.insert("general_tag".into(), tags.iter().map(|tag| json!({ "id": tag.id, "name": tag.name })).collect());
     let in_reach = reach.clone();
     let persons = ctx.app.db.call(move |db| db.persons(&in_reach, false, 0, super::params::MAX_LIMIT)).await?;
     data.insert("person".into(), persons.iter().map(|p| json!({ "id": p.id, "name": p.name })).collect());
@@ -179,5 +184,5 @@ async fn filter_list(ctx: &Ctx, space: &Space) -> Result<Reply, ApiError> {
         })
         .collect();
     data.insert("time".into(), Value::Array(time));
-    Ok(Reply::Data(Value::Object(data)))
+    Ok(data)
 }

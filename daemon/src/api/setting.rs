@@ -1,31 +1,58 @@
 //! `SYNO.Foto.Setting.User` and `SYNO.Foto.Setting.TeamSpace` (`get`, `set`): the settings of the caller's
-//! Personal Space, and of the Shared Space. Today one: `enable_person`, whether People finds and groups faces
-//! there (on by default). Turning it off stops the faces stage and hides the People album; turning it on queues
-//! every photo not yet looked at. In the Shared Space only its administrators change it.
+//! Personal Space, and of the Shared Space. Both have `enable_person`, whether People and Subjects look at the
+//! photos there (on by default). Turning it off stops those stages and hides the People album; turning it on
+//! queues every photo not yet looked at. In the Shared Space only its administrators change it.
+//!
+//! `Setting.User` also keeps the caller's preferences (`PREFERENCES`): how lists sort unless told, and whether
+//! the portal shows the Shared Space.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::{Call, Ctx, Reply};
 use crate::domain::Error;
 
+/// A user's preferences: name, default, and the values it may take (None: true or false).
+const PREFERENCES: &[(&str, &str, Option<&[&str]>)] = &[
+    ("sort_by", "takentime", Some(&["takentime", "create_time", "filename"])),
+    ("sort_direction", "desc", Some(&["asc", "desc"])),
+    ("show_team_space", "true", None),
+];
+
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
     let access = ctx.access(&space).await?;
     let space_id = space.id;
+    let of_user = call.api.ends_with("Setting.User");
     match call.method.as_str() {
         "get" => {
             let enabled = ctx.app.db.call(move |db| db.people_enabled(space_id)).await?;
-            Ok(Reply::Data(json!({ "enable_person": enabled, "person_available": ctx.app.face_models.is_some() })))
+            let mut data = json!({ "enable_person": enabled, "person_available": ctx.app.face_models.is_some() });
+            if of_user {
+                let uid = ctx.user()?.uid;
+                let set = ctx.app.db.call(move |db| db.user_settings(uid)).await?;
+                for (name, default, _) in PREFERENCES {
+                    let stored = set.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+                    data[*name] = stored.unwrap_or_else(|| serde_json::from_str(default).unwrap_or(json!(default)));
+                }
+            }
+            Ok(Reply::Data(data))
         }
         "set" | "set_enable" => {
-            let Some(enable) = call.params.has("enable_person").then(|| call.params.flag("enable_person", true)) else {
-                return Ok(Reply::Done);
+            // Everything is checked before anything is set.
+            let preferences = if of_user { preferences(call)? } else { Vec::new() };
+            let enable = match call.params.has("enable_person") {
+                true => Some(call.params.flag("enable_person", true)?),
+                false => None,
             };
-            let enable = enable?;
-            if !access.changes_everything() {
+            if enable.is_some() && !access.changes_everything() {
                 return Err(Error::Forbidden.into());
             }
+            if !preferences.is_empty() {
+                let uid = ctx.user()?.uid;
+                ctx.app.db.call(move |db| db.set_user_settings(uid, &preferences)).await?;
+            }
+            let Some(enable) = enable else { return Ok(Reply::Done) };
             let subjects_too = ctx.app.subject_model.is_some();
             let queued = ctx
                 .app
@@ -61,4 +88,26 @@ pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
         }
         _ => Err(ApiError::NoSuchMethod),
     }
+}
+
+/// The preferences a `set` changes, each checked: a value it may not take is refused (114) and nothing is set.
+fn preferences(call: &Call) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let mut chosen = Vec::new();
+    for &(name, _, allowed) in PREFERENCES {
+        if !call.params.has(name) {
+            continue;
+        }
+        let value = match allowed {
+            Some(allowed) => {
+                let value = call.params.str(name)?;
+                if !allowed.contains(&value.as_str()) {
+                    return Err(ApiError::missing(name));
+                }
+                json!(value)
+            }
+            None => json!(call.params.flag(name, true)?),
+        };
+        chosen.push((name, value));
+    }
+    Ok(chosen)
 }

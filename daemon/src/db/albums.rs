@@ -5,7 +5,6 @@
 
 use rusqlite::{params, params_from_iter, types::Value, OptionalExtension, Row};
 
-use super::query::{where_clause, Reach};
 use super::{now, Db, DbError};
 use crate::domain::ItemQuery;
 
@@ -170,7 +169,8 @@ impl Db {
     }
 
     /// `owner_uid`'s albums of the space `space_id` (`which` of them), one page in the order asked for. A
-    /// condition album's count, times and cover are left empty (`count_condition_albums`).
+    /// condition album's count, times and cover are left empty (`count_condition_albums`), unless the order is
+    /// by start time.
     #[allow(clippy::too_many_arguments)]
     pub fn albums(
         &self,
@@ -182,6 +182,17 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AlbumRow>, DbError> {
+        if sort == AlbumSort::StartTime && which != Albums::Normal {
+            // A condition album's first date is its members' (kept in memory, not in SQL): all the albums, their
+            // dates filled in, sorted and paged here.
+            let mut all = self.albums(owner_uid, space_id, which, AlbumSort::CreateTime, false, 0, i64::MAX)?;
+            self.count_condition_albums(&mut all)?;
+            all.sort_by_key(|a| (a.start_time, a.id));
+            if descending {
+                all.reverse();
+            }
+            return Ok(all.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).collect());
+        }
         let mut values: Vec<Value> = vec![owner_uid.into(), space_id.into()];
         let (only, more) = which.clause();
         values.extend(more);
@@ -213,21 +224,13 @@ impl Db {
     /// their owner's whole space: `albums` leaves them empty, since a caller that only needs the condition (a
     /// list of its items) should not pay for two passes over its members.
     pub fn count_condition_albums(&self, albums: &mut [AlbumRow]) -> Result<(), DbError> {
-        let conn = self.read();
         for album in albums.iter_mut() {
             let Some(condition) = &album.condition else { continue };
-            let (filter, values) = where_clause(&Reach::whole(album.space_id), condition);
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT count(*), min(i.taken_ts), max(i.taken_ts),
-                        (SELECT i.id FROM item i WHERE {filter} ORDER BY i.taken_ts DESC, i.id DESC LIMIT 1)
-                 FROM item i WHERE {filter}"
-            ))?;
-            let doubled = values.iter().chain(&values).cloned();
-            let (count, start, end, cover) = stmt.query_row(params_from_iter(doubled), |r| {
-                Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?, r.get(3)?))
-            })?;
+            let members = self.condition_members(album.space_id, condition)?;
+            let (start, end, cover) =
+                members.span().map_or((0, 0, None), |(start, end, cover)| (start, end, Some(cover)));
             (album.item_count, album.start_time, album.end_time, album.cover_id) =
-                (count, start.unwrap_or(0), end.unwrap_or(0), cover);
+                (members.len() as i64, start, end, cover);
         }
         Ok(())
     }

@@ -116,6 +116,12 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ItemRow>, DbError> {
+        if let (ItemSort::TakenTime, Some(condition)) = (sort, reach.only_condition_album(filter)) {
+            // A condition album by date: a page of its kept members, then those rows by id.
+            let page = self.condition_members(reach.space_id, condition)?.page(descending, offset, limit);
+            let by_id = ItemQuery { ids: Some(page), ..ItemQuery::default() };
+            return self.list_items(&Reach::whole(reach.space_id), &by_id, sort, descending, 0, limit);
+        }
         let (sql, values) = self.list_items_sql(reach, filter, sort, descending, offset, limit)?;
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -158,6 +164,9 @@ impl Db {
     }
 
     pub fn count_items(&self, reach: &Reach, filter: &ItemQuery) -> Result<i64, DbError> {
+        if let Some(condition) = reach.only_condition_album(filter) {
+            return Ok(self.condition_members(reach.space_id, condition)?.len() as i64);
+        }
         let (sql, values) = count_items_sql(reach, filter);
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&sql)?;

@@ -120,7 +120,14 @@ impl Db {
         if !current {
             return Ok(false);
         }
-        tx.execute("DELETE FROM item_concept WHERE item_id = ?1 AND hidden = 0", [item_id])?;
+        // Only the subjects it no longer has go: rows that stay are not rewritten, so that condition albums by
+        // subject keep their lists (db/members.rs) when an item is classified again with the same result.
+        let found: Vec<i64> = subjects.iter().map(|&(concept, _)| concept).collect();
+        tx.execute(
+            "DELETE FROM item_concept WHERE item_id = ?1 AND hidden = 0
+               AND concept_id NOT IN (SELECT value FROM json_each(?2))",
+            params![item_id, serde_json::to_string(&found).unwrap_or_else(|_| "[]".into())],
+        )?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO item_concept (item_id, concept_id, score) VALUES (?1, ?2, ?3)

@@ -12,6 +12,7 @@ mod folders;
 mod items;
 mod jobs;
 mod map;
+mod members;
 mod people;
 mod permissions;
 mod places;
@@ -19,6 +20,7 @@ mod places;
 mod plans;
 mod query;
 mod sessions;
+mod settings;
 mod sharing;
 mod spaces;
 mod tags;
@@ -68,6 +70,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0016_subjects.sql"),
     include_str!("migrations/0017_subject_vocabulary.sql"),
     include_str!("migrations/0018_condition_albums.sql"),
+    include_str!("migrations/0019_library_epoch.sql"),
+    include_str!("migrations/0020_user_settings.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +119,8 @@ pub struct Db {
     readers: Arc<[Mutex<Connection>]>,
     /// Where the next read starts looking for a free reader.
     next_reader: Arc<std::sync::atomic::AtomicUsize>,
+    /// Condition albums' members, read once per change of the library.
+    members: Arc<members::MemberCache>,
 }
 
 impl Db {
@@ -150,7 +156,12 @@ impl Db {
         // has stopped waiting (see `call`).
         conn.progress_handler(PROGRESS_STEPS, Some(caller_stopped_waiting))?;
         let readers = (0..readers).map(|_| open_reader(path)).collect::<Result<Vec<_>, DbError>>()?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)), readers: readers.into(), next_reader: Arc::default() })
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: readers.into(),
+            next_reader: Arc::default(),
+            members: Arc::default(),
+        })
     }
 
     /// The writer connection. Everything that changes the database goes through it.

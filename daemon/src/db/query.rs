@@ -60,6 +60,21 @@ impl Reach {
         self.folders.is_none() && self.album.is_none()
     }
 
+    /// The condition, when what `filter` asks of this reach is exactly a condition album's members in the whole
+    /// space: its owner's list, or its link's (`db/members.rs` keeps those).
+    pub(super) fn only_condition_album<'a>(&'a self, filter: &'a ItemQuery) -> Option<&'a ItemQuery> {
+        if self.folders.is_some() {
+            return None;
+        }
+        match (&self.album_condition, self.album, &filter.within) {
+            (Some(condition), _, _) if !filter.narrows() => Some(&**condition),
+            (None, None, Some(condition)) if !ItemQuery { within: None, ..filter.clone() }.narrows() => {
+                Some(&**condition)
+            }
+            _ => None,
+        }
+    }
+
     /// The condition on the items lists show (`alias` is the item table's alias) and its values.
     pub(crate) fn clause(&self, alias: &str) -> (String, Vec<Value>) {
         let (sql, values) = self.files_clause(alias);
@@ -143,7 +158,7 @@ fn marks(n: usize) -> String {
 
 /// What a filter asks of an item, as one parenthesised condition: the ids, the album, a conditional album's
 /// stored query and its folders always, then the other conditions, all or any of them (`ItemQuery::any`).
-fn matching(filter: &ItemQuery) -> Option<(String, Vec<Value>)> {
+pub(super) fn matching(filter: &ItemQuery) -> Option<(String, Vec<Value>)> {
     let mut always = Conditions::default();
     if let Some(ids) = &filter.ids {
         always.push(format!("i.id IN ({})", marks(ids.len())), ids.iter().map(|&i| Value::from(i)));

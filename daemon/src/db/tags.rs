@@ -5,14 +5,21 @@ use rusqlite::{params, Transaction};
 
 use super::{Db, DbError};
 
+/// Gives an item the file's tags, and takes away the file tags it no longer has. Tags it keeps are not rewritten,
+/// so that re-reading a file changes no condition album by tag (db/members.rs).
 pub(crate) fn replace_file_tags_tx(tx: &Transaction, item_id: i64, tags: &[String]) -> Result<(), DbError> {
-    tx.execute("DELETE FROM item_tag WHERE item_id = ?1 AND source = 'file'", [item_id])?;
-    if tags.is_empty() {
-        return Ok(());
+    let mut ids = Vec::with_capacity(tags.len());
+    if !tags.is_empty() {
+        let space_id: i64 = tx.query_row("SELECT space_id FROM item WHERE id = ?1", [item_id], |r| r.get(0))?;
+        for name in tags {
+            ids.push(ensure_tag_tx(tx, space_id, name)?);
+        }
     }
-    let space_id: i64 = tx.query_row("SELECT space_id FROM item WHERE id = ?1", [item_id], |r| r.get(0))?;
-    for name in tags {
-        let tag_id = ensure_tag_tx(tx, space_id, name)?;
+    tx.execute(
+        "DELETE FROM item_tag WHERE item_id = ?1 AND source = 'file' AND tag_id NOT IN (SELECT value FROM json_each(?2))",
+        params![item_id, serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())],
+    )?;
+    for tag_id in ids {
         tx.execute(
             "INSERT OR IGNORE INTO item_tag (item_id, tag_id, source) VALUES (?1, ?2, 'file')",
             params![item_id, tag_id],

@@ -36,6 +36,15 @@ pub(super) fn distinct_values_sql(reach: &Reach, column: Facet) -> (String, Vec<
     (sql, values)
 }
 
+/// A tag, how many items of a reach have it, and the newest of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub id: i64,
+    pub name: String,
+    pub item_count: i64,
+    pub cover_item: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineBucket {
     pub year: i64,
@@ -101,16 +110,21 @@ impl Db {
 
     /// Tags on visible items of the space, with how many carry each. Tags only other spaces use are not
     /// listed: their names are other people's business.
-    pub fn tags_with_counts(&self, reach: &Reach, offset: i64, limit: i64) -> Result<Vec<(i64, String, i64)>, DbError> {
+    /// The tags of what `reach` shows, by name: each with its item count and its newest item (the cover).
+    pub fn tags_with_counts(&self, reach: &Reach, offset: i64, limit: i64) -> Result<Vec<TagCount>, DbError> {
         let (clause, mut values) = reach.clause("i");
         values.push(limit.into());
         values.push(offset.into());
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT t.id, t.name, count(*) FROM tag t JOIN item_tag it ON it.tag_id = t.id JOIN item i ON i.id = it.item_id
+            // The bare i.id is the row of max(i.taken_ts): SQLite's rule for a single max().
+            "SELECT t.id, t.name, count(*), max(i.taken_ts), i.id
+             FROM tag t JOIN item_tag it ON it.tag_id = t.id JOIN item i ON i.id = it.item_id
              WHERE {clause} GROUP BY t.id ORDER BY t.name COLLATE NOCASE LIMIT ? OFFSET ?"
         ))?;
-        let rows = stmt.query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| {
+            Ok(TagCount { id: r.get(0)?, name: r.get(1)?, item_count: r.get(2)?, cover_item: r.get(4)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

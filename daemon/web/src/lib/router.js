@@ -3,8 +3,9 @@
 // `#/personal/album/7/item/345`, `#/personal/people`, `#/personal/person/9/item/345`, `#/personal/sharing`,
 // `#/personal/places`, `#/personal/place/4/item/345`, `#/personal/map` (`#/personal/map/48.85,2.35,12`: centred
 // there, at that zoom), `#/personal/area/48.8,2.3,48.9,2.4/item/345` (a map cluster's photos: south, west, north,
-// east), `#/personal/subjects`, `#/personal/subject/12/item/345`, `#/personal/search/<text>/item/345`, `#/about`.
-// Albums, People, Places, Subjects and search are the Personal Space's.
+// east), `#/personal/subjects`, `#/personal/subject/12/item/345`, `#/personal/search/<text>/item/345`, `#/about`,
+// `#/settings`; the automatic albums `#/personal/videos`, `#/personal/recent`, `#/personal/tags` and
+// `#/personal/tag/5/item/345`. Albums, People, Places, Subjects, Tags and search are the Personal Space's.
 
 import { writable } from 'svelte/store';
 
@@ -12,6 +13,11 @@ function parse(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   const space = parts[0] === 'shared' ? 'shared' : 'personal';
   if (parts[0] === 'about') return { space: 'personal', view: 'about' };
+  if (parts[0] === 'settings') return { space: 'personal', view: 'settings' };
+  if (space === 'personal' && ['videos', 'recent', 'tags'].includes(parts[1])) {
+    const itemId = parts[2] === 'item' ? Number(parts[3]) || null : null;
+    return { space, view: parts[1], itemId };
+  }
   if (space === 'personal' && parts[1] === 'albums') return { space, view: 'albums' };
   if (space === 'personal' && parts[1] === 'people') return { space, view: 'people' };
   if (space === 'personal' && parts[1] === 'sharing') return { space, view: 'sharing' };
@@ -26,7 +32,7 @@ function parse(hash) {
     const itemId = parts[3] === 'item' ? Number(parts[4]) || null : null;
     return { space, view: 'area', area: parts[2] ?? '', itemId };
   }
-  const view = ['folder', 'album', 'person', 'place', 'subject'].includes(parts[1]) ? parts[1] : 'timeline';
+  const view = ['folder', 'album', 'person', 'place', 'subject', 'tag'].includes(parts[1]) ? parts[1] : 'timeline';
   const id = view === 'timeline' ? null : Number(parts[2] ?? 0) || 0;
   const rest = view === 'timeline' ? parts.slice(2) : parts.slice(3);
   const itemId = rest[0] === 'item' ? Number(rest[1]) || null : null;
@@ -38,12 +44,14 @@ function parse(hash) {
     personId: view === 'person' ? id : null,
     placeId: view === 'place' ? id : null,
     conceptId: view === 'subject' ? id : null,
+    tagId: view === 'tag' ? id : null,
     itemId,
   };
 }
 
-export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, placeId = 0, conceptId = 0, area = '', at = '', query = '', itemId = null }) {
+export function href({ space = 'personal', view = 'timeline', folderId = 0, albumId = 0, personId = 0, placeId = 0, conceptId = 0, tagId = 0, area = '', at = '', query = '', itemId = null }) {
   if (view === 'about') return '#/about';
+  if (view === 'settings') return '#/settings';
   if (view === 'places') return '#/personal/places';
   if (view === 'subjects') return '#/personal/subjects';
   if (view === 'map') return at ? `#/personal/map/${at}` : '#/personal/map';
@@ -57,6 +65,10 @@ export function href({ space = 'personal', view = 'timeline', folderId = 0, albu
     place: `#/personal/place/${placeId}`,
     area: `#/personal/area/${area}`,
     subject: `#/personal/subject/${conceptId}`,
+    tag: `#/personal/tag/${tagId}`,
+    videos: '#/personal/videos',
+    recent: '#/personal/recent',
+    tags: '#/personal/tags',
     search: `#/personal/search/${encodeURIComponent(query)}`,
   }[view] ?? `#/${space}/timeline`;
   return itemId ? `${base}/item/${itemId}` : base;
