@@ -29,6 +29,8 @@ struct Photo {
     focal_length: Option<f64>,
     exposure: Option<f64>,
     taken: Option<i64>,
+    /// Latitude and longitude.
+    position: Option<(f64, f64)>,
 }
 
 fn photos() -> Vec<Photo> {
@@ -48,6 +50,7 @@ fn photos() -> Vec<Photo> {
                 focal_length: v["EXIF:FocalLength"].as_f64(),
                 exposure: v["EXIF:ExposureTime"].as_f64(),
                 taken,
+                position: v["Composite:GPSLatitude"].as_f64().zip(v["Composite:GPSLongitude"].as_f64()),
             })
         })
         .collect()
@@ -109,16 +112,16 @@ fn facet_id(api: &Api, facet: &str, value: &str) -> i64 {
     found.unwrap_or_else(|| panic!("{facet} {value:?} among {}", filters[facet]))["id"].as_i64().unwrap()
 }
 
+/// The daemon, with the place data `tests/setup.sh` builds, once every file is indexed and placed.
 fn start(lib: &Library) -> Daemon {
-    let daemon = Daemon::launch(lib, std::path::Path::new(""), &[("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP)]);
+    let places = workspace().join("target/geo").display().to_string();
+    let env = [("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP), ("PHOTOSD_PLACES_DATA_DIR", places.as_str())];
+    let daemon = Daemon::launch(lib, std::path::Path::new(""), &env);
     let files = photosd_tests::files_under(&lib.photos()).len() as i64;
-    wait_for("every file indexed", 120, || {
-        lib.db()
-            .query_row("SELECT count(*) FROM item WHERE state = 'ok' AND thumb_state = 'ready'", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .unwrap_or(0)
-            == files
+    let count = |sql: &str| lib.db().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(-1);
+    wait_for("every file indexed and placed", 120, || {
+        count("SELECT count(*) FROM item WHERE state = 'ok' AND thumb_state = 'ready'") == files
+            && count("SELECT count(*) FROM item WHERE latitude IS NOT NULL AND place_version IS NULL") == 0
     });
     daemon
 }
@@ -187,6 +190,28 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     let iphone = photos.iter().find_map(|p| p.lens.clone()).expect("a photo with a lens model");
     let by_lens = create(&api, "A lens", &json!({ "lens": [facet_id(&api, "lens", &iphone)] }));
     assert_eq!(members(&api, by_lens), expect(&|p| p.lens.as_deref() == Some(iphone.as_str())));
+
+    // Places, at any level: a country holds its cities' photos. Italy is where exiftool's positions say, inside
+    // its borders' box; Spain or Finland, with "any", adds the photos taken there.
+    let countries =
+        ok(api.call("SYNO.Foto.Browse.Geocoding", "list", 1, &[("parent_id", "0"), ("offset", "0"), ("limit", "100")]));
+    let country = |name: &str| -> i64 {
+        let found = countries["list"].as_array().unwrap().iter().find(|c| c["name"] == name);
+        found.unwrap_or_else(|| panic!("{name} among {countries}"))["id"].as_i64().unwrap()
+    };
+    let inside = |p: &Photo, south: f64, north: f64, west: f64, east: f64| {
+        p.position.is_some_and(|(lat, lon)| (south..north).contains(&lat) && (west..east).contains(&lon))
+    };
+    let italy = create(&api, "Italy", &json!({ "geocoding": [country("Italy")] }));
+    let in_italy = expect(&|p| inside(p, 35.4, 47.1, 6.6, 18.6));
+    assert!(in_italy.len() >= 9, "{in_italy:?}");
+    assert_eq!(members(&api, italy), in_italy);
+    let south_or_north = json!({ "geocoding": [country("Spain"), country("Finland")], "policy": "any" });
+    let abroad = create(&api, "Spain or Finland", &south_or_north);
+    assert_eq!(
+        members(&api, abroad),
+        expect(&|p| inside(p, 36.0, 43.8, -9.3, 3.3) || inside(p, 59.8, 70.1, 20.5, 31.6))
+    );
 
     // Focal length, aperture and ISO as ranges, exposure time as a set of values.
     let ranged = |key: &str, min: f64, max: f64, value: &dyn Fn(&Photo) -> Option<f64>| {
@@ -295,7 +320,7 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
         list(&api.call("SYNO.Foto.Browse.ConditionAlbum", "list", 1, &[("offset", "0"), ("limit", "100")])).len();
     let albums = list(&api.call("SYNO.Foto.Browse.Album", "list", 4, &[("offset", "0"), ("limit", "100")])).len();
     let normal = list(&api.call("SYNO.Foto.Browse.NormalAlbum", "list", 1, &[("offset", "0"), ("limit", "100")])).len();
-    assert_eq!((conditioned, albums, normal), (18, 18, 0), "each created album, listed by Album and ConditionAlbum");
+    assert_eq!((conditioned, albums, normal), (20, 20, 0), "each created album, listed by Album and ConditionAlbum");
     // By start time, condition albums sort by their members' first date like any album, page after page.
     let by_start = |offset: &str| {
         let page = [("offset", offset), ("limit", "9"), ("sort_by", "\"start_time\""), ("sort_direction", "\"asc\"")];
@@ -303,7 +328,7 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     };
     let starts: Vec<i64> =
         [by_start("0"), by_start("9")].concat().iter().map(|a| a["start_time"].as_i64().unwrap()).collect();
-    assert_eq!(starts.len(), 18);
+    assert_eq!(starts.len(), 18, "two pages of nine");
     assert!(starts.windows(2).all(|w| w[0] <= w[1]) && starts[0] < starts[17], "{starts:?}");
     // Renamed as any album is (ConditionAlbum has no set_name of its own).
     let renamed = api.call(
