@@ -3,7 +3,8 @@
 //! exactly what exiftool's reading of the corpus (`exiftool.json`) says it should; all and any; a photo edited
 //! into and out of an album; and nobody else sees or changes one. Then the portal on the same library, in Chromium
 //! (`tests/e2e/condition_albums.test.mjs`): the condition editor with its live count, the automatic albums, and
-//! Settings; screenshots land in `target/e2e-screenshots/`.
+//! Settings; screenshots land in `target/e2e-screenshots/`. A second test makes albums by person and by subject on
+//! the labelled faces and dogs, with the real models, and corrects recognition under them.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +15,8 @@ use photosd_tests::{corpus, error_code, test_user, wait_for, workspace, Api, Dae
 use serde_json::{json, Value};
 
 const SAMPLES: &str = "camera_jpeg/exif-samples";
+/// The group of Photos administrators.
+const ADMINS: &str = "photosd-test-admins";
 const VIDEO: &str = "video/photoprism/isom-avc1.mp4";
 
 /// What exiftool read of one photo; `taken` is its DateTimeOriginal as Unix seconds (read as UTC: the ranges
@@ -115,7 +118,11 @@ fn facet_id(api: &Api, facet: &str, value: &str) -> i64 {
 /// The daemon, with the place data `tests/setup.sh` builds, once every file is indexed and placed.
 fn start(lib: &Library) -> Daemon {
     let places = workspace().join("target/geo").display().to_string();
-    let env = [("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP), ("PHOTOSD_PLACES_DATA_DIR", places.as_str())];
+    let env = [
+        ("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP),
+        ("PHOTOSD_PLACES_DATA_DIR", places.as_str()),
+        ("PHOTOSD_AUTH_ADMIN_GROUP", ADMINS),
+    ];
     let daemon = Daemon::launch(lib, std::path::Path::new(""), &env);
     let files = photosd_tests::files_under(&lib.photos()).len() as i64;
     let count = |sql: &str| lib.db().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(-1);
@@ -151,7 +158,10 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
         let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(utc(1990, 1, 1, 0) as u64);
         std::fs::File::options().write(true).open(lib.photos().join(half)).unwrap().set_modified(at).unwrap();
     }
-    std::fs::create_dir_all(lib.photos_of(bob.name)).unwrap();
+    let dave = test_user("pdt-dave", "dave-Pa55word", &[GROUP, ADMINS]);
+    for other in [bob.name, dave.name] {
+        std::fs::create_dir_all(lib.photos_of(other)).unwrap();
+    }
     let daemon = start(&lib);
     let mut api = Api::new(&daemon.base_url());
     assert_eq!(api.login(alice.name, alice.password)["success"], true);
@@ -440,6 +450,18 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
     assert_eq!(ok(setting(&other, "get", &[]))["sort_by"], "takentime", "bob's own");
     ok(setting(&api, "set", &[("sort_by", "\"takentime\""), ("show_team_space", "true")]));
 
+    // Every space of the server, with what it holds and what indexing still has to do: to a Photos administrator
+    // only.
+    assert_eq!(error_code(&api.call("SYNO.Foto.Setting.Admin", "get", 1, &[])), 105);
+    let mut admin = Api::new(&daemon.base_url());
+    assert_eq!(admin.login(dave.name, dave.password)["success"], true);
+    let overview = ok(admin.call("SYNO.Foto.Setting.Admin", "get", 1, &[]));
+    let spaces = overview["spaces"].as_array().unwrap();
+    let hers = spaces.iter().find(|s| s["owner"] == alice.name).unwrap_or_else(|| panic!("{overview}"));
+    // The photos, the video and the Live Photo, all indexed.
+    assert_eq!((hers["items"].as_u64(), hers["waiting"].as_u64()), (Some(photos.len() as u64 + 2), Some(0)), "{hers}");
+    assert_eq!(hers["type"], "personal");
+
     // The portal, on the same library: the condition editor, the automatic albums and Settings in Chromium.
     let october = (utc(2008, 10, 1, 0), utc(2008, 11, 1, 0));
     let in_october = |p: &Photo| p.camera == nikon && p.taken.is_some_and(|t| t >= october.0 && t < october.1);
@@ -481,4 +503,87 @@ fn portal(daemon: &Daemon, user: &photosd_tests::TestUser, conditions: &Value) {
     for shot in ["condition-editor.png", "condition-album.png", "albums-automatic.png", "settings.png"] {
         assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
     }
+}
+
+/// The file names `Browse.Item list` gives for one narrowing parameter (`person_id`, `concept_id`).
+fn listed_by(api: &Api, key: &str, id: i64) -> BTreeSet<String> {
+    let got =
+        api.call("SYNO.Foto.Browse.Item", "list", 5, &[(key, &id.to_string()), ("offset", "0"), ("limit", "500")]);
+    list(&got).iter().map(|i| i["filename"].as_str().unwrap().to_string()).collect()
+}
+
+/// Condition albums by person and by subject, on the labelled faces and dogs of the corpus, with the real
+/// models: each holds exactly the photos the labels say (recognition is right on all of these), the same as the
+/// person's or subject's own list, and a correction (a photo taken out of a person, or out of a subject) takes it
+/// out of the album at once.
+#[test]
+fn condition_albums_follow_recognition_and_its_corrections() {
+    use photosd_tests::people::{
+        concepts, login, person_of_items, start_with_faces, wait_for_faces, wait_for_subjects,
+    };
+    let carol = test_user("pdt-cond-carol", "carol-Pa55word", &[GROUP]);
+    let lib = Library::for_user(carol.name);
+    let faces = corpus().join("faces");
+    for who in ["barack_obama", "kit_harington"] {
+        photosd_tests::copy_tree(&faces.join(who), &lib.photos().join(who));
+    }
+    let dog_photos = ["darknet/dog.jpg", "photoprism/dog_orange.jpg", "photoprism/dog_toshi_red.jpg"];
+    for dog in dog_photos {
+        let to = lib.photos().join("dogs").join(dog.replace('/', "_"));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(corpus().join("subjects").join(dog), to).unwrap();
+    }
+    let photos = photosd_tests::files_under(&lib.photos()).len();
+    let daemon = start_with_faces(&lib, std::path::Path::new(""), &[]);
+    let api = login(&daemon, &carol);
+    wait_for_faces(&api, "SYNO.Foto", photos);
+    wait_for_subjects(&api, "SYNO.Foto", photos);
+    let items = api.call("SYNO.Foto.Browse.Item", "list", 5, &[("offset", "0"), ("limit", "500")]);
+    let id_of = |name: &str| list(&items).iter().find(|i| i["filename"] == name).unwrap()["id"].as_i64().unwrap();
+
+    // A person: Obama's, as clustering made it: his labelled photos.
+    let obama = person_of_items(&api, "SYNO.Foto", &[id_of("fr_obama.jpg")])[&id_of("fr_obama.jpg")];
+    assert_ne!(obama, 0, "a person for Obama's photos");
+    let labelled: BTreeSet<String> = photosd_tests::files_under(&faces.join("barack_obama"))
+        .iter()
+        .map(|p| file_name(&p.to_string_lossy()))
+        .collect();
+    let recognised = listed_by(&api, "person_id", obama);
+    assert_eq!(recognised, labelled, "Obama's person holds his labelled photos, and only them");
+    eprintln!("Obama's person holds {} of his {} labelled photos", recognised.len(), labelled.len());
+    let his = create(&api, "Barack", &json!({ "person": [obama] }));
+    assert_eq!(members(&api, his), recognised);
+    // Corrected by the user: a photo separated into a person of its own leaves the album at once.
+    let moved = recognised.iter().find(|name| *name != "fr_obama.jpg").unwrap().clone();
+    let separated = api.call(
+        "SYNO.Foto.Browse.Person",
+        "separate",
+        1,
+        &[("id", &obama.to_string()), ("item_id", &format!("[{}]", id_of(&moved))), ("name", "\"Someone\"")],
+    );
+    ok(separated);
+    let mut left = recognised.clone();
+    left.remove(&moved);
+    assert_eq!(members(&api, his), left, "{moved} left with its face");
+
+    // A subject: the dogs, as the classifier found them: the photos labelled dog.
+    let dog = concepts(&api, "SYNO.Foto", false).into_iter().find(|c| c["name"] == "dog").expect("a dog subject");
+    let dog = dog["id"].as_i64().unwrap();
+    let found = listed_by(&api, "concept_id", dog);
+    let labelled_dogs: BTreeSet<String> = dog_photos.iter().map(|d| d.replace('/', "_")).collect();
+    assert_eq!(found, labelled_dogs, "the dog subject holds the labelled dogs, and only them");
+    eprintln!("the classifier called {} of the {} labelled dogs dog", found.len(), labelled_dogs.len());
+    let dogs = create(&api, "Dogs", &json!({ "concept": [dog] }));
+    assert_eq!(members(&api, dogs), found);
+    let wrong = found.iter().next().unwrap().clone();
+    let hidden = api.call(
+        "SYNO.Foto.Browse.Concept",
+        "hide_item",
+        1,
+        &[("id", &dog.to_string()), ("item_id", &format!("[{}]", id_of(&wrong)))],
+    );
+    ok(hidden);
+    let mut kept = found.clone();
+    kept.remove(&wrong);
+    assert_eq!(members(&api, dogs), kept, "{wrong} taken out of the subject, and so out of the album");
 }

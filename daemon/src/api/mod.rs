@@ -264,7 +264,7 @@ async fn dispatch(app: &Arc<App>, mut call: Call) -> Result<Reply, ApiError> {
         "Browse.Concept" => concept::handle(&ctx, &call).await,
         "Browse.Geocoding" => geocoding::handle(&ctx, &call).await,
         "Map" if call.api.starts_with("PHOTOSD.") => map::handle(&ctx, &call).await,
-        "Setting.User" | "Setting.TeamSpace" => setting::handle(&ctx, &call).await,
+        "Setting.User" | "Setting.TeamSpace" | "Setting.Admin" => setting::handle(&ctx, &call).await,
         "Index" => browse::index(&ctx, &call).await,
         "BackgroundTask.Info" => browse::background_tasks(&ctx, &call).await,
         "Search.Filter" | "Search.Search" => search::handle(&ctx, &call).await,

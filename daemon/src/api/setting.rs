@@ -4,7 +4,8 @@
 //! queues every photo not yet looked at. In the Shared Space only its administrators change it.
 //!
 //! `Setting.User` also keeps the caller's preferences (`PREFERENCES`): how lists sort unless told, and whether
-//! the portal shows the Shared Space.
+//! the portal shows the Shared Space. `Setting.Admin get` shows a Photos administrator every space: its owner,
+//! photos, People on or off, and the indexing work still waiting there (`admin_overview`).
 
 use serde_json::{json, Value};
 
@@ -20,6 +21,9 @@ const PREFERENCES: &[(&str, &str, Option<&[&str]>)] = &[
 ];
 
 pub async fn handle(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if call.api.ends_with("Setting.Admin") {
+        return admin_overview(ctx, call).await;
+    }
     let space = ctx.space().await?;
     let access = ctx.access(&space).await?;
     let space_id = space.id;
@@ -110,4 +114,43 @@ fn preferences(call: &Call) -> Result<Vec<(&'static str, Value)>, ApiError> {
         chosen.push((name, value));
     }
     Ok(chosen)
+}
+
+/// `Setting.Admin get`, for Photos administrators only (105 otherwise): every space, what it holds and what
+/// indexing still has to do there. `set` has nothing to set yet (the Shared Space is turned on in the
+/// configuration, its folders' permissions by `Sharing.FolderPermission`).
+async fn admin_overview(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
+    if !ctx.user()?.is_admin {
+        return Err(Error::Forbidden.into());
+    }
+    match call.method.as_str() {
+        "get" => {
+            let spaces = ctx
+                .app
+                .db
+                .call(|db| {
+                    let mut spaces = Vec::new();
+                    for summary in db.people_summaries()? {
+                        let id = summary.space.id;
+                        let items = db.count_items(&crate::db::Reach::whole(id), &crate::domain::ItemQuery::default())?;
+                        let waiting: i64 = db.pending_jobs_in_space(id)?.iter().map(|(_, n)| n).sum();
+                        let (held_back, _) = db.space_held_back(id)?;
+                        spaces.push(json!({
+                            "id": id,
+                            "type": if summary.space.kind == crate::db::SpaceKind::Shared { "shared" } else { "personal" },
+                            "owner": summary.space.owner_name.clone().unwrap_or_default(),
+                            "items": items,
+                            "enable_person": summary.enabled,
+                            "waiting": waiting,
+                            "held_back": held_back,
+                        }));
+                    }
+                    Ok(spaces)
+                })
+                .await?;
+            Ok(Reply::Data(json!({ "spaces": spaces })))
+        }
+        "set" => Ok(Reply::Done),
+        _ => Err(ApiError::NoSuchMethod),
+    }
 }
