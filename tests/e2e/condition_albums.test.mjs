@@ -6,9 +6,13 @@
 // album, and Settings: the indexing status of the space, and a default sort that the timeline takes.
 // Screenshots go to $PHOTOSD_SCREENSHOTS.
 //
-// Env: PHOTOSD_URL, PHOTOSD_USER, PHOTOSD_PASSWORD, PHOTOSD_SCREENSHOTS, PHOTOSD_CONDITIONS (JSON: `camera`,
-// `from` and `to` (YYYY-MM-DD), `count` (photos the three conditions hold), `iso` and `with_iso` (the count with
-// that ISO added), `videos`, `tag` and `tagged` (a tag and how many photos have it), `items` (every listed item)).
+// Last, a Photos administrator (PHOTOSD_ADMIN, "user:password") hides the Shared Space's Family folder from
+// everyone but the user, from Settings (the Rust test checks the rules through the API afterwards).
+//
+// Env: PHOTOSD_URL, PHOTOSD_USER, PHOTOSD_PASSWORD, PHOTOSD_SCREENSHOTS, PHOTOSD_ADMIN, PHOTOSD_CONDITIONS (JSON:
+// `camera`, `from` and `to` (YYYY-MM-DD), `count` (photos the three conditions hold), `iso` and `with_iso` (the
+// count with that ISO added), `videos`, `tag` and `tagged` (a tag and how many photos have it), `items` (every
+// listed item)).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +116,7 @@ test('Settings shows the indexing status of the space, and the default sort appl
   const personal = page.locator('section[data-space="personal"]');
   await personal.locator('dl.index[data-waiting="0"]').waitFor();
   assert.match(await personal.innerText(), /Everything is up to date/);
+  assert.match(await personal.innerText(), /Thumbnails to make\s+0/, 'each kind of waiting work is named');
   await page.getByLabel('Sort photos by default by').selectOption({ label: 'Name, A to Z' });
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   await page.screenshot({ path: join(shots, 'settings.png') });
@@ -122,4 +127,36 @@ test('Settings shows the indexing status of the space, and the default sort appl
   assert.equal(await page.getByLabel('Sort', { exact: true }).inputValue(), 'name_asc');
   await page.locator('.list .grid img').first().waitFor();
   assert.deepEqual(consoleErrors, [], 'no console errors during the run');
+});
+
+test('an administrator sets who sees a Shared Space folder from Settings', async () => {
+  const [user, password] = env('PHOTOSD_ADMIN').split(':');
+  const errors = [];
+  const admin = await signedIn(base, user, password, errors);
+  try {
+    const page = admin.page;
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: "Who sees the Shared Space's folders" }).waitFor();
+    const family = page.locator('fieldset[data-folder="/Family"]');
+    await family.getByLabel('Role of Everyone').waitFor();
+    // Each change is sent, then the folder's rules are read again: the next waits for that.
+    const reread = () => page.waitForResponse((r) => (r.request().postData() ?? '').includes('method=get_config'));
+    let done = reread();
+    await family.getByLabel('Role of Everyone').selectOption('none');
+    await done;
+    await family.getByLabel('Add a user or group').selectOption({ label: env('PHOTOSD_USER') });
+    await family.getByLabel('Their role').selectOption('view');
+    done = reread();
+    await family.getByRole('button', { name: 'Add', exact: true }).click();
+    await done;
+    await family.getByLabel(`Role of ${env('PHOTOSD_USER')}`).waitFor();
+    assert.equal(await family.getByLabel(`Role of ${env('PHOTOSD_USER')}`).inputValue(), 'view');
+    assert.equal(await family.getByLabel('Role of Everyone').inputValue(), 'none');
+    // Every space of the server, to the administrator.
+    assert.ok(await page.locator('section[aria-labelledby="all-spaces"] tr[data-space-id]').count() >= 2);
+    await page.screenshot({ path: join(shots, 'settings-admin.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'no console errors during the run');
+  } finally {
+    await admin.browser.close();
+  }
 });

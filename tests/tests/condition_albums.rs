@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use photosd_tests::api_library::{list, ok, GROUP};
 use photosd_tests::link_client::{LinkHolder, Naming};
 use photosd_tests::live::{write_live_pair, ID};
-use photosd_tests::{corpus, error_code, test_user, wait_for, workspace, Api, Daemon, Library};
+use photosd_tests::{corpus, error_code, sample_jpeg, test_user, wait_for, workspace, Api, Daemon, Library};
 use serde_json::{json, Value};
 
 const SAMPLES: &str = "camera_jpeg/exif-samples";
@@ -115,16 +115,17 @@ fn facet_id(api: &Api, facet: &str, value: &str) -> i64 {
     found.unwrap_or_else(|| panic!("{facet} {value:?} among {}", filters[facet]))["id"].as_i64().unwrap()
 }
 
-/// The daemon, with the place data `tests/setup.sh` builds, once every file is indexed and placed.
-fn start(lib: &Library) -> Daemon {
+/// The daemon, with the place data `tests/setup.sh` builds and the Shared Space at `shared`, once every file of
+/// the library (`files` of them) is indexed and placed.
+fn start(lib: &Library, shared: &std::path::Path, files: usize) -> Daemon {
     let places = workspace().join("target/geo").display().to_string();
     let env = [
         ("PHOTOSD_SPACES_ALLOWED_GROUP", GROUP),
         ("PHOTOSD_PLACES_DATA_DIR", places.as_str()),
         ("PHOTOSD_AUTH_ADMIN_GROUP", ADMINS),
     ];
-    let daemon = Daemon::launch(lib, std::path::Path::new(""), &env);
-    let files = photosd_tests::files_under(&lib.photos()).len() as i64;
+    let daemon = Daemon::launch(lib, shared, &env);
+    let files = files as i64;
     let count = |sql: &str| lib.db().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(-1);
     wait_for("every file indexed and placed", 120, || {
         count("SELECT count(*) FROM item WHERE state = 'ok' AND thumb_state = 'ready'") == files
@@ -159,10 +160,18 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
         std::fs::File::options().write(true).open(lib.photos().join(half)).unwrap().set_modified(at).unwrap();
     }
     let dave = test_user("pdt-dave", "dave-Pa55word", &[GROUP, ADMINS]);
-    for other in [bob.name, dave.name] {
-        std::fs::create_dir_all(lib.photos_of(other)).unwrap();
-    }
-    let daemon = start(&lib);
+    std::fs::create_dir_all(lib.photos_of(bob.name)).unwrap();
+    // The administrator's own photo (the portal opens on a timeline), and a Shared Space folder everyone sees.
+    std::fs::create_dir_all(lib.photos_of(dave.name)).unwrap();
+    std::fs::copy(sample_jpeg(), lib.photos_of(dave.name).join("mine.jpg")).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(shared.path().join("Family")).unwrap();
+    std::fs::copy(sample_jpeg(), shared.path().join("Family/together.jpg")).unwrap();
+    let files = [lib.photos(), lib.photos_of(dave.name), shared.path().to_path_buf()]
+        .iter()
+        .map(|dir| photosd_tests::files_under(dir).len())
+        .sum();
+    let daemon = start(&lib, shared.path(), files);
     let mut api = Api::new(&daemon.base_url());
     assert_eq!(api.login(alice.name, alice.password)["success"], true);
     let every: BTreeSet<String> = names(&photos);
@@ -478,31 +487,35 @@ fn condition_albums_hold_what_the_metadata_says_and_follow_edits() {
         // The photos, the video and the Live Photo.
         "items": photos.len() + 2,
     });
-    portal(&daemon, &alice, &conditions);
+    shared_folder(&other, "/Family"); // bob sees it, until the administrator's change below
+    let admin_login = format!("{}:{}", dave.name, dave.password);
+    let conditions = conditions.to_string();
+    let env: [(&str, &std::ffi::OsStr); 2] =
+        [("PHOTOSD_CONDITIONS", conditions.as_ref()), ("PHOTOSD_ADMIN", admin_login.as_ref())];
+    let shots =
+        ["condition-editor.png", "condition-album.png", "albums-automatic.png", "settings.png", "settings-admin.png"];
+    photosd_tests::run_e2e("condition_albums.test.mjs", &daemon.base_url(), &alice, &env, &shots);
+    // What the administrator set in the browser holds: Family is hidden from everyone but alice, who views it.
+    let family = shared_folder(&admin, "/Family");
+    let config = ok(admin.call("SYNO.FotoTeam.Sharing.FolderPermission", "get_config", 1, &[("id", &family)]));
+    let rules: BTreeSet<(String, String)> = config["permission"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["member"]["name"].as_str().unwrap_or("").to_string(), r["role"].as_str().unwrap().to_string()))
+        .collect();
+    let expected: BTreeSet<(String, String)> =
+        [("everyone".to_string(), "none".to_string()), (alice.name.to_string(), "view".to_string())].into();
+    assert_eq!(rules, expected, "{config}");
+    assert_eq!(shared_folder(&api, "/Family"), family, "alice still sees Family");
+    let root = other.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "100")]);
+    assert!(list(&root).iter().all(|f| f["name"] != "/Family"), "bob no longer sees Family: {root}");
 }
 
-/// Runs `tests/e2e/condition_albums.test.mjs` against the daemon, signed in as `user`.
-fn portal(daemon: &Daemon, user: &photosd_tests::TestUser, conditions: &Value) {
-    let shots = workspace().join("target/e2e-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let status = std::process::Command::new("node")
-        .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "condition_albums.test.mjs"])
-        .current_dir(workspace().join("tests/e2e"))
-        .env("PHOTOSD_URL", daemon.base_url())
-        .env("PHOTOSD_USER", user.name)
-        .env("PHOTOSD_PASSWORD", user.password)
-        .env("PHOTOSD_SCREENSHOTS", &shots)
-        .env("PHOTOSD_CONDITIONS", conditions.to_string())
-        .status()
-        .expect("node runs (tests/setup.sh installs Node.js, Chromium and playwright-core)");
-    assert!(
-        status.success(),
-        "the condition albums end-to-end tests failed (see above; screenshots in {})",
-        shots.display()
-    );
-    for shot in ["condition-editor.png", "condition-album.png", "albums-automatic.png", "settings.png"] {
-        assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1000), "{shot} saved");
-    }
+/// The id of a top folder of the Shared Space, as `api`'s caller sees it.
+fn shared_folder(api: &Api, name: &str) -> String {
+    let root = api.call("SYNO.FotoTeam.Browse.Folder", "list", 2, &[("id", "0"), ("limit", "100")]);
+    list(&root).iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("{name} in {root}"))["id"].to_string()
 }
 
 /// The file names `Browse.Item list` gives for one narrowing parameter (`person_id`, `concept_id`).
