@@ -140,7 +140,11 @@ test('an administrator sets who sees a Shared Space folder from Settings', async
     const family = page.locator('fieldset[data-folder="/Family"]');
     await family.getByLabel('Role of Everyone').waitFor();
     // Each change is sent, then the folder's rules are read again: the next waits for that.
-    const reread = () => page.waitForResponse((r) => (r.request().postData() ?? '').includes('method=get_config'));
+    const familyId = await family.getAttribute('data-folder-id');
+    const reread = () => page.waitForResponse((r) => {
+      const sent = new URLSearchParams(r.request().postData() ?? '');
+      return sent.get('method') === 'get_config' && sent.get('id') === familyId;
+    });
     let done = reread();
     await family.getByLabel('Role of Everyone').selectOption('none');
     await done;
@@ -153,7 +157,7 @@ test('an administrator sets who sees a Shared Space folder from Settings', async
     assert.equal(await family.getByLabel(`Role of ${env('PHOTOSD_USER')}`).inputValue(), 'view');
     assert.equal(await family.getByLabel('Role of Everyone').inputValue(), 'none');
     // Every space of the server, to the administrator.
-    assert.ok(await page.locator('section[aria-labelledby="all-spaces"] tr[data-space-id]').count() >= 2);
+    await page.locator('section[aria-labelledby="all-spaces"] tr[data-space-id]').nth(1).waitFor();
     await page.screenshot({ path: join(shots, 'settings-admin.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no console errors during the run');
   } finally {

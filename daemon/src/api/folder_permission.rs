@@ -28,11 +28,20 @@ pub(super) struct MemberRef {
     pub id: u32,
 }
 
+/// Held while a folder's rules are read, changed and written back.
+static RULE_CHANGES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub async fn folder_permission(ctx: &Ctx, call: &Call) -> Result<Reply, ApiError> {
     let space = ctx.space().await?;
     let p = &call.params;
     let folder = ctx.access(&space).await?.folder(p.opt_int("id")?.or(p.opt_int("folder_id")?).unwrap_or(0)).await?;
     ctx.access(&space).await?.require(&folder.path, Role::Manage)?;
+    // A change starts from the rules in force and writes them back: two at once would each start from the same
+    // rules, and the later would undo the earlier. One change at a time, reading after the wait.
+    let _one_at_a_time = match call.method.as_str() {
+        "update" | "set_config" => Some(RULE_CHANGES.lock().await),
+        _ => None,
+    };
     let space_id = space.id;
     let rules = ctx.app.db.call(move |db| db.folder_rules(space_id)).await?;
     let ruling = ruling_folder(&rules, &folder.path).map(str::to_string);
