@@ -17,7 +17,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { envOf, signedIn } from './session.mjs';
+import { envOf, imagesLoaded, signedIn } from './session.mjs';
 
 const env = envOf('tests/tests/condition_albums.rs');
 const base = env('PHOTOSD_URL');
@@ -36,11 +36,7 @@ after(async () => {
   await browser?.close();
 });
 
-const loaded = (selector) =>
-  page.waitForFunction((s) => {
-    const imgs = [...document.querySelectorAll(s)];
-    return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-  }, selector);
+const loaded = (selector) => imagesLoaded(page, selector);
 
 /** Waits until the editor's live count says `n`. */
 const counted = (n) => page.waitForFunction((want) => document.querySelector('[data-count]')?.dataset.count === String(want), n);

@@ -25,3 +25,10 @@ export async function signedIn(base, user, password, errors, watch = () => {}) {
   await page.locator('.day h2').first().waitFor();
   return { browser, page };
 }
+
+/** Waits until every image matching `selector` on `page` has loaded (and there is at least one). */
+export const imagesLoaded = (page, selector) =>
+  page.waitForFunction((s) => {
+    const imgs = [...document.querySelectorAll(s)];
+    return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, selector);
